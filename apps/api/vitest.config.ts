@@ -1,0 +1,30 @@
+import { fileURLToPath } from "node:url";
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import type { TestDatabase } from "@threatfusion/devstack/test-database";
+import { defineProject } from "vitest/config";
+
+// Worker tests run inside real workerd, with the bindings of wrangler.toml, against the real Postgres
+// that the root global setup started (reached through the loopback WebSocket bridge).
+export default defineProject({
+  plugins: [
+    cloudflareTest(({ inject }) => {
+      const database = inject<TestDatabase>("database");
+      return {
+        wrangler: { configPath: fileURLToPath(new URL("../../wrangler.toml", import.meta.url)) },
+        miniflare: {
+          bindings: {
+            ENVIRONMENT: "test",
+            DATABASE_URL: database.appUrl,
+            DATABASE_INGEST_URL: database.ingestUrl,
+            DATABASE_ADMIN_URL: database.adminUrl,
+            PG_WS_PROXY: database.wsProxy,
+          },
+        },
+      };
+    }),
+  ],
+  test: {
+    name: "worker",
+    include: ["src/**/*.test.ts"],
+  },
+});

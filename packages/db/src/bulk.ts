@@ -1,0 +1,384 @@
+import { newId } from "@threatfusion/core";
+import { sql } from "drizzle-orm";
+import type { DbTransaction } from "./client.ts";
+import { type Tlp, tlpLevels } from "./schema.ts";
+
+/**
+ * The ingestion bulk path: one parameterised `INSERT … SELECT FROM unnest(…) ON CONFLICT DO UPDATE … WHERE
+ * (changed)` per batch. Measured here 1.6x faster than multi-row VALUES; it is a single statement with a
+ * fixed number of parameters, so it also runs through the Neon driver. Only rows whose merge changes
+ * something are written and returned, so later stages (scoring, alerting, search) touch only those.
+ */
+
+export interface IndicatorUpsertRow {
+  /** An IOC engine type name (`ipv4`, `domain`, `sha256`, …). */
+  type: string;
+  /** The canonical value (already through `canonicalize`). */
+  value: string;
+  firstSeen: Date | string;
+  lastSeen: Date | string;
+  /** 0–100; null/absent keeps what the catalog has. */
+  confidence?: number | null;
+  /** 0–100, computed by the scoring stage; replaces the stored score. */
+  baseScore: number;
+  tlp: Tlp;
+  /** Added to the stored tags (tags are never removed by the bulk path). */
+  tags?: readonly string[];
+}
+
+export interface ObservationUpsertRow {
+  indicatorType: string;
+  indicatorValue: string;
+  /** A global source (`sources.tenant_id is null`); rows naming a tenant source are rejected. */
+  sourceId: string;
+  firstSeen: Date | string;
+  lastSeen: Date | string;
+  malwareFamily?: string | null;
+  threatType?: string | null;
+  reference?: string | null;
+  /** Merged into the stored context (later keys win). */
+  context?: Record<string, unknown>;
+}
+
+export type UpsertOutcome = "new" | "changed";
+
+export interface TouchedIndicator {
+  id: string;
+  type: string;
+  value: string;
+  outcome: UpsertOutcome;
+}
+
+export interface TouchedObservation {
+  id: string;
+  indicatorId: string;
+  outcome: UpsertOutcome;
+}
+
+export interface UpsertResult<T> {
+  new: number;
+  changed: number;
+  unchanged: number;
+  /** Invalid rows (bad type, empty or too long value, score out of range, unknown indicator or source). */
+  rejected: number;
+  /** The new and changed rows, for the stages after ingestion. */
+  touched: T[];
+}
+
+export interface BulkOptions {
+  /** Rows per statement; 5–10k measured best. */
+  batchSize?: number;
+}
+
+const defaultBatchSize = 5_000;
+const maxValueLength = 2048;
+const typePattern = /^[a-z][a-z0-9-]{1,31}$/;
+const tagSeparator = "\u001f";
+const tlpSet: ReadonlySet<string> = new Set(tlpLevels);
+
+function toIso(value: Date | string): string | null {
+  const date = typeof value === "string" ? new Date(value) : value;
+  const time = date.getTime();
+  return Number.isNaN(time) ? null : date.toISOString();
+}
+
+function isPercent(value: number | null | undefined): boolean {
+  return value === null || value === undefined || (Number.isInteger(value) && value >= 0 && value <= 100);
+}
+
+function earlier(a: string, b: string): string {
+  return Date.parse(a) <= Date.parse(b) ? a : b;
+}
+
+function later(a: string, b: string): string {
+  return Date.parse(a) >= Date.parse(b) ? a : b;
+}
+
+function byKey<T extends { key: string }>(a: T, b: T): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+interface PreparedIndicator {
+  key: string;
+  type: string;
+  value: string;
+  firstSeen: string;
+  lastSeen: string;
+  confidence: number | null;
+  baseScore: number;
+  tlp: Tlp;
+  tags: Set<string>;
+}
+
+/**
+ * Validates, then merges duplicates within the input the way the database merges with stored rows (ON
+ * CONFLICT cannot touch one row twice in a statement), and sorts by key so that parallel writers lock
+ * rows in the same order.
+ */
+function prepareIndicators(rows: readonly IndicatorUpsertRow[]): { prepared: PreparedIndicator[]; rejected: number } {
+  const byValue = new Map<string, PreparedIndicator>();
+  let rejected = 0;
+  for (const row of rows) {
+    const firstSeen = toIso(row.firstSeen);
+    const lastSeen = toIso(row.lastSeen);
+    if (
+      !typePattern.test(row.type) ||
+      row.value.length === 0 ||
+      row.value.length > maxValueLength ||
+      firstSeen === null ||
+      lastSeen === null ||
+      !isPercent(row.confidence) ||
+      !isPercent(row.baseScore) ||
+      !tlpSet.has(row.tlp)
+    ) {
+      rejected++;
+      continue;
+    }
+    const key = `${row.type}\u0000${row.value}`;
+    const tags = (row.tags ?? []).map((tag) => tag.replaceAll(tagSeparator, " ").trim()).filter(Boolean);
+    const existing = byValue.get(key);
+    if (existing) {
+      existing.firstSeen = earlier(existing.firstSeen, firstSeen);
+      existing.lastSeen = later(existing.lastSeen, lastSeen);
+      existing.confidence = row.confidence ?? existing.confidence;
+      existing.baseScore = row.baseScore;
+      existing.tlp = row.tlp;
+      for (const tag of tags) existing.tags.add(tag);
+    } else {
+      byValue.set(key, {
+        key,
+        type: row.type,
+        value: row.value,
+        firstSeen: earlier(firstSeen, lastSeen),
+        lastSeen: later(firstSeen, lastSeen),
+        confidence: row.confidence ?? null,
+        baseScore: row.baseScore,
+        tlp: row.tlp,
+        tags: new Set(tags),
+      });
+    }
+  }
+  return { prepared: [...byValue.values()].sort(byKey), rejected };
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let start = 0; start < items.length; start += size) out.push(items.slice(start, start + size));
+  return out;
+}
+
+interface UpsertedRow extends Record<string, unknown> {
+  id: string;
+  type: string;
+  value: string;
+  inserted: boolean;
+}
+
+/**
+ * Upserts canonical indicators into the global catalog (run it in `withIngestTx`). Merge rules for an
+ * existing (type, value): first seen = earliest, last seen = latest, confidence = the new one when given,
+ * base score and TLP = the new ones, tags = union. A row whose merge changes nothing is not written.
+ *
+ * @example
+ * const result = await withIngestTx({ db }, (tx) => upsertIndicators(tx, parsedRows));
+ * // result.new, result.changed, result.unchanged; result.touched lists the new and changed rows
+ */
+export async function upsertIndicators(
+  tx: DbTransaction,
+  rows: readonly IndicatorUpsertRow[],
+  options: BulkOptions = {},
+): Promise<UpsertResult<TouchedIndicator>> {
+  const { prepared, rejected } = prepareIndicators(rows);
+  const result: UpsertResult<TouchedIndicator> = { new: 0, changed: 0, unchanged: 0, rejected, touched: [] };
+  for (const batch of chunks(prepared, options.batchSize ?? defaultBatchSize)) {
+    const ids: string[] = [];
+    const types: string[] = [];
+    const values: string[] = [];
+    const firstSeen: string[] = [];
+    const lastSeen: string[] = [];
+    const confidence: (number | null)[] = [];
+    const baseScore: number[] = [];
+    const tlp: string[] = [];
+    const tags: string[] = [];
+    for (const row of batch) {
+      ids.push(newId("indicator"));
+      types.push(row.type);
+      values.push(row.value);
+      firstSeen.push(row.firstSeen);
+      lastSeen.push(row.lastSeen);
+      confidence.push(row.confidence);
+      baseScore.push(row.baseScore);
+      tlp.push(row.tlp);
+      tags.push([...row.tags].sort().join(tagSeparator));
+    }
+    const { rows: upserted } = await tx.execute<UpsertedRow>(sql`
+      insert into indicators as i (id, type, value, first_seen, last_seen, confidence, base_score, tlp, tags)
+      select u.id, u.type, u.value, u.first_seen, u.last_seen, u.confidence, u.base_score, u.tlp,
+             case when u.tags = '' then '{}'::text[] else string_to_array(u.tags, chr(31)) end
+      from unnest(${sql.param(ids)}::text[], ${sql.param(types)}::text[], ${sql.param(values)}::text[],
+                  ${sql.param(firstSeen)}::timestamptz[], ${sql.param(lastSeen)}::timestamptz[],
+                  ${sql.param(confidence)}::smallint[], ${sql.param(baseScore)}::smallint[],
+                  ${sql.param(tlp)}::text[], ${sql.param(tags)}::text[])
+        as u(id, type, value, first_seen, last_seen, confidence, base_score, tlp, tags)
+      on conflict (type, value) do update set
+        first_seen = least(i.first_seen, excluded.first_seen),
+        last_seen = greatest(i.last_seen, excluded.last_seen),
+        confidence = coalesce(excluded.confidence, i.confidence),
+        base_score = excluded.base_score,
+        tlp = excluded.tlp,
+        tags = case when excluded.tags <@ i.tags then i.tags
+                    else array(select distinct t from unnest(i.tags || excluded.tags) as t order by t) end,
+        updated_at = now()
+      where excluded.first_seen < i.first_seen
+         or excluded.last_seen > i.last_seen
+         or (excluded.confidence is not null and excluded.confidence is distinct from i.confidence)
+         or excluded.base_score <> i.base_score
+         or excluded.tlp <> i.tlp
+         or not (excluded.tags <@ i.tags)
+      returning i.id, i.type, i.value, (i.xmax = 0) as inserted`);
+    for (const row of upserted) {
+      const outcome: UpsertOutcome = row.inserted ? "new" : "changed";
+      result[outcome]++;
+      result.touched.push({ id: row.id, type: row.type, value: row.value, outcome });
+    }
+    result.unchanged += batch.length - upserted.length;
+  }
+  return result;
+}
+
+interface PreparedObservation {
+  key: string;
+  type: string;
+  value: string;
+  sourceId: string;
+  firstSeen: string;
+  lastSeen: string;
+  malwareFamily: string | null;
+  threatType: string | null;
+  reference: string | null;
+  context: Record<string, unknown>;
+}
+
+function prepareObservations(rows: readonly ObservationUpsertRow[]): {
+  prepared: PreparedObservation[];
+  rejected: number;
+} {
+  const byKeyMap = new Map<string, PreparedObservation>();
+  let rejected = 0;
+  for (const row of rows) {
+    const firstSeen = toIso(row.firstSeen);
+    const lastSeen = toIso(row.lastSeen);
+    if (firstSeen === null || lastSeen === null || row.indicatorValue.length === 0 || row.sourceId.length === 0) {
+      rejected++;
+      continue;
+    }
+    const key = `${row.indicatorType}\u0000${row.indicatorValue}\u0000${row.sourceId}`;
+    const existing = byKeyMap.get(key);
+    if (existing) {
+      existing.firstSeen = earlier(existing.firstSeen, firstSeen);
+      existing.lastSeen = later(existing.lastSeen, lastSeen);
+      existing.malwareFamily = row.malwareFamily ?? existing.malwareFamily;
+      existing.threatType = row.threatType ?? existing.threatType;
+      existing.reference = row.reference ?? existing.reference;
+      existing.context = { ...existing.context, ...row.context };
+    } else {
+      byKeyMap.set(key, {
+        key,
+        type: row.indicatorType,
+        value: row.indicatorValue,
+        sourceId: row.sourceId,
+        firstSeen: earlier(firstSeen, lastSeen),
+        lastSeen: later(firstSeen, lastSeen),
+        malwareFamily: row.malwareFamily ?? null,
+        threatType: row.threatType ?? null,
+        reference: row.reference ?? null,
+        context: { ...row.context },
+      });
+    }
+  }
+  return { prepared: [...byKeyMap.values()].sort(byKey), rejected };
+}
+
+interface UpsertedObservation extends Record<string, unknown> {
+  matched: string | number;
+  id: string | null;
+  indicator_id: string | null;
+  inserted: boolean | null;
+}
+
+/**
+ * Upserts per-source observations, naming the indicator by (type, value) so the caller needs no ids
+ * (upsert the indicators first, in the same transaction). Merge rules: first/last seen widen; the report
+ * count grows by one when the source reports a newer last-seen (re-reading the same snapshot changes
+ * nothing); malware family, threat type and reference take the new value when given; context is merged.
+ * Rows naming an unknown indicator or a non-global source are counted as rejected.
+ */
+export async function upsertObservations(
+  tx: DbTransaction,
+  rows: readonly ObservationUpsertRow[],
+  options: BulkOptions = {},
+): Promise<UpsertResult<TouchedObservation>> {
+  const { prepared, rejected } = prepareObservations(rows);
+  const result: UpsertResult<TouchedObservation> = { new: 0, changed: 0, unchanged: 0, rejected, touched: [] };
+  for (const batch of chunks(prepared, options.batchSize ?? defaultBatchSize)) {
+    const ids = batch.map(() => newId("observation"));
+    const { rows: upserted } = await tx.execute<UpsertedObservation>(sql`
+      with input as (
+        select u.*
+        from unnest(${sql.param(ids)}::text[], ${sql.param(batch.map((row) => row.type))}::text[],
+                    ${sql.param(batch.map((row) => row.value))}::text[],
+                    ${sql.param(batch.map((row) => row.sourceId))}::text[],
+                    ${sql.param(batch.map((row) => row.firstSeen))}::timestamptz[],
+                    ${sql.param(batch.map((row) => row.lastSeen))}::timestamptz[],
+                    ${sql.param(batch.map((row) => row.malwareFamily))}::text[],
+                    ${sql.param(batch.map((row) => row.threatType))}::text[],
+                    ${sql.param(batch.map((row) => row.reference))}::text[],
+                    ${sql.param(batch.map((row) => JSON.stringify(row.context)))}::jsonb[])
+          as u(id, type, value, source_id, first_seen, last_seen, malware_family, threat_type, reference, context)
+      ),
+      matched as materialized (
+        select input.id, i.id as indicator_id, s.id as source_id, input.first_seen, input.last_seen,
+               input.malware_family, input.threat_type, input.reference, input.context
+        from input
+        join indicators i on i.type = input.type and i.value = input.value
+        join sources s on s.id = input.source_id and s.tenant_id is null
+      ),
+      written as (
+        insert into observations as o
+          (id, indicator_id, source_id, first_seen, last_seen, malware_family, threat_type, reference, context)
+        select id, indicator_id, source_id, first_seen, last_seen, malware_family, threat_type, reference, context
+        from matched
+        on conflict (indicator_id, source_id) do update set
+          first_seen = least(o.first_seen, excluded.first_seen),
+          last_seen = greatest(o.last_seen, excluded.last_seen),
+          report_count = o.report_count + (excluded.last_seen > o.last_seen)::int,
+          malware_family = coalesce(excluded.malware_family, o.malware_family),
+          threat_type = coalesce(excluded.threat_type, o.threat_type),
+          reference = coalesce(excluded.reference, o.reference),
+          context = o.context || excluded.context,
+          updated_at = now()
+        where excluded.first_seen < o.first_seen
+           or excluded.last_seen > o.last_seen
+           or (excluded.malware_family is not null and excluded.malware_family is distinct from o.malware_family)
+           or (excluded.threat_type is not null and excluded.threat_type is distinct from o.threat_type)
+           or (excluded.reference is not null and excluded.reference is distinct from o.reference)
+           or not (o.context @> excluded.context)
+        returning o.id, o.indicator_id, (o.xmax = 0) as inserted
+      )
+      select total.matched, written.id, written.indicator_id, written.inserted
+      from (select count(*) as matched from matched) as total
+      left join written on true`);
+    const matched = Number(upserted[0]?.matched ?? 0);
+    let writtenCount = 0;
+    for (const row of upserted) {
+      if (row.id === null || row.indicator_id === null) continue;
+      writtenCount++;
+      const outcome: UpsertOutcome = row.inserted ? "new" : "changed";
+      result[outcome]++;
+      result.touched.push({ id: row.id, indicatorId: row.indicator_id, outcome });
+    }
+    result.unchanged += matched - writtenCount;
+    result.rejected += batch.length - matched;
+  }
+  return result;
+}

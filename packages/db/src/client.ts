@@ -1,0 +1,83 @@
+import { Client, neonConfig, Pool } from "@neondatabase/serverless";
+import { AppError } from "@threatfusion/core";
+import type { ExtractTablesWithRelations } from "drizzle-orm";
+import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
+import type { PgTransaction } from "drizzle-orm/pg-core";
+import type { NeonQueryResultHKT } from "drizzle-orm/neon-serverless";
+import * as schema from "./schema.ts";
+
+/** Where and how to connect. `wsProxy` (the loopback bridge, `127.0.0.1:PORT/v1`) is for dev and tests only. */
+export interface DatabaseConfig {
+  url: string;
+  wsProxy?: string | undefined;
+}
+
+export type Schema = typeof schema;
+export type Database = NeonDatabase<Schema> & { $client: Pool };
+export type DbTransaction = PgTransaction<NeonQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+
+/** A drizzle database over its own Pool; `end()` closes the pool (once per request inside a Worker). */
+export interface DatabaseHandle {
+  db: Database;
+  pool: Pool;
+  end(): Promise<void>;
+}
+
+/**
+ * Points the Neon driver at the dev/test WebSocket bridge. The setting is process-wide in the driver; a
+ * process talks to one database server, so one value is enough.
+ */
+export function useWsProxy(wsProxy: string): void {
+  neonConfig.wsProxy = (host, port) => `${wsProxy}?address=${host}:${port}`;
+  neonConfig.useSecureWebSocket = false;
+  neonConfig.pipelineConnect = false;
+}
+
+/** A Neon `Pool` for the given config (applies `wsProxy` when present). */
+export function createPool(config: DatabaseConfig, options: { max?: number } = {}): Pool {
+  if (config.wsProxy) useWsProxy(config.wsProxy);
+  return new Pool({ connectionString: config.url, max: options.max ?? 4 });
+}
+
+/** A single Neon `Client`, not yet connected (migrations and admin tools). */
+export function createClient(config: DatabaseConfig): Client {
+  if (config.wsProxy) useWsProxy(config.wsProxy);
+  return new Client({ connectionString: config.url });
+}
+
+/**
+ * A drizzle database over a fresh Pool.
+ *
+ * @example
+ * const { db, end } = createDatabase(databaseConfigFromEnv(env, "app"));
+ * try { await withTenantTx({ db, tenantId }, (tx) => tx.select().from(sightings)); } finally { await end(); }
+ */
+export function createDatabase(config: DatabaseConfig, options: { max?: number } = {}): DatabaseHandle {
+  const pool = createPool(config, options);
+  const db = drizzle({ client: pool, schema }) as Database;
+  return { db, pool, end: () => pool.end() };
+}
+
+export type DatabaseRole = "app" | "ingest" | "admin";
+
+const urlVariable: Record<DatabaseRole, string> = {
+  app: "DATABASE_URL",
+  ingest: "DATABASE_INGEST_URL",
+  admin: "DATABASE_ADMIN_URL",
+};
+
+/**
+ * Reads a connection config from environment-style bindings: `DATABASE_URL` (app role),
+ * `DATABASE_INGEST_URL` (ingest role), `DATABASE_ADMIN_URL` (owner, migrations) and `PG_WS_PROXY`
+ * (dev/test bridge only). Throws `AppError("INTERNAL")` naming the missing variable.
+ */
+export function databaseConfigFromEnv(
+  env: Record<string, string | undefined>,
+  role: DatabaseRole,
+): DatabaseConfig {
+  const name = urlVariable[role];
+  const url = env[name];
+  if (!url) throw new AppError("INTERNAL", `${name} is not set`);
+  const wsProxy = env.PG_WS_PROXY;
+  return wsProxy ? { url, wsProxy } : { url };
+}

@@ -1,0 +1,6 @@
+export * from "./bulk.ts";
+export * from "./client.ts";
+export * from "./roles.ts";
+export * as schema from "./schema.ts";
+export * from "./schema.ts";
+export * from "./tenant-tx.ts";

@@ -1,0 +1,38 @@
+import { createClient, type DatabaseConfig } from "./client.ts";
+
+/** The login roles the migrations create (NOLOGIN until someone gives them a password). */
+export const databaseRoles = { app: "tf_app", ingest: "tf_ingest" } as const;
+export type LoginRole = keyof typeof databaseRoles;
+
+/**
+ * Dev/test only: lets the application and ingestion roles log in with the given passwords (production
+ * operators set theirs outside the code). Run it with the owner/superuser config after `migrate()`.
+ */
+export async function ensureLoginRoles(
+  admin: DatabaseConfig,
+  passwords: Record<LoginRole, string>,
+): Promise<void> {
+  const client = createClient(admin);
+  await client.connect();
+  try {
+    for (const role of Object.keys(databaseRoles) as LoginRole[]) {
+      // ALTER ROLE takes no bind parameters; quote_literal builds the statement inside the server.
+      const { rows } = await client.query<{ statement: string }>(
+        "select format('alter role %I login password %L', $1::text, $2::text) as statement",
+        [databaseRoles[role], passwords[role]],
+      );
+      const statement = rows[0]?.statement;
+      if (statement) await client.query(statement);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** The connection string of `role` on the same server and database as `adminUrl`. */
+export function roleUrl(adminUrl: string, role: LoginRole, password: string): string {
+  const url = new URL(adminUrl);
+  url.username = databaseRoles[role];
+  url.password = password;
+  return url.toString();
+}

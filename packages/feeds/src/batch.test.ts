@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { batchParsed } from "./batch.ts";
+import type { ParseEvent } from "./types.ts";
+
+async function* events(count: number, valueLength = 20): AsyncGenerator<ParseEvent> {
+  for (let index = 0; index < count; index++) {
+    yield {
+      kind: "indicator",
+      indicator: {
+        type: "domain",
+        value: `${"a".repeat(valueLength)}${index}.example`,
+        tags: ["t"],
+        context: {},
+        line: index + 1,
+      },
+    };
+    if (index % 10 === 0) yield { kind: "rejected", row: { line: index + 1, reason: "bad", raw: "x" } };
+  }
+  yield {
+    kind: "end",
+    stats: { units: count, indicators: count, rejected: Math.ceil(count / 10), skipped: 0 },
+  };
+}
+
+async function all(source: AsyncIterable<ParseEvent>, options: Parameters<typeof batchParsed>[1]) {
+  const out = [];
+  for await (const batch of batchParsed(source, options)) out.push(batch);
+  return out;
+}
+
+describe("batchParsed", () => {
+  it("cuts on item count and keeps every indicator once, in order", async () => {
+    const batches = await all(events(1050), { maxItems: 500 });
+    expect(batches.map((batch) => batch.indicators.length)).toEqual([500, 500, 50]);
+    expect(batches.at(-1)?.stats?.indicators).toBe(1050);
+    expect(batches.flatMap((batch) => batch.indicators.map((indicator) => indicator.line))).toEqual(
+      Array.from({ length: 1050 }, (_, index) => index + 1),
+    );
+  });
+
+  it("cuts on serialized bytes so each batch fits a 128 KB queue message", async () => {
+    const batches = await all(events(3000, 400), { maxBytes: 120_000, maxItems: 10_000 });
+    expect(batches.length).toBeGreaterThan(5);
+    for (const batch of batches) {
+      const actual = new TextEncoder().encode(
+        JSON.stringify({ indicators: batch.indicators, rejected: batch.rejected }),
+      ).byteLength;
+      expect(actual).toBeLessThanOrEqual(120_000);
+      expect(batch.bytes).toBeGreaterThanOrEqual(actual);
+    }
+  });
+
+  it("turns an indicator larger than a message into a rejected row", async () => {
+    async function* one(): AsyncGenerator<ParseEvent> {
+      yield {
+        kind: "indicator",
+        indicator: {
+          type: "url",
+          value: `http://x.example/${"a".repeat(2000)}`,
+          tags: [],
+          context: {},
+          line: 1,
+        },
+      };
+      yield { kind: "end", stats: { units: 1, indicators: 1, rejected: 0, skipped: 0 } };
+    }
+    const [batch] = await all(one(), { maxBytes: 1000 });
+    expect(batch?.indicators).toEqual([]);
+    expect(batch?.rejected[0]?.reason).toBe("indicator too large for one message");
+  });
+});

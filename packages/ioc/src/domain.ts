@@ -1,0 +1,113 @@
+import { getDomain, parse } from "tldts";
+
+/**
+ * Top-level domains are checked against the ICANN section of the Public Suffix List (through tldts) and
+ * cached, because the same few hundred TLDs come back millions of times in feeds. `onion` is not in the
+ * PSL but is an indicator in its own right (RFC 7686).
+ */
+const tldCache = new Map<string, boolean>([["onion", true]]);
+const maxCachedUnknownTlds = 10_000;
+let cachedUnknownTlds = 0;
+
+/** True when `tld` (lower-case ASCII, punycode for IDN) is a delegated top-level domain. */
+export function isKnownTld(tld: string): boolean {
+  const cached = tldCache.get(tld);
+  if (cached !== undefined) return cached;
+  const known = parse(`x.${tld}`, { extractHostname: false, validateHostname: false }).isIcann === true;
+  if (known || cachedUnknownTlds < maxCachedUnknownTlds) {
+    tldCache.set(tld, known);
+    if (!known) cachedUnknownTlds++;
+  }
+  return known;
+}
+
+function isAsciiLetter(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+}
+
+/**
+ * Checks lower-case ASCII host syntax: 2+ labels of 1-63 chars `[a-z0-9_-]`, no hyphen at a label's
+ * edge, total <= 253, alphabetic (or `xn--`) TLD present in the PSL. Returns the TLD start or -1.
+ */
+function checkAsciiHostname(host: string): boolean {
+  const length = host.length;
+  if (length < 3 || length > 253) return false;
+  let labelStart = 0;
+  let labels = 0;
+  for (let i = 0; i <= length; i++) {
+    const c = i === length ? 46 : host.charCodeAt(i);
+    if (c === 46) {
+      const labelLength = i - labelStart;
+      if (labelLength === 0 || labelLength > 63) return false;
+      if (host.charCodeAt(labelStart) === 45 || host.charCodeAt(i - 1) === 45) return false;
+      labels++;
+      if (i !== length) labelStart = i + 1;
+      continue;
+    }
+    const ok = (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 95;
+    if (!ok) return false;
+  }
+  if (labels < 2) return false;
+  const tld = host.slice(labelStart);
+  if (tld.startsWith("xn--")) {
+    if (tld.length < 5) return false;
+  } else {
+    for (let i = 0; i < tld.length; i++) if (!isAsciiLetter(tld.charCodeAt(i))) return false;
+    if (tld.length < 2) return false;
+  }
+  return isKnownTld(tld);
+}
+
+function hasNonAscii(value: string): boolean {
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 127) return true;
+  return false;
+}
+
+/** IDN to A-labels through the WHATWG URL host parser (UTS #46), available in Node, workerd and browsers. */
+function toAsciiHost(host: string): string | null {
+  if (/[/?#@:\\[\]%\s]/.test(host)) return null;
+  try {
+    return new URL(`http://${host}/`).hostname;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Canonical form of a hostname (already refanged): lower-case, no trailing dot, IDN as punycode A-labels.
+ * Returns null when it is not a valid domain under a real TLD.
+ *
+ * @example canonicalHostname("Tést.Example.COM.") // "xn--tst-bma.example.com"
+ */
+export function canonicalHostname(raw: string): string | null {
+  let host = raw.endsWith(".") ? raw.slice(0, -1) : raw;
+  if (hasNonAscii(host)) {
+    const ascii = toAsciiHost(host);
+    if (ascii === null) return null;
+    host = ascii;
+  } else {
+    host = host.toLowerCase();
+  }
+  return checkAsciiHostname(host) ? host : null;
+}
+
+/**
+ * True when `domain` is a syntactically valid host name under a delegated TLD (case-insensitive,
+ * trailing dot and IDN allowed). Not refanged: pass refanged input.
+ */
+export function isValidDomain(domain: string): boolean {
+  return canonicalHostname(domain) !== null;
+}
+
+/**
+ * The registrable domain (eTLD+1) of a domain, using the ICANN and private sections of the Public
+ * Suffix List, so `a.b.duckdns.org` gives `b.duckdns.org` (each dynamic-DNS customer stays separate).
+ * Null for invalid domains and for bare public suffixes.
+ *
+ * @example registrableDomain("www.example.co.uk") // "example.co.uk"
+ */
+export function registrableDomain(domain: string): string | null {
+  const host = canonicalHostname(domain);
+  if (host === null) return null;
+  return getDomain(host, { allowPrivateDomains: true, extractHostname: false, validateHostname: false });
+}

@@ -1,0 +1,122 @@
+import { describe, expect, it } from "vitest";
+import { extract } from "./extract.ts";
+import { extractGrouped } from "./index.ts";
+
+describe("extract: what is found", () => {
+  it("finds defanged indicators with their hosts and canonical forms", () => {
+    const text =
+      "C2: hxxps://Evil[.]COM:443/gate.php?id=1, backup 162.252.172[.]54 and mail admin[@]evil[.]com.";
+    expect(extractGrouped(text)).toEqual({
+      ipv4: ["162.252.172.54"],
+      domain: ["evil.com"],
+      url: ["https://evil.com/gate.php?id=1"],
+      email: ["admin@evil.com"],
+    });
+  });
+
+  it("reports where each finding is written, as written", () => {
+    const text = "see evil[.]com and 1.2.3.4";
+    const findings = extract(text);
+    expect(findings).toEqual([
+      { type: "domain", value: "evil.com", offset: 4, length: 10 },
+      { type: "ipv4", value: "1.2.3.4", offset: 19, length: 7 },
+    ]);
+    for (const finding of findings)
+      expect(text.slice(finding.offset, finding.offset + finding.length)).not.toContain(" ");
+  });
+
+  it("marks a URL's host and an email's domain as derived", () => {
+    const findings = extract("http://a.example.org/x bob@b.example.net");
+    expect(findings.filter((finding) => finding.derivedFrom !== undefined)).toEqual([
+      { type: "domain", value: "a.example.org", offset: 7, length: 13, derivedFrom: "url" },
+      { type: "domain", value: "b.example.net", offset: 27, length: 13, derivedFrom: "email" },
+    ]);
+  });
+
+  it("filters by type", () => {
+    expect(extract("http://evil.com/ 8.8.8.8", { types: ["ipv4"] }).map((finding) => finding.value)).toEqual([
+      "8.8.8.8",
+    ]);
+  });
+
+  it.each([
+    ["trailing comma", "visit https://evil.com/a/b, then", "https://evil.com/a/b"],
+    ["trailing period", "at https://evil.com/x.", "https://evil.com/x"],
+    ["enclosing parentheses", "(https://evil.com/path)", "https://evil.com/path"],
+    [
+      "balanced parentheses kept",
+      "https://en.wikipedia.org/wiki/Foo_(bar)",
+      "https://en.wikipedia.org/wiki/Foo_(bar)",
+    ],
+    ["quoted in HTML", '<a href="http://evil.com/x">', "http://evil.com/x"],
+    ["Markdown link", "[here](http://evil.com/a)", "http://evil.com/a"],
+    ["JSON", '{"url":"hxxp://evil[.]com/p"}', "http://evil.com/p"],
+    ["IPv6 host", "http://[2001:db8::1]:8080/x", "http://[2001:db8::1]:8080/x"],
+    ["glued prefix", "url:http://evil.com/", "http://evil.com/"],
+  ])("cuts URLs cleanly: %s", (_name, text, url) => {
+    expect(extractGrouped(text).url).toEqual([url]);
+  });
+
+  it("finds IPv4 with ports, in ranges and in CSV, and CIDRs as their network", () => {
+    expect(extractGrouped("1.2.3.4:8080,5.6.7.8;10.0.0.1-10.0.0.9 192.168.1.77/24")).toEqual({
+      ipv4: ["1.2.3.4", "10.0.0.1", "10.0.0.9", "5.6.7.8"],
+      cidr: ["192.168.1.0/24"],
+    });
+  });
+
+  it("finds IPv6 in RFC 5952 form, bracketed or bare", () => {
+    expect(
+      extractGrouped("[FDC4:2581:575B:5A72:0000:0000:0000:0001]:80 and fe80::1ff:fe23:4567:890a.").ipv6,
+    ).toEqual(["fdc4:2581:575b:5a72::1", "fe80::1ff:fe23:4567:890a"]);
+  });
+
+  it("finds hashes, CVEs and ASNs", () => {
+    const md5 = "68b329da9893e34099c7d8ad5cb9c940";
+    const sha1 = "adc83b19e793491b1c6ea0fd8b46cd9f32e592fc";
+    const text = `MD5=${md5.toUpperCase()} sha1:${sha1} (CVE-2021-44228) AS13335 ${md5}.bin`;
+    expect(extractGrouped(text)).toEqual({
+      md5: [md5],
+      sha1: [sha1],
+      cve: ["CVE-2021-44228"],
+      asn: ["AS13335"],
+    });
+  });
+
+  it("finds spaced defanging", () => {
+    expect(extractGrouped("bob [at] evil [.] com and 2.2.2 . 2")).toEqual({
+      ipv4: ["2.2.2.2"],
+      domain: ["evil.com"],
+      email: ["bob@evil.com"],
+    });
+  });
+
+  it("finds IDN domains as punycode", () => {
+    expect(extractGrouped("visit bücher.de and http://テスト.example.com/").domain).toEqual([
+      "xn--bcher-kva.de",
+      "xn--zckzah.example.com",
+    ]);
+  });
+});
+
+describe("extract: what is not found", () => {
+  it.each([
+    ["version strings", "upgrade to 1.2.3.4.5 or v2.0.1.7 and 10.0.19041.1"],
+    ["dates", "on 2023.01.02 and 02.01.2023 at 12:30:45"],
+    ["OIDs", "OID 1.3.6.1.4.1.311.60.2.1.3"],
+    ["file names with non-TLD extensions", "opened invoice.pdf, setup.exe and report.docx"],
+    ["file names with TLD-like extensions", "dropped payload.zip, install.sh and readme.md"],
+    ["code identifiers", "calls System.IO.File and WScript.Shell via document.getElementById"],
+    ["hex runs of the wrong length", `${"a1".repeat(17)} ${"b2".repeat(25)}`],
+    ["hashes cut out of longer hex runs", `${"f".repeat(10)}68b329da9893e34099c7d8ad5cb9c940`],
+    ["0x-prefixed values", "0x32be343b94f860124dc4fee278fdcbd38c102d88"],
+    ["all-digit runs", "12345678901234567890123456789012"],
+    ["hosts without a real TLD", "example.nope http://intranet/ a@b"],
+    ["times and MAC addresses", "01:23:45:67:89:ab 10:15"],
+  ])("%s", (_name, text) => {
+    expect(extractGrouped(text)).toEqual({});
+  });
+
+  it("still reports a TLD-like file name when it was defanged", () => {
+    expect(extractGrouped("evil[.]zip").domain).toEqual(["evil.zip"]);
+  });
+});

@@ -1,0 +1,689 @@
+import {
+  type CanonicalHost,
+  canonicalAsn,
+  canonicalCve,
+  canonicalEmail,
+  canonicalUrlParts,
+  hashLengths,
+  isHexCode,
+} from "./canonicalize.ts";
+import { canonicalHostname } from "./domain.ts";
+import { canonicalCidr, canonicalIpv4, canonicalIpv6 } from "./ip.ts";
+import { refangWithOrigin } from "./refang.ts";
+import type { Finding, IndicatorType } from "./types.ts";
+
+/**
+ * How extraction works, and why it is linear:
+ * 1. One pass over the text with charCodeAt splits it into tokens at whitespace and a few delimiters
+ *    (quotes, `<>`, backticks, `|`). A token is looked at only if it holds a trigger (`.`, `:`, `@`, a
+ *    defang bracket or backslash) before its trailing punctuation, is 32+ chars (hash), or starts like a
+ *    CVE or ASN. Plain prose words cost a table lookup per character.
+ * 2. A candidate token is refanged (with a position map back to the text as written), URLs are cut out
+ *    at their scheme, and the rest is split into pieces at characters that cannot occur in a host, IP,
+ *    email, hash, CVE or ASN. Each piece is classified once. Every step walks its input a bounded number
+ *    of times; there is no backtracking regex over unbounded text.
+ */
+
+export interface ExtractOptions {
+  /** Only report these types (a URL's host is still reported when its type is asked for). */
+  types?: readonly IndicatorType[];
+  /** Offsets are always computed (they are cheap); kept for API compatibility. */
+  offsets?: boolean;
+}
+
+/** Character flags: 0 ends a token; TOKEN is any token character, the others add what it may start. */
+const DELIMITER = 0;
+const TOKEN = 1;
+const TRIGGER = 2;
+const MARK = 4;
+const HEX = 8;
+
+/** Unicode spaces, smart quotes, ellipsis, dashes and CJK/full-width punctuation end a token. */
+function isUnicodeDelimiter(c: number): boolean {
+  return (
+    c === 0xa0 ||
+    c === 0xab ||
+    c === 0xbb ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200d) ||
+    (c >= 0x2010 && c <= 0x201f) ||
+    c === 0x2026 ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    (c >= 0x3000 && c <= 0x3003) ||
+    (c >= 0x3008 && c <= 0x3011) ||
+    c === 0xfeff ||
+    (c >= 0xff01 && c <= 0xff0f) ||
+    (c >= 0xff1a && c <= 0xff20) ||
+    c === 0xfffd
+  );
+}
+
+/** Class of every UTF-16 code unit: one table lookup per character in the hot loop (64 KB). */
+const charFlags = new Uint8Array(65536).fill(TOKEN);
+for (let c = 0; c <= 32; c++) charFlags[c] = DELIMITER;
+charFlags[127] = DELIMITER;
+for (const ch of "\"'<>`|") charFlags[ch.charCodeAt(0)] = DELIMITER;
+function addFlag(characters: string, flag: number): void {
+  for (const ch of characters) {
+    const code = ch.charCodeAt(0);
+    charFlags[code] = (charFlags[code] ?? TOKEN) | flag;
+  }
+}
+addFlag(".:@[({\\", TRIGGER);
+// Characters that can belong to a defang marker (brackets, `\`, `^`, `*`, the x of hxxp, DOT, AT, -dot-, //).
+addFlag("[](){}\\^*xXDA-/", MARK);
+addFlag("0123456789abcdefABCDEF", HEX);
+for (let c = 128; c < 65536; c++) if (isUnicodeDelimiter(c)) charFlags[c] = DELIMITER;
+
+function flagsOf(c: number): number {
+  return charFlags[c] ?? TOKEN;
+}
+
+function isAlnum(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+}
+
+function isTrailingPunctuation(c: number): boolean {
+  // . , ; : ! ? ) ] } * '
+  return (
+    c === 46 || c === 44 || c === 59 || c === 58 || c === 33 || c === 63 || c === 41 || c === 93 || c === 125
+  );
+}
+
+/** Spaced defang markers that join two tokens: `example [.] com`, `2.2.2 . 2`, `bob (at) example.com`. */
+const joinerPattern =
+  /[ \t]{1,3}(?:[[({<][ \t]{0,3}(?:\.|[dD][oO][tT]|@|[aA][tT])[ \t]{0,3}[\])}>]|\.|@|DOT|AT)[ \t]{1,3}(?=[A-Za-z0-9])/y;
+
+const maxJoinedToken = 256;
+
+/** Characters after which a whitespace run may hide a spaced marker, checked before the regex. */
+function mayStartJoiner(c: number): boolean {
+  return c === 91 || c === 40 || c === 123 || c === 60 || c === 46 || c === 64 || c === 68 || c === 65;
+}
+
+/** Schemes reported as URLs by extraction (canonicalize accepts any scheme). */
+const urlSchemes = new Set([
+  "http",
+  "https",
+  "ftp",
+  "ftps",
+  "sftp",
+  "tftp",
+  "tcp",
+  "udp",
+  "ws",
+  "wss",
+  "smb",
+  "file",
+  "telnet",
+  "ssh",
+  "rdp",
+  "ldap",
+  "ldaps",
+  "irc",
+  "ircs",
+  "git",
+  "svn",
+  "rtsp",
+  "mms",
+  "socks",
+  "socks4",
+  "socks5",
+  "gopher",
+]);
+
+/**
+ * TLDs that are also common file extensions. A bare two-label name under one of these (`invoice.zip`,
+ * `setup.py`, `run.sh`) is reported as a domain only when it was defanged or came from a URL or email.
+ */
+const fileExtensionTlds = new Set([
+  "zip",
+  "mov",
+  "py",
+  "sh",
+  "md",
+  "rs",
+  "so",
+  "ps",
+  "pm",
+  "pl",
+  "one",
+  "app",
+  "run",
+  "ai",
+  "bz",
+  "cat",
+  "cab",
+  "key",
+  "mobi",
+  "ads",
+]);
+
+type Emit = (
+  type: IndicatorType,
+  value: string,
+  offset: number,
+  length: number,
+  derivedFrom?: "url" | "email",
+) => void;
+
+/** One candidate token after refang: its text, where it starts in the input, and the position map. */
+interface Token {
+  text: string;
+  start: number;
+  origin: number[] | null;
+  defanged: boolean;
+}
+
+function position(token: Token, index: number): number {
+  return token.start + (token.origin === null ? index : (token.origin[index] ?? index));
+}
+
+function emitSpan(
+  emit: Emit,
+  token: Token,
+  type: IndicatorType,
+  value: string,
+  from: number,
+  to: number,
+  derivedFrom?: "url" | "email",
+): void {
+  const offset = position(token, from);
+  emit(type, value, offset, position(token, to) - offset, derivedFrom);
+}
+
+function hostType(host: CanonicalHost): IndicatorType {
+  return host.type;
+}
+
+/** A URL runs to the first character that cannot be part of one in running text. */
+function isUrlTerminator(c: number): boolean {
+  // , " ' < > [ ] { } | \ ` ^ and whitespace
+  return (
+    c <= 32 ||
+    c === 44 ||
+    c === 34 ||
+    c === 39 ||
+    c === 60 ||
+    c === 62 ||
+    c === 91 ||
+    c === 93 ||
+    c === 123 ||
+    c === 125 ||
+    c === 124 ||
+    c === 92 ||
+    c === 96 ||
+    c === 94
+  );
+}
+
+function isSchemeChar(c: number): boolean {
+  return (
+    (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46
+  );
+}
+
+function findSchemeStart(text: string, colon: number): number {
+  let start = colon;
+  while (start > 0 && colon - start < 16 && isSchemeChar(text.charCodeAt(start - 1))) start--;
+  while (start < colon && !isAlnum(text.charCodeAt(start))) start++;
+  const scheme = text.slice(start, colon).toLowerCase();
+  if (urlSchemes.has(scheme)) return start;
+  // Glued prefixes such as `~Chttp://` or `url:http://`: accept a known scheme at the end of the run.
+  for (const known of ["https", "http", "ftp"]) {
+    if (scheme.endsWith(known)) return colon - known.length;
+  }
+  return -1;
+}
+
+function processToken(tokenText: string, start: number, mayBeDefanged: boolean, emit: Emit): void {
+  let token: Token;
+  if (mayBeDefanged) {
+    const refanged = refangWithOrigin(tokenText);
+    token = { text: refanged.text, start, origin: refanged.origin, defanged: refanged.defanged };
+  } else {
+    token = { text: tokenText, start, origin: null, defanged: false };
+  }
+  const text = token.text;
+  let cursor = 0;
+  let separator = text.indexOf("://");
+  while (separator > 0) {
+    const schemeStart = findSchemeStart(text, separator);
+    if (schemeStart < 0 || schemeStart < cursor) {
+      separator = text.indexOf("://", separator + 3);
+      continue;
+    }
+    let end = separator + 3;
+    if (text.charCodeAt(end) === 91) {
+      const close = text.indexOf("]", end);
+      if (close > 0) end = close + 1;
+    }
+    while (end < text.length && !isUrlTerminator(text.charCodeAt(end))) end++;
+    end = trimUrlEnd(text, schemeStart, end);
+    processPlain(token, cursor, schemeStart, emit);
+    const raw = text.slice(schemeStart, end);
+    const parts = canonicalUrlParts(raw);
+    if (parts !== null) {
+      emitSpan(emit, token, "url", parts.value, schemeStart, end);
+      const hostStart = schemeStart + parts.hostStart;
+      emitSpan(
+        emit,
+        token,
+        hostType(parts.host),
+        parts.host.value,
+        hostStart,
+        hostStart + parts.hostLength,
+        "url",
+      );
+      processPlain(token, schemeStart + parts.authorityEnd, end, emit);
+    } else {
+      processPlain(token, separator + 3, end, emit);
+    }
+    cursor = end;
+    separator = text.indexOf("://", Math.max(end, separator + 3));
+  }
+  processPlain(token, cursor, text.length, emit);
+}
+
+/** Drops trailing sentence punctuation and closing brackets the URL did not open. */
+function trimUrlEnd(text: string, start: number, end: number): number {
+  let stop = end;
+  while (stop > start) {
+    const c = text.charCodeAt(stop - 1);
+    if (
+      c === 46 ||
+      c === 44 ||
+      c === 59 ||
+      c === 58 ||
+      c === 33 ||
+      c === 63 ||
+      c === 42 ||
+      c === 39 ||
+      c === 34
+    ) {
+      stop--;
+      continue;
+    }
+    if (c === 41) {
+      let opens = 0;
+      let closes = 0;
+      for (let i = start; i < stop; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 40) opens++;
+        else if (d === 41) closes++;
+      }
+      if (closes > opens) {
+        stop--;
+        continue;
+      }
+    }
+    break;
+  }
+  return stop;
+}
+
+/** Characters that may occur inside a non-URL piece: host, IP, email, hash, CVE, ASN. */
+function isPieceChar(c: number): boolean {
+  if (c >= 128) return true;
+  return isAlnum(c) || c === 46 || c === 45 || c === 95 || c === 64 || c === 58 || c === 43;
+}
+
+function processPlain(token: Token, from: number, to: number, emit: Emit): void {
+  const text = token.text;
+  let i = from;
+  while (i < to) {
+    while (i < to && !isPieceChar(text.charCodeAt(i))) i++;
+    const pieceStart = i;
+    while (i < to && isPieceChar(text.charCodeAt(i))) i++;
+    if (i - pieceStart < 3) continue;
+    // CIDR: an IP piece followed by /prefix and a boundary.
+    if (text.charCodeAt(i) === 47) {
+      let j = i + 1;
+      while (j < to && j - i <= 4 && text.charCodeAt(j) >= 48 && text.charCodeAt(j) <= 57) j++;
+      const next = text.charCodeAt(j);
+      const afterDot = text.charCodeAt(j + 1);
+      const boundary = j >= to || !(isAlnum(next) || (next === 46 && afterDot >= 48 && afterDot <= 57));
+      if (j - i >= 2 && j - i <= 4 && boundary) {
+        stripPiece(text, pieceStart, i);
+        const a = strippedStart;
+        const b = strippedEnd;
+        const cidr = canonicalCidr(text.slice(a, j));
+        if (cidr !== null) {
+          emitSpan(emit, token, "cidr", cidr, a, j);
+          i = j;
+          continue;
+        }
+        if (b < a) continue;
+      }
+    }
+    classifyPiece(token, pieceStart, i, emit, true);
+  }
+}
+
+function hasDoubleColon(text: string, from: number, to: number): boolean {
+  const index = text.indexOf("::", from);
+  return index >= 0 && index < to - 1;
+}
+
+function isStrippable(c: number): boolean {
+  return c === 46 || c === 45 || c === 95 || c === 64 || c === 43 || c === 58;
+}
+
+/** Output of stripPiece, kept in module variables to avoid a tuple allocation per piece. */
+let strippedStart = 0;
+let strippedEnd = 0;
+
+function stripPiece(text: string, from: number, to: number): void {
+  let a = from;
+  let b = to;
+  const leadingDoubleColon = text.charCodeAt(a) === 58 && text.charCodeAt(a + 1) === 58;
+  if (!leadingDoubleColon) while (a < b && isStrippable(text.charCodeAt(a))) a++;
+  while (b > a && isStrippable(text.charCodeAt(b - 1))) {
+    if (text.charCodeAt(b - 1) === 58 && text.charCodeAt(b - 2) === 58) break;
+    b--;
+  }
+  strippedStart = a;
+  strippedEnd = b;
+}
+
+function classifyPiece(token: Token, from: number, to: number, emit: Emit, scanHashes: boolean): void {
+  const text = token.text;
+  stripPiece(text, from, to);
+  const a = strippedStart;
+  const b = strippedEnd;
+  const length = b - a;
+  if (length < 3) return;
+  // A piece that is one hex run is a hash or nothing.
+  if (scanHashes && length >= 32 && emitHexRuns(token, a, b, emit)) return;
+
+  let dots = 0;
+  let colons = 0;
+  let at = -1;
+  let letters = 0;
+  let nonHexLetters = 0;
+  let hyphens = 0;
+  let other = 0;
+  for (let i = a; i < b; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) dots++;
+    else if (c === 58) colons++;
+    else if (c === 64) at = i;
+    else if (c === 45) hyphens++;
+    else if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) {
+      letters++;
+      if (!isHexCode(c)) nonHexLetters++;
+    } else if (!(c >= 48 && c <= 57)) other++;
+  }
+
+  if (at >= 0) {
+    let localStart = a;
+    for (let i = at - 1; i >= a; i--) {
+      if (text.charCodeAt(i) === 64) {
+        localStart = i + 1;
+        break;
+      }
+    }
+    if (at > localStart) {
+      const email = canonicalEmail(text.slice(localStart, b));
+      if (email !== null) {
+        emitSpan(emit, token, "email", email, localStart, b);
+        const domain = email.slice(email.lastIndexOf("@") + 1);
+        emitSpan(emit, token, "domain", domain, at + 1, b, "email");
+        return;
+      }
+    }
+    classifyPiece(token, at + 1, b, emit, false);
+    return;
+  }
+
+  const ipv6Shaped =
+    colons >= 2 && (colons === 7 || (colons === 6 && dots === 3) || hasDoubleColon(text, a, b));
+  if (ipv6Shaped && nonHexLetters === 0 && other === 0 && hyphens === 0) {
+    const v6 = canonicalIpv6(text.slice(a, b));
+    if (v6 !== null) {
+      emitSpan(emit, token, "ipv6", v6, a, b);
+      return;
+    }
+  }
+  if (colons > 0) {
+    let partStart = a;
+    for (let i = a; i <= b; i++) {
+      if (i === b || text.charCodeAt(i) === 58) {
+        if (i - partStart >= 3) classifyPiece(token, partStart, i, emit, false);
+        partStart = i + 1;
+      }
+    }
+    return;
+  }
+
+  if (dots === 0) {
+    const first = text.charCodeAt(a);
+    if ((first === 67 || first === 99) && length >= 13 && length <= 16) {
+      const cve = canonicalCve(text.slice(a, b));
+      if (cve !== null) emitSpan(emit, token, "cve", cve, a, b);
+    } else if (first === 65 && text.charCodeAt(a + 1) === 83 && length <= 13) {
+      const raw = text.slice(a, b);
+      if (/^ASN?\d{1,10}$/.test(raw)) {
+        const asn = canonicalAsn(raw);
+        if (asn !== null) emitSpan(emit, token, "asn", asn, a, b);
+      }
+    }
+    return;
+  }
+
+  if (letters === 0 && other === 0) {
+    if (hyphens > 0) {
+      // Ranges such as 10.0.0.1-10.0.0.9: classify each side.
+      let partStart = a;
+      for (let i = a; i <= b; i++) {
+        if (i === b || text.charCodeAt(i) === 45) {
+          if (i - partStart >= 7) classifyPiece(token, partStart, i, emit, false);
+          partStart = i + 1;
+        }
+      }
+      return;
+    }
+    // Dotted numbers: IPv4 when exactly four octets; versions, dates and OIDs are not indicators.
+    if (dots === 3) {
+      const v4 = canonicalIpv4(text.slice(a, b));
+      if (v4 !== null) emitSpan(emit, token, "ipv4", v4, a, b);
+    }
+    return;
+  }
+
+  const raw = text.slice(a, b);
+  const domain = canonicalHostname(raw);
+  if (domain === null) return;
+  if (!token.defanged && (looksLikeCode(raw) || looksLikeFileName(domain, dots))) return;
+  emitSpan(emit, token, "domain", domain, a, b);
+}
+
+/**
+ * `System.IO.File`, `WScript.Shell`, `document.getElementById`: a capitalised TLD in mixed-case text, or a
+ * camelCase label, marks a code identifier. All-upper-case names (`WWW.EXAMPLE.COM`) stay domains.
+ */
+function looksLikeCode(raw: string): boolean {
+  let hasLower = false;
+  let hasUpper = false;
+  let camel = false;
+  let previousLower = false;
+  let lastDot = -1;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    const upper = c >= 65 && c <= 90;
+    const lower = c >= 97 && c <= 122;
+    if (upper) {
+      hasUpper = true;
+      if (previousLower) camel = true;
+    }
+    if (lower) hasLower = true;
+    if (c === 46) lastDot = i;
+    previousLower = lower;
+  }
+  if (!hasUpper || !hasLower) return false;
+  if (camel) return true;
+  for (let i = lastDot + 1; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c >= 65 && c <= 90) return true;
+  }
+  return false;
+}
+
+function looksLikeFileName(domain: string, dots: number): boolean {
+  if (dots !== 1) return false;
+  return fileExtensionTlds.has(domain.slice(domain.lastIndexOf(".") + 1));
+}
+
+/**
+ * Reports maximal hex runs of exactly 32, 40, 64 or 128 digits (never a slice of a longer run), bounded by
+ * non-hex characters, not `0x`-prefixed, and mixing digits and letters (all-digit runs are numbers).
+ */
+function emitHexRuns(token: Token, from: number, to: number, emit: Emit): boolean {
+  const text = token.text;
+  let i = from;
+  while (i < to) {
+    while (i < to && !isHexCode(text.charCodeAt(i))) i++;
+    const runStart = i;
+    let digits = 0;
+    while (i < to && isHexCode(text.charCodeAt(i))) {
+      const c = text.charCodeAt(i);
+      if (c >= 48 && c <= 57) digits++;
+      i++;
+    }
+    const length = i - runStart;
+    if (length < 32 || digits === 0 || digits === length || length - digits === 0) continue;
+    if (runStart > 0 && (text.charCodeAt(runStart - 1) | 32) === 120 && text.charCodeAt(runStart - 2) === 48)
+      continue;
+    const type = hashLengths[length];
+    if (type !== undefined) emitSpan(emit, token, type, text.slice(runStart, i).toLowerCase(), runStart, i);
+    if (runStart === from && i === to) return true;
+  }
+  return false;
+}
+
+/** Walks the text once, handing candidate tokens to processToken. */
+function scan(text: string, emit: Emit): void {
+  const length = text.length;
+  let i = 0;
+  while (i < length) {
+    while (i < length && flagsOf(text.charCodeAt(i)) === DELIMITER) i++;
+    const start = i;
+    let firstTrigger = -1;
+    let joined = false;
+    let anyFlags = 0;
+    let allFlags = TOKEN | TRIGGER | MARK | HEX;
+    while (i < length) {
+      const c = text.charCodeAt(i);
+      const flags = flagsOf(c);
+      if (flags === DELIMITER) {
+        // Spaced markers join at most a few hundred characters: real indicators are short.
+        if (
+          (c === 32 || c === 9) &&
+          i > start &&
+          i - start < maxJoinedToken &&
+          isAlnum(text.charCodeAt(i - 1))
+        ) {
+          let k = i;
+          while (k < length && k - i < 3 && (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 9)) k++;
+          if (mayStartJoiner(text.charCodeAt(k))) {
+            joinerPattern.lastIndex = i;
+            if (joinerPattern.test(text)) {
+              if (firstTrigger < 0) firstTrigger = i;
+              joined = true;
+              i = joinerPattern.lastIndex;
+              continue;
+            }
+          }
+        }
+        break;
+      }
+      if ((flags & TRIGGER) !== 0 && firstTrigger < 0) firstTrigger = i;
+      anyFlags |= flags;
+      allFlags &= flags;
+      i++;
+    }
+    const end = i;
+    if (end === start) continue;
+    // Fast path: a bare hex token (the bulk of hash lists) is a hash of a known length or nothing.
+    if (!joined && (allFlags & HEX) !== 0 && end - start >= 32) {
+      emitBareHash(text, start, end, emit);
+      continue;
+    }
+    let trimmedEnd = end;
+    while (trimmedEnd > start && isTrailingPunctuation(text.charCodeAt(trimmedEnd - 1))) {
+      // `fe80::` ends in a double colon that belongs to the address.
+      if (text.charCodeAt(trimmedEnd - 1) === 58 && text.charCodeAt(trimmedEnd - 2) === 58) break;
+      trimmedEnd--;
+    }
+    const first = text.charCodeAt(start);
+    const interesting =
+      joined ||
+      (firstTrigger >= 0 && firstTrigger < trimmedEnd) ||
+      end - start >= 32 ||
+      ((first === 67 || first === 99) && end - start >= 13) ||
+      (first === 65 && text.charCodeAt(start + 1) === 83);
+    if (interesting) processToken(text.slice(start, end), start, joined || (anyFlags & MARK) !== 0, emit);
+  }
+}
+
+function emitBareHash(text: string, start: number, end: number, emit: Emit): void {
+  const type = hashLengths[end - start];
+  if (type === undefined) return;
+  let digits = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c <= 57) digits++;
+  }
+  if (digits === 0 || digits === end - start) return;
+  if ((text.charCodeAt(start - 1) | 32) === 120 && text.charCodeAt(start - 2) === 48) return;
+  emit(type, text.slice(start, end).toLowerCase(), start, end - start);
+}
+
+/**
+ * Finds every indicator in free text (reports, emails, chat, HTML, Markdown, CSV, JSON), refanging as it
+ * goes. Each finding carries its canonical value and its UTF-16 offset and length as written; a URL's
+ * host and an email's domain are reported too, with `derivedFrom`. Linear time in the input length.
+ *
+ * @example extract("C2 at hxxp://evil[.]com:8080/x.") // url http://evil.com:8080/x, domain evil.com
+ */
+export function extract(text: string, options: ExtractOptions = {}): Finding[] {
+  const findings: Finding[] = [];
+  const wanted = options.types === undefined ? null : new Set<IndicatorType>(options.types);
+  scan(text, (type, value, offset, length, derivedFrom) => {
+    if (wanted !== null && !wanted.has(type)) return;
+    const finding: Finding = { type, value, offset, length };
+    if (derivedFrom !== undefined) finding.derivedFrom = derivedFrom;
+    findings.push(finding);
+  });
+  return findings;
+}
+
+/** Unique canonical values per type, collected across calls (the CLI feeds it window by window). */
+export class IndicatorCollector {
+  readonly #values = new Map<IndicatorType, Set<string>>();
+
+  /** Adds every indicator found in `text`. */
+  add(text: string): void {
+    scan(text, (type, value) => {
+      let set = this.#values.get(type);
+      if (set === undefined) {
+        set = new Set();
+        this.#values.set(type, set);
+      }
+      set.add(value);
+    });
+  }
+
+  /** Sorted unique values per type, in the order of `indicatorTypes`; types without findings omitted. */
+  grouped(order: readonly IndicatorType[]): Partial<Record<IndicatorType, string[]>> {
+    const result: Partial<Record<IndicatorType, string[]>> = {};
+    for (const type of order) {
+      const set = this.#values.get(type);
+      if (set !== undefined && set.size > 0) result[type] = [...set].sort();
+    }
+    return result;
+  }
+}

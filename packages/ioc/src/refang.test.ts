@@ -1,0 +1,99 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { defang, refang } from "./refang.ts";
+
+const fixtures = join(import.meta.dirname, "..", "fixtures");
+
+interface PairCase {
+  function: "fang" | "defang";
+  input: string;
+  expected: string;
+}
+
+const fangerPairs = (
+  JSON.parse(readFileSync(join(fixtures, "ioc_fanger_pairs.json"), "utf8")) as { cases: PairCase[] }
+).cases;
+
+/**
+ * ioc-fanger cases we deliberately do not follow: it rewrites Markdown and parentheses around URLs
+ * (changing text that is not a marker) and defangs `@` as `(at)` where we use `[@]`.
+ */
+const fangerDivergences = new Set([
+  "httptest@test.com",
+  "code to (https://www.linkedin.com/feed/hashtag/?keywords=%23IOCs)<https://example.in/foo>",
+  "In the UI: https://help.passivetotal.org/tags_&_classifications.html (https://help.passivetotal.org/tags_&_classifications.html)",
+  "[https://i.imgur.com/abc.png](https://i.imgur.com/abc.png)",
+]);
+
+describe("refang", () => {
+  it.each(fangerPairs.filter((pair) => pair.function === "fang" && !fangerDivergences.has(pair.input)))(
+    "matches ioc-fanger on $input",
+    ({ input, expected }) => {
+      expect(refang(input)).toBe(expected);
+    },
+  );
+
+  it("keeps the known ioc-fanger divergences few", () => {
+    expect(fangerDivergences.size).toBeLessThanOrEqual(4);
+    expect(fangerPairs.length).toBe(190);
+  });
+
+  const ninosekiRefang = (
+    JSON.parse(readFileSync(join(fixtures, "ninoseki_ioc_extractor_cases.json"), "utf8")) as {
+      cases: Array<{ function: string; input: string; expected: string }>;
+    }
+  ).cases.filter((entry) => entry.function === "refang" && entry.input !== "1.)1[.1.)1");
+
+  it.each(ninosekiRefang)("matches ioc-extractor on $input", ({ input, expected }) => {
+    expect(refang(input)).toBe(expected);
+  });
+
+  it("leaves one-sided brackets alone in free text (ioc-fanger semantics, unlike ioc-extractor's 1.)1[.1)", () => {
+    expect(refang("foo[.com a. [b")).toBe("foo[.com a. [b");
+  });
+
+  it("refangs the 1,017-line ioc-fanger sample byte for byte", () => {
+    const defanged = readFileSync(join(fixtures, "sample_text_defanged.txt"), "utf8");
+    const fanged = readFileSync(join(fixtures, "sample_text_fanged.txt"), "utf8");
+    expect(refang(defanged)).toBe(fanged);
+  });
+
+  it("does not turn upper-case words or prose into markers", () => {
+    const prose = "LOOK AT THE CATALOG, polka dot at home; WWW.MDOT.EXAMPLE.VIP stays.";
+    expect(refang(prose)).toBe(prose);
+  });
+});
+
+describe("defang", () => {
+  it("defangs URLs, domains, IPs and emails for display", () => {
+    expect(defang("https://evil.com/a.php?x=1.2")).toBe("hxxps://evil[.]com/a.php?x=1.2");
+    expect(defang("ftp://1.2.3.4/")).toBe("fxp://1[.]2[.]3[.]4/");
+    expect(defang("evil.co.uk")).toBe("evil[.]co[.]uk");
+    expect(defang("192.168.4.2")).toBe("192[.]168[.]4[.]2");
+    expect(defang("bob@evil.com")).toBe("bob[@]evil[.]com");
+  });
+
+  it("leaves hashes, CVEs and ASNs unchanged", () => {
+    expect(defang("d41d8cd98f00b204e9800998ecf8427e")).toBe("d41d8cd98f00b204e9800998ecf8427e");
+    expect(defang("CVE-2021-44228")).toBe("CVE-2021-44228");
+    expect(defang("AS13335")).toBe("AS13335");
+  });
+
+  it.each(fangerPairs.filter((pair) => pair.function === "defang" && !fangerDivergences.has(pair.input)))(
+    "matches ioc-fanger defang on $input",
+    ({ input, expected }) => {
+      expect(defang(input)).toBe(expected);
+    },
+  );
+});
+
+describe("defangText", () => {
+  it("defangs every indicator in prose and keeps the rest", async () => {
+    const { defangText } = await import("./defang-text.ts");
+    expect(defangText("C2 https://Evil.com/a.php, ip 1.2.3.4; mail bob@evil.org.")).toBe(
+      "C2 hxxps://evil[.]com/a.php, ip 1[.]2[.]3[.]4; mail bob[@]evil[.]org.",
+    );
+    expect(defangText("nothing here, version 1.2.3.4.5")).toBe("nothing here, version 1.2.3.4.5");
+  });
+});

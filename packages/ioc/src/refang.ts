@@ -1,0 +1,309 @@
+/**
+ * Refang (undo the defanging styles seen in real reports) and defang (make a canonical indicator safe to
+ * display). Every pattern below is a bounded alternation without nested quantifiers, so one pass over any
+ * input is linear in its length.
+ */
+
+const open = "[\\[({<]";
+const close = "[\\])}>]";
+const anyBracket = "[\\[\\](){}<>]";
+
+/** Case-insensitive literal without the `i` flag, so `DOT`/`AT` word markers can stay upper-case only. */
+function ci(word: string): string {
+  return [...word]
+    .map((c) => (/[a-z]/i.test(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]` : `\\${c}`))
+    .join("");
+}
+
+/**
+ * The defang markers as one alternation. `spaced` adds the forms with horizontal space around a marker
+ * (`example [.] com`, `foo DOT com`, `2.2.2 . 2`); the extractor uses the compact form for tokens without
+ * spaces, which is most of them and several times faster. Spaces are bounded to {0,3} to stay linear.
+ */
+function markerPattern(spaced: boolean, loose: boolean): RegExp {
+  const sp = spaced ? "[ \\t]{0,3}" : "";
+  const alternatives = [
+    // 1. Schemes: hxxp, hXXps, h**p, xxxx(s), fxp, sfxp, optionally closed by a stray bracket: `http]://`.
+    `(?<![A-Za-z0-9])(?<scheme>[hH](?:[xX]{2}|\\*\\*)[pP]|[xX]{4}|${ci("fxp")}|${ci("sfxp")})(?<tls>[sSxX]?)${close}?(?=${open}?:)`,
+    // 2. Bracketed scheme: [http]://, (https)://
+    `${open}(?<bscheme>${ci("http")}[sS]?|${ci("ftp")})${close}(?=:)`,
+    // 3. Scheme separators with stray spaces or a missing colon: `http ://`, `http// `, `https:/// x`.
+    spaced
+      ? `(?<![A-Za-z0-9])(?<sscheme>https?)(?:[ \\t]{1,3}:\\/{2,3}|:\\/{3}|\\/\\/|:\\/\\/(?=[ \\t]))[ \\t]{0,3}(?=[A-Za-z0-9])`
+      : `(?<![A-Za-z0-9])(?<sscheme>https?)(?::\\/{3}|\\/\\/)(?=[A-Za-z0-9])`,
+    // 4. Bracketed separators.
+    `${open}(?<sep>:\\/\\/|:|\\/|-|,)${close}`,
+    // 5. Dots: [.] (.) {.} <.> and mixed or reversed brackets on both sides, [dot], (punto).
+    `${sp}${open}${sp}(?<dotword>${ci("dot")}|${ci("punto")}|${ci("punkt")})${sp}${close}${sp}`,
+    `${sp}${anyBracket}${sp}(?<dot>\\.)${sp}${anyBracket}${sp}`,
+    // 6. At signs: [@] (at) {at} [et] (arroba).
+    `${sp}${open}${sp}(?<at>@|${ci("at")}|${ci("et")}|${ci("arroba")})${sp}${close}${sp}`,
+    // 7. Escaped dots and slashes: example\\.com, example^.com, a\\/b.
+    `(?<escdot>\\\\\\.|\\^\\.)|(?<escslash>\\\\\\/)`,
+    // 8. Upper-case word markers between letters or digits: fooDOTcom, foo DOT com, bob AT example.com, a-dot-b.
+    spaced
+      ? `(?<=[a-z0-9])(?:[ \\t]{1,3}(?<sword>DOT|AT)[ \\t]{1,3}|(?<word>DOT|AT)|(?<dashdot>-dot-))(?=[a-z0-9])`
+      : `(?<=[a-z0-9])(?:(?<word>DOT|AT)|(?<dashdot>-dot-))(?=[a-z0-9])`,
+    // 8b. Word markers closed by a stray bracket: fooDOT]com, foopunto)com, fooat]bar.com.
+    `(?<=[A-Za-z0-9])(?:(?<cdot>DOT|dot|PUNTO|punto|PUNKT|punkt)|(?<cat>AT|at|ET|et|ARROBA|arroba))${close}(?=[A-Za-z0-9])`,
+    // 2b. Scheme closed by a stray bracket: http]://
+    `(?<![A-Za-z0-9])(?<cscheme>https?)${close}(?=:\\/\\/)`,
+    // 10. Bracketed www: [www].example.com
+    `${open}(?<www>www)${close}(?=\\.)`,
+  ];
+  // 9. Bare spaced dot or at between alphanumerics: `2.2.2 . 2`, `foo @ bar.com`.
+  if (spaced) alternatives.push(`(?<=[A-Za-z0-9])[ \\t]{1,3}(?<spaced>[.@])[ \\t]{1,3}(?=[A-Za-z0-9])`);
+  // Extraction also accepts lopsided or repeated brackets and backslashes around a dot (`10.10.10.]]]10`,
+  // `1.)1[.1`, `10\\\\.10`): inside a token they are never part of an indicator, while refang() of
+  // arbitrary text must leave `a.[b` alone.
+  if (loose) {
+    alternatives.push(`(?<loosedot>[\\[\\](){}\\\\]{1,8}\\.[\\[\\](){}\\\\]{0,8}|\\.[\\[\\](){}\\\\]{1,8})`);
+  }
+  return new RegExp(alternatives.join("|"), "g");
+}
+
+const refangPattern = markerPattern(true, false);
+const spacedExtractionPattern = markerPattern(true, true);
+const compactExtractionPattern = markerPattern(false, true);
+
+/** Comma-separated dotted quads (`9,10,11,12`), refanged only when every octet is 0-255. */
+const commaQuadPattern = /(?<![\d,])(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3})(?![\d,])/g;
+
+function replacementFor(groups: Record<string, string | undefined>): string {
+  const scheme = groups.scheme;
+  if (scheme !== undefined) {
+    const lower = scheme.toLowerCase();
+    const base = lower === "fxp" ? "ftp" : lower === "sfxp" ? "sftp" : "http";
+    return groups.tls ? `${base}s` : base;
+  }
+  if (groups.bscheme !== undefined) return groups.bscheme.toLowerCase();
+  if (groups.cscheme !== undefined) return groups.cscheme;
+  if (groups.cat !== undefined) return "@";
+  if (groups.sscheme !== undefined) return `${groups.sscheme.toLowerCase()}://`;
+  const sep = groups.sep;
+  if (sep !== undefined) return sep === "," ? "." : sep;
+  if (groups.at !== undefined) return "@";
+  if (groups.escslash !== undefined) return "/";
+  if (groups.www !== undefined) return groups.www;
+  const word = groups.word ?? groups.sword;
+  if (word !== undefined) return word === "AT" ? "@" : ".";
+  if (groups.spaced !== undefined) return groups.spaced;
+  // [.], (dot), -dot-, \\. and ^.
+  return ".";
+}
+
+function commaQuad(match: string, a: string, b: string, c: string, d: string): string {
+  for (const octet of [a, b, c, d]) if (Number(octet) > 255) return match;
+  return `${a}.${b}.${c}.${d}`;
+}
+
+/**
+ * Undoes common defanging in free text: `hxxps://evil[.]com`, `1.2.3[.]4`, `user[at]host(dot)org`,
+ * `http[:]//`, `[://]`, `example\.com`, `9,10,11,12` and more. Text without markers comes back unchanged.
+ *
+ * @example refang("hxxps[:]//evil[.]com/a") // "https://evil.com/a"
+ */
+export function refang(text: string): string {
+  const parts: string[] = [];
+  let cursor = 0;
+  refangPattern.lastIndex = 0;
+  let match = refangPattern.exec(text);
+  while (match !== null) {
+    parts.push(text.slice(cursor, match.index), replacementFor(match.groups ?? {}));
+    cursor = match.index + match[0].length;
+    if (match[0].length === 0) refangPattern.lastIndex++;
+    match = refangPattern.exec(text);
+  }
+  parts.push(text.slice(cursor));
+  const once = parts.join("");
+  return once.includes(",") ? once.replace(commaQuadPattern, commaQuad) : once;
+}
+
+/** A refanged token together with, for each of its UTF-16 positions, the position in the original. */
+export interface RefangedSpan {
+  text: string;
+  /** `origin[i]` is the original offset of `text[i]`; `origin[text.length]` is the original end. */
+  origin: number[] | null;
+  /** True when a real defang marker was undone (not just a stray bracket next to a dot). */
+  defanged: boolean;
+}
+
+function isAsciiAlnum(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+}
+
+/** What fastRefang must look at for each ASCII character; 0 means copy and move on. */
+const FAST_OPEN = 1;
+const FAST_H = 2;
+const FAST_BAIL = 3;
+const FAST_CHECK = 4;
+const fastKinds = new Uint8Array(128);
+for (const ch of "[({") fastKinds[ch.charCodeAt(0)] = FAST_OPEN;
+for (const ch of "hH") fastKinds[ch.charCodeAt(0)] = FAST_H;
+for (const ch of "])}<>\\^* \t") fastKinds[ch.charCodeAt(0)] = FAST_BAIL;
+for (const ch of "/xXfFDA-") fastKinds[ch.charCodeAt(0)] = FAST_CHECK;
+
+/** `[.]`, `(.)`, `{.}`, `[:]`, `[/]`, `[@]` and `[://]` at `i`: the replacement, or "" if none. */
+function bracketMarkerAt(token: string, i: number): string {
+  const open = token.charCodeAt(i);
+  const inner = token.charCodeAt(i + 1);
+  const close = token.charCodeAt(i + 2);
+  const matching = open === 91 ? 93 : open === 40 ? 41 : 125;
+  if (close === matching) {
+    if (inner === 46) return ".";
+    if (open === 91 && (inner === 58 || inner === 47 || inner === 64)) return String.fromCharCode(inner);
+    return "";
+  }
+  if (
+    open === 91 &&
+    inner === 58 &&
+    close === 47 &&
+    token.charCodeAt(i + 3) === 47 &&
+    token.charCodeAt(i + 4) === 93
+  ) {
+    return "://";
+  }
+  return "";
+}
+
+/** True when a FAST_CHECK character at `i` might start a marker the fast path does not handle. */
+function needsFullPattern(token: string, i: number, c: number): boolean {
+  const next = token.charCodeAt(i + 1);
+  if (c === 47) {
+    const previous = token.charCodeAt(i - 1);
+    return (next === 47 && previous !== 58) || (previous === 47 && next === 47);
+  }
+  if (c === 120 || c === 88 || c === 102 || c === 70) return (next | 32) === 120;
+  if (c === 68) return next === 79 && token.charCodeAt(i + 2) === 84;
+  if (c === 65) return next === 84;
+  return token.startsWith("-dot-", i);
+}
+
+/**
+ * Fast path for the markers that make up nearly all real defanging (`[.]`, `(.)`, `[:]`, `[://]`, `[@]`,
+ * `hxxp(s)`): one pass, no regex. Returns null as soon as anything else might be a marker, and the caller
+ * falls back to the full pattern.
+ */
+function fastRefang(token: string): RefangedSpan | null {
+  let out = "";
+  let origin: number[] | null = null;
+  let copied = 0;
+  const length = token.length;
+  for (let i = 0; i < length; i++) {
+    const c = token.charCodeAt(i);
+    const kind = c < 128 ? (fastKinds[c] ?? 0) : 0;
+    if (kind === 0) continue;
+    let marker = "";
+    let markerLength = 0;
+    if (kind === FAST_OPEN) {
+      marker = bracketMarkerAt(token, i);
+      if (marker === "") return null;
+      markerLength = marker === "://" ? 5 : 3;
+    } else if (kind === FAST_H) {
+      if (i > 0 && isAsciiAlnum(token.charCodeAt(i - 1))) continue;
+      if ((token.charCodeAt(i + 1) | 32) !== 120 || (token.charCodeAt(i + 2) | 32) !== 120) continue;
+      if ((token.charCodeAt(i + 3) | 32) !== 112) return null;
+      const tls = (token.charCodeAt(i + 4) | 32) === 115;
+      const next = token.charCodeAt(i + (tls ? 5 : 4));
+      if (next !== 58 && next !== 91) return null;
+      marker = tls ? "https" : "http";
+      markerLength = marker.length;
+    } else if (kind === FAST_BAIL || needsFullPattern(token, i, c)) {
+      return null;
+    } else {
+      continue;
+    }
+    origin ??= [];
+    for (let k = copied; k < i; k++) origin.push(k);
+    out += token.slice(copied, i);
+    for (let k = 0; k < marker.length; k++) origin.push(i);
+    out += marker;
+    copied = i + markerLength;
+    i = copied - 1;
+  }
+  if (origin === null) return { text: token, origin: null, defanged: false };
+  for (let k = copied; k < length; k++) origin.push(k);
+  out += token.slice(copied);
+  origin.push(length);
+  return { text: out, origin, defanged: true };
+}
+
+/**
+ * Refangs one token and keeps a position map so findings can point at the text as written. Used by the
+ * extractor on candidate tokens only; `origin` is null when nothing changed.
+ */
+export function refangWithOrigin(token: string): RefangedSpan {
+  const fast = fastRefang(token);
+  if (fast !== null) return fast;
+  const pattern =
+    token.includes(" ") || token.includes("\t") ? spacedExtractionPattern : compactExtractionPattern;
+  pattern.lastIndex = 0;
+  let match = pattern.exec(token);
+  if (match === null) return { text: token, origin: null, defanged: false };
+  let defanged = false;
+  let out = "";
+  const origin: number[] = [];
+  let cursor = 0;
+  while (match !== null) {
+    const start = match.index;
+    for (let i = cursor; i < start; i++) origin.push(i);
+    out += token.slice(cursor, start);
+    const groups = match.groups ?? {};
+    if (groups.loosedot === undefined) defanged = true;
+    const replacement = replacementFor(groups);
+    for (let i = 0; i < replacement.length; i++) origin.push(start);
+    out += replacement;
+    cursor = start + match[0].length;
+    if (match[0].length === 0) pattern.lastIndex++;
+    match = pattern.exec(token);
+  }
+  for (let i = cursor; i < token.length; i++) origin.push(i);
+  out += token.slice(cursor);
+  origin.push(token.length);
+  return { text: out, origin, defanged };
+}
+
+/** Quick test used by canonicalize() to skip refang on the (usual) clean value. */
+const maybeDefanged = /[[\](){}<>\\^, \t]|[xX]{2}|\*\*|[fF][xX][pP]|DOT|AT|-dot-/;
+
+/** Refangs a single value only when it looks defanged; cheap for clean feed rows. */
+export function refangValue(value: string): string {
+  return maybeDefanged.test(value) ? refang(value) : value;
+}
+
+/**
+ * Defangs a canonical indicator for safe display and export: dots of hosts become `[.]`, `@` becomes
+ * `[@]`, URL schemes `http`/`https`/`ftp` become `hxxp`/`hxxps`/`fxp`. Hashes, CVEs and ASNs are returned
+ * unchanged. `refang(defang(x)) === x` for every canonical indicator.
+ *
+ * @example defang("https://evil.com/a.php") // "hxxps://evil[.]com/a.php"
+ */
+export function defang(value: string): string {
+  const schemeEnd = value.indexOf("://");
+  if (schemeEnd > 0 && /^[A-Za-z][A-Za-z0-9+.-]*$/.test(value.slice(0, schemeEnd))) {
+    const scheme = value.slice(0, schemeEnd);
+    const lower = scheme.toLowerCase();
+    const fangedScheme = lower.startsWith("http")
+      ? `hxxp${lower.slice(4)}`
+      : lower === "ftp"
+        ? "fxp"
+        : scheme;
+    const authorityStart = schemeEnd + 3;
+    let authorityEnd = value.length;
+    for (let i = authorityStart; i < value.length; i++) {
+      const c = value.charCodeAt(i);
+      if (c === 47 || c === 63 || c === 35) {
+        authorityEnd = i;
+        break;
+      }
+    }
+    const authority = value.slice(authorityStart, authorityEnd);
+    const at = authority.lastIndexOf("@");
+    const userinfo = at >= 0 ? authority.slice(0, at + 1) : "";
+    const hostPort = at >= 0 ? authority.slice(at + 1) : authority;
+    return `${fangedScheme}://${userinfo}${hostPort.replaceAll(".", "[.]")}${value.slice(authorityEnd)}`;
+  }
+  if (value.includes("@")) return value.replace("@", "[@]").replaceAll(".", "[.]");
+  if (value.includes(":")) return value; // IPv6 and IPv6 CIDR: no dots to break, and `[:]` would be ambiguous.
+  return value.replaceAll(".", "[.]");
+}

@@ -1,0 +1,55 @@
+import type { Action, Actor, Logger, TenantTarget } from "@threatfusion/core";
+import { AppError, can, canAccessTenant } from "@threatfusion/core";
+import type { Database, DbTransaction, TenantScope } from "@threatfusion/db";
+import { withTenantTx } from "@threatfusion/db";
+
+/**
+ * What every tenant-scoped service receives: who acts (from the authenticated session or API token, never
+ * from input), for which tenant, and the app-role database. Services have the shape
+ * `verbEntity({ ctx, input })`; HTTP routes, queue consumers, crons and Durable Objects are thin adapters
+ * that build a ServiceContext and call them.
+ */
+export interface ServiceContext {
+  /** App-role database (row-level security applies). One per request inside a Worker. */
+  db: Database;
+  actor: Actor;
+  /** The acting tenant: the actor's own, or a client tenant an MSSP user switched into. */
+  tenant: TenantTarget;
+  requestId: string;
+  logger: Logger;
+  now: () => Date;
+  /** Client address of the request, when there is one (audit, token IP allowlists). */
+  ip?: string | undefined;
+  /** An outer transaction to reuse (see withTenantTx). */
+  tx?: DbTransaction | undefined;
+}
+
+/**
+ * Checks the one permission table and the actor's reach over the acting tenant. A tenant outside the
+ * actor's reach answers NOT_FOUND (never FORBIDDEN), so ids of other tenants are not confirmed to exist.
+ */
+export function authorizeAction(ctx: ServiceContext, action: Action): void {
+  if (!canAccessTenant(ctx.actor, ctx.tenant)) throw new AppError("NOT_FOUND", "Not found");
+  if (!can(ctx.actor, action)) {
+    throw new AppError("FORBIDDEN", `You are not allowed to ${action.replace(".", " ")} here`, {
+      details: { action },
+    });
+  }
+}
+
+/** Opens (or reuses) the acting tenant's transaction. */
+export function inTenantTx<T>(
+  ctx: ServiceContext,
+  fn: (tx: DbTransaction) => Promise<T>,
+  options: { scope?: TenantScope } = {},
+): Promise<T> {
+  return withTenantTx(
+    {
+      db: ctx.db,
+      tenantId: ctx.tenant.tenantId,
+      ...(options.scope ? { scope: options.scope } : {}),
+      ...(ctx.tx ? { tx: ctx.tx } : {}),
+    },
+    fn,
+  );
+}

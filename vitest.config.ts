@@ -1,0 +1,20 @@
+import { defineConfig } from "vitest/config";
+
+// One command runs every test: pure packages and Node tools in Node, the Worker in workerd
+// (apps/api/vitest.config.ts), all against one real PostgreSQL started by the global setup.
+export default defineConfig({
+  test: {
+    globalSetup: ["packages/devstack/src/test-database.ts"],
+    projects: [
+      {
+        test: {
+          name: "node",
+          include: ["packages/*/src/**/*.test.ts", "apps/cli/src/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 20_000,
+        },
+      },
+      "apps/api/vitest.config.ts",
+    ],
+  },
+});
