@@ -9,12 +9,28 @@ export default defineConfig({
       {
         test: {
           name: "node",
-          include: ["packages/*/src/**/*.test.ts", "apps/cli/src/**/*.test.ts"],
+          include: [
+            "packages/*/src/**/*.test.ts",
+            "apps/cli/src/**/*.test.ts",
+            "apps/portal/src/**/*.test.ts",
+          ],
           environment: "node",
           testTimeout: 20_000,
         },
       },
       "apps/api/vitest.config.ts",
+      {
+        // The portal's browser tests: real Chromium against the real local stack (apps/portal/e2e).
+        test: {
+          name: "e2e",
+          include: ["apps/portal/e2e/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["apps/portal/e2e/global-setup.ts"],
+          testTimeout: 90_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

@@ -18,6 +18,8 @@ export default defineProject({
             DATABASE_INGEST_URL: database.ingestUrl,
             DATABASE_ADMIN_URL: database.adminUrl,
             PG_WS_PROXY: database.wsProxy,
+            // A throw-away key for sealing TOTP secrets in tests (32 bytes, base64).
+            SECRETS_KEY: "dGYtdGVzdC1zZWNyZXRzLWtleS0zMi1ieXRlcy0hISE=",
           },
         },
       };
@@ -26,5 +28,8 @@ export default defineProject({
   test: {
     name: "worker",
     include: ["src/**/*.test.ts"],
+    // Suites mint tenants in real Postgres and hash passwords; the 2-core machine is shared.
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
   },
 });

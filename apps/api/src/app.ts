@@ -1,12 +1,34 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { AppError, type Config, createLogger, type Logger, newId, toErrorEnvelope } from "@threatfusion/core";
+import {
+  type Actor,
+  AppError,
+  type Config,
+  createLogger,
+  type Logger,
+  newId,
+  type TenantTarget,
+  toErrorEnvelope,
+} from "@threatfusion/core";
+import type { DatabaseHandle } from "@threatfusion/db";
 import type { Context } from "hono";
+import { type Authentication, authenticate } from "./auth/authenticate.ts";
+import { closeRequestDatabase } from "./auth/request-database.ts";
+import { secretsKeyOf } from "./auth/request-facts.ts";
 import { type Bindings, readConfig } from "./env.ts";
 
 export interface AppVariables {
   requestId: string;
   config: Config;
   logger: Logger;
+  /** Set by `authenticate()` when the request carries valid credentials; read with `currentActor(c)`. */
+  actor?: Actor | undefined;
+  /** The acting tenant (the actor's own, or a client an MSSP user switched into). */
+  tenant?: TenantTarget | undefined;
+  authentication?: Authentication | undefined;
+  /** The request's app-role database, opened on first use by `requestDatabase(c)`. */
+  database?: DatabaseHandle | undefined;
+  /** `SECRETS_KEY` as an AES-GCM key, when configured. */
+  secretsKey?: CryptoKey | undefined;
 }
 
 export type AppEnv = { Bindings: Bindings; Variables: AppVariables };
@@ -68,9 +90,16 @@ export function newApp(): App {
       throw new AppError("SERVICE_UNAVAILABLE", `Configuration is invalid: ${config.problems.join("; ")}`);
     }
     c.set("config", config.config);
-    await next();
+    const secretsKey = secretsKeyOf(config.config);
+    if (secretsKey) c.set("secretsKey", await secretsKey);
+    try {
+      await next();
+    } finally {
+      await closeRequestDatabase(c);
+    }
     c.header("x-request-id", requestId);
   });
+  app.use("*", authenticate());
 
   app.onError((error, c) => errorResponse(c, error));
   app.notFound((c) =>

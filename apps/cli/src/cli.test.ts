@@ -114,7 +114,7 @@ describe("tf extract", () => {
     const grouped = JSON.parse(result.stdout) as { url: string[]; ipv4: string[] };
     expect(grouped.url).toHaveLength(220);
     expect(grouped.ipv4).toHaveLength(220);
-  });
+  }, 120_000);
 
   it("survives a long run without any whitespace", () => {
     const file = join(scratch, "no-spaces.txt");
@@ -122,7 +122,7 @@ describe("tf extract", () => {
     const result = tf(["extract", file, "--json"]);
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({ ipv4: ["8.8.8.8"] });
-  });
+  }, 120_000);
 });
 
 describe("tf refang / tf defang", () => {

@@ -5,6 +5,7 @@ export * from "./invitation.ts";
 export * from "./login-throttle.ts";
 export * from "./password.ts";
 export * from "./rate-limit.ts";
+export * from "./sealed-secret.ts";
 export * from "./secrets.ts";
 export * from "./session.ts";
 export * from "./totp.ts";

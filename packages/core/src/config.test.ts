@@ -34,6 +34,16 @@ describe("parseConfig", () => {
     expect(remote.ok).toBe(false);
   });
 
+  it("requires a well-formed SECRETS_KEY in production and never echoes it", () => {
+    const production = { ...valid, ENVIRONMENT: "production", PG_WS_PROXY: undefined };
+    const missing = parseConfig(production);
+    expect(!missing.ok && missing.problems).toContain("SECRETS_KEY is required in production");
+    const bad = parseConfig({ ...production, SECRETS_KEY: "tooshortsecret" });
+    expect(!bad.ok && bad.problems.join(" ")).not.toContain("tooshortsecret");
+    const good = parseConfig({ ...production, SECRETS_KEY: btoa("k".repeat(32)) });
+    expect(good.ok).toBe(true);
+  });
+
   it("uses Meilisearch when it is configured and the backend is auto", () => {
     const result = parseConfig({
       ...valid,

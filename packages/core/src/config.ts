@@ -57,12 +57,24 @@ export const configSchema = z
     FEED_MIRROR_URL: optionalUrl.describe(
       "dev only: serve built-in feeds from this mirror instead of the internet",
     ),
-    MAIL_API_URL: optionalUrl,
+    MAIL_API_URL: optionalUrl.describe(
+      "HTTP e-mail API endpoint (invitations); unset: links are only logged",
+    ),
     MAIL_API_KEY: optionalSecret,
+    MAIL_FROM: z.string().trim().default("ThreatFusion <no-reply@threatfusion.invalid>"),
+    SECRETS_KEY: optionalSecret
+      .refine(
+        (value) => value === undefined || /^[A-Za-z0-9+/]{43}=$/.test(value),
+        "must be 32 random bytes in base64 (openssl rand -base64 32)",
+      )
+      .describe("AES-256-GCM key sealing TOTP secrets at rest"),
   })
   .superRefine((config, ctx) => {
     if (config.ENVIRONMENT === "production" && config.PG_WS_PROXY) {
       ctx.addIssue({ code: "custom", path: ["PG_WS_PROXY"], message: "must not be set in production" });
+    }
+    if (config.ENVIRONMENT === "production" && !config.SECRETS_KEY) {
+      ctx.addIssue({ code: "custom", path: ["SECRETS_KEY"], message: "is required in production" });
     }
     if (config.SEARCH_BACKEND === "meilisearch" && !config.MEILISEARCH_URL) {
       ctx.addIssue({

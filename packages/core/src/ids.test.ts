@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isId, newId } from "./ids.ts";
+import { isId, newId, newIds } from "./ids.ts";
 
 describe("newId", () => {
   it("prefixes the id with its kind", () => {
@@ -18,5 +18,15 @@ describe("newId", () => {
     const now = Date.now();
     const ids = new Set(Array.from({ length: 10_000 }, () => newId("user", now)));
     expect(ids.size).toBe(10_000);
+  });
+});
+
+describe("newIds", () => {
+  it("makes distinct ids of the same kind and layout as newId, sorting after earlier ones", () => {
+    const earlier = newId("indicator", Date.UTC(2025, 0, 1));
+    const ids = newIds("indicator", 20_000, Date.UTC(2025, 0, 1) + 1);
+    expect(ids).toHaveLength(20_000);
+    expect(new Set(ids).size).toBe(20_000);
+    expect(ids.every((id) => isId("indicator", id) && id > earlier)).toBe(true);
   });
 });

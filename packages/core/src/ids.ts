@@ -32,6 +32,7 @@ const prefixes = {
   request: "req",
   export: "exp",
   job: "job",
+  deadLetter: "dlq",
 } as const;
 
 export type IdKind = keyof typeof prefixes;
@@ -64,6 +65,32 @@ export function newId(kind: IdKind, now: number = Date.now()): string {
     time = Math.floor(time / 256);
   }
   return `${prefixes[kind]}_${encodeCrockford(bytes)}`;
+}
+
+/**
+ * `count` ids of one kind at once, for bulk paths: the same layout as `newId`, with the random bits drawn in
+ * one call instead of one per id (measured several times faster at thousands of ids).
+ */
+export function newIds(kind: IdKind, count: number, now: number = Date.now()): string[] {
+  const prefix = `${prefixes[kind]}_`;
+  const ids: string[] = new Array(count);
+  // getRandomValues fills at most 65,536 bytes per call.
+  const perChunk = 6553;
+  const bytes = new Uint8Array(16);
+  let time = now;
+  for (let i = 5; i >= 0; i--) {
+    bytes[i] = time % 256;
+    time = Math.floor(time / 256);
+  }
+  for (let start = 0; start < count; start += perChunk) {
+    const size = Math.min(perChunk, count - start);
+    const random = crypto.getRandomValues(new Uint8Array(size * 10));
+    for (let j = 0; j < size; j++) {
+      bytes.set(random.subarray(j * 10, j * 10 + 10), 6);
+      ids[start + j] = prefix + encodeCrockford(bytes);
+    }
+  }
+  return ids;
 }
 
 const idPattern = /^[a-z]{3}_[0-9a-hjkmnp-tv-z]{26}$/;

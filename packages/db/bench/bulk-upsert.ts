@@ -45,10 +45,26 @@ function prng(seed: number): () => number {
 const random = prng(20261125);
 const hex = (length: number) => {
   let out = "";
-  while (out.length < length) out += Math.floor(random() * 0x100000000).toString(16).padStart(8, "0");
+  while (out.length < length)
+    out += Math.floor(random() * 0x100000000)
+      .toString(16)
+      .padStart(8, "0");
   return out.slice(0, length);
 };
-const words = ["login", "secure", "update", "account", "verify", "cdn", "mail", "portal", "pay", "cloud", "auth", "support"];
+const words = [
+  "login",
+  "secure",
+  "update",
+  "account",
+  "verify",
+  "cdn",
+  "mail",
+  "portal",
+  "pay",
+  "cloud",
+  "auth",
+  "support",
+];
 const tlds = ["com", "net", "org", "ru", "xyz", "top", "info", "io", "cn", "online"];
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 const day = 86_400_000;
@@ -141,37 +157,67 @@ const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), "tf-bench-pg-"));
-  const pg = await startLocalPostgres({ dataDir, log: process.env.BENCH_PG_LOG ? (line) => console.error(line) : undefined });
+  const log = process.env.BENCH_PG_LOG ? (line: string) => console.error(line) : undefined;
+  // Server settings for a 1M-row catalog (the defaults are sized for a laptop: 128 MB of shared buffers
+  // cannot hold the indexes, so every insert would page). A restart applies them.
+  const first = await startLocalPostgres({ dataDir, log });
+  await first.createDatabase("bench");
+  const setup = await startWsBridge({ target: { host: first.host, port: first.port } });
+  const settings = createClient({ url: first.superuserUrl("bench"), wsProxy: setup.proxyAddress });
+  await settings.connect();
+  for (const setting of ["shared_buffers = '2GB'", "max_wal_size = '8GB'", "checkpoint_timeout = '30min'"]) {
+    await settings.query(`alter system set ${setting}`);
+  }
+  await settings.end();
+  await setup.close();
+  await first.stop();
+  const pg = await startLocalPostgres({ dataDir, log });
   const bridge = await startWsBridge({ target: { host: pg.host, port: pg.port } });
   try {
-    await pg.createDatabase("bench");
     const adminUrl = pg.superuserUrl("bench");
     const wsProxy = bridge.proxyAddress;
     const admin = createClient({ url: adminUrl, wsProxy });
     await admin.connect();
-    // Bulk loads checkpoint less often with a larger WAL allowance (a server setting, as on Neon).
-    await admin.query("alter system set max_wal_size = '4GB'");
-    await admin.query("select pg_reload_conf()");
     await migrate({ url: adminUrl, wsProxy });
     const passwords = { app: newId("job"), ingest: newId("job") };
     await ensureLoginRoles({ url: adminUrl, wsProxy }, passwords);
     await admin.query("create table bench_raw_indicators (like indicators including all)");
     await admin.query("grant select, insert, update on bench_raw_indicators to tf_ingest");
     const tenantId = newId("tenant");
-    await admin.query("insert into tenants (id, kind, name, slug) values ($1, 'platform', 'Bench', 'bench')", [tenantId]);
+    await admin.query(
+      "insert into tenants (id, kind, name, slug) values ($1, 'platform', 'Bench', 'bench')",
+      [tenantId],
+    );
 
-    const ingest = createDatabase({ url: roleUrl(adminUrl, "ingest", passwords.ingest), wsProxy }, { max: workers });
+    const ingest = createDatabase(
+      { url: roleUrl(adminUrl, "ingest", passwords.ingest), wsProxy },
+      { max: workers },
+    );
     const app = createDatabase({ url: roleUrl(adminUrl, "app", passwords.app), wsProxy }, { max: 1 });
+    // An idle pooled connection that drops must not crash the run before the figures print.
+    for (const pool of [ingest.pool, app.pool])
+      pool.on("error", (error: Error) => console.error(`pool: ${error.message}`));
 
-    console.log(`PostgreSQL ${(await admin.query("show server_version")).rows[0]?.server_version}, Node ${process.version}`);
-    console.log(`${fmt(total)} rows per load, ${batchSize} rows per statement, ${workers} connections in parallel\n`);
+    const shown = await admin.query<{ version: string; buffers: string }>(
+      "select current_setting('server_version') as version, current_setting('shared_buffers') as buffers",
+    );
+    console.log(
+      `PostgreSQL ${shown.rows[0]?.version} (shared_buffers ${shown.rows[0]?.buffers}, fsync off), Node ${process.version}`,
+    );
+    console.log(
+      `${fmt(total)} rows per load, ${batchSize} rows per statement, ${workers} connections in parallel\n`,
+    );
 
     const firstLoad = Array.from({ length: total }, (_, i) => syntheticIndicator(i));
     const half = Math.floor(total / 2);
     const secondLoad = [
-      ...firstLoad.slice(0, half).map((row, i) =>
-        i % 5 === 0 ? { ...row, lastSeen: new Date(Date.parse(String(row.lastSeen)) + day).toISOString() } : row,
-      ),
+      ...firstLoad
+        .slice(0, half)
+        .map((row, i) =>
+          i % 5 === 0
+            ? { ...row, lastSeen: new Date(Date.parse(String(row.lastSeen)) + day).toISOString() }
+            : row,
+        ),
       ...Array.from({ length: total - half }, (_, i) => syntheticIndicator(total + i)),
     ];
 
@@ -182,7 +228,9 @@ async function main(): Promise<void> {
     ] as const) {
       const counts = { new: 0, changed: 0, unchanged: 0, rejected: 0 };
       const oursSeconds = await parallel(batchesOf(rows), async (batch) => {
-        const result = await withIngestTx({ db: ingest.db }, (tx) => upsertIndicators(tx, batch, { batchSize }));
+        const result = await withIngestTx({ db: ingest.db }, (tx) =>
+          upsertIndicators(tx, batch, { batchSize }),
+        );
         counts.new += result.new;
         counts.changed += result.changed;
         counts.unchanged += result.unchanged;
@@ -246,20 +294,23 @@ async function main(): Promise<void> {
       },
       {
         name: "tag filter, by last seen (50)",
-        statement: () => sql`select id, value from indicators where tags @> array['c2'] order by last_seen desc, id desc limit 50`,
+        statement: () =>
+          sql`select id, value from indicators where tags @> array['c2'] order by last_seen desc, id desc limit 50`,
       },
     ];
 
     console.log(`\nqueries as tf_app in a tenant transaction, ${queryRuns} runs each (ms)`);
-    console.log(`${"query".padEnd(66)} ${"db p50".padStart(7)} ${"db p95".padStart(7)} ${"rtt p50".padStart(8)} ${"rtt p95".padStart(8)}`);
+    console.log(
+      `${"query".padEnd(66)} ${"db p50".padStart(7)} ${"db p95".padStart(7)} ${"rtt p50".padStart(8)} ${"rtt p95".padStart(8)}`,
+    );
     for (const query of queries) {
       const inDatabase: number[] = [];
       const roundTrip: number[] = [];
       await withTenantTx({ db: app.db, tenantId }, async (tx) => {
         for (let i = 0; i < queryRuns; i++) {
-          const explained = await tx.execute<{ "QUERY PLAN": [{ "Planning Time": number; "Execution Time": number }] }>(
-            sql`explain (analyze, format json) ${query.statement(i)}`,
-          );
+          const explained = await tx.execute<{
+            "QUERY PLAN": [{ "Planning Time": number; "Execution Time": number }];
+          }>(sql`explain (analyze, format json) ${query.statement(i)}`);
           const plan = explained.rows[0]?.["QUERY PLAN"][0];
           if (plan) inDatabase.push(plan["Planning Time"] + plan["Execution Time"]);
           const began = performance.now();

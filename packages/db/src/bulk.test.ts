@@ -18,7 +18,13 @@ beforeAll(async () => {
   tenantSourceId = newId("source");
   await dbs.admin.pool.query(
     "insert into sources (id, tenant_id, name) values ($1, null, $2), ($3, $4, $5)",
-    [globalSourceId, `bulk global ${globalSourceId}`, tenantSourceId, tree.clientAId, `bulk private ${tenantSourceId}`],
+    [
+      globalSourceId,
+      `bulk global ${globalSourceId}`,
+      tenantSourceId,
+      tree.clientAId,
+      `bulk private ${tenantSourceId}`,
+    ],
   );
 });
 afterAll(async () => {
@@ -53,26 +59,41 @@ async function stored(value: string) {
     confidence: number | null;
     base_score: number;
     tags: string[];
-  }>("select first_seen, last_seen, confidence, base_score, tags from indicators where type = 'domain' and value = $1", [value]);
+  }>(
+    "select first_seen, last_seen, confidence, base_score, tags from indicators where type = 'domain' and value = $1",
+    [value],
+  );
   return rows[0];
 }
 
 describe("upsertIndicators", () => {
   it("reports new rows with their ids, then the same rows again as unchanged without writing them", async () => {
     const values = domains(20);
-    const first = await ingest((tx) => upsertIndicators(tx, values.map((value) => indicator(value))));
+    const first = await ingest((tx) =>
+      upsertIndicators(
+        tx,
+        values.map((value) => indicator(value)),
+      ),
+    );
     expect(first).toMatchObject({ new: 20, changed: 0, unchanged: 0, rejected: 0 });
     expect(first.touched.map((row) => row.value).sort()).toEqual([...values].sort());
     expect(first.touched.every((row) => /^ind_/.test(row.id) && row.outcome === "new")).toBe(true);
 
-    const again = await ingest((tx) => upsertIndicators(tx, values.map((value) => indicator(value))));
+    const again = await ingest((tx) =>
+      upsertIndicators(
+        tx,
+        values.map((value) => indicator(value)),
+      ),
+    );
     expect(again).toEqual({ new: 0, changed: 0, unchanged: 20, rejected: 0, touched: [] });
   });
 
   it("merges a changed row: seen range widens, new score and confidence, tags united", async () => {
     const [value = ""] = domains(1);
     await ingest((tx) => upsertIndicators(tx, [indicator(value)]));
-    const { rows: before } = await dbs.admin.pool.query("select id from indicators where value = $1", [value]);
+    const { rows: before } = await dbs.admin.pool.query("select id from indicators where value = $1", [
+      value,
+    ]);
     const result = await ingest((tx) =>
       upsertIndicators(tx, [
         indicator(value, {
@@ -128,7 +149,12 @@ describe("upsertIndicators", () => {
 
   it("splits large inputs into batches and counts across them", async () => {
     const values = domains(25);
-    await ingest((tx) => upsertIndicators(tx, values.slice(0, 10).map((value) => indicator(value))));
+    await ingest((tx) =>
+      upsertIndicators(
+        tx,
+        values.slice(0, 10).map((value) => indicator(value)),
+      ),
+    );
     const result = await ingest((tx) =>
       upsertIndicators(
         tx,
@@ -142,7 +168,9 @@ describe("upsertIndicators", () => {
   it("is not available to the application role", async () => {
     const [value = ""] = domains(1);
     await expect(
-      withTenantTx({ db: dbs.app.db, tenantId: tree.clientAId }, (tx) => upsertIndicators(tx, [indicator(value)])),
+      withTenantTx({ db: dbs.app.db, tenantId: tree.clientAId }, (tx) =>
+        upsertIndicators(tx, [indicator(value)]),
+      ),
     ).rejects.toThrow();
     expect(await stored(value)).toBeUndefined();
   });
@@ -151,7 +179,12 @@ describe("upsertIndicators", () => {
 describe("upsertObservations", () => {
   it("links observations by (type, value), counts a newer report, ignores a re-read snapshot", async () => {
     const values = domains(3);
-    await ingest((tx) => upsertIndicators(tx, values.map((value) => indicator(value))));
+    await ingest((tx) =>
+      upsertIndicators(
+        tx,
+        values.map((value) => indicator(value)),
+      ),
+    );
     const observation = (value: string, lastSeen = "2026-01-12T00:00:00.000Z") => ({
       indicatorType: "domain",
       indicatorValue: value,
@@ -161,14 +194,26 @@ describe("upsertObservations", () => {
       malwareFamily: "emotet",
       context: { reporter: "abuse_ch" },
     });
-    const first = await ingest((tx) => upsertObservations(tx, values.map((value) => observation(value))));
+    const first = await ingest((tx) =>
+      upsertObservations(
+        tx,
+        values.map((value) => observation(value)),
+      ),
+    );
     expect(first).toMatchObject({ new: 3, changed: 0, unchanged: 0, rejected: 0 });
 
-    const reread = await ingest((tx) => upsertObservations(tx, values.map((value) => observation(value))));
+    const reread = await ingest((tx) =>
+      upsertObservations(
+        tx,
+        values.map((value) => observation(value)),
+      ),
+    );
     expect(reread).toEqual({ new: 0, changed: 0, unchanged: 3, rejected: 0, touched: [] });
 
     const [newer = ""] = values;
-    const later = await ingest((tx) => upsertObservations(tx, [observation(newer, "2026-02-01T00:00:00.000Z")]));
+    const later = await ingest((tx) =>
+      upsertObservations(tx, [observation(newer, "2026-02-01T00:00:00.000Z")]),
+    );
     expect(later).toMatchObject({ new: 0, changed: 1, unchanged: 0 });
     const { rows } = await dbs.admin.pool.query(
       `select o.report_count, o.malware_family, o.context from observations o
@@ -181,7 +226,11 @@ describe("upsertObservations", () => {
   it("rejects observations of unknown indicators and of tenant sources (which must stay private)", async () => {
     const [known = "", unknown = ""] = domains(2);
     await ingest((tx) => upsertIndicators(tx, [indicator(known)]));
-    const base = { indicatorType: "domain", firstSeen: "2026-01-10T00:00:00Z", lastSeen: "2026-01-11T00:00:00Z" };
+    const base = {
+      indicatorType: "domain",
+      firstSeen: "2026-01-10T00:00:00Z",
+      lastSeen: "2026-01-11T00:00:00Z",
+    };
     const result = await ingest((tx) =>
       upsertObservations(tx, [
         { ...base, indicatorValue: unknown, sourceId: globalSourceId },

@@ -1,4 +1,4 @@
-import { newId } from "@threatfusion/core";
+import { newIds } from "@threatfusion/core";
 import { sql } from "drizzle-orm";
 import type { DbTransaction } from "./client.ts";
 import { type Tlp, tlpLevels } from "./schema.ts";
@@ -76,10 +76,14 @@ const typePattern = /^[a-z][a-z0-9-]{1,31}$/;
 const tagSeparator = "\u001f";
 const tlpSet: ReadonlySet<string> = new Set(tlpLevels);
 
+const isoTimestamp = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/** An ISO-8601 timestamp PostgreSQL will read, or null. Well-formed strings pass as they are (hot path). */
 function toIso(value: Date | string): string | null {
+  if (typeof value === "string" && isoTimestamp.test(value))
+    return Number.isNaN(Date.parse(value)) ? null : value;
   const date = typeof value === "string" ? new Date(value) : value;
-  const time = date.getTime();
-  return Number.isNaN(time) ? null : date.toISOString();
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
 function isPercent(value: number | null | undefined): boolean {
@@ -92,6 +96,15 @@ function earlier(a: string, b: string): string {
 
 function later(a: string, b: string): string {
   return Date.parse(a) >= Date.parse(b) ? a : b;
+}
+
+/** Tags without the separator the statement splits on; sorted so equal sets compare equal. */
+function cleanTags(tags: readonly string[] | undefined): string[] {
+  if (!tags || tags.length === 0) return [];
+  return tags
+    .map((tag) => tag.replaceAll(tagSeparator, " ").trim())
+    .filter(Boolean)
+    .sort();
 }
 
 function byKey<T extends { key: string }>(a: T, b: T): number {
@@ -107,7 +120,7 @@ interface PreparedIndicator {
   confidence: number | null;
   baseScore: number;
   tlp: Tlp;
-  tags: Set<string>;
+  tags: string[];
 }
 
 /**
@@ -115,7 +128,10 @@ interface PreparedIndicator {
  * CONFLICT cannot touch one row twice in a statement), and sorts by key so that parallel writers lock
  * rows in the same order.
  */
-function prepareIndicators(rows: readonly IndicatorUpsertRow[]): { prepared: PreparedIndicator[]; rejected: number } {
+function prepareIndicators(rows: readonly IndicatorUpsertRow[]): {
+  prepared: PreparedIndicator[];
+  rejected: number;
+} {
   const byValue = new Map<string, PreparedIndicator>();
   let rejected = 0;
   for (const row of rows) {
@@ -125,6 +141,7 @@ function prepareIndicators(rows: readonly IndicatorUpsertRow[]): { prepared: Pre
       !typePattern.test(row.type) ||
       row.value.length === 0 ||
       row.value.length > maxValueLength ||
+      row.value.includes("\u0000") ||
       firstSeen === null ||
       lastSeen === null ||
       !isPercent(row.confidence) ||
@@ -135,7 +152,7 @@ function prepareIndicators(rows: readonly IndicatorUpsertRow[]): { prepared: Pre
       continue;
     }
     const key = `${row.type}\u0000${row.value}`;
-    const tags = (row.tags ?? []).map((tag) => tag.replaceAll(tagSeparator, " ").trim()).filter(Boolean);
+    const tags = cleanTags(row.tags);
     const existing = byValue.get(key);
     if (existing) {
       existing.firstSeen = earlier(existing.firstSeen, firstSeen);
@@ -143,18 +160,19 @@ function prepareIndicators(rows: readonly IndicatorUpsertRow[]): { prepared: Pre
       existing.confidence = row.confidence ?? existing.confidence;
       existing.baseScore = row.baseScore;
       existing.tlp = row.tlp;
-      for (const tag of tags) existing.tags.add(tag);
+      existing.tags = [...new Set([...existing.tags, ...tags])].sort();
     } else {
+      const ordered = Date.parse(firstSeen) <= Date.parse(lastSeen);
       byValue.set(key, {
         key,
         type: row.type,
         value: row.value,
-        firstSeen: earlier(firstSeen, lastSeen),
-        lastSeen: later(firstSeen, lastSeen),
+        firstSeen: ordered ? firstSeen : lastSeen,
+        lastSeen: ordered ? lastSeen : firstSeen,
         confidence: row.confidence ?? null,
         baseScore: row.baseScore,
         tlp: row.tlp,
-        tags: new Set(tags),
+        tags,
       });
     }
   }
@@ -191,7 +209,7 @@ export async function upsertIndicators(
   const { prepared, rejected } = prepareIndicators(rows);
   const result: UpsertResult<TouchedIndicator> = { new: 0, changed: 0, unchanged: 0, rejected, touched: [] };
   for (const batch of chunks(prepared, options.batchSize ?? defaultBatchSize)) {
-    const ids: string[] = [];
+    const ids = newIds("indicator", batch.length);
     const types: string[] = [];
     const values: string[] = [];
     const firstSeen: string[] = [];
@@ -201,7 +219,6 @@ export async function upsertIndicators(
     const tlp: string[] = [];
     const tags: string[] = [];
     for (const row of batch) {
-      ids.push(newId("indicator"));
       types.push(row.type);
       values.push(row.value);
       firstSeen.push(row.firstSeen);
@@ -209,7 +226,7 @@ export async function upsertIndicators(
       confidence.push(row.confidence);
       baseScore.push(row.baseScore);
       tlp.push(row.tlp);
-      tags.push([...row.tags].sort().join(tagSeparator));
+      tags.push(row.tags.length === 0 ? "" : row.tags.join(tagSeparator));
     }
     const { rows: upserted } = await tx.execute<UpsertedRow>(sql`
       insert into indicators as i (id, type, value, first_seen, last_seen, confidence, base_score, tlp, tags)
@@ -268,7 +285,12 @@ function prepareObservations(rows: readonly ObservationUpsertRow[]): {
   for (const row of rows) {
     const firstSeen = toIso(row.firstSeen);
     const lastSeen = toIso(row.lastSeen);
-    if (firstSeen === null || lastSeen === null || row.indicatorValue.length === 0 || row.sourceId.length === 0) {
+    if (
+      firstSeen === null ||
+      lastSeen === null ||
+      row.indicatorValue.length === 0 ||
+      row.sourceId.length === 0
+    ) {
       rejected++;
       continue;
     }
@@ -319,9 +341,15 @@ export async function upsertObservations(
   options: BulkOptions = {},
 ): Promise<UpsertResult<TouchedObservation>> {
   const { prepared, rejected } = prepareObservations(rows);
-  const result: UpsertResult<TouchedObservation> = { new: 0, changed: 0, unchanged: 0, rejected, touched: [] };
+  const result: UpsertResult<TouchedObservation> = {
+    new: 0,
+    changed: 0,
+    unchanged: 0,
+    rejected,
+    touched: [],
+  };
   for (const batch of chunks(prepared, options.batchSize ?? defaultBatchSize)) {
-    const ids = batch.map(() => newId("observation"));
+    const ids = newIds("observation", batch.length);
     const { rows: upserted } = await tx.execute<UpsertedObservation>(sql`
       with input as (
         select u.*

@@ -1,9 +1,9 @@
 import { Client, neonConfig, Pool } from "@neondatabase/serverless";
 import { AppError } from "@threatfusion/core";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
+import type { NeonQueryResultHKT } from "drizzle-orm/neon-serverless";
 import { drizzle, type NeonDatabase } from "drizzle-orm/neon-serverless";
 import type { PgTransaction } from "drizzle-orm/pg-core";
-import type { NeonQueryResultHKT } from "drizzle-orm/neon-serverless";
 import * as schema from "./schema.ts";
 
 /** Where and how to connect. `wsProxy` (the loopback bridge, `127.0.0.1:PORT/v1`) is for dev and tests only. */

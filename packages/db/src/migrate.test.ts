@@ -49,7 +49,9 @@ describe("migrate", () => {
       if (!first) throw new Error("no migrations");
       const path = join(directory, first.name);
       await writeFile(path, `${await readFile(path, "utf8")}\n-- edited after release\n`);
-      await expect(migrate({ url, wsProxy: database.wsProxy, directory })).rejects.toThrow(/was changed after it was applied/);
+      await expect(migrate({ url, wsProxy: database.wsProxy, directory })).rejects.toThrow(
+        /was changed after it was applied/,
+      );
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
@@ -59,8 +61,13 @@ describe("migrate", () => {
     const directory = await mkdtemp(join(tmpdir(), "tf-migrations-"));
     try {
       await cp(defaultMigrationsDirectory, directory, { recursive: true });
-      await writeFile(join(directory, "9999_broken.sql"), "create table half_done (id text);\nselect no_such_function();\n");
-      await expect(migrate({ url, wsProxy: database.wsProxy, directory })).rejects.toThrow(/9999_broken.sql failed/);
+      await writeFile(
+        join(directory, "9999_broken.sql"),
+        "create table half_done (id text);\nselect no_such_function();\n",
+      );
+      await expect(migrate({ url, wsProxy: database.wsProxy, directory })).rejects.toThrow(
+        /9999_broken.sql failed/,
+      );
       const client = createClient({ url, wsProxy: database.wsProxy });
       await client.connect();
       try {

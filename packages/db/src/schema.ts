@@ -1,13 +1,14 @@
 import {
+  type AnyPgColumn,
   bigint,
   boolean,
+  customType,
   inet,
   integer,
   jsonb,
   pgTable,
   primaryKey,
   smallint,
-  type AnyPgColumn,
   text,
   timestamp,
 } from "drizzle-orm/pg-core";
@@ -26,7 +27,15 @@ export const tlpLevels = ["clear", "green", "amber", "amber+strict", "red"] as c
 export type Tlp = (typeof tlpLevels)[number];
 export const tenantKinds = ["platform", "mssp", "client"] as const;
 export type TenantKind = (typeof tenantKinds)[number];
-export const membershipRoles = ["owner", "admin", "analyst", "viewer"] as const;
+/** The permission table's roles (packages/core permissions.ts); migration 0010 checks the same list. */
+export const membershipRoles = [
+  "platform_admin",
+  "mssp_admin",
+  "mssp_analyst",
+  "tenant_admin",
+  "analyst",
+  "viewer",
+] as const;
 export type MembershipRole = (typeof membershipRoles)[number];
 export const indicatorStatuses = [
   "new",
@@ -50,6 +59,8 @@ export const tenants = pgTable("tenants", {
   createdAt: createdAt(),
   updatedAt: updatedAt(),
   archivedAt: at("archived_at"),
+  suspendedAt: at("suspended_at"),
+  customDomain: text("custom_domain"),
 });
 
 export const users = pgTable("users", {
@@ -106,6 +117,47 @@ export const apiTokens = pgTable("api_tokens", {
   expiresAt: at("expires_at"),
   lastUsedAt: at("last_used_at"),
   revokedAt: at("revoked_at"),
+  ipAllowlist: text("ip_allowlist").array().notNull().default([]),
+  lastUsedIp: inet("last_used_ip"),
+});
+
+/** Password hash, sealed TOTP secret and recovery-code hashes of a user (migration 0010). */
+export const userCredentials = pgTable("user_credentials", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id),
+  passwordHash: text("password_hash"),
+  passwordUpdatedAt: at("password_updated_at"),
+  totpSecretSealed: text("totp_secret_sealed"),
+  totpEnabledAt: at("totp_enabled_at"),
+  totpLastStep: bigint("totp_last_step", { mode: "number" }),
+  recoveryCodeHashes: text("recovery_code_hashes").array().notNull().default([]),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** Failed sign-in attempts per account or client address (packages/auth login-throttle). */
+export const loginAttempts = pgTable("login_attempts", {
+  key: text("key").primaryKey(),
+  failures: integer("failures").notNull().default(0),
+  lastFailureAt: at("last_failure_at"),
+  lockedUntil: at("locked_until"),
+});
+
+export const invitations = pgTable("invitations", {
+  id: text("id").primaryKey(),
+  tenantId: text("tenant_id")
+    .notNull()
+    .references(() => tenants.id),
+  email: text("email").notNull(),
+  role: text("role").$type<MembershipRole>().notNull(),
+  secretHash: text("secret_hash").notNull(),
+  invitedByUserId: text("invited_by_user_id").references(() => users.id),
+  createdAt: createdAt(),
+  expiresAt: at("expires_at").notNull(),
+  acceptedAt: at("accepted_at"),
+  acceptedUserId: text("accepted_user_id").references(() => users.id),
+  revokedAt: at("revoked_at"),
 });
 
 export const sources = pgTable("sources", {
@@ -121,6 +173,8 @@ export const sources = pgTable("sources", {
   description: text("description"),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
+  /** The provider key of a built-in source (catalog sync); null otherwise. */
+  catalogId: text("catalog_id"),
 });
 
 export const feeds = pgTable("feeds", {
@@ -139,6 +193,8 @@ export const feeds = pgTable("feeds", {
   createdAt: createdAt(),
   updatedAt: updatedAt(),
   lastRunAt: at("last_run_at"),
+  /** The id of a built-in definition in `@threatfusion/feeds` (catalog sync); null for custom feeds. */
+  catalogId: text("catalog_id"),
 });
 
 export const feedSubscriptions = pgTable("feed_subscriptions", {
@@ -172,6 +228,86 @@ export const feedRuns = pgTable("feed_runs", {
   indicatorsChanged: integer("indicators_changed").notNull().default(0),
   indicatorsUnchanged: integer("indicators_unchanged").notNull().default(0),
   error: text("error"),
+  trigger: text("trigger").$type<FeedRunTrigger>().notNull().default("schedule"),
+  failureReason: text("failure_reason"),
+  rowsSkipped: integer("rows_skipped").notNull().default(0),
+  chunksExpected: integer("chunks_expected"),
+  chunksDone: integer("chunks_done").notNull().default(0),
+  etag: text("etag"),
+  lastModified: text("last_modified"),
+  cursor: text("cursor"),
+});
+
+export const feedRunTriggers = ["schedule", "manual", "import"] as const;
+export type FeedRunTrigger = (typeof feedRunTriggers)[number];
+
+/** Collector state per feed (migration 0020): due time, conditional-GET validators, backoff, claim. */
+export const feedCollectorState = pgTable("feed_collector_state", {
+  feedId: text("feed_id")
+    .primaryKey()
+    .references(() => feeds.id),
+  nextFetchAt: at("next_fetch_at").notNull().defaultNow(),
+  consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+  etag: text("etag"),
+  lastModified: text("last_modified"),
+  cursor: text("cursor"),
+  lastStatus: text("last_status"),
+  lastError: text("last_error"),
+  lastSuccessAt: at("last_success_at"),
+  claimedRunId: text("claimed_run_id"),
+  claimedUntil: at("claimed_until"),
+  updatedAt: updatedAt(),
+});
+
+/** The ingestion idempotency ledger: one row per applied `run_id:chunk`. */
+export const ingestChunks = pgTable(
+  "ingest_chunks",
+  {
+    runId: text("run_id")
+      .notNull()
+      .references(() => feedRuns.id),
+    chunk: integer("chunk").notNull(),
+    tenantId: text("tenant_id").references(() => tenants.id),
+    indicators: integer("indicators").notNull().default(0),
+    indicatorsNew: integer("indicators_new").notNull().default(0),
+    indicatorsChanged: integer("indicators_changed").notNull().default(0),
+    indicatorsUnchanged: integer("indicators_unchanged").notNull().default(0),
+    rowsRejected: integer("rows_rejected").notNull().default(0),
+    touchedIds: text("touched_ids").array().notNull().default([]),
+    handedOff: boolean("handed_off").notNull().default(false),
+    appliedAt: at("applied_at").notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.runId, table.chunk] })],
+);
+
+/** Rejected rows of a feed run, with line number and reason. */
+export const feedRunRejections = pgTable(
+  "feed_run_rejections",
+  {
+    runId: text("run_id")
+      .notNull()
+      .references(() => feedRuns.id),
+    chunk: integer("chunk").notNull(),
+    ordinal: integer("ordinal").notNull(),
+    tenantId: text("tenant_id").references(() => tenants.id),
+    line: integer("line").notNull(),
+    reason: text("reason").notNull(),
+    raw: text("raw").notNull().default(""),
+  },
+  (table) => [primaryKey({ columns: [table.runId, table.chunk, table.ordinal] })],
+);
+
+/** Queue messages that kept failing (platform-wide; the platform tenant reads them). */
+export const ingestDeadLetters = pgTable("ingest_dead_letters", {
+  id: text("id").primaryKey(),
+  messageId: text("message_id").notNull(),
+  queue: text("queue").notNull(),
+  kind: text("kind"),
+  feedId: text("feed_id"),
+  runId: text("run_id"),
+  attempts: integer("attempts").notNull().default(0),
+  body: jsonb("body").$type<unknown>().notNull(),
+  createdAt: createdAt(),
 });
 
 export const indicators = pgTable("indicators", {
@@ -248,7 +384,13 @@ export const privateIndicators = pgTable("private_indicators", {
   createdBy: text("created_by").references(() => users.id),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
+  /** Workflow status (migration 0030); `revoked` withdraws the indicator without deleting it. */
+  status: text("status").$type<PrivateIndicatorStatus>().notNull().default("new"),
+  notes: text("notes"),
 });
+
+export const privateIndicatorStatuses = [...indicatorStatuses, "revoked"] as const;
+export type PrivateIndicatorStatus = (typeof privateIndicatorStatuses)[number];
 
 export const indicatorShares = pgTable("indicator_shares", {
   id: text("id").primaryKey(),
@@ -293,4 +435,49 @@ export const auditLog = pgTable("audit_log", {
   ip: inet("ip"),
   details: jsonb("details").$type<Record<string, unknown>>().notNull().default({}),
   createdAt: createdAt(),
+  seq: bigint("seq", { mode: "number" }).notNull(),
+  previousHash: text("previous_hash").notNull(),
+  hash: text("hash").notNull(),
+});
+
+/** Full-text document column (PostgreSQL `tsvector`); written by SQL only. */
+const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
+
+/** Named filters of the active-indicators query; some are also TAXII collections (migration 0030). */
+export const savedSearches = pgTable("saved_searches", {
+  id: text("id").primaryKey(),
+  tenantId: text("tenant_id")
+    .notNull()
+    .references(() => tenants.id),
+  name: text("name").notNull(),
+  description: text("description"),
+  filter: jsonb("filter").$type<Record<string, unknown>>().notNull().default({}),
+  taxiiCollection: boolean("taxii_collection").notNull().default(false),
+  createdBy: text("created_by").references(() => users.id),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** TAXII 2.1 Add Objects status resources (migration 0030). */
+export const taxiiStatuses = pgTable("taxii_statuses", {
+  id: text("id").primaryKey(),
+  tenantId: text("tenant_id")
+    .notNull()
+    .references(() => tenants.id),
+  collectionId: text("collection_id").notNull(),
+  status: jsonb("status").$type<Record<string, unknown>>().notNull(),
+  requestTimestamp: at("request_timestamp").notNull().defaultNow(),
+  createdAt: createdAt(),
+});
+
+/** Search documents of the global catalog, maintained by the search stage (migration 0030). */
+export const indicatorSearch = pgTable("indicator_search", {
+  indicatorId: text("indicator_id")
+    .primaryKey()
+    .references(() => indicators.id),
+  type: text("type").notNull(),
+  value: text("value").notNull(),
+  terms: text("terms").notNull().default(""),
+  document: tsvector("document").notNull(),
+  updatedAt: updatedAt(),
 });

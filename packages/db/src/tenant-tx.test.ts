@@ -25,7 +25,9 @@ describe("withTenantTx", () => {
     // One connection, so the query after the transaction runs on the very connection that had the tenant.
     const single = createDatabase({ url: database.appUrl, wsProxy: database.wsProxy }, { max: 1 });
     try {
-      const inside = await withTenantTx({ db: single.db, tenantId: tree.clientAId }, (tx) => tx.execute(currentTenant));
+      const inside = await withTenantTx({ db: single.db, tenantId: tree.clientAId }, (tx) =>
+        tx.execute(currentTenant),
+      );
       expect(inside.rows[0]?.tenant).toBe(tree.clientAId);
       const after = await single.db.execute(currentTenant);
       expect(after.rows[0]?.tenant).toBeNull();
@@ -40,7 +42,9 @@ describe("withTenantTx", () => {
     const kept = newId("privateIndicator");
     const dropped = newId("privateIndicator");
     const row = (id: string) => ({ id, tenantId: tree.clientAId, type: "domain", value: `${id}.example` });
-    await withTenantTx({ db: dbs.app.db, tenantId: tree.clientAId }, (tx) => tx.insert(privateIndicators).values(row(kept)));
+    await withTenantTx({ db: dbs.app.db, tenantId: tree.clientAId }, (tx) =>
+      tx.insert(privateIndicators).values(row(kept)),
+    );
     await expect(
       withTenantTx({ db: dbs.app.db, tenantId: tree.clientAId }, async (tx) => {
         await tx.insert(privateIndicators).values(row(dropped));
@@ -48,7 +52,10 @@ describe("withTenantTx", () => {
       }),
     ).rejects.toThrow("changed my mind");
     const ids = await withTenantTx({ db: dbs.app.db, tenantId: tree.clientAId }, (tx) =>
-      tx.select({ id: privateIndicators.id }).from(privateIndicators).where(eq(privateIndicators.tenantId, tree.clientAId)),
+      tx
+        .select({ id: privateIndicators.id })
+        .from(privateIndicators)
+        .where(eq(privateIndicators.tenantId, tree.clientAId)),
     );
     expect(ids.map((r) => r.id)).toContain(kept);
     expect(ids.map((r) => r.id)).not.toContain(dropped);
@@ -59,10 +66,15 @@ describe("withTenantTx", () => {
     await expect(
       withTenantTx({ db: dbs.app.db, tenantId: tree.clientAId }, async (outer) => {
         const outerPid = await outer.execute(sql`select pg_backend_pid() as pid, txid_current() as txid`);
-        const innerPid = await withTenantTx({ db: dbs.app.db, tenantId: tree.clientAId, tx: outer }, async (inner) => {
-          await inner.insert(privateIndicators).values({ id, tenantId: tree.clientAId, type: "domain", value: `${id}.example` });
-          return inner.execute(sql`select pg_backend_pid() as pid, txid_current() as txid`);
-        });
+        const innerPid = await withTenantTx(
+          { db: dbs.app.db, tenantId: tree.clientAId, tx: outer },
+          async (inner) => {
+            await inner
+              .insert(privateIndicators)
+              .values({ id, tenantId: tree.clientAId, type: "domain", value: `${id}.example` });
+            return inner.execute(sql`select pg_backend_pid() as pid, txid_current() as txid`);
+          },
+        );
         expect(innerPid.rows[0]).toEqual(outerPid.rows[0]);
         throw new Error("roll back the outer transaction");
       }),
@@ -77,14 +89,21 @@ describe("withTenantTx", () => {
         withTenantTx({ db: dbs.app.db, tenantId: tree.clientBId, tx: outer }, async () => "leak"),
       ).rejects.toThrow(AppError);
       await expect(
-        withTenantTx({ db: dbs.app.db, tenantId: tree.clientAId, scope: "overview", tx: outer }, async () => "wider"),
+        withTenantTx(
+          { db: dbs.app.db, tenantId: tree.clientAId, scope: "overview", tx: outer },
+          async () => "wider",
+        ),
       ).rejects.toThrow(AppError);
-      await expect(withIngestTx({ db: dbs.ingest.db, tx: outer }, async () => "ingest")).rejects.toThrow(AppError);
+      await expect(withIngestTx({ db: dbs.ingest.db, tx: outer }, async () => "ingest")).rejects.toThrow(
+        AppError,
+      );
     });
   });
 
   it("refuses a tenant id that is not a tenant id (it must come from the actor, not input)", async () => {
-    await expect(withTenantTx({ db: dbs.app.db, tenantId: "' or 1=1 --" }, async () => "x")).rejects.toThrow(AppError);
+    await expect(withTenantTx({ db: dbs.app.db, tenantId: "' or 1=1 --" }, async () => "x")).rejects.toThrow(
+      AppError,
+    );
     await expect(withTenantTx({ db: dbs.app.db, tenantId: "" }, async () => "x")).rejects.toThrow(AppError);
   });
 });

@@ -10,7 +10,7 @@ export interface TestTenantTree {
   msspId: string;
   clientAId: string;
   clientBId: string;
-  /** One user with an `admin` membership in each of the tree's own tenants. */
+  /** One admin user in each of the tree's own tenants (`mssp_admin` in the MSSP, `tenant_admin` in the clients). */
   userIds: { mssp: string; clientA: string; clientB: string };
   /** Deletes this tree's MSSP and clients (cascading to their rows) and its users; keeps the platform. */
   cleanup(): Promise<void>;
@@ -27,6 +27,8 @@ const platformSlug = "platform";
  */
 export async function createTenantTree(admin: DatabaseConfig, label = "test"): Promise<TestTenantTree> {
   const pool = createPool(admin, { max: 1 });
+  // Inside workerd the server closing an ended pool's socket arrives as an error event; it loses nothing.
+  pool.on("error", () => undefined);
   try {
     await pool.query(
       `insert into tenants (id, parent_id, kind, name, slug) values ($1, null, 'platform', 'Platform operator', $2)
@@ -40,7 +42,11 @@ export async function createTenantTree(admin: DatabaseConfig, label = "test"): P
     const msspId = newId("tenant");
     const clientAId = newId("tenant");
     const clientBId = newId("tenant");
-    const slug = (name: string) => `${label}-${name}-${suffix}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 63);
+    const slug = (name: string) =>
+      `${label}-${name}-${suffix}`
+        .toLowerCase()
+        .replace(/[^a-z0-9-]/g, "-")
+        .slice(0, 63);
     await pool.query(
       `insert into tenants (id, parent_id, kind, name, slug) values
          ($1, $4, 'mssp', $5, $6), ($2, $1, 'client', $7, $8), ($3, $1, 'client', $9, $10)`,
@@ -58,17 +64,18 @@ export async function createTenantTree(admin: DatabaseConfig, label = "test"): P
       ],
     );
     const userIds = { mssp: newId("user"), clientA: newId("user"), clientB: newId("user") };
-    const members: [string, string][] = [
-      [userIds.mssp, msspId],
-      [userIds.clientA, clientAId],
-      [userIds.clientB, clientBId],
+    const members: [string, string, string][] = [
+      [userIds.mssp, msspId, "mssp_admin"],
+      [userIds.clientA, clientAId, "tenant_admin"],
+      [userIds.clientB, clientBId, "tenant_admin"],
     ];
-    for (const [userId, tenantId] of members) {
+    for (const [userId, tenantId, role] of members) {
       await pool.query("insert into users (id, email) values ($1, $2)", [userId, `${userId}@example.test`]);
-      await pool.query("insert into memberships (id, tenant_id, user_id, role) values ($1, $2, $3, 'admin')", [
+      await pool.query("insert into memberships (id, tenant_id, user_id, role) values ($1, $2, $3, $4)", [
         newId("membership"),
         tenantId,
         userId,
+        role,
       ]);
     }
     return {
@@ -79,6 +86,7 @@ export async function createTenantTree(admin: DatabaseConfig, label = "test"): P
       userIds,
       cleanup: async () => {
         const cleaner = createPool(admin, { max: 1 });
+        cleaner.on("error", () => undefined);
         try {
           await cleaner.query("delete from tenants where id = any($1::text[])", [[clientAId, clientBId]]);
           await cleaner.query("delete from tenants where id = $1", [msspId]);
@@ -93,12 +101,27 @@ export async function createTenantTree(admin: DatabaseConfig, label = "test"): P
   }
 }
 
-/** The connection facts the vitest global setup provides (`inject("database")`). */
+/**
+ * The connection facts the vitest global setup (`packages/devstack/src/test-database.ts`) provides; tests
+ * read them with `inject("database")`.
+ */
 export interface TestDatabaseUrls {
+  /** Owner/superuser: migrations and fixtures only. */
   adminUrl: string;
+  /** The application role (tf_app): owns nothing, bound by row-level security. */
   appUrl: string;
+  /** The ingestion role (tf_ingest): writes the global catalog. */
   ingestUrl: string;
+  /** `neonConfig.wsProxy` base address of the bridge, e.g. `127.0.0.1:PORT/v1`. */
   wsProxy: string;
+  /** The migrated database's name on that server. */
+  databaseName: string;
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    database: TestDatabaseUrls;
+  }
 }
 
 /** Drizzle handles for the three roles; `end()` closes all three pools. */

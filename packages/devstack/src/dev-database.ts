@@ -19,9 +19,9 @@ export interface DevDatabase {
 const databaseName = "threatfusion";
 const preferredPort = 54329;
 
-async function devRolePasswords(root: string): Promise<{ app: string; ingest: string }> {
+async function devRolePasswords(dataDir: string): Promise<{ app: string; ingest: string }> {
   // Stable across runs so a reused data folder keeps working; git-ignored with the rest of .data/.
-  const file = join(root, ".data", "dev-role-passwords.json");
+  const file = join(dataDir, "dev-role-passwords.json");
   if (existsSync(file)) return JSON.parse(await readFile(file, "utf8")) as { app: string; ingest: string };
   const passwords = { app: randomBytes(18).toString("hex"), ingest: randomBytes(18).toString("hex") };
   await writeFile(file, JSON.stringify(passwords), { mode: 0o600 });
@@ -39,10 +39,13 @@ function isNeonHost(url: string): boolean {
  */
 export async function provideDevDatabase(options: {
   root: string;
+  /** Where the embedded Postgres and the role passwords live; default `<root>/.data`. */
+  dataDir?: string;
   setting: (name: string) => string | undefined;
   log: (message: string) => void;
 }): Promise<DevDatabase> {
   const { root, setting, log } = options;
+  const dataDir = options.dataDir ?? join(root, ".data");
   const externalAdminUrl = setting("DATABASE_ADMIN_URL");
   let adminUrl: string;
   let bridge: WsBridge | undefined;
@@ -56,7 +59,7 @@ export async function provideDevDatabase(options: {
     }
     log(`using the database at ${new URL(adminUrl).host}`);
   } else {
-    const pg = await startLocalPostgres({ dataDir: join(root, ".data", "postgres"), port: preferredPort });
+    const pg = await startLocalPostgres({ dataDir: join(dataDir, "postgres"), port: preferredPort });
     stopServer = () => pg.stop();
     try {
       await pg.createDatabase(databaseName);
@@ -65,7 +68,7 @@ export async function provideDevDatabase(options: {
     }
     adminUrl = pg.superuserUrl(databaseName);
     bridge = await startWsBridge({ target: { host: pg.host, port: pg.port } });
-    log(`embedded PostgreSQL on 127.0.0.1:${pg.port} (data in .data/postgres)`);
+    log(`embedded PostgreSQL on 127.0.0.1:${pg.port} (data in ${join(dataDir, "postgres")})`);
   }
 
   const wsProxy = bridge?.proxyAddress;
@@ -76,7 +79,7 @@ export async function provideDevDatabase(options: {
   let appUrl = setting("DATABASE_URL");
   let ingestUrl = setting("DATABASE_INGEST_URL");
   if (!appUrl || !ingestUrl) {
-    const passwords = await devRolePasswords(root);
+    const passwords = await devRolePasswords(dataDir);
     await ensureLoginRoles(admin, passwords);
     appUrl ??= roleUrl(adminUrl, "app", passwords.app);
     ingestUrl ??= roleUrl(adminUrl, "ingest", passwords.ingest);

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { ensureLoginRoles, roleUrl } from "@threatfusion/db";
 import { migrate } from "@threatfusion/db/migrate";
+import type { TestDatabaseUrls } from "@threatfusion/db/testing";
 import type { TestProject } from "vitest/node";
 import { startLocalPostgres } from "./postgres.ts";
 import { startWsBridge } from "./ws-bridge.ts";
@@ -14,24 +15,8 @@ import { startWsBridge } from "./ws-bridge.ts";
  * The database is migrated once; `appUrl` and `ingestUrl` log in as the real roles (tf_app, tf_ingest)
  * with passwords made up for this run.
  */
-export interface TestDatabase {
-  /** Owner/superuser: migrations and fixtures only. */
-  adminUrl: string;
-  /** The application role: owns nothing, bound by row-level security. */
-  appUrl: string;
-  /** The ingestion role: writes the global catalog. */
-  ingestUrl: string;
-  /** `neonConfig.wsProxy` base address of the bridge, e.g. `127.0.0.1:PORT/v1`. */
-  wsProxy: string;
-  /** The migrated database's name on that server. */
-  databaseName: string;
-}
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    database: TestDatabase;
-  }
-}
+/** What `inject("database")` returns (declared with the fixtures in `@threatfusion/db/testing`). */
+export type TestDatabase = TestDatabaseUrls;
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const root = join(import.meta.dirname, "../../..");

@@ -8,7 +8,7 @@ export interface Cursor {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /**
  * Encodes a cursor as an opaque base64url token (`<epoch ms>.<id>` inside), used for TAXII `next`

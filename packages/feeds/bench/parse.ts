@@ -7,6 +7,7 @@
  * from disk in 64 KB chunks and cycled until 1,000,000 lines; when that folder is absent, synthetic lines of
  * the same shapes. Each scenario runs in its own child process so its peak RSS is its own. Peers measured in
  * the same run: the raw limit (read + split lines, no parsing) and csv-parse (Node stream API) on the CSV.
+ * `parse-stix` streams a generated ~100 MB STIX 2.1 bundle of 250,000 indicators (its "lines" are objects).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -81,6 +82,25 @@ async function* synthetic(kind: "text" | "csv"): AsyncGenerator<Uint8Array> {
   if (batch) yield encoder.encode(batch);
 }
 
+/** A STIX 2.1 bundle of `count` indicator objects (TweetFeed's object shape), generated as it streams. */
+async function* stixBundle(count: number): AsyncGenerator<Uint8Array> {
+  const encoder = new TextEncoder();
+  let batch = '{"type":"bundle","id":"bundle--b7d0acd5-198f-5562-880c-86a9bf2b0eae","objects":[';
+  for (let index = 0; index < count; index++) {
+    const ip = `${11 + ((index >> 16) % 200)}.${(index >> 8) & 255}.${index & 255}.9`;
+    const pattern =
+      index % 2 === 0
+        ? `[ipv4-addr:value = '${ip}']`
+        : `[domain-name:value = 'host${index}.example.com' OR url:value = 'https://host${index}.example.com/x']`;
+    batch += `${index === 0 ? "" : ","}{"type":"indicator","spec_version":"2.1","id":"indicator--${String(index).padStart(12, "0")}-f09c-50fc-a797-878a5aff53ad","created":"2026-08-22T02:53:35.000Z","modified":"2026-08-22T02:53:35.000Z","valid_from":"2026-08-22T02:53:35.000Z","name":"${ip}","description":"IOC reported by @scanmalware on Twitter/X.","indicator_types":["malicious-activity"],"pattern":"${pattern}","pattern_type":"stix","labels":["phishing"],"object_marking_refs":["marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"]}`;
+    if (batch.length > 65_536) {
+      yield encoder.encode(batch);
+      batch = "";
+    }
+  }
+  yield encoder.encode(`${batch}]}`);
+}
+
 const source = (kind: "text" | "csv") =>
   haveShared ? cycleFile(kind === "text" ? textFile : csvFile) : synthetic(kind);
 
@@ -131,6 +151,18 @@ const scenarios: Record<string, () => Promise<{ lines: number; indicators: numbe
     await done;
     // csv-parse gives records, not indicators; its input is the same 1,000,000 lines.
     return { lines: targetLines, indicators: records, rejected: 0 };
+  },
+  /** Lines here are bundle objects: a single JSON document of about 100 MB per 250,000 objects. */
+  "parse-stix": async () => {
+    let indicators = 0;
+    let rejected = 0;
+    let objects = 0;
+    for await (const event of parseFeed("stix", stixBundle(Math.round(targetLines / 4)))) {
+      if (event.kind === "indicator") indicators++;
+      else if (event.kind === "rejected") rejected++;
+      else if (event.kind === "end") objects = event.stats.units;
+    }
+    return { lines: objects, indicators, rejected };
   },
   "parse-csv": async () => {
     let indicators = 0;

@@ -82,4 +82,18 @@ describe("feed definition schema (tenant-private feeds)", () => {
     expect(paths({ ...privateCsv, cadenceSeconds: 5 })).toContain("cadenceSeconds");
     expect(paths({ ...privateCsv, indicatorTypes: ["bitcoin"] })).toContain("indicatorTypes.0");
   });
+
+  it("refuses URLs that point inside (SSRF) and private feeds posing as templates", () => {
+    const problem = (url: string) =>
+      parseFeedDefinition({ ...privateCsv, urls: [url] }).error?.issues[0]?.message;
+    expect(problem("http://169.254.169.254/latest/meta-data/")).toMatch(/link-local/);
+    expect(problem("http://10.0.0.5/feed.txt")).toMatch(/private/);
+    expect(problem("http://[::1]/feed.txt")).toMatch(/loopback/);
+    expect(problem("http://localhost:8080/x")).toMatch(/internal/);
+    expect(problem("https://user:pw@partner.example.com/x")).toMatch(/credentials/);
+    expect(problem("https://partner.example.com/iocs.csv")).toBeUndefined();
+    expect(
+      parseFeedDefinition({ ...privateCsv, urls: ["{url}"], template: true }).error?.issues[0]?.path,
+    ).toEqual(["template"]);
+  });
 });

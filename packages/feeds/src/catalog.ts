@@ -1,4 +1,4 @@
-import { indicatorTypes } from "@threatfusion/ioc";
+import { classifyIp, detectIndicator, indicatorTypes } from "@threatfusion/ioc";
 import { z } from "zod";
 import {
   csvOptionsSchema,
@@ -65,6 +65,34 @@ const parserOptionsSchema = z
 
 const httpsUrl = z.url({ protocol: /^https?$/ }).max(2000);
 
+const internalHostSuffixes = [".localhost", ".local", ".internal", ".home.arpa"];
+
+/**
+ * Why a feed URL must not be fetched by our collectors, or undefined when it may. Tenant-defined URLs are a
+ * server-side request forgery vector: refuse non-http(s), embedded credentials, internal names and
+ * non-public IP literals (metadata endpoints, RFC 1918, loopback). DNS answers are the collector's check.
+ */
+export function feedUrlProblem(raw: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return "not a URL";
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return "only http and https feeds are fetched";
+  if (url.username || url.password) return "credentials belong in the feed's auth secret, not in the URL";
+  const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  if (host === "localhost" || internalHostSuffixes.some((suffix) => host.endsWith(suffix))) {
+    return "internal host names are not fetched";
+  }
+  const literal = detectIndicator(host);
+  if (literal.ok && (literal.type === "ipv4" || literal.type === "ipv6")) {
+    const kind = classifyIp(literal.value);
+    if (kind !== "public") return `the address is ${kind}, not public`;
+  }
+  return undefined;
+}
+
 /**
  * A feed definition: the built-in catalog entries and tenant-private feeds are validated by this one schema.
  * `urls` may hold `{placeholder}`s that a subscription fills (`{collection}`, `{api_root}`).
@@ -113,8 +141,8 @@ export const feedDefinitionSchema = z
     }
     if (!feed.template) {
       for (const [index, url] of feed.urls.entries()) {
-        if (!httpsUrl.safeParse(url).success)
-          context.addIssue({ code: "custom", path: ["urls", index], message: "not an http(s) URL" });
+        const problem = feedUrlProblem(url);
+        if (problem) context.addIssue({ code: "custom", path: ["urls", index], message: problem });
       }
     }
     if (feed.method === "GET" && feed.body !== undefined) {
@@ -495,5 +523,16 @@ export function findBuiltInFeed(id: string): FeedDefinition | undefined {
  * Returns zod's result so the API layer can turn issues into its VALIDATION_FAILED envelope.
  */
 export function parseFeedDefinition(input: unknown) {
-  return feedDefinitionSchema.safeParse(input);
+  const result = feedDefinitionSchema.safeParse(input);
+  // Templates (placeholders in URLs, no URL checks) exist only in the built-in catalog.
+  if (result.success && result.data.template) {
+    const issue = {
+      code: "custom" as const,
+      path: ["template"],
+      message: "only built-in feeds are templates",
+      input,
+    };
+    return { success: false as const, error: new z.ZodError([issue]), data: undefined };
+  }
+  return result;
 }

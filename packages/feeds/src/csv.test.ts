@@ -80,4 +80,16 @@ describe("CSV with a column mapping", () => {
       context: { malwareFamily: "Formbook" },
     });
   });
+
+  it("reads mixed CRLF and LF line endings (concatenated daily files) row by row", async () => {
+    const result = await parseText(
+      "tweetfeed",
+      "2025-01-01 00:00:00,u,ip,192.0.2.1,,x\r\n2025-01-02 00:00:00,u,ip,192.0.2.2,,x\n2025-01-03 00:00:00,u,domain,a.example.com,,x\r\n",
+    );
+    expect(result.indicators.map((indicator) => indicator.value)).toEqual([
+      "192.0.2.1",
+      "192.0.2.2",
+      "a.example.com",
+    ]);
+  });
 });

@@ -7,9 +7,11 @@ import type { ParseEvent } from "./types.ts";
 import { cleanCell, truncateRaw } from "./values.ts";
 
 /*
- * Why not csv-parse here: its parser core (lib/api) is built on Node's Buffer, which a pure package may not
- * use in workerd or the browser, and our line splitter already bounds every record. Feeds are line-oriented,
- * so a small RFC 4180 splitter per record (with the quirks below) is enough and about 5x cheaper per row.
+ * Why not csv-parse (still a devDependency, as the benchmark's peer): its parser core (lib/api) is built on
+ * Node's Buffer, which a pure package may not use in workerd or the browser; it fixes the record delimiter
+ * from the first line ending, so real concatenated feeds with mixed CRLF/LF lose records (see
+ * docs/BENCHMARKS.md); and our line splitter already bounds every record. Feeds are line-oriented, so a small
+ * RFC 4180 splitter per record (with the quirks below) is enough, and it keeps pace with csv-parse.
  */
 
 export interface SplitRecord {

@@ -1,6 +1,7 @@
 export * from "./batch.ts";
 export * from "./catalog.ts";
 export { parseCsvLines, splitCsvRecord } from "./csv.ts";
+export * from "./cursors.ts";
 export * from "./failure.ts";
 export * from "./http-checks.ts";
 export { readPath } from "./json.ts";

@@ -65,6 +65,15 @@ describe("MISP events", () => {
     expect(result.indicators).toEqual([]);
     expect(result.rejected[0]?.reason).toMatch(/not valid JSON/);
   });
+
+  it("an event larger than maxDocumentChars fails the run as too large", async () => {
+    const bytes = await fixture("written/misp_event_objects_galaxies.json");
+    await expect(
+      collect(parseFeed("misp", chunked(bytes, 256), { maxDocumentChars: 1000 })),
+    ).rejects.toMatchObject({
+      details: { reason: "too-large" },
+    });
+  });
 });
 
 describe("MISP feed manifest", () => {

@@ -68,7 +68,7 @@ export interface ParseFeedOptions {
   maxLineChars?: number;
   /** Largest array element kept (streamed JSON formats). Default 4 M chars (OTX pulses 16 M). */
   maxItemChars?: number;
-  /** Largest whole document for formats read at once (a MISP event). Default 64 M chars. */
+  /** Largest whole document for formats read at once (a MISP event). Default 16 M chars: parsed, that is tens of MB of heap. */
   maxDocumentChars?: number;
 }
 
@@ -142,7 +142,7 @@ async function* mispDocument(
   options: ParseFeedOptions,
 ): AsyncGenerator<ParseEvent> {
   const config = validated(mispOptionsSchema, options.misp ?? {}, "misp");
-  const text = await readWhole(chunks, options.maxDocumentChars ?? 64 * 1024 * 1024);
+  const text = await readWhole(chunks, options.maxDocumentChars ?? 16 * 1024 * 1024);
   let document: unknown;
   try {
     document = JSON.parse(text);
@@ -171,6 +171,30 @@ async function* streamed(
     else if (event.kind === "scalar") {
       if (event.value !== null) yield { kind: "meta", key: event.key, value: event.value };
     } else yield { kind: "rejected", row: { line: event.index, reason: event.reason, raw: event.raw } };
+  }
+}
+
+/**
+ * abuse.ch APIs answer errors as JSON (`{"query_status": "unknown_auth_key"}`), sometimes with HTTP 200:
+ * turn any status but `ok`/`no_result` into a failed run instead of an empty one.
+ */
+async function* failOnApiError(events: AsyncIterable<ParseEvent>, api: string): AsyncGenerator<ParseEvent> {
+  let noResult = false;
+  for await (const event of events) {
+    if (event.kind === "meta" && event.key === "query_status" && event.value === "no_result") noResult = true;
+    // With no_result, `data` is a sentence, not an array: that is an empty answer, not a bad row.
+    if (noResult && event.kind === "rejected" && event.row.reason.startsWith("no array at")) continue;
+    if (
+      event.kind === "meta" &&
+      event.key === "query_status" &&
+      event.value !== "ok" &&
+      event.value !== "no_result"
+    ) {
+      const status = String(event.value);
+      const reason = /auth|key/i.test(status) ? "auth" : "invalid-document";
+      throw feedFailure(reason, `${api} answered query_status "${status.slice(0, 100)}"`);
+    }
+    yield event;
   }
 }
 
@@ -216,7 +240,7 @@ function dispatch(
     case "threatfox-json":
       return json(presets.threatfoxJsonExport);
     case "threatfox-api":
-      return json(presets.threatfoxApi);
+      return failOnApiError(json(presets.threatfoxApi), "ThreatFox API");
     case "feodo":
       return csv(presets.feodoCsv);
     case "feodo-json":

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseFixture } from "../test/support.ts";
+import { parseFixture, parseText } from "../test/support.ts";
 
 // abuse.ch samples are written by us in the exact export layouts (documentation-range IPs, example domains):
 // the only public copies of the raw exports are AGPL intelmq test files. See fixtures/SOURCES.md.
@@ -107,5 +107,20 @@ describe("SSLBL and MalwareBazaar", () => {
       filename: "invoice, august.exe",
       malwareFamily: "AgentTesla",
     });
+  });
+});
+
+describe("abuse.ch API errors", () => {
+  it("a ThreatFox `unknown_auth_key` answer fails the run as an auth problem", async () => {
+    await expect(parseText("threatfox-api", '{"query_status": "unknown_auth_key"}')).rejects.toMatchObject({
+      code: "UPSTREAM_FAILED",
+      details: { reason: "auth" },
+    });
+    const empty = await parseText(
+      "threatfox-api",
+      '{"query_status": "no_result", "data": "Your search did not yield any results"}',
+    );
+    expect(empty.indicators).toEqual([]);
+    expect(empty.rejected).toEqual([]);
   });
 });

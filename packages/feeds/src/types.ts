@@ -62,7 +62,7 @@ export type ParseEvent =
   | { kind: "end"; stats: ParseStats };
 
 export interface ParseStats {
-  /** Lines (text formats) or items (JSON formats) seen. */
+  /** Highest line (text formats) or array element (JSON formats) number that produced an event. */
   units: number;
   indicators: number;
   rejected: number;

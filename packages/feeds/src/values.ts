@@ -49,6 +49,7 @@ const dateOnly = /^\d{4}-\d{2}-\d{2}$/;
  */
 export function toIsoDate(raw: unknown): string | undefined {
   // Feeds repeat the same timestamp over many rows (one export run): remember the last answer.
+  if (raw === undefined || raw === null || raw === "") return undefined;
   if (raw === lastDate.raw) return lastDate.iso;
   const iso = computeIsoDate(raw);
   lastDate = { raw, iso };

@@ -50,6 +50,15 @@ describe("domains", () => {
     expect(isValidDomain(".com")).toBe(false);
   });
 
+  it("accepts ccTLDs whose PSL entry has only second-level rules or single-letter suffixes", () => {
+    // Regression: .za lists only co.za, web.za...; .se and .bg list x.se, a.bg, 0.bg as suffixes.
+    for (const domain of ["opensea.co.za", "portal.web.za", "curl.haxx.se", "jujubaby.bg", "foo.bar.ck"]) {
+      expect(isValidDomain(domain), domain).toBe(true);
+    }
+    expect(isValidDomain("x.za")).toBe(false);
+    expect(registrableDomain("shop.opensea.co.za")).toBe("opensea.co.za");
+  });
+
   it("gives the registrable domain (eTLD+1), private suffixes included", () => {
     expect(registrableDomain("www.example.co.uk")).toBe("example.co.uk");
     expect(registrableDomain("a.b.evil.duckdns.org")).toBe("evil.duckdns.org");

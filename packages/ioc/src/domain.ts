@@ -9,13 +9,19 @@ const tldCache = new Map<string, boolean>([["onion", true]]);
 const maxCachedUnknownTlds = 10_000;
 let cachedUnknownTlds = 0;
 
-/** True when `tld` (lower-case ASCII, punycode for IDN) is a delegated top-level domain. */
-export function isKnownTld(tld: string): boolean {
-  const cached = tldCache.get(tld);
+/**
+ * True when `suffix` (lower-case ASCII, punycode for IDN) is an ICANN public suffix, or a delegated TLD.
+ * Some ccTLDs only list second-level rules in the PSL (`co.za`, `web.za`, not `za`); callers pass the last
+ * two labels when the TLD alone is not found.
+ */
+export function isKnownTld(suffix: string): boolean {
+  const cached = tldCache.get(suffix);
   if (cached !== undefined) return cached;
-  const known = parse(`x.${tld}`, { extractHostname: false, validateHostname: false }).isIcann === true;
+  // The probe label must not be a suffix itself: the PSL lists `x.se`, `a.bg`, `0.bg` and the like.
+  const result = parse(`tf-probe-7q.${suffix}`, { extractHostname: false, validateHostname: false });
+  const known = result.isIcann === true && result.publicSuffix === suffix;
   if (known || cachedUnknownTlds < maxCachedUnknownTlds) {
-    tldCache.set(tld, known);
+    tldCache.set(suffix, known);
     if (!known) cachedUnknownTlds++;
   }
   return known;
@@ -33,6 +39,7 @@ function checkAsciiHostname(host: string): boolean {
   const length = host.length;
   if (length < 3 || length > 253) return false;
   let labelStart = 0;
+  let previousLabelStart = 0;
   let labels = 0;
   for (let i = 0; i <= length; i++) {
     const c = i === length ? 46 : host.charCodeAt(i);
@@ -41,7 +48,10 @@ function checkAsciiHostname(host: string): boolean {
       if (labelLength === 0 || labelLength > 63) return false;
       if (host.charCodeAt(labelStart) === 45 || host.charCodeAt(i - 1) === 45) return false;
       labels++;
-      if (i !== length) labelStart = i + 1;
+      if (i !== length) {
+        previousLabelStart = labelStart;
+        labelStart = i + 1;
+      }
       continue;
     }
     const ok = (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 95;
@@ -55,7 +65,7 @@ function checkAsciiHostname(host: string): boolean {
     for (let i = 0; i < tld.length; i++) if (!isAsciiLetter(tld.charCodeAt(i))) return false;
     if (tld.length < 2) return false;
   }
-  return isKnownTld(tld);
+  return isKnownTld(tld) || (labels >= 3 && isKnownTld(host.slice(previousLabelStart)));
 }
 
 function hasNonAscii(value: string): boolean {

@@ -73,8 +73,9 @@ function addFlag(characters: string, flag: number): void {
   }
 }
 addFlag(".:@[({\\", TRIGGER);
-// Characters that can belong to a defang marker (brackets, `\`, `^`, `*`, the x of hxxp, DOT, AT, -dot-, //).
-addFlag("[](){}\\^*xXDA-/", MARK);
+// Characters that can belong to a defang marker in a token: brackets, `\`, `^`, `*`, the x of hxxp,
+// upper-case DOT and AT. (`-dot-` and `http//` are undone by refang() but not looked for in extraction.)
+addFlag("[](){}\\^*xXDA", MARK);
 addFlag("0123456789abcdefABCDEF", HEX);
 for (let c = 128; c < 65536; c++) if (isUnicodeDelimiter(c)) charFlags[c] = DELIMITER;
 
@@ -99,9 +100,14 @@ const joinerPattern =
 
 const maxJoinedToken = 256;
 
-/** Characters after which a whitespace run may hide a spaced marker, checked before the regex. */
-function mayStartJoiner(c: number): boolean {
-  return c === 91 || c === 40 || c === 123 || c === 60 || c === 46 || c === 64 || c === 68 || c === 65;
+/** Cheap test before the joiner regex: a bracket, `.`, `@`, or the words `AT `/`DOT ` may follow the spaces. */
+function mayStartJoiner(text: string, k: number): boolean {
+  const c = text.charCodeAt(k);
+  if (c === 91 || c === 40 || c === 123 || c === 60 || c === 46 || c === 64) return true;
+  if (c === 65)
+    return text.charCodeAt(k + 1) === 84 && (text.charCodeAt(k + 2) === 32 || text.charCodeAt(k + 2) === 9);
+  if (c === 68) return text.charCodeAt(k + 1) === 79 && text.charCodeAt(k + 2) === 84;
+  return false;
 }
 
 /** Schemes reported as URLs by extraction (canonicalize accepts any scheme). */
@@ -588,7 +594,7 @@ function scan(text: string, emit: Emit): void {
         ) {
           let k = i;
           while (k < length && k - i < 3 && (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 9)) k++;
-          if (mayStartJoiner(text.charCodeAt(k))) {
+          if (mayStartJoiner(text, k)) {
             joinerPattern.lastIndex = i;
             if (joinerPattern.test(text)) {
               if (firstTrigger < 0) firstTrigger = i;
@@ -663,17 +669,26 @@ export function extract(text: string, options: ExtractOptions = {}): Finding[] {
 
 /** Unique canonical values per type, collected across calls (the CLI feeds it window by window). */
 export class IndicatorCollector {
-  readonly #values = new Map<IndicatorType, Set<string>>();
+  readonly #values: Record<IndicatorType, Set<string>> = {
+    ipv4: new Set(),
+    ipv6: new Set(),
+    cidr: new Set(),
+    domain: new Set(),
+    url: new Set(),
+    email: new Set(),
+    md5: new Set(),
+    sha1: new Set(),
+    sha256: new Set(),
+    sha512: new Set(),
+    cve: new Set(),
+    asn: new Set(),
+  };
 
   /** Adds every indicator found in `text`. */
   add(text: string): void {
+    const values = this.#values;
     scan(text, (type, value) => {
-      let set = this.#values.get(type);
-      if (set === undefined) {
-        set = new Set();
-        this.#values.set(type, set);
-      }
-      set.add(value);
+      values[type].add(value);
     });
   }
 
@@ -681,8 +696,8 @@ export class IndicatorCollector {
   grouped(order: readonly IndicatorType[]): Partial<Record<IndicatorType, string[]>> {
     const result: Partial<Record<IndicatorType, string[]>> = {};
     for (const type of order) {
-      const set = this.#values.get(type);
-      if (set !== undefined && set.size > 0) result[type] = [...set].sort();
+      const set = this.#values[type];
+      if (set.size > 0) result[type] = [...set].sort();
     }
     return result;
   }

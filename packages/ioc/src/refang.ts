@@ -137,10 +137,14 @@ const FAST_OPEN = 1;
 const FAST_H = 2;
 const FAST_BAIL = 3;
 const FAST_CHECK = 4;
+const FAST_CLOSE = 5;
+const FAST_SPACE = 6;
 const fastKinds = new Uint8Array(128);
 for (const ch of "[({") fastKinds[ch.charCodeAt(0)] = FAST_OPEN;
 for (const ch of "hH") fastKinds[ch.charCodeAt(0)] = FAST_H;
-for (const ch of "])}<>\\^* \t") fastKinds[ch.charCodeAt(0)] = FAST_BAIL;
+for (const ch of "<>^*") fastKinds[ch.charCodeAt(0)] = FAST_BAIL;
+for (const ch of " \t") fastKinds[ch.charCodeAt(0)] = FAST_SPACE;
+for (const ch of "])}\\") fastKinds[ch.charCodeAt(0)] = FAST_CLOSE;
 for (const ch of "/xXfFDA-") fastKinds[ch.charCodeAt(0)] = FAST_CHECK;
 
 /** `[.]`, `(.)`, `{.}`, `[:]`, `[/]`, `[@]` and `[://]` at `i`: the replacement, or "" if none. */
@@ -166,6 +170,71 @@ function bracketMarkerAt(token: string, i: number): string {
   return "";
 }
 
+function isBracketOrBackslash(c: number): boolean {
+  return c === 91 || c === 93 || c === 40 || c === 41 || c === 123 || c === 125 || c === 92;
+}
+
+/** Words that form a marker inside brackets: `[dot]`, `(at)`, `[http]`, `[www]`, `(punto)`... */
+const bracketWords = new Set(["dot", "punto", "punkt", "at", "et", "arroba", "http", "https", "ftp", "www"]);
+
+function isAsciiLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+function isLowerOrDigit(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
+}
+
+/** After an open bracket at `i`: a marker word or one of `:/-,@` may follow, e.g. `[dot]`, `(at)`, `[-]`. */
+function mayOpenMarker(token: string, i: number): boolean {
+  const next = token.charCodeAt(i + 1);
+  if (next === 58 || next === 47 || next === 45 || next === 44 || next === 64) return true;
+  if (!isAsciiLetter(next)) return false;
+  let end = i + 1;
+  while (end < token.length && end - i <= 7 && isAsciiLetter(token.charCodeAt(end))) end++;
+  return bracketWords.has(token.slice(i + 1, end).toLowerCase());
+}
+
+/** A closing bracket at `i` after a marker word may end `fooDOT]com`, `fooat)bar`, `http]://`. */
+function mayCloseMarker(token: string, i: number): boolean {
+  const c = token.charCodeAt(i);
+  if (c === 92 || c === 91 || c === 40 || c === 123) return false;
+  let start = i;
+  while (start > 0 && i - start < 7 && isAsciiLetter(token.charCodeAt(start - 1))) start--;
+  if (start === i) return false;
+  const word = token.slice(start, i).toLowerCase();
+  for (const marker of bracketWords) if (word.endsWith(marker)) return true;
+  return false;
+}
+
+function isSpaceOrTab(c: number): boolean {
+  return c === 32 || c === 9;
+}
+
+let spacedMarker = "";
+
+/** End of `  [.]  `, `  (.)  `, `  [@]  `, ` . ` or ` @ ` starting at the space at `i`, or -1. */
+function spacedMarkerEnd(token: string, i: number): number {
+  let j = i;
+  while (j < token.length && j - i < 3 && isSpaceOrTab(token.charCodeAt(j))) j++;
+  const c = token.charCodeAt(j);
+  let end: number;
+  if (c === 91 || c === 40 || c === 123) {
+    spacedMarker = bracketMarkerAt(token, j);
+    if (spacedMarker !== "." && spacedMarker !== "@") return -1;
+    end = j + 3;
+  } else if ((c === 46 || c === 64) && isAsciiAlnum(token.charCodeAt(i - 1))) {
+    spacedMarker = c === 46 ? "." : "@";
+    end = j + 1;
+    if (!isSpaceOrTab(token.charCodeAt(end))) return -1;
+  } else {
+    return -1;
+  }
+  const afterMarker = end;
+  while (end < token.length && end - afterMarker < 3 && isSpaceOrTab(token.charCodeAt(end))) end++;
+  return isAsciiAlnum(token.charCodeAt(end)) || end === afterMarker ? end : -1;
+}
+
 /** True when a FAST_CHECK character at `i` might start a marker the fast path does not handle. */
 function needsFullPattern(token: string, i: number, c: number): boolean {
   const next = token.charCodeAt(i + 1);
@@ -174,8 +243,10 @@ function needsFullPattern(token: string, i: number, c: number): boolean {
     return (next === 47 && previous !== 58) || (previous === 47 && next === 47);
   }
   if (c === 120 || c === 88 || c === 102 || c === 70) return (next | 32) === 120;
-  if (c === 68) return next === 79 && token.charCodeAt(i + 2) === 84;
-  if (c === 65) return next === 84;
+  // DOT and AT are markers only between lower-case letters or digits: fooDOTcom, bobATexample.
+  const previousIsWord = isLowerOrDigit(token.charCodeAt(i - 1));
+  if (c === 68) return next === 79 && token.charCodeAt(i + 2) === 84 && previousIsWord;
+  if (c === 65) return next === 84 && previousIsWord;
   return token.startsWith("-dot-", i);
 }
 
@@ -185,9 +256,10 @@ function needsFullPattern(token: string, i: number, c: number): boolean {
  * falls back to the full pattern.
  */
 function fastRefang(token: string): RefangedSpan | null {
-  let out = "";
+  const out: string[] = [];
   let origin: number[] | null = null;
   let copied = 0;
+  let defanged = false;
   const length = token.length;
   for (let i = 0; i < length; i++) {
     const c = token.charCodeAt(i);
@@ -195,10 +267,45 @@ function fastRefang(token: string): RefangedSpan | null {
     if (kind === 0) continue;
     let marker = "";
     let markerLength = 0;
-    if (kind === FAST_OPEN) {
-      marker = bracketMarkerAt(token, i);
-      if (marker === "") return null;
-      markerLength = marker === "://" ? 5 : 3;
+    if (kind === FAST_OPEN || kind === FAST_CLOSE) {
+      marker = kind === FAST_OPEN ? bracketMarkerAt(token, i) : "";
+      if (marker !== "") {
+        markerLength = marker === "://" ? 5 : 3;
+        defanged = true;
+      } else {
+        // A whole run of brackets and backslashes is looked at once, so each character is visited once.
+        let runEnd = i;
+        let backslash = false;
+        while (runEnd < length && isBracketOrBackslash(token.charCodeAt(runEnd))) {
+          if (token.charCodeAt(runEnd) === 92) backslash = true;
+          runEnd++;
+        }
+        const last = token.charCodeAt(runEnd - 1);
+        const after = token.charCodeAt(runEnd);
+        const opensMarker = (last === 91 || last === 40 || last === 123) && mayOpenMarker(token, runEnd - 1);
+        const closesMarker = !isBracketOrBackslash(token.charCodeAt(i - 1)) && mayCloseMarker(token, i);
+        if (opensMarker || closesMarker || (last === 92 && after === 47)) return null;
+        if (after === 46) {
+          let dotEnd = runEnd + 1;
+          while (dotEnd < length && isBracketOrBackslash(token.charCodeAt(dotEnd))) dotEnd++;
+          const lastOfRun = token.charCodeAt(dotEnd - 1);
+          if (
+            (lastOfRun === 91 || lastOfRun === 40 || lastOfRun === 123) &&
+            mayOpenMarker(token, dotEnd - 1)
+          ) {
+            return null;
+          }
+          marker = ".";
+          markerLength = dotEnd - i;
+          if (backslash || dotEnd > runEnd + 1) defanged = true;
+        } else if (token.charCodeAt(i - 1) === 46 && !backslash) {
+          // Brackets right after a dot (`1.)1`, `com).`) are dropped, like the loose-dot rule.
+          markerLength = runEnd - i;
+        } else {
+          i = runEnd - 1;
+          continue;
+        }
+      }
     } else if (kind === FAST_H) {
       if (i > 0 && isAsciiAlnum(token.charCodeAt(i - 1))) continue;
       if ((token.charCodeAt(i + 1) | 32) !== 120 || (token.charCodeAt(i + 2) | 32) !== 120) continue;
@@ -208,6 +315,14 @@ function fastRefang(token: string): RefangedSpan | null {
       if (next !== 58 && next !== 91) return null;
       marker = tls ? "https" : "http";
       markerLength = marker.length;
+      defanged = true;
+    } else if (kind === FAST_SPACE) {
+      // Spaced markers joined by the extractor: `example [.] com`, `bob [@] x`, `2.2.2 . 2`.
+      const end = spacedMarkerEnd(token, i);
+      if (end < 0) return null;
+      marker = spacedMarker;
+      markerLength = end - i;
+      defanged = true;
     } else if (kind === FAST_BAIL || needsFullPattern(token, i, c)) {
       return null;
     } else {
@@ -215,17 +330,16 @@ function fastRefang(token: string): RefangedSpan | null {
     }
     origin ??= [];
     for (let k = copied; k < i; k++) origin.push(k);
-    out += token.slice(copied, i);
+    out.push(token.slice(copied, i), marker);
     for (let k = 0; k < marker.length; k++) origin.push(i);
-    out += marker;
     copied = i + markerLength;
     i = copied - 1;
   }
   if (origin === null) return { text: token, origin: null, defanged: false };
   for (let k = copied; k < length; k++) origin.push(k);
-  out += token.slice(copied);
+  out.push(token.slice(copied));
   origin.push(length);
-  return { text: out, origin, defanged: true };
+  return { text: out.join(""), origin, defanged };
 }
 
 /**
@@ -241,26 +355,26 @@ export function refangWithOrigin(token: string): RefangedSpan {
   let match = pattern.exec(token);
   if (match === null) return { text: token, origin: null, defanged: false };
   let defanged = false;
-  let out = "";
+  const out: string[] = [];
   const origin: number[] = [];
   let cursor = 0;
   while (match !== null) {
     const start = match.index;
     for (let i = cursor; i < start; i++) origin.push(i);
-    out += token.slice(cursor, start);
+    out.push(token.slice(cursor, start));
     const groups = match.groups ?? {};
     if (groups.loosedot === undefined) defanged = true;
     const replacement = replacementFor(groups);
     for (let i = 0; i < replacement.length; i++) origin.push(start);
-    out += replacement;
+    out.push(replacement);
     cursor = start + match[0].length;
     if (match[0].length === 0) pattern.lastIndex++;
     match = pattern.exec(token);
   }
   for (let i = cursor; i < token.length; i++) origin.push(i);
-  out += token.slice(cursor);
+  out.push(token.slice(cursor));
   origin.push(token.length);
-  return { text: out, origin, defanged };
+  return { text: out.join(""), origin, defanged };
 }
 
 /** Quick test used by canonicalize() to skip refang on the (usual) clean value. */

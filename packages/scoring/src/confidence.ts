@@ -76,7 +76,11 @@ export function computeConfidence(
     (a, b) => b.probability - a.probability || a.group.localeCompare(b.group),
   );
   const probabilities = sources.map((source) => source.probability);
-  return { confidence: combineProbabilities(probabilities, model), independentSources: sources.length, sources };
+  return {
+    confidence: combineProbabilities(probabilities, model),
+    independentSources: sources.length,
+    sources,
+  };
 }
 
 /**

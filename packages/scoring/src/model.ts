@@ -73,8 +73,6 @@ export interface ScoringModel {
   };
 }
 
-const day = 1;
-
 /**
  * Defaults; each value is justified in docs/scoring.md. Lifetimes follow the volatility of the type:
  * IPs are re-assigned within weeks, URLs go offline within days to weeks, domains outlive both,
@@ -82,18 +80,18 @@ const day = 1;
  */
 export const defaultScoringModel: ScoringModel = {
   types: {
-    ipv4: { weight: 0.8, lifetimeDays: 30 * day, decaySpeed: 2 },
-    ipv6: { weight: 0.8, lifetimeDays: 30 * day, decaySpeed: 2 },
-    cidr: { weight: 0.6, lifetimeDays: 60 * day, decaySpeed: 1.5 },
-    url: { weight: 0.95, lifetimeDays: 60 * day, decaySpeed: 2 },
-    domain: { weight: 0.9, lifetimeDays: 120 * day, decaySpeed: 1 },
-    email: { weight: 0.85, lifetimeDays: 180 * day, decaySpeed: 1 },
-    md5: { weight: 1, lifetimeDays: 730 * day, decaySpeed: 0.5 },
-    sha1: { weight: 1, lifetimeDays: 730 * day, decaySpeed: 0.5 },
-    sha256: { weight: 1, lifetimeDays: 730 * day, decaySpeed: 0.5 },
-    sha512: { weight: 1, lifetimeDays: 730 * day, decaySpeed: 0.5 },
-    cve: { weight: 0.9, lifetimeDays: 365 * day, decaySpeed: 0.5 },
-    asn: { weight: 0.4, lifetimeDays: 90 * day, decaySpeed: 1 },
+    ipv4: { weight: 0.8, lifetimeDays: 30, decaySpeed: 2 },
+    ipv6: { weight: 0.8, lifetimeDays: 30, decaySpeed: 2 },
+    cidr: { weight: 0.6, lifetimeDays: 60, decaySpeed: 1.5 },
+    url: { weight: 0.95, lifetimeDays: 60, decaySpeed: 2 },
+    domain: { weight: 0.9, lifetimeDays: 120, decaySpeed: 1 },
+    email: { weight: 0.85, lifetimeDays: 180, decaySpeed: 1 },
+    md5: { weight: 1, lifetimeDays: 730, decaySpeed: 0.5 },
+    sha1: { weight: 1, lifetimeDays: 730, decaySpeed: 0.5 },
+    sha256: { weight: 1, lifetimeDays: 730, decaySpeed: 0.5 },
+    sha512: { weight: 1, lifetimeDays: 730, decaySpeed: 0.5 },
+    cve: { weight: 0.9, lifetimeDays: 365, decaySpeed: 0.5 },
+    asn: { weight: 0.4, lifetimeDays: 90, decaySpeed: 1 },
   },
   reactionPoints: [90, 80, 70, 60, 50, 40, 30],
   expiryThreshold: 20,

@@ -1,5 +1,10 @@
 import type { IndicatorType } from "@threatfusion/ioc";
-import { computeConfidence, confidenceOnly, type Observation, type SourceContribution } from "./confidence.ts";
+import {
+  computeConfidence,
+  confidenceOnly,
+  type Observation,
+  type SourceContribution,
+} from "./confidence.ts";
 import { dayMs, decayedScore, nextReactionAt } from "./decay.ts";
 import type { ContextKind, ScoringModel } from "./model.ts";
 
@@ -401,7 +406,12 @@ function hasOverlay(input: UnscoredInput): boolean {
 }
 
 /** Shared by `scoreIndicator` and the batch re-scorer (which skips building explanations). */
-export function scoreAt(input: UnscoredInput, now: number, model: ScoringModel, explain: boolean): ScoreResult {
+export function scoreAt(
+  input: UnscoredInput,
+  now: number,
+  model: ScoringModel,
+  explain: boolean,
+): ScoreResult {
   const global = globalParts(input, now, model, explain);
   let parts: OverlayParts = { base: global.base, decayStart: global.decayStart };
   if (hasOverlay(input)) {
@@ -439,7 +449,8 @@ export function scoreIndicator(input: ScoreInput, model: ScoringModel): ScoreRes
 /**
  * A tenant's effective score from the stored global result and the tenant's overlay (sightings,
  * verdict), without re-reading observations: what a tenant's Durable Object runs. The global
- * explanation's factors are carried over and the tenant's are appended.
+ * explanation's factors are carried over and the tenant's are appended. `global` must be a global
+ * result (scored without sightings or a tenant verdict), or the overlay would count twice.
  */
 export function effectiveTenantScore(
   global: ScoreResult,

@@ -22,6 +22,36 @@ export interface ServiceContext {
   ip?: string | undefined;
   /** An outer transaction to reuse (see withTenantTx). */
   tx?: DbTransaction | undefined;
+  /** AES-GCM key from `SECRETS_KEY` (sealing TOTP secrets); identity services that need it say so. */
+  secretsKey?: CryptoKey | undefined;
+  /** How invitations leave the building (HTTP e-mail API, or the dev log). */
+  mailer?: Mailer | undefined;
+}
+
+/**
+ * What the few operations that run before anyone is authenticated receive (sign-in, accepting an invitation,
+ * reading branding, verifying a presented credential): no actor and no tenant yet.
+ */
+export interface AnonymousContext {
+  db: Database;
+  requestId: string;
+  logger: Logger;
+  now: () => Date;
+  ip?: string | undefined;
+  secretsKey?: CryptoKey | undefined;
+}
+
+/** A message to one recipient; adapters (apps/api/src/mail) deliver it. */
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+/** The mail adapter interface: an HTTP e-mail API in production, a logger in development. */
+export interface Mailer {
+  readonly kind: "http" | "log";
+  send(message: MailMessage): Promise<void>;
 }
 
 /**

@@ -1,14 +1,48 @@
 import { createLogger } from "@threatfusion/core";
+import { claimDueFeeds, syncFeedCatalog } from "@threatfusion/services";
 import { platformMonitor } from "../durable-objects/platform-monitor.ts";
+import { feedMirrorUrl } from "../ingestion/databases.ts";
+import { withIngestionDatabases } from "../ingestion/databases.ts";
+import type { QueueMessage } from "../queue/messages.ts";
 
 const logger = createLogger({ component: "cron" });
 
-/** The cron stays tiny: record the tick, prove the queue path, and (with ingestion) enqueue due feeds. */
+// The built-in catalog ships with the code: sync it on the first tick of each isolate (a deploy starts new
+// isolates). The sync is idempotent and writes only what changed.
+let catalogSynced = false;
+
+/**
+ * The cron stays tiny: record the tick, prove the queue path, sync the catalog once per isolate, and enqueue
+ * one "collect feed" message per due feed (the claim opens its run; cadence and backoff decide what is due).
+ */
 export async function runScheduled(controller: ScheduledController, env: Env): Promise<void> {
-  const now = new Date(controller.scheduledTime).toISOString();
+  const now = new Date(controller.scheduledTime);
+  const at = now.toISOString();
   const monitor = platformMonitor(env);
-  await monitor.recordHeartbeat("cron", now);
-  await env.INGEST_QUEUE.send({ kind: "heartbeat", sentAt: now });
-  await monitor.recordHeartbeat("queue-sent", now);
-  logger.info("cron tick", { cron: controller.cron, scheduledTime: now });
+  await monitor.recordHeartbeat("cron", at);
+  await env.INGEST_QUEUE.send({ kind: "heartbeat", sentAt: at } satisfies QueueMessage);
+  await monitor.recordHeartbeat("queue-sent", at);
+  try {
+    const claimed = await withIngestionDatabases(env, async ({ ingestDb }) => {
+      if (!catalogSynced) {
+        // Dev (offline mirror): new built-in feeds start enabled so a fresh checkout fills up.
+        const synced = await syncFeedCatalog({ db: ingestDb, enableNewFeeds: feedMirrorUrl(env) !== undefined });
+        catalogSynced = true;
+        logger.info("feed catalog synced", { ...synced });
+      }
+      return claimDueFeeds({ db: ingestDb, now: new Date() });
+    });
+    if (claimed.length > 0) {
+      await env.INGEST_QUEUE.sendBatch(
+        claimed.map((feed) => ({
+          body: { kind: "collect-feed", feedId: feed.feedId, runId: feed.runId } satisfies QueueMessage,
+          contentType: "json" as const,
+        })),
+      );
+    }
+    logger.info("cron tick", { cron: controller.cron, scheduledTime: at, feedsEnqueued: claimed.length });
+  } catch (error) {
+    // The heartbeat above already proved the scheduler; a database outage shows in /api/health.
+    logger.error("enqueueing due feeds failed", { error: error instanceof Error ? error.message : String(error) });
+  }
 }

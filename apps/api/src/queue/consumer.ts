@@ -1,15 +1,71 @@
 import { createLogger } from "@threatfusion/core";
+import {
+  applyFeedChunks,
+  type FeedChunkMessage,
+  finishRunIfComplete,
+  handOffChanges,
+  storeDeadLetters,
+  type TenantChangeBatch,
+} from "@threatfusion/services";
 import { platformMonitor } from "../durable-objects/platform-monitor.ts";
 import { tenantCoordinator } from "../durable-objects/tenant-coordinator.ts";
-import { queueMessageSchema } from "./messages.ts";
+import { runCollector } from "../ingestion/collector.ts";
+import { withIngestionDatabases } from "../ingestion/databases.ts";
+import { type QueueMessage, queueMessageSchema } from "./messages.ts";
 
 const logger = createLogger({ component: "queue" });
+
+const retryDelaySeconds = (attempts: number) => Math.min(300, 2 ** attempts);
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Sends tenant hand-off batches as `tenant-changes` messages (100 per sendBatch, the Queues limit). */
+export async function sendTenantChanges(env: Env, batches: readonly TenantChangeBatch[]): Promise<void> {
+  for (let start = 0; start < batches.length; start += 100) {
+    await env.INGEST_QUEUE.sendBatch(
+      batches.slice(start, start + 100).map((batch) => ({
+        body: {
+          kind: "tenant-changes",
+          tenantId: batch.tenantId,
+          batchKey: batch.batchKey,
+          indicatorIds: batch.indicatorIds,
+        } satisfies QueueMessage,
+        contentType: "json" as const,
+      })),
+    );
+  }
+}
+
+/**
+ * Feed chunks of one delivery are applied together (one bulk statement, one transaction per scope), then
+ * handed to tenants and the after-change hook, then their runs are finished if complete. Any failure
+ * retries all of them: the ledger makes the already-applied ones no-ops, so nothing is lost or counted twice.
+ */
+async function consumeFeedChunks(env: Env, messages: { message: Message<unknown>; body: FeedChunkMessage }[]) {
+  try {
+    await withIngestionDatabases(env, async (dbs) => {
+      const applied = await applyFeedChunks({ ...dbs, logger }, messages.map((entry) => entry.body));
+      await handOffChanges({ ...dbs, notifyTenants: (batches) => sendTenantChanges(env, batches) }, applied.runIds);
+      for (const runId of applied.runIds) await finishRunIfComplete(dbs.ingestDb, runId);
+    });
+    for (const { message } of messages) message.ack();
+  } catch (error) {
+    logger.error("feed chunks failed; they will be retried", {
+      chunks: messages.map((entry) => `${entry.body.runId}:${entry.body.chunk}`),
+      error: describe(error),
+    });
+    for (const { message } of messages) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+  }
+}
 
 /**
  * The ingest queue consumer: an adapter that validates each message and hands it to the service that
  * owns the work. Messages are acked one by one, so one bad message never makes a batch redeliver the rest.
  */
 export async function consumeIngestBatch(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const chunks: { message: Message<unknown>; body: FeedChunkMessage }[] = [];
   for (const message of batch.messages) {
     const parsed = queueMessageSchema.safeParse(message.body);
     if (!parsed.success) {
@@ -17,8 +73,12 @@ export async function consumeIngestBatch(batch: MessageBatch<unknown>, env: Env)
       message.ack();
       continue;
     }
+    const body = parsed.data;
+    if (body.kind === "feed-chunk") {
+      chunks.push({ message, body });
+      continue;
+    }
     try {
-      const body = parsed.data;
       switch (body.kind) {
         case "heartbeat":
           await platformMonitor(env).recordHeartbeat("queue-consumed");
@@ -29,23 +89,46 @@ export async function consumeIngestBatch(batch: MessageBatch<unknown>, env: Env)
             indicatorIds: body.indicatorIds,
           });
           break;
+        case "collect-feed":
+          await withIngestionDatabases(env, (dbs) => runCollector(env, dbs, body, logger));
+          break;
       }
       message.ack();
     } catch (error) {
       logger.error("queue message failed; it will be retried", {
         id: message.id,
         attempts: message.attempts,
-        error: error instanceof Error ? error.message : String(error),
+        error: describe(error),
       });
-      message.retry({ delaySeconds: Math.min(300, 2 ** message.attempts) });
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     }
   }
+  if (chunks.length > 0) await consumeFeedChunks(env, chunks);
 }
 
-/** Messages that kept failing land here; they are logged for admins (and, later, stored for replay). */
-export async function consumeDeadLetters(batch: MessageBatch<unknown>): Promise<void> {
-  for (const message of batch.messages) {
-    logger.error("dead-lettered queue message", { id: message.id, attempts: message.attempts });
-    message.ack();
+/**
+ * Messages that kept failing land here: stored once per message id for admins to list
+ * (`GET /api/v1/feeds/dead-letters`) and to replay later. If storing fails, the DLQ retries.
+ */
+export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  try {
+    await withIngestionDatabases(env, (dbs) =>
+      storeDeadLetters(
+        dbs.ingestDb,
+        batch.messages.map((message) => ({
+          messageId: message.id,
+          queue: batch.queue,
+          attempts: message.attempts,
+          body: message.body,
+        })),
+      ),
+    );
+    for (const message of batch.messages) {
+      logger.error("dead-lettered queue message stored", { id: message.id, attempts: message.attempts });
+      message.ack();
+    }
+  } catch (error) {
+    logger.error("storing dead letters failed; retrying", { error: describe(error) });
+    batch.retryAll({ delaySeconds: 30 });
   }
 }

@@ -1,3 +1,4 @@
+import { collectFeedMessageSchema, feedChunkMessageSchema } from "@threatfusion/services";
 import { z } from "zod";
 
 /** Every message on the ingest queue; one schema so producers and the consumer cannot drift apart. */
@@ -9,6 +10,8 @@ export const queueMessageSchema = z.discriminatedUnion("kind", [
     batchKey: z.string().min(1),
     indicatorIds: z.array(z.string()).max(5_000),
   }),
+  collectFeedMessageSchema,
+  feedChunkMessageSchema,
 ]);
 
 export type QueueMessage = z.infer<typeof queueMessageSchema>;

@@ -1,5 +1,15 @@
 import type { App } from "../app.ts";
+import { registerBlocklistRoutes } from "./blocklists/index.ts";
+import { registerDocsRoutes } from "./docs/index.ts";
+import { registerExportRoutes } from "./exports/index.ts";
+import { registerIndicatorRoutes } from "./indicators/index.ts";
+import { registerSearchRoutes } from "./search/index.ts";
+import { registerSightingRoutes } from "./sightings/index.ts";
+import { registerTaxii } from "../taxii/routes.ts";
+import { registerAuthRoutes } from "./auth/index.ts";
+import { registerFeedRoutes } from "./feeds/index.ts";
 import { registerHealth } from "./health.ts";
+import { registerImportRoutes } from "./imports/index.ts";
 
 /**
  * Every route module registers itself here, one line per area, so the app's surface reads in one place.
@@ -7,4 +17,15 @@ import { registerHealth } from "./health.ts";
  */
 export function registerRoutes(app: App): void {
   registerHealth(app);
+  registerAuthRoutes(app);
+  registerFeedRoutes(app);
+  registerImportRoutes(app);
+  registerIndicatorRoutes(app);
+  registerSightingRoutes(app);
+  registerSearchRoutes(app);
+  registerExportRoutes(app);
+  registerBlocklistRoutes(app);
+  registerTaxii(app);
+  // Last: the OpenAPI document lists every route registered before it.
+  registerDocsRoutes(app);
 }

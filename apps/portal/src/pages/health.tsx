@@ -26,7 +26,7 @@ const partLabels: Record<string, string> = {
 };
 
 /** Platform status: what `/api/health` reports, readable by a person. */
-export function HealthPage() {
+export default function HealthPage() {
   const [health] = createResource(fetchHealth);
   return (
     <section aria-labelledby="status-title">

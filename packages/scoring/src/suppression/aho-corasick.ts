@@ -2,23 +2,46 @@
  * Aho–Corasick automaton: finds every pattern occurring in a text in one pass over the text,
  * whatever the number of patterns (thousands of substring entries cost the same as one).
  * Patterns and texts are matched as given; callers lower-case both for case-insensitive lists.
+ *
+ * After `build()` the automaton is a DFA: one typed-array load per character of text. Its table
+ * is states × alphabet, where the alphabet holds only the characters that occur in patterns
+ * (38 for host names: a–z, 0–9, "-", "."); a character outside it resets to the root, since no
+ * pattern can continue through it. Warninglist substring entries (~8,400, ~76,000 states) make a
+ * table of about 12 MB; above `maxDenseCells` the automaton keeps sparse edges instead (slower).
  */
+const maxDenseCells = 16_000_000;
+
 export class AhoCorasick {
-  private readonly transitions: Map<number, number>[] = [new Map()];
-  private readonly fail: number[] = [0];
+  private transitions: Map<number, number>[] = [new Map()];
+  private fail: number[] = [0];
   /** Payloads ending at each state, including those reached through fail links (merged at build). */
   private readonly outputs: (number[] | undefined)[] = [undefined];
   private built = false;
+  private count = 0;
+  /** Symbol of each character code (-1: not in any pattern); codes beyond the table have no symbol. */
+  private symbolOf = new Int16Array(0);
+  private alphabetSize = 0;
+  /**
+   * Dense DFA: `delta[state * alphabetSize + symbol]` is the next state times two, plus one when that
+   * state has outputs — so the text loop reads outputs only on a match. Empty when sparse.
+   */
+  private delta = new Int32Array(0);
+  /** Sparse fallback: each state's edges as (symbol, target) runs, plus fail links. */
   private edgeStart = new Int32Array(1);
-  private edgeCode = new Uint16Array(0);
+  private edgeSymbol = new Int32Array(0);
   private edgeTarget = new Int32Array(0);
-  private readonly rootNext = new Int32Array(128);
+  private failLink = new Int32Array(1);
+
+  private readonly maxDenseCells: number;
+
+  /** `maxDenseCells` caps the dense table (states × alphabet); above it edges stay sparse. */
+  constructor(options: { maxDenseCells?: number } = {}) {
+    this.maxDenseCells = options.maxDenseCells ?? maxDenseCells;
+  }
 
   get patternCount(): number {
     return this.count;
   }
-
-  private count = 0;
 
   add(pattern: string, payload: number): void {
     if (this.built) throw new Error("AhoCorasick: add() after build()");
@@ -43,104 +66,126 @@ export class AhoCorasick {
     this.count++;
   }
 
-  /** Computes fail links breadth-first; call once after the last `add`. */
+  /** Computes fail links breadth-first and compiles the DFA; call once after the last `add`. */
   build(): void {
-    const queue: number[] = [];
-    for (const child of (this.transitions[0] ?? new Map<number, number>()).values()) {
-      this.fail[child] = 0;
-      queue.push(child);
-    }
-    for (let head = 0; head < queue.length; head++) {
-      const state = queue[head] ?? 0;
-      for (const [code, child] of this.transitions[state] ?? new Map<number, number>()) {
-        let fallback = this.fail[state] ?? 0;
-        while (fallback !== 0 && !(this.transitions[fallback]?.has(code) ?? false)) {
-          fallback = this.fail[fallback] ?? 0;
+    if (this.built) return;
+    const transitions = this.transitions;
+    const order: number[] = [0];
+    for (let head = 0; head < order.length; head++) {
+      const state = order[head] ?? 0;
+      for (const [code, child] of transitions[state] ?? new Map<number, number>()) {
+        let failTo = 0;
+        if (state !== 0) {
+          let fallback = this.fail[state] ?? 0;
+          for (;;) {
+            const target = transitions[fallback]?.get(code);
+            if (target !== undefined) {
+              failTo = target;
+              break;
+            }
+            if (fallback === 0) break;
+            fallback = this.fail[fallback] ?? 0;
+          }
         }
-        const target = this.transitions[fallback]?.get(code);
-        const failTo = target !== undefined && target !== child ? target : 0;
         this.fail[child] = failTo;
         const inherited = this.outputs[failTo];
         if (inherited !== undefined) {
           const own = this.outputs[child];
           this.outputs[child] = own === undefined ? [...inherited] : own.concat(inherited);
         }
-        queue.push(child);
+        order.push(child);
       }
     }
-    this.flatten();
+    this.compile(order);
+    this.transitions = [];
+    this.fail = [];
     this.built = true;
   }
 
-  /**
-   * Moves the edges from per-state Maps into flat typed arrays (CSR layout) plus a dense table for the
-   * root's ASCII edges: several times faster to walk than Map lookups, and a fraction of the memory.
-   */
-  private flatten(): void {
-    const states = this.transitions.length;
-    let edges = 0;
-    for (const map of this.transitions) edges += map.size;
+  private compile(order: readonly number[]): void {
+    const transitions = this.transitions;
+    const states = transitions.length;
+    let maxCode = 0;
+    for (const edges of transitions) for (const code of edges.keys()) if (code > maxCode) maxCode = code;
+    this.symbolOf = new Int16Array(maxCode + 1).fill(-1);
+    for (const edges of transitions) {
+      for (const code of edges.keys()) {
+        if (this.symbolOf[code] === -1) this.symbolOf[code] = this.alphabetSize++;
+      }
+    }
+    const size = this.alphabetSize;
+    if (states * size <= this.maxDenseCells) {
+      // Breadth-first order guarantees a state's fail target is complete before the state itself.
+      const delta = new Int32Array(states * size);
+      for (const state of order) {
+        const failRow = (this.fail[state] ?? 0) * size;
+        const row = state * size;
+        if (state !== 0) delta.copyWithin(row, failRow, failRow + size);
+        for (const [code, child] of transitions[state] ?? new Map<number, number>()) {
+          delta[row + (this.symbolOf[code] ?? 0)] = child * 2 + (this.outputs[child] === undefined ? 0 : 1);
+        }
+      }
+      this.delta = delta;
+      return;
+    }
+    let edgeCount = 0;
+    for (const edges of transitions) edgeCount += edges.size;
     this.edgeStart = new Int32Array(states + 1);
-    this.edgeCode = new Uint16Array(edges);
-    this.edgeTarget = new Int32Array(edges);
+    this.edgeSymbol = new Int32Array(edgeCount);
+    this.edgeTarget = new Int32Array(edgeCount);
+    this.failLink = Int32Array.from(this.fail);
     let e = 0;
     for (let state = 0; state < states; state++) {
       this.edgeStart[state] = e;
-      for (const [code, target] of this.transitions[state] ?? new Map<number, number>()) {
-        this.edgeCode[e] = code;
-        this.edgeTarget[e] = target;
+      for (const [code, child] of transitions[state] ?? new Map<number, number>()) {
+        this.edgeSymbol[e] = this.symbolOf[code] ?? 0;
+        this.edgeTarget[e] = child;
         e++;
       }
     }
     this.edgeStart[states] = e;
-    for (const [code, target] of this.transitions[0] ?? new Map<number, number>()) {
-      if (code < 128) this.rootNext[code] = target;
+  }
+
+  private sparseNext(state: number, symbol: number): number {
+    let current = state;
+    for (;;) {
+      const end = this.edgeStart[current + 1] ?? 0;
+      for (let e = this.edgeStart[current] ?? 0; e < end; e++) {
+        if (this.edgeSymbol[e] === symbol) return this.edgeTarget[e] ?? 0;
+      }
+      if (current === 0) return 0;
+      current = this.failLink[current] ?? 0;
     }
-    this.transitions.length = 0;
   }
 
   /** Payloads of every pattern found in `text` (with repeats when a pattern occurs twice). */
   search(text: string): number[] | undefined {
     if (!this.built) throw new Error("AhoCorasick: search() before build()");
-    const { rootNext, edgeStart, edgeCode, edgeTarget, fail, outputs } = this;
+    const { symbolOf, delta, outputs } = this;
+    const size = this.alphabetSize;
+    const dense = delta.length > 0;
+    const codes = symbolOf.length;
     let found: number[] | undefined;
     let state = 0;
     for (let i = 0; i < text.length; i++) {
       const code = text.charCodeAt(i);
-      let next = -1;
-      for (;;) {
-        if (state === 0) {
-          next = code < 128 ? (rootNext[code] ?? 0) : this.edge(0, code);
-          break;
-        }
-        next = this.edgeIn(state, code, edgeStart, edgeCode, edgeTarget);
-        if (next !== -1) break;
-        state = fail[state] ?? 0;
+      const symbol = code < codes ? (symbolOf[code] ?? -1) : -1;
+      if (symbol === -1) {
+        state = 0;
+        continue;
       }
-      state = next === -1 ? 0 : next;
-      const output = outputs[state];
+      let output: number[] | undefined;
+      if (dense) {
+        const next = delta[state * size + symbol] ?? 0;
+        state = next >> 1;
+        if ((next & 1) === 0) continue;
+        output = outputs[state];
+      } else {
+        state = this.sparseNext(state, symbol);
+        output = outputs[state];
+      }
       if (output !== undefined) found = found === undefined ? [...output] : found.concat(output);
     }
     return found;
-  }
-
-  private edge(state: number, code: number): number {
-    const next = this.edgeIn(state, code, this.edgeStart, this.edgeCode, this.edgeTarget);
-    return next === -1 ? 0 : next;
-  }
-
-  /** The child of `state` on `code`, or -1: a linear scan, as almost every state has one or two edges. */
-  private edgeIn(
-    state: number,
-    code: number,
-    edgeStart: Int32Array,
-    edgeCode: Uint16Array,
-    edgeTarget: Int32Array,
-  ): number {
-    const end = edgeStart[state + 1] ?? 0;
-    for (let e = edgeStart[state] ?? 0; e < end; e++) {
-      if (edgeCode[e] === code) return edgeTarget[e] ?? -1;
-    }
-    return -1;
   }
 }

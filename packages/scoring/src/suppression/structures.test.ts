@@ -56,14 +56,17 @@ describe("AhoCorasick", () => {
     expect(automaton.search("xyz")).toBeUndefined();
   });
 
-  it("agrees with String.includes on random inputs (property)", () => {
+  it.each([
+    ["dense", undefined],
+    ["sparse", 0],
+  ])("agrees with String.includes on random inputs, %s table (property)", (_layout, maxDenseCells) => {
     const word = fc.string({ unit: fc.constantFrom("a", "b", "c"), minLength: 1, maxLength: 4 });
     fc.assert(
       fc.property(
         fc.uniqueArray(word, { maxLength: 12 }),
-        fc.string({ unit: fc.constantFrom("a", "b", "c"), maxLength: 30 }),
+        fc.string({ unit: fc.constantFrom("a", "b", "c", "x", "é"), maxLength: 30 }),
         (patterns, text) => {
-          const automaton = new AhoCorasick();
+          const automaton = new AhoCorasick(maxDenseCells === undefined ? {} : { maxDenseCells });
           patterns.forEach((pattern, i) => {
             automaton.add(pattern, i);
           });

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import ipaddr from "ipaddr.js";
 import { describe, expect, it } from "vitest";
 import { fixtureList, fixtureWarninglists } from "../test-support/warninglists.ts";
@@ -34,6 +35,30 @@ describe("SuppressionIndex with real MISP warninglists", () => {
         expect(result.reasons.some((reason) => reason.listId === "amazon-aws")).toBe(true);
       }
     }
+  });
+
+  it("suppresses any address of any AWS IPv4 range (property over random ranges and offsets)", () => {
+    const ranges = aws.list.filter((entry) => !entry.includes(":"));
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...ranges),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (range, position) => {
+          const [address, bits] = ipaddr.parseCIDR(range);
+          const bytes = address.toByteArray();
+          const base =
+            (((bytes[0] ?? 0) << 24) | ((bytes[1] ?? 0) << 16) | ((bytes[2] ?? 0) << 8) | (bytes[3] ?? 0)) >>>
+            0;
+          const size = 2 ** (32 - bits);
+          const n = base - (base % size) + Math.min(size - 1, Math.floor(position * size));
+          const value = [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+          expect(
+            index.match({ type: "ipv4", value }).reasons.some((reason) => reason.listId === "amazon-aws"),
+          ).toBe(true);
+        },
+      ),
+      { numRuns: 5000 },
+    );
   });
 
   it("suppresses an address inside each AWS IPv6 range", () => {
@@ -179,6 +204,34 @@ describe("tenant allowlist", () => {
     const other = index.withAllowlist([{ id: "alw_9", value: "other.example" }]);
     expect(other.match({ type: "domain", value: "client-corp.com" }).suppressed).toBe(false);
     expect(index.match({ type: "domain", value: "client-corp.com" }).suppressed).toBe(false);
+  });
+
+  it("applies an entry only to the types it names", () => {
+    const scoped = index.withAllowlist([{ id: "alw_e", value: "partner.example", appliesTo: ["email"] }]);
+    expect(scoped.match({ type: "email", value: "a@partner.example" }).suppressed).toBe(true);
+    expect(scoped.match({ type: "domain", value: "partner.example" }).suppressed).toBe(false);
+  });
+
+  it("matches an address in a substring list exactly for IP indicators", () => {
+    const withIp = SuppressionIndex.build({
+      reservedRanges: false,
+      warninglists: [
+        {
+          id: "sim",
+          list: {
+            name: "Simulator",
+            description: "",
+            version: 1,
+            type: "substring",
+            matching_attributes: ["ip-dst", "domain"],
+            list: ["52.168.52.134", "phish-sim"],
+          },
+        },
+      ],
+    });
+    expect(withIp.match({ type: "ipv4", value: "52.168.52.134" }).suppressed).toBe(true);
+    expect(withIp.match({ type: "ipv4", value: "152.168.52.134" }).suppressed).toBe(false);
+    expect(withIp.match({ type: "domain", value: "login.phish-sim.example" }).suppressed).toBe(true);
   });
 
   it("refuses unsafe regex entries and says why", () => {

@@ -47,6 +47,11 @@ export interface AllowlistEntry {
   type?: WarninglistType;
   /** Shown as the reason's list name ("Tenant allowlist: corporate mail"). */
   note?: string;
+  /**
+   * Indicator types the entry applies to. Defaults by entry type: cidr -> IPs, CIDRs and URL hosts;
+   * hostname, substring (brands) and regex -> domains, URLs, e-mails; string -> every type.
+   */
+  appliesTo?: readonly IndicatorType[];
 }
 
 export interface RejectedEntry {
@@ -358,8 +363,16 @@ class RuleSet {
       case "substring": {
         const value = entry.trim().toLowerCase();
         if (value.length === 0) return false;
-        this.substrings.add(value, this.newRule(list, entry, mask));
-        this.substringMask |= mask;
+        const rule = this.newRule(list, entry, mask);
+        // An address in a substring list would suppress every address containing its digits
+        // (1.2.3.4 inside 11.2.3.45): for IP indicators it matches as the exact address instead.
+        const v4 = new Uint8Array(4);
+        if ((mask & ipMask) !== 0 && parseIPv4Into(value, v4)) this.ipv4.insert(v4, 32, rule);
+        const textMask = mask & ~ipMask;
+        if (textMask !== 0) {
+          this.substrings.add(value, rule);
+          this.substringMask |= textMask;
+        }
         return true;
       }
       case "regex": {
@@ -422,7 +435,8 @@ class RuleSet {
     this.hits.length = 0;
     const mask = probe.mask;
     if (probe.ipv4 !== undefined) this.collect(this.ipv4.lookup(probe.ipv4, probe.prefixLength ?? 32), mask);
-    else if (probe.ipv6 !== undefined) this.collect(this.ipv6.lookup(probe.ipv6, probe.prefixLength ?? 128), mask);
+    else if (probe.ipv6 !== undefined)
+      this.collect(this.ipv6.lookup(probe.ipv6, probe.prefixLength ?? 128), mask);
     else if (probe.host !== undefined) this.matchHost(probe.host, mask);
     if (probe.wholeValue) this.collect(this.exactWhole.get(probe.lower), mask);
     if (probe.otherValue) this.collect(this.exactOther.get(probe.lower), mask);
@@ -473,6 +487,7 @@ function allowlistMask(type: WarninglistType): number {
       return ipMask | urlBit;
     case "hostname":
     case "substring":
+    case "regex":
       return hostMask;
     default:
       return typeMaskOf([
@@ -502,7 +517,8 @@ function buildAllowlist(entries: readonly AllowlistEntry[], name: string): RuleS
       kind: "allowlist",
       effect: "suppress",
     });
-    rules.addEntry(list, type, entry.value, allowlistMask(type));
+    const mask = entry.appliesTo === undefined ? allowlistMask(type) : typeMaskOf(entry.appliesTo);
+    rules.addEntry(list, type, entry.value, mask);
   }
   return rules.seal();
 }

@@ -1,0 +1,9 @@
+import type { App } from "../../app.ts";
+import { registerMe } from "./me.ts";
+import { registerSignOut } from "./sign-out.ts";
+
+/** Sign-in, sign-out, second factor and `me` under /api/v1/auth. */
+export function registerAuthRoutes(app: App): void {
+  registerMe(app);
+  registerSignOut(app);
+}

@@ -1,0 +1,593 @@
+/**
+ * Every API call the portal makes, in one place: path, parameters and the reading of the answer. Pages
+ * import these functions, never `fetch`.
+ */
+import { api, apiResponse, type Query } from "./client.ts";
+import { isObject, type Json, num, numOrNull, pageOf, pick, str, strings, strOrNull } from "./normalize.ts";
+import type {
+  ApiToken,
+  AuditEntry,
+  Branding,
+  ClientTenant,
+  CreatedToken,
+  Feed,
+  FeedRun,
+  Indicator,
+  IndicatorDetail,
+  IndicatorSource,
+  IndicatorStatus,
+  Invitation,
+  LookupMatch,
+  Me,
+  Page,
+  Role,
+  ScoreFactor,
+  Sighting,
+  SignInResult,
+  TenantKind,
+  TenantRef,
+  ThemeChoice,
+  TimelineEvent,
+  Tlp,
+  User,
+} from "./types.ts";
+
+const v1 = "/api/v1";
+
+// ---------------------------------------------------------------- branding and session
+
+export const defaultBranding: Branding = {
+  tenantId: null,
+  slug: null,
+  productName: "ThreatFusion",
+  logoUrl: null,
+  faviconUrl: null,
+  colors: { primary: "#2563eb" },
+  theme: "system",
+};
+
+export function readBranding(raw: unknown): Branding {
+  const root = isObject(raw) ? (isObject(raw.branding) ? { ...raw, ...raw.branding } : raw) : {};
+  const colors = isObject(root.colors) ? root.colors : {};
+  const theme = str(pick(root, "theme", "defaultTheme"), "system");
+  return {
+    tenantId: strOrNull(root.tenantId),
+    slug: strOrNull(root.slug),
+    productName: str(pick(root, "productName", "name"), defaultBranding.productName) || "ThreatFusion",
+    logoUrl: strOrNull(root.logoUrl),
+    faviconUrl: strOrNull(root.faviconUrl),
+    colors: {
+      primary: str(pick(colors, "primary", "brand") ?? root.primaryColor, defaultBranding.colors.primary),
+      accent: strOrNull(pick(colors, "accent", "secondary") ?? root.accentColor) ?? undefined,
+    },
+    theme: theme === "light" || theme === "dark" ? (theme as ThemeChoice) : "system",
+    customDomain: strOrNull(root.customDomain),
+  };
+}
+
+/** Branding for the host the portal is served on (public; before sign-in). */
+export async function getBranding(signal?: AbortSignal): Promise<Branding> {
+  return readBranding(await api<unknown>("GET", `${v1}/branding`, { signal, quietUnauthorized: true }));
+}
+
+const msspRoleNames = new Set(["platform_admin", "mssp_admin", "mssp_analyst"]);
+
+/**
+ * `GET /api/v1/auth/me`: `{ actor: { kind, userId, role, tenantId, msspId }, tenant: { tenantId, msspId },
+ * authentication, mfa }`, plus user/tenant display fields when the API provides them.
+ */
+export function readMe(raw: unknown): Me {
+  const root = isObject(raw) ? raw : {};
+  const actor = isObject(root.actor) ? root.actor : {};
+  const user = isObject(root.user) ? root.user : {};
+  const tenant = isObject(root.tenant) ? root.tenant : {};
+  const home = isObject(root.homeTenant) ? root.homeTenant : {};
+  const role = str(pick(actor, "role") ?? root.role, "viewer") as Role;
+  const homeId = str(
+    pick(actor, "tenantId") ?? pick(home, "id", "tenantId") ?? pick(tenant, "tenantId", "id"),
+  );
+  const actingId = str(pick(tenant, "tenantId", "id"), homeId);
+  const homeKind: TenantKind =
+    role === "platform_admin" ? "platform" : msspRoleNames.has(role) ? "mssp" : "client";
+  const homeRef: TenantRef = {
+    id: homeId,
+    name: str(pick(home, "name") ?? (actingId === homeId ? tenant.name : undefined) ?? root.tenantName),
+    kind: (str(pick(home, "kind"), homeKind) as TenantKind) || homeKind,
+    slug: str(pick(home, "slug") ?? (actingId === homeId ? tenant.slug : undefined)),
+  };
+  const mfa = str(root.mfa);
+  return {
+    user: {
+      id: str(pick(actor, "userId") ?? user.id),
+      email: str(pick(user, "email") ?? root.email),
+      displayName: strOrNull(pick(user, "displayName", "name") ?? root.displayName),
+    },
+    tenant: homeRef,
+    role,
+    mfaEnabled: mfa === "satisfied" || Boolean(pick(user, "mfaEnabled", "totpEnabled")),
+    mfa:
+      mfa === "satisfied" ||
+      mfa === "not_required" ||
+      mfa === "enrolment_required" ||
+      mfa === "challenge_required"
+        ? mfa
+        : null,
+    actingTenant:
+      actingId && actingId !== homeId
+        ? { id: actingId, name: str(tenant.name), kind: "client", slug: str(tenant.slug) }
+        : null,
+  };
+}
+
+/** Who is signed in; `null` when nobody is (401). */
+export async function getMe(): Promise<Me | null> {
+  try {
+    return readMe(await api<unknown>("GET", `${v1}/auth/me`, { quietUnauthorized: true }));
+  } catch (error) {
+    if (error instanceof Error && "status" in error && (error as { status: number }).status === 401)
+      return null;
+    throw error;
+  }
+}
+
+export async function signIn(input: {
+  email: string;
+  password: string;
+  totp?: string;
+}): Promise<SignInResult> {
+  const raw = await api<unknown>("POST", `${v1}/auth/sign-in`, { body: input, quietUnauthorized: true });
+  const root = isObject(raw) ? raw : {};
+  if (root.mfaRequired === true || root.status === "mfa_required") {
+    return {
+      status: "mfa_required",
+      ...(typeof root.challenge === "string" ? { challenge: root.challenge } : {}),
+    };
+  }
+  return { status: "signed_in" };
+}
+
+export async function signOut(): Promise<void> {
+  await api<unknown>("POST", `${v1}/auth/sign-out`, { quietUnauthorized: true });
+}
+
+// ---------------------------------------------------------------- indicators
+
+export interface IndicatorFilters {
+  q?: string;
+  type?: string;
+  source?: string;
+  tag?: string;
+  status?: string;
+  scoreMin?: number | undefined;
+  scoreMax?: number | undefined;
+  firstSeenFrom?: string;
+  firstSeenTo?: string;
+  lastSeenFrom?: string;
+  lastSeenTo?: string;
+  tlp?: string;
+  sort?: string;
+}
+
+export function filtersToQuery(filters: IndicatorFilters): Query {
+  return { ...filters };
+}
+
+export function readIndicator(raw: Json): Indicator {
+  const overlay = isObject(raw.overlay) ? raw.overlay : {};
+  const sources = pick(raw, "sources", "sourceNames");
+  return {
+    id: str(raw.id),
+    type: str(raw.type),
+    value: str(raw.value),
+    score: num(pick(raw, "score", "effectiveScore", "baseScore") ?? overlay.effectiveScore),
+    confidence: numOrNull(raw.confidence),
+    status: str(pick(raw, "status") ?? overlay.status, "new") as IndicatorStatus,
+    tlp: str(raw.tlp, "clear") as Tlp,
+    tags: [...new Set([...strings(raw.tags), ...strings(overlay.tags)])],
+    firstSeen: str(pick(raw, "firstSeen", "first_seen")),
+    lastSeen: str(pick(raw, "lastSeen", "last_seen")),
+    sources: Array.isArray(sources)
+      ? sources.map((s) => (isObject(s) ? str(pick(s, "name", "sourceName", "id")) : str(s))).filter(Boolean)
+      : [],
+    malwareFamily: strOrNull(pick(raw, "malwareFamily", "malware")),
+    threatType: strOrNull(raw.threatType),
+    private: raw.private === true || raw.kind === "private",
+  };
+}
+
+export async function listIndicators(
+  filters: IndicatorFilters,
+  page: { cursor?: string | null; limit?: number },
+  signal?: AbortSignal,
+): Promise<Page<Indicator>> {
+  const raw = await api<unknown>("GET", `${v1}/indicators`, {
+    query: { ...filtersToQuery(filters), cursor: page.cursor, limit: page.limit ?? 500 },
+    signal,
+  });
+  return pageOf(raw, readIndicator, "indicators");
+}
+
+function readExplanation(raw: unknown): ScoreFactor[] {
+  const list = Array.isArray(raw) ? raw : isObject(raw) ? pick(raw, "factors", "parts", "steps") : [];
+  if (!Array.isArray(list)) return [];
+  return list.filter(isObject).map((f) => ({
+    label: str(pick(f, "label", "factor", "name", "reason")),
+    contribution: num(pick(f, "contribution", "points", "delta", "value")),
+    detail: strOrNull(pick(f, "detail", "description", "explanation")) ?? undefined,
+  }));
+}
+
+export function readIndicatorDetail(raw: unknown): IndicatorDetail {
+  const root = isObject(raw) ? (isObject(raw.indicator) ? { ...raw, ...raw.indicator } : raw) : {};
+  const base = readIndicator(root);
+  const sourceList = pick(root, "observations", "sources");
+  const sourceDetails: IndicatorSource[] = Array.isArray(sourceList)
+    ? sourceList.filter(isObject).map((s) => ({
+        sourceId: str(pick(s, "sourceId", "id")),
+        name: str(pick(s, "sourceName", "name", "source")),
+        firstSeen: str(s.firstSeen),
+        lastSeen: str(s.lastSeen),
+        reportCount: num(s.reportCount, 1),
+        malwareFamily: strOrNull(s.malwareFamily),
+        threatType: strOrNull(s.threatType),
+        reference: strOrNull(s.reference),
+      }))
+    : [];
+  const overlay = isObject(root.overlay) ? root.overlay : {};
+  const references = [
+    ...strings(root.references),
+    ...sourceDetails.map((s) => s.reference).filter((r): r is string => Boolean(r)),
+  ];
+  return {
+    ...base,
+    malwareFamily: base.malwareFamily ?? sourceDetails.find((s) => s.malwareFamily)?.malwareFamily ?? null,
+    threatType: base.threatType ?? sourceDetails.find((s) => s.threatType)?.threatType ?? null,
+    sources: base.sources.length > 0 ? base.sources : sourceDetails.map((s) => s.name),
+    baseScore: numOrNull(root.baseScore),
+    explanation: readExplanation(pick(root, "explanation", "scoreExplanation")),
+    sourceDetails,
+    context: isObject(root.context) ? root.context : {},
+    references: [...new Set(references)],
+    notes: strOrNull(pick(root, "notes") ?? overlay.notes),
+    sightingsCount: num(pick(root, "sightingsCount") ?? overlay.sightingsCount),
+    lastSightedAt: strOrNull(pick(root, "lastSightedAt") ?? overlay.lastSightedAt),
+  };
+}
+
+export async function getIndicator(id: string): Promise<IndicatorDetail> {
+  return readIndicatorDetail(await api<unknown>("GET", `${v1}/indicators/${encodeURIComponent(id)}`));
+}
+
+export async function updateOverlay(
+  id: string,
+  change: { status?: IndicatorStatus; notes?: string; tags?: string[]; reason?: string },
+): Promise<IndicatorDetail> {
+  return readIndicatorDetail(
+    await api<unknown>("PATCH", `${v1}/indicators/${encodeURIComponent(id)}/overlay`, { body: change }),
+  );
+}
+
+/** One line for a timeline event of `GET /api/v1/indicators/{id}/timeline`. */
+export function readTimelineEvent(e: Json): TimelineEvent {
+  const kind = str(pick(e, "kind", "type"), "event");
+  const at = str(pick(e, "at", "time", "seenAt", "timestamp"));
+  if (kind === "observation") {
+    const edge = str(e.edge) === "last_seen" ? "last reported" : "first reported";
+    const extra = [strOrNull(e.malwareFamily), strOrNull(e.threatType)].filter(Boolean).join(", ");
+    return {
+      at,
+      kind,
+      summary: `${edge} by ${str(e.source, "a source")}${extra ? ` (${extra})` : ""}`,
+      source: strOrNull(e.source),
+    };
+  }
+  if (kind === "sighting") {
+    const where = [strOrNull(e.sensor), strOrNull(e.asset)].filter(Boolean).join(" / ");
+    return { at, kind, summary: `seen ${num(e.count, 1)}×${where ? ` on ${where}` : ""}`, source: null };
+  }
+  return {
+    at,
+    kind,
+    summary: str(pick(e, "summary", "description", "message")),
+    source: strOrNull(e.source),
+  };
+}
+
+export async function getIndicatorTimeline(id: string): Promise<TimelineEvent[]> {
+  const raw = await api<unknown>("GET", `${v1}/indicators/${encodeURIComponent(id)}/timeline`);
+  // Oldest first from the API; people read history newest first.
+  return pageOf(raw, readTimelineEvent, "events").items.reverse();
+}
+
+export async function getRelated(id: string): Promise<{ relation: string; indicator: Indicator }[]> {
+  const raw = await api<unknown>("GET", `${v1}/indicators/${encodeURIComponent(id)}/related`);
+  return pageOf(
+    raw,
+    (r) => ({
+      relation: str(pick(r, "relation", "reason", "kind"), "related"),
+      indicator: readIndicator(isObject(r.indicator) ? r.indicator : r),
+    }),
+    "related",
+  ).items;
+}
+
+export function readSighting(s: Json): Sighting {
+  return {
+    id: str(s.id),
+    indicatorId: strOrNull(s.indicatorId),
+    value: strOrNull(s.value),
+    type: strOrNull(s.type),
+    seenAt: str(pick(s, "seenAt", "at")),
+    count: num(pick(s, "count", "sightingCount"), 1),
+    sensor: strOrNull(pick(s, "sensor", "where")),
+  };
+}
+
+export async function listSightings(query: Query = {}): Promise<Page<Sighting>> {
+  return pageOf(await api<unknown>("GET", `${v1}/sightings`, { query }), readSighting, "sightings");
+}
+
+/**
+ * Server-side lookup of up to 10,000 values (`POST /api/v1/indicators/lookup`): `{ matches: [{ input, type,
+ * value, indicators: [...] }], misses: [{ input, type?, value?, reason? }] }`. Keyed by canonical value.
+ */
+export async function lookupValues(values: string[]): Promise<LookupMatch[]> {
+  const raw = await api<unknown>("POST", `${v1}/indicators/lookup`, { body: { values } });
+  const root = isObject(raw) ? raw : {};
+  const matches = (Array.isArray(root.matches) ? root.matches : []).filter(isObject).map((m): LookupMatch => {
+    const views = (Array.isArray(m.indicators) ? m.indicators : isObject(m.indicator) ? [m.indicator] : [])
+      .filter(isObject)
+      .map(readIndicator)
+      .sort((a, b) => b.score - a.score);
+    const best = views[0];
+    return {
+      value: str(pick(m, "value", "input")),
+      type: str(m.type ?? best?.type),
+      known: views.length > 0 || m.known === true,
+      indicatorId: best?.id ?? strOrNull(m.indicatorId),
+      score: best?.score ?? numOrNull(m.score),
+      status: best?.status ?? (strOrNull(m.status) as IndicatorStatus | null),
+    };
+  });
+  const misses = (Array.isArray(root.misses) ? root.misses : []).map(
+    (m): LookupMatch => ({
+      value: isObject(m) ? str(pick(m, "value", "input")) : str(m),
+      type: isObject(m) ? str(m.type) : "",
+      known: false,
+    }),
+  );
+  return [...matches, ...misses];
+}
+
+// ---------------------------------------------------------------- exports
+
+export type ExportFormat = "csv" | "stix" | "misp" | "blocklist";
+
+/** The export as a streamed Response; the caller reads it with progress. */
+export async function startExport(
+  format: ExportFormat,
+  filters: IndicatorFilters,
+  type?: string,
+): Promise<Response> {
+  const path =
+    format === "blocklist"
+      ? `${v1}/blocklists/${encodeURIComponent(type ?? "ipv4")}`
+      : `${v1}/exports/${format}`;
+  return apiResponse("GET", path, { query: filtersToQuery(filters), headers: { accept: "*/*" } });
+}
+
+// ---------------------------------------------------------------- feeds
+
+export function readFeed(f: Json): Feed {
+  const last = isObject(f.lastRun) ? f.lastRun : {};
+  return {
+    id: str(f.id),
+    name: str(pick(f, "name", "title")),
+    source: strOrNull(pick(f, "source", "sourceName")),
+    enabled: f.enabled !== false,
+    subscribed: f.subscribed === true,
+    health: str(
+      pick(f, "health", "state"),
+      last.status === "failed" ? "failing" : last.status ? "ok" : "never",
+    ),
+    lastRunAt: strOrNull(pick(f, "lastRunAt") ?? pick(last, "startedAt", "finishedAt")),
+    lastStatus: strOrNull(pick(f, "lastStatus") ?? last.status),
+    lastError: strOrNull(pick(f, "lastError") ?? pick(last, "error", "errorMessage")),
+    indicatorCount: numOrNull(pick(f, "indicatorCount", "indicators")),
+  };
+}
+
+export async function listFeeds(): Promise<Feed[]> {
+  return pageOf(await api<unknown>("GET", `${v1}/feeds`), readFeed, "feeds").items;
+}
+
+export async function listFeedRuns(feedId: string): Promise<FeedRun[]> {
+  const raw = await api<unknown>("GET", `${v1}/feeds/${encodeURIComponent(feedId)}/runs`);
+  return pageOf(
+    raw,
+    (r) => ({
+      id: str(r.id),
+      status: str(r.status),
+      startedAt: str(r.startedAt),
+      finishedAt: strOrNull(r.finishedAt),
+      accepted: num(pick(r, "accepted", "indicatorsAccepted", "newCount")),
+      rejected: num(pick(r, "rejected", "rejectedCount")),
+      error: strOrNull(pick(r, "error", "errorMessage")),
+    }),
+    "runs",
+  ).items;
+}
+
+// ---------------------------------------------------------------- tenant admin
+
+function readUser(u: Json): User {
+  return {
+    id: str(u.id),
+    email: str(u.email),
+    displayName: strOrNull(u.displayName),
+    role: str(u.role, "viewer") as Role,
+    mfaEnabled: u.mfaEnabled === true || u.totpEnabled === true,
+    lastSignInAt: strOrNull(u.lastSignInAt),
+    disabled: Boolean(u.disabledAt) || u.disabled === true,
+  };
+}
+
+export async function listUsers(): Promise<User[]> {
+  return pageOf(await api<unknown>("GET", `${v1}/users`), readUser, "users").items;
+}
+
+export async function changeRole(userId: string, role: Role): Promise<void> {
+  await api<unknown>("PATCH", `${v1}/users/${encodeURIComponent(userId)}`, { body: { role } });
+}
+
+function readInvitation(i: Json): Invitation {
+  return {
+    id: str(i.id),
+    email: str(i.email),
+    role: str(i.role, "analyst") as Role,
+    expiresAt: str(i.expiresAt),
+    acceptedAt: strOrNull(i.acceptedAt),
+    link: strOrNull(pick(i, "link", "url", "inviteUrl")),
+  };
+}
+
+export async function listInvitations(): Promise<Invitation[]> {
+  return pageOf(await api<unknown>("GET", `${v1}/invitations`), readInvitation, "invitations").items;
+}
+
+export async function createInvitation(input: {
+  email: string;
+  role: Role;
+  tenantId?: string;
+}): Promise<Invitation> {
+  const raw = await api<unknown>("POST", `${v1}/invitations`, { body: input });
+  const root = isObject(raw) ? raw : {};
+  return readInvitation({
+    ...(isObject(root.invitation) ? root.invitation : root),
+    link: pick(root, "link", "url", "inviteUrl"),
+  });
+}
+
+function readToken(t: Json): ApiToken {
+  return {
+    id: str(t.id),
+    name: str(t.name),
+    prefix: str(pick(t, "prefix", "tokenPrefix")),
+    scopes: strings(t.scopes),
+    createdAt: str(t.createdAt),
+    expiresAt: strOrNull(t.expiresAt),
+    lastUsedAt: strOrNull(t.lastUsedAt),
+    lastUsedIp: strOrNull(t.lastUsedIp),
+    revokedAt: strOrNull(t.revokedAt),
+    ipAllowlist: strings(t.ipAllowlist),
+  };
+}
+
+export async function listTokens(): Promise<ApiToken[]> {
+  return pageOf(await api<unknown>("GET", `${v1}/tokens`), readToken, "tokens").items;
+}
+
+export async function createToken(input: {
+  name: string;
+  scopes: string[];
+  expiresInMinutes?: number | undefined;
+  ipAllowlist?: string[];
+}): Promise<CreatedToken> {
+  const raw = await api<unknown>("POST", `${v1}/tokens`, { body: input });
+  const root = isObject(raw) ? raw : {};
+  return {
+    token: readToken(isObject(root.token) && !("length" in root.token) ? root.token : root),
+    secret: str(
+      pick(root, "secret", "plaintext", "value") ?? (typeof root.token === "string" ? root.token : ""),
+    ),
+  };
+}
+
+export async function revokeToken(id: string): Promise<void> {
+  await api<unknown>("DELETE", `${v1}/tokens/${encodeURIComponent(id)}`);
+}
+
+export async function listAudit(cursor?: string | null): Promise<Page<AuditEntry>> {
+  return pageOf(
+    await api<unknown>("GET", `${v1}/audit`, { query: { cursor, limit: 200 } }),
+    (e) => ({
+      id: str(e.id),
+      seq: num(e.seq),
+      at: str(pick(e, "at", "createdAt")),
+      action: str(e.action),
+      actor: strOrNull(pick(e, "actor", "actorEmail", "actorUserId", "actorTokenId")),
+      target: strOrNull(pick(e, "target", "targetId")),
+      ip: strOrNull(e.ip),
+      details: isObject(e.details) ? e.details : {},
+    }),
+    "entries",
+  );
+}
+
+export async function verifyAudit(): Promise<{ ok: boolean; checked: number; message: string }> {
+  const raw = await api<unknown>("GET", `${v1}/audit/verify`);
+  const root = isObject(raw) ? raw : {};
+  const ok = root.ok === true || root.valid === true;
+  return {
+    ok,
+    checked: num(pick(root, "checked", "entries", "count")),
+    message: str(pick(root, "message", "reason")),
+  };
+}
+
+// ---------------------------------------------------------------- MSSP
+
+function readClient(t: Json): ClientTenant {
+  const stats = isObject(t.stats) ? t.stats : isObject(t.health) ? t.health : {};
+  return {
+    id: str(t.id),
+    name: str(t.name),
+    slug: str(t.slug),
+    customDomain: strOrNull(t.customDomain),
+    suspended: Boolean(t.suspendedAt) || t.suspended === true,
+    users: numOrNull(pick(t, "users", "userCount") ?? pick(stats, "users", "userCount")),
+    feeds: numOrNull(pick(t, "feeds", "feedCount") ?? pick(stats, "feeds", "feedCount")),
+    indicators: numOrNull(
+      pick(t, "indicators", "indicatorCount") ?? pick(stats, "indicators", "indicatorCount"),
+    ),
+    lastActivityAt: strOrNull(pick(t, "lastActivityAt") ?? stats.lastActivityAt),
+    issues: strings(pick(t, "issues") ?? stats.issues),
+  };
+}
+
+export async function listClients(): Promise<ClientTenant[]> {
+  return pageOf(await api<unknown>("GET", `${v1}/tenants`), readClient, "tenants").items;
+}
+
+export async function createClient(input: {
+  name: string;
+  slug: string;
+  customDomain?: string;
+}): Promise<ClientTenant> {
+  const raw = await api<unknown>("POST", `${v1}/tenants`, { body: input });
+  return readClient(isObject(raw) ? (isObject(raw.tenant) ? raw.tenant : raw) : {});
+}
+
+export async function updateBranding(
+  tenantId: string,
+  branding: Omit<Branding, "tenantId" | "slug">,
+): Promise<Branding> {
+  return readBranding(
+    await api<unknown>("PUT", `${v1}/tenants/${encodeURIComponent(tenantId)}/branding`, { body: branding }),
+  );
+}
+
+export async function getTenantBranding(tenantId: string): Promise<Branding> {
+  return readBranding(await api<unknown>("GET", `${v1}/tenants/${encodeURIComponent(tenantId)}/branding`));
+}
+
+export async function subscribeFeed(feedId: string, tenantId?: string): Promise<void> {
+  await api<unknown>("POST", `${v1}/feeds/${encodeURIComponent(feedId)}/subscription`, {
+    body: tenantId ? { tenantId } : {},
+  });
+}
+
+/** Ask the API to act within a client tenant (audited server-side); the header carries it afterwards. */
+export async function switchTenant(tenantId: string | null): Promise<void> {
+  await api<unknown>("POST", `${v1}/auth/switch-tenant`, { body: { tenantId } });
+}

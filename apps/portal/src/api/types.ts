@@ -1,0 +1,261 @@
+/**
+ * The shapes the portal reads from the API. Kept in one file so that the generated OpenAPI types
+ * (`schema.gen.ts`, `pnpm --filter @threatfusion/portal api-types`) can replace them one by one as the
+ * routes land; the normalisers in endpoints.ts absorb small differences in envelope naming.
+ */
+export type Role = "platform_admin" | "mssp_admin" | "mssp_analyst" | "tenant_admin" | "analyst" | "viewer";
+export type TenantKind = "platform" | "mssp" | "client";
+export type IndicatorStatus =
+  | "new"
+  | "investigating"
+  | "confirmed"
+  | "false_positive"
+  | "allowlisted"
+  | "expired";
+export type Tlp = "clear" | "green" | "amber" | "amber+strict" | "red";
+export type ThemeChoice = "light" | "dark" | "system";
+
+export const indicatorTypes = [
+  "ipv4",
+  "ipv6",
+  "cidr",
+  "domain",
+  "url",
+  "email",
+  "md5",
+  "sha1",
+  "sha256",
+  "sha512",
+  "cve",
+] as const;
+export const indicatorStatuses: readonly IndicatorStatus[] = [
+  "new",
+  "investigating",
+  "confirmed",
+  "false_positive",
+  "allowlisted",
+  "expired",
+];
+export const tlpLevels: readonly Tlp[] = ["clear", "green", "amber", "amber+strict", "red"];
+
+export interface BrandColors {
+  primary: string;
+  accent?: string | undefined;
+}
+
+export interface Branding {
+  tenantId: string | null;
+  slug: string | null;
+  productName: string;
+  logoUrl: string | null;
+  faviconUrl: string | null;
+  colors: BrandColors;
+  theme: ThemeChoice;
+  customDomain?: string | null;
+}
+
+export interface TenantRef {
+  id: string;
+  name: string;
+  kind: TenantKind;
+  slug: string;
+}
+
+export type MfaState = "satisfied" | "not_required" | "enrolment_required" | "challenge_required" | null;
+
+export interface Me {
+  user: { id: string; email: string; displayName: string | null };
+  tenant: TenantRef;
+  role: Role;
+  mfaEnabled: boolean;
+  /** What sign-in still owes: a TOTP code (challenge) or setting up TOTP (enrolment). */
+  mfa: MfaState;
+  /** Client tenant an MSSP user has switched into, if any. */
+  actingTenant?: TenantRef | null;
+}
+
+export type SignInResult = { status: "signed_in" } | { status: "mfa_required"; challenge?: string };
+
+export interface IndicatorSource {
+  sourceId: string;
+  name: string;
+  firstSeen: string;
+  lastSeen: string;
+  reportCount?: number;
+  malwareFamily?: string | null;
+  threatType?: string | null;
+  reference?: string | null;
+}
+
+export interface Indicator {
+  id: string;
+  type: string;
+  value: string;
+  score: number;
+  confidence: number | null;
+  status: IndicatorStatus;
+  tlp: Tlp;
+  tags: string[];
+  firstSeen: string;
+  lastSeen: string;
+  sources: string[];
+  malwareFamily: string | null;
+  threatType: string | null;
+  private: boolean;
+}
+
+export interface ScoreFactor {
+  label: string;
+  contribution: number;
+  detail?: string;
+}
+
+export interface IndicatorDetail extends Indicator {
+  baseScore: number | null;
+  explanation: ScoreFactor[];
+  sourceDetails: IndicatorSource[];
+  context: Record<string, unknown>;
+  references: string[];
+  notes: string | null;
+  sightingsCount: number;
+  lastSightedAt: string | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+  total?: number | undefined;
+}
+
+export interface TimelineEvent {
+  at: string;
+  kind: "observation" | "sighting" | "status" | "note" | string;
+  summary: string;
+  source?: string | null;
+}
+
+export interface Sighting {
+  id: string;
+  indicatorId: string | null;
+  value: string | null;
+  type: string | null;
+  seenAt: string;
+  count: number;
+  sensor: string | null;
+}
+
+export interface LookupMatch {
+  value: string;
+  type: string;
+  known: boolean;
+  indicatorId?: string | null;
+  score?: number | null;
+  status?: IndicatorStatus | null;
+}
+
+export interface Feed {
+  id: string;
+  name: string;
+  source: string | null;
+  enabled: boolean;
+  subscribed: boolean;
+  health: "ok" | "failing" | "stale" | "never" | string;
+  lastRunAt: string | null;
+  lastStatus: string | null;
+  lastError: string | null;
+  indicatorCount: number | null;
+}
+
+export interface FeedRun {
+  id: string;
+  status: string;
+  startedAt: string;
+  finishedAt: string | null;
+  accepted: number;
+  rejected: number;
+  error: string | null;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  displayName: string | null;
+  role: Role;
+  mfaEnabled: boolean;
+  lastSignInAt: string | null;
+  disabled: boolean;
+}
+
+export interface Invitation {
+  id: string;
+  email: string;
+  role: Role;
+  expiresAt: string;
+  acceptedAt: string | null;
+  link?: string | null;
+}
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  lastUsedIp: string | null;
+  revokedAt: string | null;
+  ipAllowlist: string[];
+}
+
+export interface CreatedToken {
+  token: ApiToken;
+  secret: string;
+}
+
+export interface AuditEntry {
+  id: string;
+  seq: number;
+  at: string;
+  action: string;
+  actor: string | null;
+  target: string | null;
+  ip: string | null;
+  details: Record<string, unknown>;
+}
+
+export interface ClientTenant {
+  id: string;
+  name: string;
+  slug: string;
+  customDomain: string | null;
+  suspended: boolean;
+  users: number | null;
+  feeds: number | null;
+  indicators: number | null;
+  lastActivityAt: string | null;
+  issues: string[];
+}
+
+export interface SavedSearch {
+  id: string;
+  name: string;
+  query: string;
+}
+
+export interface DashboardCounts {
+  label: string;
+  count: number;
+}
+
+export interface DashboardData {
+  byType: DashboardCounts[];
+  bySource: DashboardCounts[];
+  topMalware: DashboardCounts[];
+  topThreatTypes: DashboardCounts[];
+  newOverTime: { day: string; count: number }[];
+  feeds: Feed[];
+  recentSightings: Sighting[];
+  recentFalsePositives: Indicator[];
+  total: number;
+}

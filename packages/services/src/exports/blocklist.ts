@@ -1,0 +1,172 @@
+import { AppError } from "@threatfusion/core";
+import {
+  type BlocklistKind,
+  type BlocklistVendor,
+  blocklistChanges,
+  blocklistStream,
+  type IndicatorChange,
+  ifNoneMatchHits,
+  sinceDiffStream,
+  vendorLimits,
+  versionEtag,
+} from "@threatfusion/exports";
+import type { IndicatorType } from "@threatfusion/ioc";
+import { sql } from "drizzle-orm";
+import { authorizeAction, inTenantTx, type ServiceContext } from "../context.ts";
+import { selectActiveIndicators, toExportIndicator } from "../indicators/active-indicators.ts";
+import { encodeKeysetCursor, type KeysetCursor, parseCursorParameter } from "../indicators/cursor.ts";
+import { streamActiveIndicators } from "../indicators/stream.ts";
+import { safeCursorTime, viewVersionStamp } from "./version.ts";
+
+export const blocklistTypes: Record<BlocklistKind, IndicatorType[]> = {
+  ip: ["ipv4", "ipv6", "cidr"],
+  domain: ["domain"],
+  url: ["url"],
+};
+
+export interface BlocklistInput {
+  kind: BlocklistKind;
+  vendor?: BlocklistVendor | undefined;
+  /** `since` mode: the cursor from the previous answer. */
+  since?: string | undefined;
+  /** `since` mode answer format (default text). */
+  format?: "text" | "json" | undefined;
+  ifNoneMatch?: string | undefined;
+  /** Lower than the vendor's limit, e.g. the firewall's own List Capacities figure. */
+  maxEntries?: number | undefined;
+  wildcardSubdomains?: boolean | undefined;
+  includeSuppressed?: boolean | undefined;
+}
+
+export type BlocklistAnswer =
+  | { status: 304; etag: string }
+  | {
+      status: 200;
+      etag?: string;
+      body: ReadableStream<Uint8Array>;
+      contentType: string;
+      /** Entries the vendor accepts; entries past it are left out (most recently seen first). */
+      entryLimit?: number;
+      /** `since` mode: the cursor to send next time (also the body's first line / `next`). */
+      next?: string;
+    };
+
+const minimalId = "ind_00000000000000000000000000";
+
+/**
+ * A firewall blocklist of the tenant (PAN-OS EDL style, one entry per line) or, with `since`, the additions
+ * and removals since a cursor. The full list carries a strong ETag derived from the view's newest change,
+ * so an unchanged list answers 304 without reading a row. The vendor's size guard caps the list, keeping
+ * the most recently seen entries. Removals come from every way an indicator leaves the active set: expiry,
+ * revocation, a false positive, an allowlisting (each bumps the row's version), and the `since` reader
+ * resolves each row touched after the cursor to its current state.
+ */
+export async function getBlocklist({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: BlocklistInput;
+}): Promise<BlocklistAnswer> {
+  authorizeAction(ctx, "export.read");
+  const vendor = input.vendor ?? "plain";
+  const types = blocklistTypes[input.kind];
+  const tenantId = ctx.tenant.tenantId;
+  const includeSuppressed = input.includeSuppressed === true;
+  if (input.since !== undefined) {
+    const since = parseCursorParameter(input.since, "since");
+    if (since === undefined) throw new AppError("VALIDATION_FAILED", "since: give the cursor of a previous answer");
+    const nextAt = await inTenantTx(ctx, (tx) => safeCursorTime(tx));
+    const next: KeysetCursor = { at: nextAt > since.at ? nextAt : since.at, id: minimalId };
+    const nextToken = encodeKeysetCursor(next);
+    const changes = sinceChanges(ctx, types, since);
+    const format = input.format ?? "text";
+    return {
+      status: 200,
+      body: sinceDiffStream(
+        blocklistChanges(changes, {
+          kind: input.kind,
+          vendor,
+          includeSuppressed,
+          ...(input.wildcardSubdomains ? { wildcardSubdomains: true } : {}),
+        }),
+        { format, since: input.since, next: nextToken },
+      ),
+      contentType: format === "json" ? "application/json" : "text/plain; charset=utf-8",
+      next: nextToken,
+    };
+  }
+  const stamp = await inTenantTx(ctx, (tx) => viewVersionStamp(tx, tenantId));
+  const limit = Math.min(input.maxEntries ?? Number.POSITIVE_INFINITY, vendorLimits[vendor].entries[input.kind]);
+  const etag = versionEtag({
+    tenant: tenantId,
+    kind: input.kind,
+    vendor,
+    limit: Number.isFinite(limit) ? limit : "none",
+    wildcard: input.wildcardSubdomains === true,
+    suppressed: includeSuppressed,
+    stamp,
+  });
+  if (ifNoneMatchHits(input.ifNoneMatch, etag)) return { status: 304, etag };
+  const records = (async function* () {
+    for await (const row of streamActiveIndicators(
+      ctx,
+      { types, includeSuppressed },
+      { order: "recent", pageSize: 5_000 },
+    )) {
+      yield toExportIndicator(row);
+    }
+  })();
+  return {
+    status: 200,
+    etag,
+    body: blocklistStream(records, {
+      kind: input.kind,
+      vendor,
+      includeSuppressed,
+      ...(Number.isFinite(limit) ? { maxEntries: limit } : {}),
+      ...(input.wildcardSubdomains ? { wildcardSubdomains: true } : {}),
+    }),
+    contentType: "text/plain; charset=utf-8",
+    ...(Number.isFinite(limit) ? { entryLimit: limit } : {}),
+    // The start cursor for `since` polling is carried in a header by the route (X-Blocklist-Cursor).
+    next: encodeKeysetCursor({ at: await inTenantTx(ctx, (tx) => safeCursorTime(tx)), id: minimalId }),
+  };
+}
+
+/** Every row of the list's types touched after `since`, resolved to its current state. */
+async function* sinceChanges(
+  ctx: ServiceContext,
+  types: IndicatorType[],
+  since: KeysetCursor,
+): AsyncGenerator<IndicatorChange> {
+  const everything = { types, includeSuppressed: true, includeInactive: true } as const;
+  for await (const row of streamActiveIndicators(ctx, { ...everything, versionAfter: since }, {
+    order: "version",
+    pageSize: 5_000,
+  })) {
+    yield { record: toExportIndicator(row), removed: row.status === "expired" || row.status === "revoked" };
+  }
+  // Overlay changes (false positive, allowlisted, expired, back to confirmed) of catalog rows whose
+  // catalog version is older than the cursor.
+  const touched = await inTenantTx(ctx, async (tx) => {
+    const { rows } = await tx.execute<{ indicator_id: string }>(sql`
+      select ti.indicator_id from tenant_indicators ti join indicators i on i.id = ti.indicator_id
+      where ti.tenant_id = ${ctx.tenant.tenantId} and ti.updated_at > ${since.at}::timestamptz
+        and i.updated_at <= ${since.at}::timestamptz and i.type = any(${sql.param(types)}::text[])
+      order by ti.updated_at limit 100000`);
+    return rows.map((row) => row.indicator_id);
+  });
+  for (let start = 0; start < touched.length; start += 1_000) {
+    const ids = touched.slice(start, start + 1_000);
+    const page = await inTenantTx(ctx, (tx) =>
+      selectActiveIndicators(tx, { tenantId: ctx.tenant.tenantId }, { ...everything, ids }, {
+        order: "version",
+        limit: ids.length,
+      }),
+    );
+    for (const row of page.rows) {
+      yield { record: toExportIndicator(row), removed: row.status === "expired" || row.status === "revoked" };
+    }
+  }
+}

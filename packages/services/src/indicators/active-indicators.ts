@@ -1,0 +1,450 @@
+import type { DbTransaction, IndicatorStatus, PrivateIndicatorStatus } from "@threatfusion/db";
+import type { ExportIndicator, SuppressionReason, Tlp } from "@threatfusion/exports";
+import type { IndicatorType } from "@threatfusion/ioc";
+import { type SQL, sql } from "drizzle-orm";
+import type { KeysetCursor } from "./cursor.ts";
+
+/**
+ * THE tenant-scoped "active indicators" query. Every channel — REST list and lookups, each export, TAXII,
+ * blocklists and search results — is a view over `selectActiveIndicators`, so segregation cannot differ
+ * between channels. One row is either:
+ * - a global catalog indicator with the tenant's overlay (status, effective score, notes, tags, sightings)
+ *   and the names of the global sources that reported it (`origin: "catalog"`);
+ * - a private indicator of the tenant itself (`origin: "private"`);
+ * - a private indicator of the tenant's MSSP shared with it (`origin: "shared"`): its source is the MSSP,
+ *   never another client.
+ * Every branch names the tenant explicitly, and runs inside the tenant's transaction, so row-level
+ * security is the floor under the query's own filters. Scores and suppression are read from stored
+ * columns (the scoring stage materializes them), never computed here.
+ */
+
+export type IndicatorOrigin = "catalog" | "private" | "shared";
+
+/** Statuses that take an indicator out of exports, blocklists and TAXII by default (with this reason). */
+const suppressingStatuses: Record<string, SuppressionReason> = {
+  false_positive: "false_positive",
+  allowlisted: "allowlisted",
+};
+/** Statuses that take an indicator out of the active set altogether. */
+const inactiveStatuses = ["expired", "revoked"];
+
+export interface ActiveIndicatorFilter {
+  types?: readonly IndicatorType[];
+  /** Prefix of the canonical value (byte order, case-sensitive as stored). */
+  valuePrefix?: string;
+  /** Only catalog indicators observed by these global sources. */
+  sourceIds?: readonly string[];
+  /** Only catalog indicators observed by the sources of these feeds (feeds the tenant can read). */
+  feedIds?: readonly string[];
+  /** Only indicators carrying every one of these tags (catalog, overlay or private tags). */
+  tags?: readonly string[];
+  /** When given, exactly these statuses (overrides `includeSuppressed` / `includeInactive`). */
+  statuses?: readonly PrivateIndicatorStatus[];
+  scoreMin?: number;
+  scoreMax?: number;
+  confidenceMin?: number;
+  confidenceMax?: number;
+  firstSeenFrom?: string;
+  firstSeenTo?: string;
+  lastSeenFrom?: string;
+  lastSeenTo?: string;
+  tlp?: readonly Tlp[];
+  ids?: readonly string[];
+  /** Exact (type, canonical value) pairs: lookups. */
+  keys?: readonly { type: string; value: string }[];
+  origins?: readonly IndicatorOrigin[];
+  /** Only rows whose version (last change) is later than this cursor: TAXII `added_after`, `since`. */
+  versionAfter?: KeysetCursor;
+  /** Also false positives and allowlisted indicators (each carries its reason). Default false. */
+  includeSuppressed?: boolean;
+  /** Also expired and revoked indicators. Default false. */
+  includeInactive?: boolean;
+}
+
+/**
+ * `recent`: last seen, newest first (lists, blocklists: the freshest entries survive a vendor cap).
+ * `version`: last change, oldest first (TAXII, `since`, full exports: a stable walk that never skips a row).
+ */
+export type ActiveIndicatorOrder = "recent" | "version";
+
+/** One row of the active-indicators query. */
+export interface ActiveIndicator {
+  id: string;
+  origin: IndicatorOrigin;
+  type: IndicatorType;
+  value: string;
+  firstSeen: string;
+  lastSeen: string;
+  /** When the row entered the catalog (or was created privately). */
+  createdAt: string;
+  /** The row's version: its last change (catalog row or private row). TAXII `date_added`. */
+  versionAt: string;
+  /** The newest change including the tenant's overlay: STIX `modified`. */
+  modifiedAt: string;
+  confidence: number | null;
+  /** The tenant's effective score when the scoring stage stored one, else the global score. */
+  score: number;
+  globalScore: number;
+  tlp: Tlp;
+  /** Catalog or private tags united with the tenant's overlay tags. */
+  tags: string[];
+  status: PrivateIndicatorStatus;
+  suppressedReason?: SuppressionReason;
+  notes: string | null;
+  sightingsCount: number;
+  lastSightedAt: string | null;
+  /** Display names of the sources: global source names, or the owning tenant (own tenant or its MSSP). */
+  sources: string[];
+  malwareFamily: string | null;
+  threatType: string | null;
+  reference: string | null;
+  description: string | null;
+  /** Keyset position of this row in the order it was read with. */
+  cursor: KeysetCursor;
+}
+
+export interface ActiveIndicatorPage {
+  rows: ActiveIndicator[];
+  /** Position after the last row when more rows may follow. */
+  next?: KeysetCursor;
+}
+
+export interface TenantScopeFacts {
+  /** The acting tenant: the same one the transaction was opened for. */
+  tenantId: string;
+}
+
+const microIso = (column: SQL) =>
+  sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+function statusCondition(status: SQL, filter: ActiveIndicatorFilter): SQL | undefined {
+  if (filter.statuses !== undefined) {
+    return sql`${status} = any(${sql.param([...filter.statuses])}::text[])`;
+  }
+  const excluded = [
+    ...(filter.includeSuppressed === true ? [] : Object.keys(suppressingStatuses)),
+    ...(filter.includeInactive === true ? [] : inactiveStatuses),
+  ];
+  return excluded.length === 0 ? undefined : sql`${status} <> all(${sql.param(excluded)}::text[])`;
+}
+
+interface BranchColumns {
+  type: SQL;
+  value: SQL;
+  score: SQL;
+  confidence: SQL;
+  firstSeen: SQL;
+  lastSeen: SQL;
+  tlp: SQL;
+  tags: SQL;
+  status: SQL;
+  id: SQL;
+  version: SQL;
+}
+
+function commonConditions(columns: BranchColumns, filter: ActiveIndicatorFilter): SQL[] {
+  const conditions: SQL[] = [];
+  if (filter.types !== undefined) conditions.push(sql`${columns.type} = any(${sql.param([...filter.types])}::text[])`);
+  if (filter.valuePrefix !== undefined && filter.valuePrefix !== "") {
+    // Byte-order range instead of LIKE: no escaping of % and _, and it uses the (type, value) index.
+    conditions.push(sql`${columns.value} >= ${filter.valuePrefix} and ${columns.value} < ${`${filter.valuePrefix}\u{10ffff}`}`);
+  }
+  if (filter.tags !== undefined && filter.tags.length > 0) {
+    conditions.push(sql`${columns.tags} @> ${sql.param([...filter.tags])}::text[]`);
+  }
+  const status = statusCondition(columns.status, filter);
+  if (status !== undefined) conditions.push(status);
+  if (filter.scoreMin !== undefined) conditions.push(sql`${columns.score} >= ${filter.scoreMin}`);
+  if (filter.scoreMax !== undefined) conditions.push(sql`${columns.score} <= ${filter.scoreMax}`);
+  if (filter.confidenceMin !== undefined) conditions.push(sql`${columns.confidence} >= ${filter.confidenceMin}`);
+  if (filter.confidenceMax !== undefined) conditions.push(sql`${columns.confidence} <= ${filter.confidenceMax}`);
+  if (filter.firstSeenFrom !== undefined) conditions.push(sql`${columns.firstSeen} >= ${filter.firstSeenFrom}::timestamptz`);
+  if (filter.firstSeenTo !== undefined) conditions.push(sql`${columns.firstSeen} <= ${filter.firstSeenTo}::timestamptz`);
+  if (filter.lastSeenFrom !== undefined) conditions.push(sql`${columns.lastSeen} >= ${filter.lastSeenFrom}::timestamptz`);
+  if (filter.lastSeenTo !== undefined) conditions.push(sql`${columns.lastSeen} <= ${filter.lastSeenTo}::timestamptz`);
+  if (filter.tlp !== undefined) conditions.push(sql`${columns.tlp} = any(${sql.param([...filter.tlp])}::text[])`);
+  if (filter.ids !== undefined) conditions.push(sql`${columns.id} = any(${sql.param([...filter.ids])}::text[])`);
+  if (filter.keys !== undefined) {
+    conditions.push(
+      sql`(${columns.type}, ${columns.value}) in (select k.type, k.value collate "C" from unnest(${sql.param(
+        filter.keys.map((key) => key.type),
+      )}::text[], ${sql.param(filter.keys.map((key) => key.value))}::text[]) as k(type, value))`,
+    );
+  }
+  if (filter.versionAfter !== undefined) {
+    conditions.push(
+      sql`(${columns.version}, ${columns.id}) > (${filter.versionAfter.at}::timestamptz, ${filter.versionAfter.id})`,
+    );
+  }
+  return conditions;
+}
+
+function keysetCondition(columns: BranchColumns, order: ActiveIndicatorOrder, after: KeysetCursor | undefined): SQL | undefined {
+  if (after === undefined) return undefined;
+  return order === "recent"
+    ? sql`(${columns.lastSeen}, ${columns.id}) < (${after.at}::timestamptz, ${after.id})`
+    : sql`(${columns.version}, ${columns.id}) > (${after.at}::timestamptz, ${after.id})`;
+}
+
+function orderBy(columns: BranchColumns, order: ActiveIndicatorOrder): SQL {
+  return order === "recent"
+    ? sql`${columns.lastSeen} desc, ${columns.id} desc`
+    : sql`${columns.version} asc, ${columns.id} asc`;
+}
+
+function where(conditions: SQL[]): SQL {
+  return conditions.length === 0 ? sql`true` : sql.join(conditions, sql` and `);
+}
+
+function catalogBranch(
+  scope: TenantScopeFacts,
+  filter: ActiveIndicatorFilter,
+  order: ActiveIndicatorOrder,
+  after: KeysetCursor | undefined,
+  limit: number,
+): SQL {
+  const columns: BranchColumns = {
+    type: sql`i.type`,
+    value: sql`i.value`,
+    score: sql`coalesce(ti.effective_score, i.base_score)`,
+    confidence: sql`i.confidence`,
+    firstSeen: sql`i.first_seen`,
+    lastSeen: sql`i.last_seen`,
+    tlp: sql`i.tlp`,
+    tags: sql`(i.tags || coalesce(ti.tags, '{}'))`,
+    status: sql`coalesce(ti.status, 'new')`,
+    id: sql`i.id`,
+    version: sql`i.updated_at`,
+  };
+  const conditions = commonConditions(columns, filter);
+  if (filter.sourceIds !== undefined) {
+    conditions.push(
+      sql`exists (select 1 from observations ob where ob.indicator_id = i.id and ob.source_id = any(${sql.param([
+        ...filter.sourceIds,
+      ])}::text[]))`,
+    );
+  }
+  if (filter.feedIds !== undefined) {
+    conditions.push(
+      sql`exists (select 1 from observations ob join feeds f on f.source_id = ob.source_id
+                  where ob.indicator_id = i.id and f.id = any(${sql.param([...filter.feedIds])}::text[]))`,
+    );
+  }
+  const keyset = keysetCondition(columns, order, after);
+  if (keyset !== undefined) conditions.push(keyset);
+  const sortKey = order === "recent" ? columns.lastSeen : columns.version;
+  return sql`(select i.id, 'catalog' as origin, i.type, i.value::text as value, i.first_seen, i.last_seen,
+      i.created_at, i.updated_at as version_at, greatest(i.updated_at, ti.updated_at) as modified_at,
+      i.confidence, ${columns.score}::int as score, i.base_score::int as global_score, i.tlp,
+      array(select distinct t from unnest(${columns.tags}) as t order by t) as tags, ${columns.status} as status,
+      ti.notes, coalesce(ti.sightings_count, 0) as sightings_count, ti.last_sighted_at,
+      null::text as description, null::jsonb as context, null::text as owner_name,
+      ${microIso(sortKey)} as cursor_at
+    from indicators i
+    left join tenant_indicators ti on ti.tenant_id = ${scope.tenantId} and ti.indicator_id = i.id
+    where ${where(conditions)}
+    order by ${orderBy(columns, order)}
+    limit ${limit})`;
+}
+
+function privateBranch(
+  scope: TenantScopeFacts,
+  filter: ActiveIndicatorFilter,
+  order: ActiveIndicatorOrder,
+  after: KeysetCursor | undefined,
+  limit: number,
+): SQL {
+  const columns: BranchColumns = {
+    type: sql`p.type`,
+    value: sql`p.value`,
+    score: sql`p.score`,
+    confidence: sql`p.confidence`,
+    firstSeen: sql`p.first_seen`,
+    lastSeen: sql`p.last_seen`,
+    tlp: sql`p.tlp`,
+    tags: sql`p.tags`,
+    status: sql`p.status`,
+    id: sql`p.id`,
+    version: sql`p.updated_at`,
+  };
+  const conditions = [
+    // The query's own tenant filter (the tenant and its MSSP, from the database's tenant tree); row-level
+    // security further limits the MSSP's rows to those shared with this tenant.
+    sql`(p.tenant_id = ${scope.tenantId} or p.tenant_id = (select tf_parent_tenant()))`,
+    ...commonConditions(columns, filter),
+  ];
+  const origins = filter.origins;
+  if (origins !== undefined && !origins.includes("private")) conditions.push(sql`p.tenant_id <> ${scope.tenantId}`);
+  if (origins !== undefined && !origins.includes("shared")) conditions.push(sql`p.tenant_id = ${scope.tenantId}`);
+  const keyset = keysetCondition(columns, order, after);
+  if (keyset !== undefined) conditions.push(keyset);
+  const sortKey = order === "recent" ? columns.lastSeen : columns.version;
+  return sql`(select p.id, case when p.tenant_id = ${scope.tenantId} then 'private' else 'shared' end as origin,
+      p.type, p.value::text as value, p.first_seen, p.last_seen, p.created_at, p.updated_at as version_at,
+      p.updated_at as modified_at, p.confidence, p.score::int as score, p.score::int as global_score, p.tlp,
+      p.tags, p.status, case when p.tenant_id = ${scope.tenantId} then p.notes end as notes,
+      (select coalesce(sum(s.sighting_count), 0)::int from sightings s
+        where s.tenant_id = ${scope.tenantId} and s.private_indicator_id = p.id) as sightings_count,
+      (select max(s.seen_at) from sightings s
+        where s.tenant_id = ${scope.tenantId} and s.private_indicator_id = p.id) as last_sighted_at,
+      p.description, p.context, owner.name as owner_name,
+      ${microIso(sortKey)} as cursor_at
+    from private_indicators p
+    left join tenants owner on owner.id = p.tenant_id
+    where ${where(conditions)}
+    order by ${orderBy(columns, order)}
+    limit ${limit})`;
+}
+
+interface RawRow extends Record<string, unknown> {
+  id: string;
+  origin: IndicatorOrigin;
+  type: IndicatorType;
+  value: string;
+  first_seen: Date | string;
+  last_seen: Date | string;
+  created_at: Date | string;
+  version_at: Date | string;
+  modified_at: Date | string | null;
+  confidence: number | null;
+  score: number;
+  global_score: number;
+  tlp: Tlp;
+  tags: string[] | null;
+  status: PrivateIndicatorStatus;
+  notes: string | null;
+  sightings_count: number;
+  last_sighted_at: Date | string | null;
+  description: string | null;
+  context: Record<string, unknown> | null;
+  owner_name: string | null;
+  cursor_at: string;
+  source_names: string[] | null;
+  malware_family: string | null;
+  threat_type: string | null;
+  reference: string | null;
+}
+
+function iso(value: Date | string): string {
+  return (typeof value === "string" ? new Date(value) : value).toISOString();
+}
+
+function contextText(context: Record<string, unknown> | null, key: string): string | null {
+  const value = context?.[key];
+  return typeof value === "string" && value !== "" ? value : null;
+}
+
+function toActiveIndicator(row: RawRow): ActiveIndicator {
+  const reason = suppressingStatuses[row.status];
+  const versionAt = iso(row.version_at);
+  return {
+    id: row.id,
+    origin: row.origin,
+    type: row.type,
+    value: row.value,
+    firstSeen: iso(row.first_seen),
+    lastSeen: iso(row.last_seen),
+    createdAt: iso(row.created_at),
+    versionAt,
+    modifiedAt: row.modified_at === null ? versionAt : iso(row.modified_at),
+    confidence: row.confidence,
+    score: row.score,
+    globalScore: row.global_score,
+    tlp: row.tlp,
+    tags: row.tags ?? [],
+    status: row.status,
+    ...(reason === undefined ? {} : { suppressedReason: reason }),
+    notes: row.notes,
+    sightingsCount: row.sightings_count,
+    lastSightedAt: row.last_sighted_at === null ? null : iso(row.last_sighted_at),
+    sources: row.origin === "catalog" ? (row.source_names ?? []) : row.owner_name === null ? [] : [row.owner_name],
+    malwareFamily: row.malware_family ?? contextText(row.context, "malwareFamily") ?? contextText(row.context, "malware_family"),
+    threatType: row.threat_type ?? contextText(row.context, "threatType") ?? contextText(row.context, "threat_type"),
+    reference: row.reference ?? contextText(row.context, "reference"),
+    description: row.description,
+    cursor: { at: row.cursor_at, id: row.id },
+  };
+}
+
+export interface SelectOptions {
+  order: ActiveIndicatorOrder;
+  limit: number;
+  after?: KeysetCursor | undefined;
+}
+
+/**
+ * One page of the active indicators of the transaction's tenant. Run inside `inTenantTx` (or
+ * `withTenantTx`) of the same tenant. Each branch is sorted and limited by its own index before the
+ * union, so a page costs about `limit` index entries whatever the catalog size.
+ */
+export async function selectActiveIndicators(
+  tx: DbTransaction,
+  scope: TenantScopeFacts,
+  filter: ActiveIndicatorFilter,
+  options: SelectOptions,
+): Promise<ActiveIndicatorPage> {
+  const limit = Math.max(1, Math.min(options.limit, 10_000));
+  const origins = filter.origins;
+  const branches: SQL[] = [];
+  if ((origins === undefined || origins.includes("catalog")) && !isPrivateOnly(filter)) {
+    branches.push(catalogBranch(scope, filter, options.order, options.after, limit + 1));
+  }
+  const catalogOnly = filter.sourceIds !== undefined || filter.feedIds !== undefined;
+  if ((origins === undefined || origins.some((origin) => origin !== "catalog")) && !catalogOnly) {
+    branches.push(privateBranch(scope, filter, options.order, options.after, limit + 1));
+  }
+  if (branches.length === 0) return { rows: [] };
+  const orderOf = (alias: string) =>
+    options.order === "recent"
+      ? sql.raw(`${alias}.last_seen desc, ${alias}.id desc`)
+      : sql.raw(`${alias}.version_at asc, ${alias}.id asc`);
+  const outerOrder = orderOf("u");
+  const { rows } = await tx.execute<RawRow>(sql`
+    select u.*, src.source_names, src.malware_family, src.threat_type, src.reference
+    from (select * from (${sql.join(branches, sql` union all `)}) as b order by ${orderOf("b")} limit ${limit + 1}) as u
+    left join lateral (
+      select array_agg(distinct s.name order by s.name) as source_names,
+             max(ob.malware_family) as malware_family, max(ob.threat_type) as threat_type,
+             max(ob.reference) as reference
+      from observations ob join sources s on s.id = ob.source_id
+      where ob.indicator_id = u.id
+    ) as src on u.origin = 'catalog'
+    order by ${outerOrder}`);
+  const more = rows.length > limit;
+  const page = (more ? rows.slice(0, limit) : rows).map(toActiveIndicator);
+  const last = page[page.length - 1];
+  return more && last !== undefined ? { rows: page, next: last.cursor } : { rows: page };
+}
+
+function isPrivateOnly(filter: ActiveIndicatorFilter): boolean {
+  return filter.ids !== undefined && filter.ids.every((id) => id.startsWith("pin_"));
+}
+
+/** The record every export writer takes, from one active-indicators row. */
+export function toExportIndicator(row: ActiveIndicator): ExportIndicator {
+  const context: ExportIndicator["context"] = {
+    ...(row.malwareFamily === null ? {} : { malwareFamily: row.malwareFamily }),
+    ...(row.threatType === null ? {} : { threatType: row.threatType }),
+    ...(row.reference === null ? {} : { reference: row.reference }),
+    ...(row.description === null ? {} : { description: row.description }),
+  };
+  return {
+    id: row.id,
+    type: row.type,
+    value: row.value,
+    firstSeen: row.firstSeen,
+    lastSeen: row.lastSeen,
+    addedAt: row.createdAt,
+    modifiedAt: row.modifiedAt,
+    confidence: row.confidence ?? 50,
+    score: row.score,
+    tlp: row.tlp,
+    tags: row.tags,
+    context,
+    sources: row.sources,
+    status: row.status === "revoked" ? "revoked" : row.status === "expired" ? "expired" : "active",
+    ...(row.suppressedReason === undefined ? {} : { suppressedReason: row.suppressedReason }),
+  };
+}
+
+export type { IndicatorStatus };

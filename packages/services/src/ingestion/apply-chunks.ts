@@ -1,0 +1,281 @@
+import type { Logger } from "@threatfusion/core";
+import type { Database, DbTransaction, Tlp } from "@threatfusion/db";
+import { upsertIndicators, upsertObservations, withIngestTx, withTenantTx } from "@threatfusion/db";
+import type { Reliability, ScoringModel } from "@threatfusion/scoring";
+import { sql } from "drizzle-orm";
+import type { FeedChunkMessage } from "./messages.ts";
+import { upsertPrivateIndicators } from "./private-upsert.ts";
+import { type FeedFacts, type RejectedIndicator, toGlobalRows, toPrivateRows } from "./rows.ts";
+
+/**
+ * The consumer's write step. All global chunks of a queue batch go into ONE ingestion transaction (one bulk
+ * statement for up to 10 × 500 rows instead of ten small ones); each tenant's private chunks into one
+ * transaction of that tenant. In the same transaction each chunk claims its row in the idempotency ledger
+ * (`ingest_chunks`, key run_id + chunk): a chunk whose row exists is a redelivery and writes nothing.
+ */
+
+export interface ApplyDependencies {
+  /** Ingestion role: global catalog, ledger, runs. */
+  ingestDb: Database;
+  /** Application role: tenant-private feeds, inside that tenant's transaction. */
+  appDb: Database;
+  model?: ScoringModel;
+  logger?: Logger;
+  /** Test seam: called inside the transaction after the upserts, before commit ("kill mid-batch"). */
+  beforeCommit?: () => void | Promise<void>;
+}
+
+export type ChunkOutcome = "applied" | "duplicate" | "unknown-run";
+
+export interface ApplyResult {
+  /** By `runId:chunk`. */
+  outcomes: Map<string, ChunkOutcome>;
+  /** Runs that received chunks (applied or duplicate): hand-off and finishing look at these. */
+  runIds: string[];
+}
+
+interface RunFacts extends FeedFacts {
+  runId: string;
+}
+
+interface ChunkCounts {
+  indicators: number;
+  new: number;
+  changed: number;
+  unchanged: number;
+  rejected: number;
+  touched: string[];
+}
+
+const chunkKey = (message: Pick<FeedChunkMessage, "runId" | "chunk">) => `${message.runId}:${message.chunk}`;
+
+async function loadRuns(db: Database, runIds: string[]): Promise<Map<string, RunFacts>> {
+  const { rows } = await db.execute<{
+    run_id: string;
+    feed_id: string;
+    tenant_id: string | null;
+    source_id: string;
+    source_name: string;
+    reliability: Reliability;
+    default_tlp: Tlp;
+  }>(sql`
+    select r.id as run_id, r.feed_id, r.tenant_id, f.source_id, s.name as source_name, s.reliability, s.default_tlp
+    from feed_runs r join feeds f on f.id = r.feed_id join sources s on s.id = f.source_id
+    where r.id = any (${sql.param(runIds)}::text[])`);
+  return new Map(
+    rows.map((row) => [
+      row.run_id,
+      {
+        runId: row.run_id,
+        feedId: row.feed_id,
+        tenantId: row.tenant_id,
+        sourceId: row.source_id,
+        sourceName: row.source_name,
+        reliability: row.reliability,
+        tlp: row.default_tlp,
+      },
+    ]),
+  );
+}
+
+/** Inserts ledger rows; returns the keys that were not there yet (the chunks to apply now). */
+async function claimLedger(
+  tx: DbTransaction,
+  chunks: readonly FeedChunkMessage[],
+  tenantId: string | null,
+): Promise<Set<string>> {
+  const { rows } = await tx.execute<{ run_id: string; chunk: number }>(sql`
+    insert into ingest_chunks (run_id, chunk, tenant_id)
+    select u.run_id, u.chunk, ${tenantId}
+    from unnest(${sql.param(chunks.map((c) => c.runId))}::text[], ${sql.param(chunks.map((c) => c.chunk))}::int[])
+      as u(run_id, chunk)
+    on conflict (run_id, chunk) do nothing
+    returning run_id, chunk`);
+  return new Set(rows.map((row) => `${row.run_id}:${row.chunk}`));
+}
+
+async function recordLedger(
+  tx: DbTransaction,
+  chunks: readonly FeedChunkMessage[],
+  counts: ChunkCounts[],
+  rejected: RejectedIndicator[][],
+  tenantId: string | null,
+): Promise<void> {
+  await tx.execute(sql`
+    update ingest_chunks c set
+      indicators = u.indicators, indicators_new = u.new, indicators_changed = u.changed,
+      indicators_unchanged = u.unchanged, rows_rejected = u.rejected,
+      touched_ids = case when u.touched = '' then '{}'::text[] else string_to_array(u.touched, ',') end
+    from unnest(${sql.param(chunks.map((c) => c.runId))}::text[], ${sql.param(chunks.map((c) => c.chunk))}::int[],
+                ${sql.param(counts.map((c) => c.indicators))}::int[], ${sql.param(counts.map((c) => c.new))}::int[],
+                ${sql.param(counts.map((c) => c.changed))}::int[], ${sql.param(counts.map((c) => c.unchanged))}::int[],
+                ${sql.param(counts.map((c) => c.rejected))}::int[],
+                ${sql.param(counts.map((c) => c.touched.join(",")))}::text[])
+      as u(run_id, chunk, indicators, new, changed, unchanged, rejected, touched)
+    where c.run_id = u.run_id and c.chunk = u.chunk`);
+  const runIds: string[] = [];
+  const chunkNumbers: number[] = [];
+  const ordinals: number[] = [];
+  const lines: number[] = [];
+  const reasons: string[] = [];
+  const raws: string[] = [];
+  chunks.forEach((chunk, index) => {
+    const rows = [...chunk.rejected, ...(rejected[index] ?? [])];
+    rows.forEach((row, ordinal) => {
+      runIds.push(chunk.runId);
+      chunkNumbers.push(chunk.chunk);
+      ordinals.push(ordinal);
+      lines.push(row.line);
+      reasons.push(row.reason.slice(0, 500));
+      raws.push(row.raw.slice(0, 200));
+    });
+  });
+  if (runIds.length === 0) return;
+  await tx.execute(sql`
+    insert into feed_run_rejections (run_id, chunk, ordinal, tenant_id, line, reason, raw)
+    select u.run_id, u.chunk, u.ordinal, ${tenantId}, u.line, u.reason, u.raw
+    from unnest(${sql.param(runIds)}::text[], ${sql.param(chunkNumbers)}::int[], ${sql.param(ordinals)}::int[],
+                ${sql.param(lines)}::int[], ${sql.param(reasons)}::text[], ${sql.param(raws)}::text[])
+      as u(run_id, chunk, ordinal, line, reason, raw)
+    on conflict do nothing`);
+}
+
+/**
+ * Splits the bulk result back to the chunks: each distinct key belongs to the first chunk that carried it;
+ * a touched key counts as new/changed there, every other assigned key as unchanged.
+ */
+function attribute(
+  keysPerChunk: (string | null)[][],
+  touched: Map<string, { id: string; outcome: "new" | "changed" }>,
+  rejectedPerChunk: RejectedIndicator[][],
+): ChunkCounts[] {
+  const assigned = new Set<string>();
+  return keysPerChunk.map((keys, index) => {
+    const counts: ChunkCounts = {
+      indicators: 0,
+      new: 0,
+      changed: 0,
+      unchanged: 0,
+      rejected: rejectedPerChunk[index]?.length ?? 0,
+      touched: [],
+    };
+    for (const key of keys) {
+      if (key === null) continue;
+      counts.indicators++;
+      if (assigned.has(key)) continue;
+      assigned.add(key);
+      const hit = touched.get(key);
+      if (hit === undefined) counts.unchanged++;
+      else {
+        counts[hit.outcome]++;
+        counts.touched.push(hit.id);
+      }
+    }
+    return counts;
+  });
+}
+
+async function applyGlobal(
+  deps: ApplyDependencies,
+  chunks: FeedChunkMessage[],
+  runs: Map<string, RunFacts>,
+  outcomes: Map<string, ChunkOutcome>,
+): Promise<void> {
+  await withIngestTx({ db: deps.ingestDb }, async (tx) => {
+    const fresh = await claimLedger(tx, chunks, null);
+    const toApply = chunks.filter((chunk) => fresh.has(chunkKey(chunk)));
+    for (const chunk of chunks) outcomes.set(chunkKey(chunk), fresh.has(chunkKey(chunk)) ? "applied" : "duplicate");
+    if (toApply.length === 0) return;
+    const prepared = toApply.map((chunk) => {
+      const facts = runs.get(chunk.runId);
+      if (!facts) throw new Error(`run ${chunk.runId} vanished`);
+      return toGlobalRows(chunk.indicators, facts, chunk.observedAt, deps.model);
+    });
+    const indicatorResult = await upsertIndicators(
+      tx,
+      prepared.flatMap((rows) => rows.indicators),
+    );
+    await upsertObservations(
+      tx,
+      prepared.flatMap((rows) => rows.observations),
+    );
+    const touched = new Map(
+      indicatorResult.touched.map((row) => [`${row.type}\u0000${row.value}`, { id: row.id, outcome: row.outcome }]),
+    );
+    const rejected = prepared.map((rows) => rows.rejected);
+    const counts = attribute(
+      prepared.map((rows) => rows.keys),
+      touched,
+      rejected,
+    );
+    await recordLedger(tx, toApply, counts, rejected, null);
+    await deps.beforeCommit?.();
+  });
+}
+
+async function applyPrivate(
+  deps: ApplyDependencies,
+  tenantId: string,
+  chunks: FeedChunkMessage[],
+  runs: Map<string, RunFacts>,
+  outcomes: Map<string, ChunkOutcome>,
+): Promise<void> {
+  await withTenantTx({ db: deps.appDb, tenantId }, async (tx) => {
+    const fresh = await claimLedger(tx, chunks, tenantId);
+    const toApply = chunks.filter((chunk) => fresh.has(chunkKey(chunk)));
+    for (const chunk of chunks) outcomes.set(chunkKey(chunk), fresh.has(chunkKey(chunk)) ? "applied" : "duplicate");
+    if (toApply.length === 0) return;
+    const prepared = toApply.map((chunk) => {
+      const facts = runs.get(chunk.runId);
+      if (!facts) throw new Error(`run ${chunk.runId} vanished`);
+      return toPrivateRows(chunk.indicators, facts, chunk.observedAt, deps.model);
+    });
+    const result = await upsertPrivateIndicators(
+      tx,
+      tenantId,
+      prepared.flatMap((rows) => rows.rows),
+    );
+    const touched = new Map(result.touched.map((row) => [row.key, { id: row.id, outcome: row.outcome }]));
+    const rejected = prepared.map((rows) => rows.rejected);
+    const counts = attribute(
+      prepared.map((rows) => rows.keys),
+      touched,
+      rejected,
+    );
+    await recordLedger(tx, toApply, counts, rejected, tenantId);
+    await deps.beforeCommit?.();
+  });
+}
+
+/**
+ * Applies feed chunks (from one queue batch) exactly once each. Throws when a transaction fails: nothing of
+ * that group was written, and the caller retries the messages. Chunks of unknown runs are reported, not applied.
+ */
+export async function applyFeedChunks(
+  deps: ApplyDependencies,
+  messages: readonly FeedChunkMessage[],
+): Promise<ApplyResult> {
+  const outcomes = new Map<string, ChunkOutcome>();
+  const runIds = [...new Set(messages.map((message) => message.runId))];
+  if (messages.length === 0) return { outcomes, runIds: [] };
+  const runs = await loadRuns(deps.ingestDb, runIds);
+  // One chunk per key even if the batch itself holds a duplicate.
+  const unique = new Map<string, FeedChunkMessage>();
+  for (const message of messages) {
+    if (!runs.has(message.runId)) {
+      outcomes.set(chunkKey(message), "unknown-run");
+      deps.logger?.warn("feed chunk for an unknown run", { runId: message.runId, chunk: message.chunk });
+    } else if (unique.has(chunkKey(message))) outcomes.set(chunkKey(message), "duplicate");
+    else unique.set(chunkKey(message), message);
+  }
+  const global: FeedChunkMessage[] = [];
+  const byTenant = new Map<string, FeedChunkMessage[]>();
+  for (const message of unique.values()) {
+    const tenantId = runs.get(message.runId)?.tenantId ?? null;
+    if (tenantId === null) global.push(message);
+    else byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), message]);
+  }
+  if (global.length > 0) await applyGlobal(deps, global, runs, outcomes);
+  for (const [tenantId, chunks] of byTenant) await applyPrivate(deps, tenantId, chunks, runs, outcomes);
+  return { outcomes, runIds: runIds.filter((runId) => runs.has(runId)) };
+}

@@ -1,0 +1,104 @@
+import type { Database } from "@threatfusion/db";
+import { sql } from "drizzle-orm";
+import { afterIndicatorsChanged } from "./after-indicators-changed.ts";
+
+/** A batch of changed indicator ids for one tenant's coordinator; `batchKey` makes it idempotent there. */
+export interface TenantChangeBatch {
+  tenantId: string;
+  batchKey: string;
+  indicatorIds: string[];
+  scope: "global" | "private";
+}
+
+export interface HandOffDependencies {
+  ingestDb: Database;
+  appDb: Database;
+  /** Delivers batches to tenants' Durable Objects (in the Worker: `tenant-changes` queue messages). */
+  notifyTenants: (batches: TenantChangeBatch[]) => Promise<void>;
+}
+
+// The coordinator message schema accepts at most 5,000 ids per batch.
+const maxIdsPerBatch = 5_000;
+
+function split(batch: TenantChangeBatch): TenantChangeBatch[] {
+  const out: TenantChangeBatch[] = [];
+  for (let start = 0; start < batch.indicatorIds.length; start += maxIdsPerBatch) {
+    out.push({
+      ...batch,
+      batchKey: start === 0 ? batch.batchKey : `${batch.batchKey}:${start}`,
+      indicatorIds: batch.indicatorIds.slice(start, start + maxIdsPerBatch),
+    });
+  }
+  return out;
+}
+
+/**
+ * Hands what applied chunks changed to the tenants that need it and to the after-change hook, then marks
+ * the chunks handed off. Global changes go only to tenants that hold state about those indicators and
+ * subscribe to the feed (`tf_tenant_changes_for_runs`, one query per call), so the cost of a global feed
+ * follows the overlays it touches, not the number of tenants. Private changes go to their own tenant.
+ * Re-running it after a failure repeats only what was not marked (receivers are idempotent by batch key).
+ */
+export async function handOffChanges(deps: HandOffDependencies, runIds: readonly string[]): Promise<number> {
+  if (runIds.length === 0) return 0;
+  const runParam = sql.param([...runIds]);
+  const { rows } = await deps.ingestDb.execute<{
+    run_id: string;
+    chunk: number;
+    tenant_id: string | null;
+    feed_id: string;
+    touched_ids: string[];
+  }>(sql`
+    select c.run_id, c.chunk, c.tenant_id, r.feed_id, c.touched_ids
+    from ingest_chunks c join feed_runs r on r.id = c.run_id
+    where c.run_id = any (${runParam}::text[]) and not c.handed_off
+    order by c.run_id, c.chunk`);
+  if (rows.length === 0) return 0;
+  const batches: TenantChangeBatch[] = [];
+  if (rows.some((row) => row.tenant_id === null && row.touched_ids.length > 0)) {
+    const { rows: routed } = await deps.ingestDb.execute<{
+      run_id: string;
+      chunk: number;
+      tenant_id: string;
+      indicator_ids: string[];
+    }>(sql`select run_id, chunk, tenant_id, indicator_ids from tf_tenant_changes_for_runs(${runParam}::text[])`);
+    for (const target of routed) {
+      batches.push(
+        ...split({
+          tenantId: target.tenant_id,
+          batchKey: `${target.run_id}:${target.chunk}`,
+          indicatorIds: target.indicator_ids,
+          scope: "global",
+        }),
+      );
+    }
+  }
+  for (const row of rows) {
+    if (row.tenant_id !== null && row.touched_ids.length > 0) {
+      batches.push(
+        ...split({
+          tenantId: row.tenant_id,
+          batchKey: `${row.run_id}:${row.chunk}`,
+          indicatorIds: row.touched_ids,
+          scope: "private",
+        }),
+      );
+    }
+  }
+  if (batches.length > 0) await deps.notifyTenants(batches);
+  const context = { ingestDb: deps.ingestDb, appDb: deps.appDb };
+  for (const row of rows) {
+    await afterIndicatorsChanged(
+      row.tenant_id === null
+        ? { scope: "global", feedId: row.feed_id, indicatorIds: row.touched_ids }
+        : { scope: "private", tenantId: row.tenant_id, feedId: row.feed_id, indicatorIds: row.touched_ids },
+      context,
+    );
+  }
+  await deps.ingestDb.execute(sql`
+    update ingest_chunks c set handed_off = true, touched_ids = '{}'
+    from unnest(${sql.param(rows.map((row) => row.run_id))}::text[], ${sql.param(rows.map((row) => row.chunk))}::int[])
+      as u(run_id, chunk)
+    where c.run_id = u.run_id and c.chunk = u.chunk`);
+  return rows.length;
+}

@@ -1,0 +1,181 @@
+import type { IndicatorUpsertRow, ObservationUpsertRow, Tlp } from "@threatfusion/db";
+import type { Reliability, ScoringModel } from "@threatfusion/scoring";
+import { defaultScoringModel, scoreAt } from "@threatfusion/scoring";
+import type { ChunkIndicator } from "./messages.ts";
+
+/** What the consumer knows about the feed a chunk came from (read from the database, never the message). */
+export interface FeedFacts {
+  feedId: string;
+  sourceId: string;
+  sourceName: string;
+  /** null: a global feed. */
+  tenantId: string | null;
+  reliability: Reliability;
+  tlp: Tlp;
+}
+
+/** A private indicator row for `upsertPrivateIndicators`. */
+export interface PrivateIndicatorRow {
+  type: string;
+  value: string;
+  firstSeen: string;
+  lastSeen: string;
+  confidence: number | null;
+  score: number;
+  tlp: Tlp;
+  tags: string[];
+  description: string | null;
+  context: Record<string, unknown>;
+}
+
+export interface RejectedIndicator {
+  line: number;
+  reason: string;
+  raw: string;
+}
+
+const maxValueLength = 2048;
+const tlps: ReadonlySet<string> = new Set(["clear", "green", "amber", "amber+strict", "red"]);
+
+function validDate(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const time = Date.parse(value);
+  return Number.isNaN(time) ? undefined : new Date(time).toISOString();
+}
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === "string" && value.length > 0 ? value.slice(0, 500) : null;
+}
+
+/**
+ * The base score the feed alone justifies, from the scoring package: source reliability, the feed's own
+ * confidence and its malware family. Time is left out (observedAt is the clock), so a replayed chunk scores
+ * the same. The scoring stage re-scores touched indicators across all their sources.
+ */
+function baseScore(indicator: ChunkIndicator, facts: FeedFacts, observedAt: number, model: ScoringModel): number {
+  const family = stringOrNull(indicator.context.malwareFamily);
+  const result = scoreAt(
+    {
+      type: indicator.type,
+      observations: [
+        {
+          sourceId: facts.sourceId,
+          sourceName: facts.sourceName,
+          reliability: facts.reliability,
+          ...(indicator.confidence === undefined ? {} : { sourceConfidence: indicator.confidence }),
+          firstSeen: observedAt,
+          lastSeen: observedAt,
+        },
+      ],
+      ...(family ? { context: { malwareFamilies: [family] } } : {}),
+    },
+    observedAt,
+    model,
+    false,
+  );
+  return Math.max(0, Math.min(100, Math.round(result.baseScore)));
+}
+
+function indicatorTlp(indicator: ChunkIndicator, facts: FeedFacts): Tlp {
+  const stated = typeof indicator.context.tlp === "string" ? indicator.context.tlp.toLowerCase() : undefined;
+  return stated !== undefined && tlps.has(stated) ? (stated as Tlp) : facts.tlp;
+}
+
+export interface GlobalRows {
+  indicators: IndicatorUpsertRow[];
+  observations: ObservationUpsertRow[];
+  /** Per input position: the `type\0value` key, or null when the row was rejected here. */
+  keys: (string | null)[];
+  rejected: RejectedIndicator[];
+}
+
+/**
+ * Turns a chunk's parsed indicators into catalog rows (indicator + this source's observation). Rows the
+ * bulk path would refuse (value too long) are rejected here, where the line number is still known.
+ */
+export function toGlobalRows(
+  indicators: readonly ChunkIndicator[],
+  facts: FeedFacts,
+  observedAtIso: string,
+  model: ScoringModel = defaultScoringModel,
+): GlobalRows {
+  const observedAt = Date.parse(observedAtIso);
+  const out: GlobalRows = { indicators: [], observations: [], keys: [], rejected: [] };
+  for (const indicator of indicators) {
+    if (indicator.value.length > maxValueLength) {
+      out.keys.push(null);
+      out.rejected.push({
+        line: indicator.line ?? 0,
+        reason: `value longer than ${maxValueLength} characters`,
+        raw: indicator.value.slice(0, 200),
+      });
+      continue;
+    }
+    const firstSeen = validDate(indicator.firstSeen) ?? validDate(indicator.lastSeen) ?? observedAtIso;
+    const lastSeen = validDate(indicator.lastSeen) ?? observedAtIso;
+    const { malwareFamily, threatType, reference, tlp: _tlp, ...rest } = indicator.context;
+    out.keys.push(`${indicator.type}\u0000${indicator.value}`);
+    out.indicators.push({
+      type: indicator.type,
+      value: indicator.value,
+      firstSeen,
+      lastSeen,
+      confidence: indicator.confidence === undefined ? null : Math.round(indicator.confidence),
+      baseScore: baseScore(indicator, facts, observedAt, model),
+      tlp: indicatorTlp(indicator, facts),
+      tags: indicator.tags,
+    });
+    out.observations.push({
+      indicatorType: indicator.type,
+      indicatorValue: indicator.value,
+      sourceId: facts.sourceId,
+      firstSeen,
+      lastSeen,
+      malwareFamily: stringOrNull(malwareFamily),
+      threatType: stringOrNull(threatType),
+      reference: stringOrNull(reference),
+      context: rest,
+    });
+  }
+  return out;
+}
+
+/** The same for a tenant-private feed or an import: rows for `private_indicators`. */
+export function toPrivateRows(
+  indicators: readonly ChunkIndicator[],
+  facts: Pick<FeedFacts, "sourceId" | "sourceName" | "reliability" | "tlp" | "feedId">,
+  observedAtIso: string,
+  model: ScoringModel = defaultScoringModel,
+): { rows: PrivateIndicatorRow[]; keys: (string | null)[]; rejected: RejectedIndicator[] } {
+  const observedAt = Date.parse(observedAtIso);
+  const rows: PrivateIndicatorRow[] = [];
+  const keys: (string | null)[] = [];
+  const rejected: RejectedIndicator[] = [];
+  for (const indicator of indicators) {
+    if (indicator.value.length > maxValueLength) {
+      keys.push(null);
+      rejected.push({
+        line: indicator.line ?? 0,
+        reason: `value longer than ${maxValueLength} characters`,
+        raw: indicator.value.slice(0, 200),
+      });
+      continue;
+    }
+    const firstSeen = validDate(indicator.firstSeen) ?? validDate(indicator.lastSeen) ?? observedAtIso;
+    const lastSeen = validDate(indicator.lastSeen) ?? observedAtIso;
+    keys.push(`${indicator.type}\u0000${indicator.value}`);
+    rows.push({
+      type: indicator.type,
+      value: indicator.value,
+      firstSeen,
+      lastSeen,
+      confidence: indicator.confidence === undefined ? null : Math.round(indicator.confidence),
+      score: baseScore(indicator, { ...facts, tenantId: null }, observedAt, model),
+      tlp: indicatorTlp(indicator, { ...facts, tenantId: null }),
+      tags: indicator.tags,
+      description: stringOrNull(indicator.context.description),
+      context: { ...indicator.context, feedId: facts.feedId },
+    });
+  }
+  return { rows, keys, rejected };
+}
