@@ -9,8 +9,14 @@ const require = createRequire(import.meta.url);
 const root = dirname(require.resolve("swagger-ui-dist/package.json"));
 const version = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version;
 // The bundle ends with a source-map comment for a file we do not serve.
-const js = readFileSync(join(root, "swagger-ui-bundle.js"), "utf8").replace(/\n\/\/# sourceMappingURL=.*$/, "\n");
-const css = readFileSync(join(root, "swagger-ui.css"), "utf8").replace(/\n\/\*# sourceMappingURL=.*\*\/\s*$/, "\n");
+const js = readFileSync(join(root, "swagger-ui-bundle.js"), "utf8").replace(
+  /\n\/\/# sourceMappingURL=.*$/,
+  "\n",
+);
+const css = readFileSync(join(root, "swagger-ui.css"), "utf8").replace(
+  /\n\/\*# sourceMappingURL=.*\*\/\s*$/,
+  "\n",
+);
 const target = new URL("../src/routes/docs/swagger-ui-assets.gen.ts", import.meta.url);
 writeFileSync(
   target,

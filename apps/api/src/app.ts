@@ -11,6 +11,7 @@ import {
 } from "@threatfusion/core";
 import type { DatabaseHandle } from "@threatfusion/db";
 import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
 import { type Authentication, authenticate } from "./auth/authenticate.ts";
 import { closeRequestDatabase } from "./auth/request-database.ts";
 import { secretsKeyOf } from "./auth/request-facts.ts";
@@ -35,14 +36,45 @@ export type AppEnv = { Bindings: Bindings; Variables: AppVariables };
 export type App = OpenAPIHono<AppEnv>;
 export type AppContext = Context<AppEnv>;
 
+/**
+ * Hono's own 4xx errors (e.g. its validator's "Malformed JSON in request body") become the matching envelope
+ * instead of a 500.
+ */
+function clientHttpError(error: unknown): AppError | undefined {
+  // Postgres "data exception" (class 22: a NUL byte in text, an out-of-range number …) is bad input that
+  // slipped past validation, not a fault of ours.
+  const sqlState = postgresErrorCode(error);
+  if (sqlState?.startsWith("22"))
+    return new AppError("BAD_REQUEST", "The input holds a value that cannot be stored");
+  if (!(error instanceof HTTPException) || error.status >= 500) return undefined;
+  const code =
+    error.status === 413
+      ? "PAYLOAD_TOO_LARGE"
+      : error.status === 415
+        ? "UNSUPPORTED_MEDIA_TYPE"
+        : "BAD_REQUEST";
+  return new AppError(code, error.message || "The request is malformed");
+}
+
+function postgresErrorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    const code = (current as Error & { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+    current = current.cause;
+  }
+  return undefined;
+}
+
 /** Answer an AppError (or anything thrown) with the one error envelope. */
 export function errorResponse(c: AppContext, error: unknown): Response {
   const requestId = c.get("requestId") ?? newId("request");
   const appError =
     error instanceof AppError
       ? error
-      : new AppError("INTERNAL", "Something went wrong on our side. The request id helps support find it.");
-  if (!(error instanceof AppError)) {
+      : (clientHttpError(error) ??
+        new AppError("INTERNAL", "Something went wrong on our side. The request id helps support find it."));
+  if (!(error instanceof AppError) && appError.code === "INTERNAL") {
     (c.get("logger") ?? createLogger()).error("unhandled error", {
       requestId,
       error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),

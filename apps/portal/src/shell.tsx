@@ -132,12 +132,15 @@ export function Shell(props: RouteSectionProps): JSX.Element {
       <a class="skip-link" href="#main">
         Skip to content
       </a>
-      <Show when={brandingLoaded() && (checked() || checked.error)} fallback={<Loading label="Starting…" />}>
+      <Show
+        when={brandingLoaded.state === "ready" && (checked.state === "ready" || checked.state === "errored")}
+        fallback={<Loading label="Starting…" />}
+      >
         <Show
           when={session.me()}
           fallback={
             <main id="main" tabindex="-1" class="public-main">
-              {checked.error ? (
+              {checked.error && !isPublic() ? (
                 <ErrorNotice error={checked.error} title="The platform did not answer" retry={refetch} />
               ) : (
                 props.children

@@ -7,6 +7,7 @@
  */
 
 import { constantTimeEqual } from "@oslojs/crypto/subtle";
+import { decodeBase32IgnorePadding, encodeBase32UpperCaseNoPadding } from "@oslojs/encoding";
 import { createTOTPKeyURI, generateHOTP } from "@oslojs/otp";
 import { secretAlphabet, secureRandomString, sha256Hex, verifySecretHash } from "./secrets.ts";
 
@@ -141,4 +142,14 @@ export function mfaRequirement(input: {
   if (input.sessionPassedMfa) return "satisfied";
   if (input.userHasTotp) return "challenge_required";
   return input.tenantRequiresMfa ? "enrolment_required" : "not_required";
+}
+
+/** The base32 text of a TOTP secret, as shown to people who cannot scan the QR code. */
+export function encodeTotpSecret(secret: Uint8Array): string {
+  return encodeBase32UpperCaseNoPadding(secret);
+}
+
+/** Reads a base32 TOTP secret (case and spaces ignored); throws on anything else. */
+export function decodeTotpSecret(text: string): Uint8Array {
+  return decodeBase32IgnorePadding(text.replace(/\s/g, "").toUpperCase());
 }

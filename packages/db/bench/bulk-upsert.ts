@@ -204,6 +204,12 @@ async function main(): Promise<void> {
     console.log(
       `PostgreSQL ${shown.rows[0]?.version} (shared_buffers ${shown.rows[0]?.buffers}, fsync off), Node ${process.version}`,
     );
+    // The machine's speed right now (2 shared cores): a pure-CPU query to read the figures below against.
+    const calibrationStart = performance.now();
+    await admin.query("select count(*) from generate_series(1, 3000000)");
+    console.log(
+      `calibration: select count(*) from generate_series(1, 3000000) took ${Math.round(performance.now() - calibrationStart)} ms`,
+    );
     console.log(
       `${fmt(total)} rows per load, ${batchSize} rows per statement, ${workers} connections in parallel\n`,
     );

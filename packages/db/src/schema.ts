@@ -2,12 +2,14 @@ import {
   type AnyPgColumn,
   bigint,
   boolean,
+  cidr,
   customType,
   inet,
   integer,
   jsonb,
   pgTable,
   primaryKey,
+  real,
   smallint,
   text,
   timestamp,
@@ -322,6 +324,17 @@ export const indicators = pgTable("indicators", {
   tags: text("tags").array().notNull().default([]),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
+  // The global score materialized by the scoring stage (migration 0040).
+  score: smallint("score").notNull().default(0),
+  scoreConfidence: smallint("score_confidence"),
+  scoreBase: real("score_base"),
+  scoreDecayStart: at("score_decay_start"),
+  scoreExpired: boolean("score_expired").notNull().default(false),
+  scoreNextReactionAt: at("score_next_reaction_at"),
+  scoreExplanation: jsonb("score_explanation").$type<Record<string, unknown>>(),
+  scoredAt: at("scored_at"),
+  suppressed: boolean("suppressed").notNull().default(false),
+  suppressionReasons: jsonb("suppression_reasons").$type<unknown[]>().notNull().default([]),
 });
 
 export const observations = pgTable("observations", {
@@ -361,6 +374,15 @@ export const tenantIndicators = pgTable(
     updatedBy: text("updated_by").references(() => users.id),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
+    // The tenant's effective score and suppression, materialized by the scoring stage (migration 0040).
+    effectiveExpired: boolean("effective_expired").notNull().default(false),
+    effectiveNextReactionAt: at("effective_next_reaction_at"),
+    scoreExplanation: jsonb("score_explanation").$type<Record<string, unknown>>(),
+    scoredAt: at("scored_at"),
+    suppressed: boolean("suppressed").notNull().default(false),
+    suppressionReasons: jsonb("suppression_reasons").$type<unknown[]>().notNull().default([]),
+    restoreStatus: text("restore_status"),
+    verdictAt: at("verdict_at"),
   },
   (table) => [primaryKey({ columns: [table.tenantId, table.indicatorId] })],
 );
@@ -480,4 +502,85 @@ export const indicatorSearch = pgTable("indicator_search", {
   terms: text("terms").notNull().default(""),
   document: tsvector("document").notNull(),
   updatedAt: updatedAt(),
+});
+
+/** An MSSP's (or the platform's) edit of the scoring model defaults (migration 0040). */
+export const scoringModels = pgTable("scoring_models", {
+  tenantId: text("tenant_id")
+    .primaryKey()
+    .references(() => tenants.id),
+  scope: text("scope").$type<"global" | "clients">().notNull(),
+  settings: jsonb("settings").$type<Record<string, unknown>>().notNull().default({}),
+  version: integer("version").notNull().default(1),
+  updatedBy: text("updated_by").references(() => users.id),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** MISP warninglists imported as a feed (migration 0040). */
+export const warninglists = pgTable("warninglists", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  description: text("description"),
+  version: bigint("version", { mode: "number" }).notNull(),
+  listType: text("list_type").notNull(),
+  category: text("category"),
+  matchingAttributes: text("matching_attributes").array().notNull().default([]),
+  effect: text("effect").$type<"suppress" | "flag">().notNull(),
+  enabled: boolean("enabled").notNull().default(true),
+  entryCount: integer("entry_count").notNull().default(0),
+  sourceUrl: text("source_url"),
+  checksum: text("checksum").notNull(),
+  importedAt: at("imported_at").notNull().defaultNow(),
+  updatedAt: updatedAt(),
+});
+
+/** One entry of a warninglist, keyed for candidate lookup (migration 0040). */
+export const warninglistEntries = pgTable(
+  "warninglist_entries",
+  {
+    listId: text("list_id")
+      .notNull()
+      .references(() => warninglists.id),
+    entry: text("entry").notNull(),
+    matchKey: text("match_key"),
+    net: cidr("net"),
+  },
+  (table) => [primaryKey({ columns: [table.listId, table.entry] })],
+);
+
+/** A tenant's allowlist entry: its own domains, ranges, brands (migration 0040). */
+export const allowlistEntries = pgTable("allowlist_entries", {
+  id: text("id").primaryKey(),
+  tenantId: text("tenant_id")
+    .notNull()
+    .references(() => tenants.id),
+  value: text("value").notNull(),
+  entryType: text("entry_type").$type<"cidr" | "hostname" | "string" | "substring">().notNull(),
+  appliesTo: text("applies_to").array(),
+  note: text("note"),
+  matchKey: text("match_key"),
+  net: cidr("net"),
+  createdBy: text("created_by").references(() => users.id),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** Catalog indicators waiting for a global re-score (a tenant verdict changed the counts; migration 0040). */
+export const scoreRequests = pgTable("score_requests", {
+  indicatorId: text("indicator_id")
+    .primaryKey()
+    .references(() => indicators.id),
+  requestedAt: at("requested_at").notNull().defaultNow(),
+});
+
+/** A full re-score pass over the catalog, walked a page per scheduler tick (migration 0040). */
+export const scoringSweeps = pgTable("scoring_sweeps", {
+  id: text("id").primaryKey(),
+  reason: text("reason").notNull(),
+  cursor: text("cursor").notNull().default(""),
+  examined: bigint("examined", { mode: "number" }).notNull().default(0),
+  changed: bigint("changed", { mode: "number" }).notNull().default(0),
+  startedAt: at("started_at").notNull().defaultNow(),
+  finishedAt: at("finished_at"),
 });

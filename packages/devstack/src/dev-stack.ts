@@ -4,11 +4,14 @@
  * Durable Objects, Queues, cron ticks). Used by `pnpm dev` (dev.ts) and by the portal's browser tests
  * (apps/portal/e2e/global-setup.ts), so both run exactly the same stack.
  */
+import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseEnv } from "node:util";
 import { parseConfig } from "@threatfusion/core";
 import { type DevDatabase, provideDevDatabase } from "./dev-database.ts";
+import { startFeedMirror } from "./feed-mirror.ts";
 import { type ManagedProcess, runToCompletion, startProcess } from "./processes.ts";
 import { type DemoSeedResult, seedDemo } from "./seed.ts";
 
@@ -59,7 +62,26 @@ const passedThroughSettings = [
   "OTX_API_KEY",
   "MAIL_API_URL",
   "MAIL_API_KEY",
+  "MAIL_FROM",
 ];
+
+/**
+ * The dev stack's `SECRETS_KEY` (seals TOTP secrets): the setting when given, otherwise one generated on the
+ * first run and kept in the data folder, so enrolled authenticators keep working across restarts.
+ */
+async function devSecretsKey(
+  dataDir: string,
+  setting: (name: string) => string | undefined,
+): Promise<string> {
+  const configured = setting("SECRETS_KEY");
+  if (configured) return configured;
+  const file = join(dataDir, "dev-secrets-key");
+  if (existsSync(file)) return (await readFile(file, "utf8")).trim();
+  const key = randomBytes(32).toString("base64");
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, key, { mode: 0o600 });
+  return key;
+}
 
 async function waitForHealth(origin: string, deadlineMs: number): Promise<unknown> {
   const deadline = Date.now() + deadlineMs;
@@ -102,12 +124,21 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     const database: DevDatabase = await provideDevDatabase({ root, dataDir, setting, log });
     cleanups.push(() => database.stop());
 
+    // Offline demo: built-in feeds come from committed samples unless FEED_MIRROR_URL points elsewhere
+    // (`FEED_MIRROR_URL=off`: the real feed URLs, as in production).
+    const mirrorSetting = setting("FEED_MIRROR_URL");
+    const mirror = mirrorSetting ? undefined : await startFeedMirror();
+    if (mirror) cleanups.push(() => mirror.close());
+    const mirrorUrl = mirror?.url ?? (mirrorSetting === "off" ? undefined : mirrorSetting);
+
     const workerVars: Record<string, string> = {
       ENVIRONMENT: "development",
       DATABASE_URL: database.appUrl,
       DATABASE_INGEST_URL: database.ingestUrl,
       PUBLIC_ORIGIN: setting("PUBLIC_ORIGIN") ?? origin,
       ...(database.wsProxy ? { PG_WS_PROXY: database.wsProxy } : {}),
+      ...(mirrorUrl ? { FEED_MIRROR_URL: mirrorUrl } : {}),
+      SECRETS_KEY: await devSecretsKey(dataDir, setting),
     };
     for (const name of passedThroughSettings) {
       const value = setting(name);

@@ -45,5 +45,9 @@ const canonicalMs = Math.min(
   ),
 );
 console.log(`${values.length} rows; detectIndicator ok for ${detected}`);
-console.log(`detectIndicator: ${detectMs.toFixed(0)} ms cpu, ${Math.round(values.length / (detectMs / 1000)).toLocaleString("en")} rows/s`);
-console.log(`canonicalize("domain", …): ${canonicalMs.toFixed(0)} ms cpu, ${Math.round(values.length / (canonicalMs / 1000)).toLocaleString("en")} rows/s`);
+console.log(
+  `detectIndicator: ${detectMs.toFixed(0)} ms cpu, ${Math.round(values.length / (detectMs / 1000)).toLocaleString("en")} rows/s`,
+);
+console.log(
+  `canonicalize("domain", …): ${canonicalMs.toFixed(0)} ms cpu, ${Math.round(values.length / (canonicalMs / 1000)).toLocaleString("en")} rows/s`,
+);

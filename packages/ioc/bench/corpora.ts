@@ -288,12 +288,68 @@ function typeOfCorpusLine(line: string): IndicatorType | null {
   return typeOfFangedLine(refanged);
 }
 
-/** Loads every corpus available; iocextract only when ../shared/fixtures is present. */
-export function loadCorpora(): CorpusLoad & { iocextract: boolean } {
+/**
+ * TweetFeed 2025 (CC0, ../shared only): 180,995 researcher-posted IOCs with their type. The values of each
+ * block of 2,000 rows, one per line, form one input; the expected set is the values plus the hosts of the
+ * URLs. Real-world spelling (upper case, ports, IDN, odd TLDs) in bulk.
+ */
+function loadTweetfeed(load: CorpusLoad): boolean {
+  const file = join(sharedFixtures, "bulk-iocs", "tweetfeed_2025_daily_concat.csv");
+  if (!existsSync(file)) return false;
+  const rows = readFileSync(file, "utf8").split("\n");
+  const typeOf: Record<string, IndicatorType | undefined> = {
+    url: "url",
+    domain: "domain",
+    md5: "md5",
+    sha256: "sha256",
+  };
+  for (let start = 0; start < rows.length; start += 2000) {
+    const lines: string[] = [];
+    const raw = new Map<IndicatorType, string[]>();
+    const push = (type: IndicatorType, value: string): void => {
+      raw.set(type, [...(raw.get(type) ?? []), value]);
+    };
+    for (const row of rows.slice(start, start + 2000)) {
+      const [, , kind = "", value = ""] = row.split(",");
+      if (value === "") continue;
+      lines.push(value);
+      const type = kind === "ip" ? (value.includes(":") ? "ipv6" : "ipv4") : typeOf[kind];
+      if (type === undefined) continue;
+      push(type, value);
+      if (type === "url") {
+        const url = canonicalize("url", value);
+        if (url.ok) {
+          const host = new URL(url.value).hostname;
+          push(
+            /^\d+\.\d+\.\d+\.\d+$/.test(host) ? "ipv4" : host.startsWith("[") ? "ipv6" : "domain",
+            host.replace(/^\[|\]$/g, ""),
+          );
+        }
+      }
+    }
+    const expected: LabelledCase["expected"] = {};
+    for (const type of ["ipv4", "ipv6", "domain", "url", "md5", "sha256"] as const) {
+      expected[type] = { kind: "set", values: expectedSet(load, "tweetfeed", type, raw.get(type) ?? []) };
+    }
+    load.cases.push({
+      corpus: "tweetfeed",
+      name: `rows ${start}-${start + 1999}`,
+      input: lines.join("\n"),
+      expected,
+    });
+  }
+  return true;
+}
+
+/** Loads every corpus available; iocextract and tweetfeed only when ../shared/fixtures is present. */
+export function loadCorpora(
+  options: { bulk?: boolean } = {},
+): CorpusLoad & { iocextract: boolean; tweetfeed: boolean } {
   const load: CorpusLoad = { cases: [], outOfSpec: new Map() };
   loadNinoseki(load);
   loadMsticpy(load);
   loadFanger(load);
   const iocextract = loadIocextract(load);
-  return { ...load, iocextract };
+  const tweetfeed = options.bulk === true && loadTweetfeed(load);
+  return { ...load, iocextract, tweetfeed };
 }

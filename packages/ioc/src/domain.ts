@@ -1,20 +1,20 @@
 import { getDomain, parse } from "tldts";
 
 /**
- * Top-level domains are checked against the ICANN section of the Public Suffix List (through tldts) and
- * cached, because the same few hundred TLDs come back millions of times in feeds. `onion` is not in the
- * PSL but is an indicator in its own right (RFC 7686).
+ * Suffixes are checked against the ICANN section of the Public Suffix List (through tldts) and cached,
+ * because the same few hundred TLDs come back millions of times in feeds. `onion` is not in the PSL but is
+ * an indicator in its own right (RFC 7686).
  */
 const tldCache = new Map<string, boolean>([["onion", true]]);
 const maxCachedUnknownTlds = 10_000;
 let cachedUnknownTlds = 0;
 
 /**
- * True when `suffix` (lower-case ASCII, punycode for IDN) is an ICANN public suffix, or a delegated TLD.
- * Some ccTLDs only list second-level rules in the PSL (`co.za`, `web.za`, not `za`); callers pass the last
- * two labels when the TLD alone is not found.
+ * True when `suffix` (lower-case ASCII, punycode for IDN) is an ICANN public suffix: a delegated TLD such as
+ * `com`, or a rule such as `co.uk`; also `onion`. Some ccTLDs have only second-level rules in the PSL
+ * (`co.za`, `web.za`, not `za`), so hostname checks also try the last two labels.
  */
-export function isKnownTld(suffix: string): boolean {
+export function isPublicSuffix(suffix: string): boolean {
   const cached = tldCache.get(suffix);
   if (cached !== undefined) return cached;
   // The probe label must not be a suffix itself: the PSL lists `x.se`, `a.bg`, `0.bg` and the like.
@@ -33,7 +33,7 @@ function isAsciiLetter(c: number): boolean {
 
 /**
  * Checks lower-case ASCII host syntax: 2+ labels of 1-63 chars `[a-z0-9_-]`, no hyphen at a label's
- * edge, total <= 253, alphabetic (or `xn--`) TLD present in the PSL. Returns the TLD start or -1.
+ * edge, total <= 253, alphabetic (or `xn--`) TLD, and a known public suffix at the end.
  */
 function checkAsciiHostname(host: string): boolean {
   const length = host.length;
@@ -65,7 +65,7 @@ function checkAsciiHostname(host: string): boolean {
     for (let i = 0; i < tld.length; i++) if (!isAsciiLetter(tld.charCodeAt(i))) return false;
     if (tld.length < 2) return false;
   }
-  return isKnownTld(tld) || (labels >= 3 && isKnownTld(host.slice(previousLabelStart)));
+  return isPublicSuffix(tld) || (labels >= 3 && isPublicSuffix(host.slice(previousLabelStart)));
 }
 
 function hasNonAscii(value: string): boolean {

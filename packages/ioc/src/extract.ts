@@ -7,9 +7,9 @@ import {
   hashLengths,
   isHexCode,
 } from "./canonicalize.ts";
-import { canonicalHostname } from "./domain.ts";
+import { canonicalHostname, isPublicSuffix } from "./domain.ts";
 import { canonicalCidr, canonicalIpv4, canonicalIpv6 } from "./ip.ts";
-import { refangWithOrigin } from "./refang.ts";
+import { originalOffset, refangWithOrigin } from "./refang.ts";
 import type { Finding, IndicatorType } from "./types.ts";
 
 /**
@@ -157,7 +157,6 @@ const fileExtensionTlds = new Set([
   "pm",
   "pl",
   "one",
-  "app",
   "run",
   "ai",
   "bz",
@@ -180,12 +179,12 @@ type Emit = (
 interface Token {
   text: string;
   start: number;
-  origin: number[] | null;
+  edits: number[] | null;
   defanged: boolean;
 }
 
 function position(token: Token, index: number): number {
-  return token.start + (token.origin === null ? index : (token.origin[index] ?? index));
+  return token.start + (token.edits === null ? index : originalOffset(token.edits, index));
 }
 
 function emitSpan(
@@ -249,12 +248,15 @@ function processToken(tokenText: string, start: number, mayBeDefanged: boolean, 
   let token: Token;
   if (mayBeDefanged) {
     const refanged = refangWithOrigin(tokenText);
-    token = { text: refanged.text, start, origin: refanged.origin, defanged: refanged.defanged };
+    token = { text: refanged.text, start, edits: refanged.edits, defanged: refanged.defanged };
   } else {
-    token = { text: tokenText, start, origin: null, defanged: false };
+    token = { text: tokenText, start, edits: null, defanged: false };
   }
   const text = token.text;
   let cursor = 0;
+  // End of the URL whose path is being read: URLs nested in it (`?u=http://b.com/`) are reported too, but bare
+  // names in a path (`/files/au.jp`, `gitlab.com/user.name/`) are path segments, not hosts.
+  let urlEnd = 0;
   let separator = text.indexOf("://");
   while (separator > 0) {
     const schemeStart = findSchemeStart(text, separator);
@@ -269,9 +271,8 @@ function processToken(tokenText: string, start: number, mayBeDefanged: boolean, 
     }
     while (end < text.length && !isUrlTerminator(text.charCodeAt(end))) end++;
     end = trimUrlEnd(text, schemeStart, end);
-    processPlain(token, cursor, schemeStart, emit);
-    const raw = text.slice(schemeStart, end);
-    const parts = canonicalUrlParts(raw);
+    processPlain(token, cursor, schemeStart, emit, schemeStart < urlEnd);
+    const parts = canonicalUrlParts(text.slice(schemeStart, end));
     if (parts !== null) {
       emitSpan(emit, token, "url", parts.value, schemeStart, end);
       const hostStart = schemeStart + parts.hostStart;
@@ -284,14 +285,19 @@ function processToken(tokenText: string, start: number, mayBeDefanged: boolean, 
         hostStart + parts.hostLength,
         "url",
       );
-      processPlain(token, schemeStart + parts.authorityEnd, end, emit);
+      cursor = schemeStart + parts.authorityEnd;
+      urlEnd = Math.max(urlEnd, end);
     } else {
-      processPlain(token, separator + 3, end, emit);
+      processPlain(token, separator + 3, end, emit, schemeStart < urlEnd);
+      cursor = end;
     }
-    cursor = end;
-    separator = text.indexOf("://", Math.max(end, separator + 3));
+    separator = text.indexOf("://", Math.max(cursor, separator + 3));
   }
-  processPlain(token, cursor, text.length, emit);
+  if (cursor < urlEnd) {
+    processPlain(token, cursor, urlEnd, emit, true);
+    cursor = urlEnd;
+  }
+  processPlain(token, cursor, text.length, emit, false);
 }
 
 /** Drops trailing sentence punctuation and closing brackets the URL did not open. */
@@ -337,7 +343,7 @@ function isPieceChar(c: number): boolean {
   return isAlnum(c) || c === 46 || c === 45 || c === 95 || c === 64 || c === 58 || c === 43;
 }
 
-function processPlain(token: Token, from: number, to: number, emit: Emit): void {
+function processPlain(token: Token, from: number, to: number, emit: Emit, inUrlPath: boolean): void {
   const text = token.text;
   let i = from;
   while (i < to) {
@@ -365,7 +371,7 @@ function processPlain(token: Token, from: number, to: number, emit: Emit): void 
         if (b < a) continue;
       }
     }
-    classifyPiece(token, pieceStart, i, emit, true);
+    classifyPiece(token, pieceStart, i, emit, true, inUrlPath);
   }
 }
 
@@ -395,7 +401,14 @@ function stripPiece(text: string, from: number, to: number): void {
   strippedEnd = b;
 }
 
-function classifyPiece(token: Token, from: number, to: number, emit: Emit, scanHashes: boolean): void {
+function classifyPiece(
+  token: Token,
+  from: number,
+  to: number,
+  emit: Emit,
+  scanHashes: boolean,
+  inUrlPath: boolean,
+): void {
   const text = token.text;
   stripPiece(text, from, to);
   const a = strippedStart;
@@ -425,6 +438,8 @@ function classifyPiece(token: Token, from: number, to: number, emit: Emit, scanH
   }
 
   if (at >= 0) {
+    // In a URL's query an address is usually the victim's (`?email=user@example.jp`), not an indicator.
+    if (inUrlPath) return;
     let localStart = a;
     for (let i = at - 1; i >= a; i--) {
       if (text.charCodeAt(i) === 64) {
@@ -441,7 +456,7 @@ function classifyPiece(token: Token, from: number, to: number, emit: Emit, scanH
         return;
       }
     }
-    classifyPiece(token, at + 1, b, emit, false);
+    classifyPiece(token, at + 1, b, emit, false, inUrlPath);
     return;
   }
 
@@ -458,7 +473,7 @@ function classifyPiece(token: Token, from: number, to: number, emit: Emit, scanH
     let partStart = a;
     for (let i = a; i <= b; i++) {
       if (i === b || text.charCodeAt(i) === 58) {
-        if (i - partStart >= 3) classifyPiece(token, partStart, i, emit, false);
+        if (i - partStart >= 3) classifyPiece(token, partStart, i, emit, false, inUrlPath);
         partStart = i + 1;
       }
     }
@@ -486,7 +501,7 @@ function classifyPiece(token: Token, from: number, to: number, emit: Emit, scanH
       let partStart = a;
       for (let i = a; i <= b; i++) {
         if (i === b || text.charCodeAt(i) === 45) {
-          if (i - partStart >= 7) classifyPiece(token, partStart, i, emit, false);
+          if (i - partStart >= 7) classifyPiece(token, partStart, i, emit, false, inUrlPath);
           partStart = i + 1;
         }
       }
@@ -500,10 +515,13 @@ function classifyPiece(token: Token, from: number, to: number, emit: Emit, scanH
     return;
   }
 
+  if (inUrlPath) return;
   const raw = text.slice(a, b);
   const domain = canonicalHostname(raw);
   if (domain === null) return;
   if (!token.defanged && (looksLikeCode(raw) || looksLikeFileName(domain, dots))) return;
+  // A bare public suffix (`co.jp`, `github.io`) names no one.
+  if (dots === 1 && isPublicSuffix(domain)) return;
   emitSpan(emit, token, "domain", domain, a, b);
 }
 
@@ -545,7 +563,8 @@ function looksLikeFileName(domain: string, dots: number): boolean {
 
 /**
  * Reports maximal hex runs of exactly 32, 40, 64 or 128 digits (never a slice of a longer run), bounded by
- * non-hex characters, not `0x`-prefixed, and mixing digits and letters (all-digit runs are numbers).
+ * non-hex characters, not `0x`-prefixed, and holding at least one digit (`abcdef...` runs are words or
+ * padding; all-digit runs are kept: researchers post such MD5s and 32-digit numbers are rare in text).
  */
 function emitHexRuns(token: Token, from: number, to: number, emit: Emit): boolean {
   const text = token.text;
@@ -560,7 +579,7 @@ function emitHexRuns(token: Token, from: number, to: number, emit: Emit): boolea
       i++;
     }
     const length = i - runStart;
-    if (length < 32 || digits === 0 || digits === length || length - digits === 0) continue;
+    if (length < 32 || digits === 0) continue;
     if (runStart > 0 && (text.charCodeAt(runStart - 1) | 32) === 120 && text.charCodeAt(runStart - 2) === 48)
       continue;
     const type = hashLengths[length];
@@ -643,7 +662,7 @@ function emitBareHash(text: string, start: number, end: number, emit: Emit): voi
     const c = text.charCodeAt(i);
     if (c <= 57) digits++;
   }
-  if (digits === 0 || digits === end - start) return;
+  if (digits === 0) return;
   if ((text.charCodeAt(start - 1) | 32) === 120 && text.charCodeAt(start - 2) === 48) return;
   emit(type, text.slice(start, end).toLowerCase(), start, end - start);
 }

@@ -3,7 +3,7 @@ import { type IndicatorType, indicatorTypes } from "./types.ts";
 
 export { canonicalize, detectIndicator, type HashType, hashTypeByLength } from "./canonicalize.ts";
 export { defangText } from "./defang-text.ts";
-export { isKnownTld, isValidDomain, registrableDomain } from "./domain.ts";
+export { isPublicSuffix, isValidDomain, registrableDomain } from "./domain.ts";
 export { type ExtractOptions, extract, IndicatorCollector } from "./extract.ts";
 export { classifyIp, type IpClass } from "./ip.ts";
 export { defang, refang } from "./refang.ts";

@@ -119,11 +119,14 @@ export function refang(text: string): string {
   return once.includes(",") ? once.replace(commaQuadPattern, commaQuad) : once;
 }
 
-/** A refanged token together with, for each of its UTF-16 positions, the position in the original. */
+/**
+ * A refanged token and where its characters came from. `edits` holds, for each replaced marker, four
+ * numbers: output offset of the replacement, input offset and input end of the marker, and output offset
+ * where copying resumes; null when nothing changed. Map positions with {@link originalOffset}.
+ */
 export interface RefangedSpan {
   text: string;
-  /** `origin[i]` is the original offset of `text[i]`; `origin[text.length]` is the original end. */
-  origin: number[] | null;
+  edits: number[] | null;
   /** True when a real defang marker was undone (not just a stray bracket next to a dot). */
   defanged: boolean;
 }
@@ -257,9 +260,11 @@ function needsFullPattern(token: string, i: number, c: number): boolean {
  */
 function fastRefang(token: string): RefangedSpan | null {
   const out: string[] = [];
-  let origin: number[] | null = null;
+  let edits: number[] | null = null;
+  let written = 0;
   let copied = 0;
   let defanged = false;
+  let openBrackets = 0;
   const length = token.length;
   for (let i = 0; i < length; i++) {
     const c = token.charCodeAt(i);
@@ -282,6 +287,12 @@ function fastRefang(token: string): RefangedSpan | null {
         }
         const last = token.charCodeAt(runEnd - 1);
         const after = token.charCodeAt(runEnd);
+        // A closing bracket that closes one opened earlier in the token is text (`lit%20(2).html`).
+        if (kind === FAST_CLOSE && openBrackets > 0 && c !== 92) {
+          openBrackets--;
+          i = runEnd - 1;
+          continue;
+        }
         const opensMarker = (last === 91 || last === 40 || last === 123) && mayOpenMarker(token, runEnd - 1);
         const closesMarker = !isBracketOrBackslash(token.charCodeAt(i - 1)) && mayCloseMarker(token, i);
         if (opensMarker || closesMarker || (last === 92 && after === 47)) return null;
@@ -302,6 +313,10 @@ function fastRefang(token: string): RefangedSpan | null {
           // Brackets right after a dot (`1.)1`, `com).`) are dropped, like the loose-dot rule.
           markerLength = runEnd - i;
         } else {
+          for (let k = i; k < runEnd; k++) {
+            const bracket = token.charCodeAt(k);
+            if (bracket === 91 || bracket === 40 || bracket === 123) openBrackets++;
+          }
           i = runEnd - 1;
           continue;
         }
@@ -328,23 +343,22 @@ function fastRefang(token: string): RefangedSpan | null {
     } else {
       continue;
     }
-    origin ??= [];
-    for (let k = copied; k < i; k++) origin.push(k);
+    edits ??= [];
+    written += i - copied;
+    edits.push(written, i, i + markerLength, written + marker.length);
+    written += marker.length;
     out.push(token.slice(copied, i), marker);
-    for (let k = 0; k < marker.length; k++) origin.push(i);
     copied = i + markerLength;
     i = copied - 1;
   }
-  if (origin === null) return { text: token, origin: null, defanged: false };
-  for (let k = copied; k < length; k++) origin.push(k);
+  if (edits === null) return { text: token, edits: null, defanged: false };
   out.push(token.slice(copied));
-  origin.push(length);
-  return { text: out.join(""), origin, defanged };
+  return { text: out.join(""), edits, defanged };
 }
 
 /**
  * Refangs one token and keeps a position map so findings can point at the text as written. Used by the
- * extractor on candidate tokens only; `origin` is null when nothing changed.
+ * extractor on candidate tokens only; `edits` is null when nothing changed.
  */
 export function refangWithOrigin(token: string): RefangedSpan {
   const fast = fastRefang(token);
@@ -353,28 +367,54 @@ export function refangWithOrigin(token: string): RefangedSpan {
     token.includes(" ") || token.includes("\t") ? spacedExtractionPattern : compactExtractionPattern;
   pattern.lastIndex = 0;
   let match = pattern.exec(token);
-  if (match === null) return { text: token, origin: null, defanged: false };
+  if (match === null) return { text: token, edits: null, defanged: false };
   let defanged = false;
   const out: string[] = [];
-  const origin: number[] = [];
+  const edits: number[] = [];
+  let written = 0;
   let cursor = 0;
   while (match !== null) {
     const start = match.index;
-    for (let i = cursor; i < start; i++) origin.push(i);
+    written += start - cursor;
     out.push(token.slice(cursor, start));
     const groups = match.groups ?? {};
     if (groups.loosedot === undefined) defanged = true;
     const replacement = replacementFor(groups);
-    for (let i = 0; i < replacement.length; i++) origin.push(start);
+    edits.push(written, start, start + match[0].length, written + replacement.length);
+    written += replacement.length;
     out.push(replacement);
     cursor = start + match[0].length;
     if (match[0].length === 0) pattern.lastIndex++;
     match = pattern.exec(token);
   }
-  for (let i = cursor; i < token.length; i++) origin.push(i);
   out.push(token.slice(cursor));
-  origin.push(token.length);
-  return { text: out.join(""), origin, defanged };
+  return { text: out.join(""), edits, defanged };
+}
+
+/**
+ * Offset in the original token of position `index` of the refanged text (an end position inside or right
+ * after a replacement maps to the end of the marker). Binary search: tokens can hold many markers.
+ */
+export function originalOffset(edits: readonly number[], index: number): number {
+  let low = 0;
+  let high = edits.length / 4 - 1;
+  let found = -1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    if ((edits[middle * 4] ?? 0) <= index) {
+      found = middle;
+      low = middle + 1;
+    } else {
+      high = middle - 1;
+    }
+  }
+  if (found < 0) return index;
+  const outStart = edits[found * 4] ?? 0;
+  const inStart = edits[found * 4 + 1] ?? 0;
+  const inEnd = edits[found * 4 + 2] ?? 0;
+  const resume = edits[found * 4 + 3] ?? 0;
+  if (index >= resume) return inEnd + (index - resume);
+  return index === outStart ? inStart : inEnd;
 }
 
 /** Quick test used by canonicalize() to skip refang on the (usual) clean value. */

@@ -23,7 +23,8 @@ export class PostgresSearch implements SearchBackend {
     const prefixPattern = `${pattern.slice(1)}`;
     const window = query.offset + query.limit + 1;
     const types = query.types === undefined ? undefined : [...query.types];
-    const typeCondition = (column: SQL) => (types === undefined ? sql`true` : sql`${column} = any(${sql.param(types)}::text[])`);
+    const typeCondition = (column: SQL) =>
+      types === undefined ? sql`true` : sql`${column} = any(${sql.param(types)}::text[])`;
     // Trigram indexes need at least three characters; shorter text matches exact values and words only.
     const substring = lower.length >= 3;
     const { rows } = await scope.tx.execute<{ id: string; score: number }>(sql`
@@ -58,6 +59,9 @@ export class PostgresSearch implements SearchBackend {
       order by score desc, id
       offset ${query.offset} limit ${query.limit + 1}`);
     const more = rows.length > query.limit;
-    return { hits: rows.slice(0, query.limit).map((row) => ({ id: row.id, score: Number(row.score) })), more };
+    return {
+      hits: rows.slice(0, query.limit).map((row) => ({ id: row.id, score: Number(row.score) })),
+      more,
+    };
   }
 }

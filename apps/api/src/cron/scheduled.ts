@@ -1,8 +1,7 @@
 import { createLogger } from "@threatfusion/core";
-import { claimDueFeeds, syncFeedCatalog } from "@threatfusion/services";
+import { claimDueFeeds, rescoreDue, syncFeedCatalog } from "@threatfusion/services";
 import { platformMonitor } from "../durable-objects/platform-monitor.ts";
-import { feedMirrorUrl } from "../ingestion/databases.ts";
-import { withIngestionDatabases } from "../ingestion/databases.ts";
+import { feedMirrorUrl, withIngestionDatabases } from "../ingestion/databases.ts";
 import type { QueueMessage } from "../queue/messages.ts";
 
 const logger = createLogger({ component: "cron" });
@@ -26,7 +25,10 @@ export async function runScheduled(controller: ScheduledController, env: Env): P
     const claimed = await withIngestionDatabases(env, async ({ ingestDb }) => {
       if (!catalogSynced) {
         // Dev (offline mirror): new built-in feeds start enabled so a fresh checkout fills up.
-        const synced = await syncFeedCatalog({ db: ingestDb, enableNewFeeds: feedMirrorUrl(env) !== undefined });
+        const synced = await syncFeedCatalog({
+          db: ingestDb,
+          enableNewFeeds: feedMirrorUrl(env) !== undefined,
+        });
         catalogSynced = true;
         logger.info("feed catalog synced", { ...synced });
       }
@@ -43,6 +45,32 @@ export async function runScheduled(controller: ScheduledController, env: Env): P
     logger.info("cron tick", { cron: controller.cron, scheduledTime: at, feedsEnqueued: claimed.length });
   } catch (error) {
     // The heartbeat above already proved the scheduler; a database outage shows in /api/health.
-    logger.error("enqueueing due feeds failed", { error: error instanceof Error ? error.message : String(error) });
+    logger.error("enqueueing due feeds failed", {
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+  await rescoreAtReactionPoints(env, now);
+}
+
+/**
+ * Scoring's share of the tick: re-score what decay, verdicts, sweeps (warninglist refresh, model edits) or
+ * overlay changes made due, a bounded number of rows per step, writing only rows that changed.
+ */
+async function rescoreAtReactionPoints(env: Env, now: Date): Promise<void> {
+  try {
+    const result = await withIngestionDatabases(env, (dbs) =>
+      rescoreDue(dbs, { now: now.getTime(), limit: 5_000 }),
+    );
+    logger.info("scheduled re-score", {
+      due: result.due.examined,
+      changed: result.due.changed + result.requests.changed + (result.sweep?.changed ?? 0),
+      leftActiveSet: result.due.membershipChanged + (result.sweep?.membershipChanged ?? 0),
+      tenants: result.tenants.tenants,
+      tenantRowsChanged: result.tenants.changed,
+    });
+  } catch (error) {
+    logger.error("scheduled re-score failed", {
+      error: error instanceof Error ? error.message : String(error),
+    });
   }
 }

@@ -14,12 +14,19 @@ export interface IngestionDatabases {
  * Opens both pools for one invocation (the Neon driver's sockets cannot outlive it inside a Worker), runs
  * `fn`, and closes them whatever happens.
  */
-export async function withIngestionDatabases<T>(env: Env, fn: (dbs: IngestionDatabases) => Promise<T>): Promise<T> {
+export async function withIngestionDatabases<T>(
+  env: Env,
+  fn: (dbs: IngestionDatabases) => Promise<T>,
+): Promise<T> {
   const result = readConfig(env);
-  if (!result.ok) throw new AppError("SERVICE_UNAVAILABLE", `Configuration is invalid: ${result.problems.join("; ")}`);
+  if (!result.ok)
+    throw new AppError("SERVICE_UNAVAILABLE", `Configuration is invalid: ${result.problems.join("; ")}`);
   const { config } = result;
   const ingest = createDatabase({ url: config.DATABASE_INGEST_URL, wsProxy: config.PG_WS_PROXY }, { max: 2 });
   const app = createDatabase({ url: config.DATABASE_URL, wsProxy: config.PG_WS_PROXY }, { max: 2 });
+  // An idle pooled connection whose socket drops emits "error" on the pool; unhandled, it would crash the
+  // isolate. The next query reconnects, and a failing query still throws where it is awaited.
+  for (const pool of [ingest.pool, app.pool]) pool.on("error", () => undefined);
   try {
     return await fn({ ingestDb: ingest.db, appDb: app.db });
   } finally {

@@ -43,12 +43,38 @@ export async function sendTenantChanges(env: Env, batches: readonly TenantChange
  * handed to tenants and the after-change hook, then their runs are finished if complete. Any failure
  * retries all of them: the ledger makes the already-applied ones no-ops, so nothing is lost or counted twice.
  */
-async function consumeFeedChunks(env: Env, messages: { message: Message<unknown>; body: FeedChunkMessage }[]) {
+async function consumeFeedChunks(
+  env: Env,
+  messages: { message: Message<unknown>; body: FeedChunkMessage }[],
+) {
   try {
-    await withIngestionDatabases(env, async (dbs) => {
-      const applied = await applyFeedChunks({ ...dbs, logger }, messages.map((entry) => entry.body));
-      await handOffChanges({ ...dbs, notifyTenants: (batches) => sendTenantChanges(env, batches) }, applied.runIds);
+    const started = Date.now();
+    const timings = await withIngestionDatabases(env, async (dbs) => {
+      const applyStarted = Date.now();
+      const applied = await applyFeedChunks(
+        { ...dbs, logger },
+        messages.map((entry) => entry.body),
+      );
+      const handOffStarted = Date.now();
+      const handedOff = await handOffChanges(
+        { ...dbs, notifyTenants: (batches) => sendTenantChanges(env, batches) },
+        applied.runIds,
+      );
+      const finishStarted = Date.now();
       for (const runId of applied.runIds) await finishRunIfComplete(dbs.ingestDb, runId);
+      return {
+        applyMs: handOffStarted - applyStarted,
+        handOffMs: finishStarted - handOffStarted,
+        // Of which search indexing and scoring (the after-change listeners).
+        listenersMs: handedOff.listenersMs,
+        finishMs: Date.now() - finishStarted,
+      };
+    });
+    logger.info("feed chunks applied", {
+      chunks: messages.length,
+      indicators: messages.reduce((sum, entry) => sum + entry.body.indicators.length, 0),
+      totalMs: Date.now() - started,
+      ...timings,
     });
     for (const { message } of messages) message.ack();
   } catch (error) {

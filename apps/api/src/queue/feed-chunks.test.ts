@@ -1,11 +1,11 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { newId } from "@threatfusion/core";
+import type { TestTenantTree } from "@threatfusion/db/testing";
 import type { FeedChunkMessage } from "@threatfusion/services";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import worker from "../index.ts";
 import { adminQuery, createTestTenantTree } from "../testing/index.ts";
-import type { TestTenantTree } from "@threatfusion/db/testing";
 
 let tree: TestTenantTree;
 const feeds: string[] = [];
@@ -62,7 +62,12 @@ function chunk(run: { feedId: string; runId: string }, number: number, values: s
 async function deliver(bodies: FeedChunkMessage[], bindings: Env = env, attempts = 1) {
   const batch = createMessageBatch(
     "tf-ingest",
-    bodies.map((body, index) => ({ id: `${body.runId}-${body.chunk}-${index}`, timestamp: new Date(), attempts, body })),
+    bodies.map((body, index) => ({
+      id: `${body.runId}-${body.chunk}-${index}`,
+      timestamp: new Date(),
+      attempts,
+      body,
+    })),
   );
   const ctx = createExecutionContext();
   await worker.queue(batch, bindings, ctx);
@@ -87,10 +92,15 @@ describe("feed chunks on the ingest queue", () => {
       expect(result.retryMessages).toEqual([]);
     }
     expect(await ledger(run.runId)).toEqual([{ chunks: "2", new: "3" }]);
-    await adminQuery("update feed_runs set chunks_expected = 2, rows_rejected = 1 where id = $1", [run.runId]);
+    await adminQuery("update feed_runs set chunks_expected = 2, rows_rejected = 1 where id = $1", [
+      run.runId,
+    ]);
     // A third delivery (a replay) finds the run complete and finishes it, once.
     await deliver(bodies);
-    const [row] = await adminQuery("select status, indicators_new, indicators_unchanged, chunks_done from feed_runs where id = $1", [run.runId]);
+    const [row] = await adminQuery(
+      "select status, indicators_new, indicators_unchanged, chunks_done from feed_runs where id = $1",
+      [run.runId],
+    );
     expect(row).toEqual({ status: "partial", indicators_new: 3, indicators_unchanged: 0, chunks_done: 2 });
     const observations = await adminQuery(
       `select count(*)::int as n, max(o.report_count) as reports from observations o join feeds f on f.source_id = o.source_id where f.id = $1`,
@@ -102,7 +112,10 @@ describe("feed chunks on the ingest queue", () => {
   it("loses nothing when processing dies mid-batch: the retry applies the rest and skips what committed", async () => {
     const globalRun = await openRun();
     const privateRun = await openRun(tree.clientAId);
-    const bodies = [chunk(globalRun, 0, ["198.51.100.201"]), chunk(privateRun, 0, ["198.51.100.202", "198.51.100.203"])];
+    const bodies = [
+      chunk(globalRun, 0, ["198.51.100.201"]),
+      chunk(privateRun, 0, ["198.51.100.202", "198.51.100.203"]),
+    ];
     // The global chunk commits through the ingestion role; the private one dies (its database is unreachable).
     const broken = { ...env, DATABASE_URL: "postgres://tf_app:wrong@127.0.0.1:1/nowhere" } as Env;
     const failed = await deliver(bodies, broken);
@@ -126,12 +139,16 @@ describe("feed chunks on the ingest queue", () => {
   it("stores dead-lettered messages once for admins", async () => {
     const body = { kind: "feed-chunk", runId: "run_dead", feedId: "fed_dead", chunk: 4 };
     for (let i = 0; i < 2; i++) {
-      const batch = createMessageBatch("tf-ingest-dlq", [{ id: "dead-1", timestamp: new Date(), attempts: 6, body }]);
+      const batch = createMessageBatch("tf-ingest-dlq", [
+        { id: "dead-1", timestamp: new Date(), attempts: 6, body },
+      ]);
       const ctx = createExecutionContext();
       await worker.queue(batch, env, ctx);
       expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["dead-1"]);
     }
-    const rows = await adminQuery("select kind, run_id, attempts from ingest_dead_letters where message_id = 'dead-1'");
+    const rows = await adminQuery(
+      "select kind, run_id, attempts from ingest_dead_letters where message_id = 'dead-1'",
+    );
     expect(rows).toEqual([{ kind: "feed-chunk", run_id: "run_dead", attempts: 6 }]);
   });
 });

@@ -1,6 +1,6 @@
 import { AppError } from "@threatfusion/core";
-import { bodyLimit } from "hono/body-limit";
 import type { MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../app.ts";
 
 /** Refuses bodies over `maxBytes` with the 413 envelope before anything reads them. */

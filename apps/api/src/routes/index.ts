@@ -6,10 +6,18 @@ import { registerIndicatorRoutes } from "./indicators/index.ts";
 import { registerSearchRoutes } from "./search/index.ts";
 import { registerSightingRoutes } from "./sightings/index.ts";
 import { registerTaxii } from "../taxii/routes.ts";
+import { registerAuditRoutes } from "./audit/index.ts";
 import { registerAuthRoutes } from "./auth/index.ts";
+import { registerBrandingRoutes } from "./branding/index.ts";
 import { registerFeedRoutes } from "./feeds/index.ts";
 import { registerHealth } from "./health.ts";
+import { registerInvitationRoutes } from "./invitations/index.ts";
+import { registerTenantRoutes } from "./tenants/index.ts";
+import { registerTokenRoutes } from "./tokens/index.ts";
+import { registerUserRoutes } from "./users/index.ts";
 import { registerImportRoutes } from "./imports/index.ts";
+import { registerAllowlistRoutes } from "./allowlists/index.ts";
+import { registerScoringRoutes } from "./scoring/index.ts";
 
 /**
  * Every route module registers itself here, one line per area, so the app's surface reads in one place.
@@ -18,6 +26,12 @@ import { registerImportRoutes } from "./imports/index.ts";
 export function registerRoutes(app: App): void {
   registerHealth(app);
   registerAuthRoutes(app);
+  registerBrandingRoutes(app);
+  registerTenantRoutes(app);
+  registerInvitationRoutes(app);
+  registerUserRoutes(app);
+  registerTokenRoutes(app);
+  registerAuditRoutes(app);
   registerFeedRoutes(app);
   registerImportRoutes(app);
   registerIndicatorRoutes(app);
@@ -26,6 +40,8 @@ export function registerRoutes(app: App): void {
   registerExportRoutes(app);
   registerBlocklistRoutes(app);
   registerTaxii(app);
+  registerAllowlistRoutes(app);
+  registerScoringRoutes(app);
   // Last: the OpenAPI document lists every route registered before it.
   registerDocsRoutes(app);
 }

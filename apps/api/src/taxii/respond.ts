@@ -4,7 +4,12 @@ import type { AppContext } from "../app.ts";
 import { errorResponse } from "../app.ts";
 
 /** A TAXII 2.1 resource with the TAXII media type (section 1.6.8). */
-export function taxiiJson(c: AppContext, body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+export function taxiiJson(
+  c: AppContext,
+  body: unknown,
+  status = 200,
+  headers: Record<string, string> = {},
+): Response {
   return new Response(JSON.stringify(body), {
     status,
     headers: { "content-type": taxiiMediaType, "x-request-id": c.get("requestId"), ...headers },
@@ -54,7 +59,8 @@ export function assertAcceptsTaxii(c: AppContext): void {
     (range) =>
       range === "*/*" ||
       range === "application/*" ||
-      (range === "application/taxii+json" && (!versions.includes("version=") || versions.includes("version=2.1"))),
+      (range === "application/taxii+json" &&
+        (!versions.includes("version=") || versions.includes("version=2.1"))),
   );
   if (!ok) throw new AppError("NOT_ACCEPTABLE", `This server answers ${taxiiMediaType}`);
 }

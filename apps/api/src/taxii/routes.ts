@@ -9,8 +9,8 @@ import {
   getTaxiiObjects,
   getTaxiiObjectVersions,
   getTaxiiStatus,
-  listTaxiiCollections,
   type KeysetCursor,
+  listTaxiiCollections,
   type ServiceContext,
   type TaxiiPage,
   taxiiMaxContentLength,
@@ -30,7 +30,8 @@ function taxii(handler: Handler) {
       assertAcceptsTaxii(c);
       const ctx = serviceContext(c);
       const apiRoot = c.req.param("apiRoot");
-      if (apiRoot !== undefined && apiRoot !== ctx.tenant.tenantId) throw new AppError("NOT_FOUND", "No such API root");
+      if (apiRoot !== undefined && apiRoot !== ctx.tenant.tenantId)
+        throw new AppError("NOT_FOUND", "No such API root");
       return await handler(c, ctx);
     } catch (error) {
       return taxiiError(c, error);
@@ -43,7 +44,11 @@ function pageQuery(c: AppContext, allowedMatch?: ("id" | "type" | "version" | "s
   const params = new URL(c.req.url).searchParams;
   const nextToken = params.get("next");
   params.delete("next");
-  const parsed = parseTaxiiFilter(params, { maxLimit: maxPage, defaultLimit: 100, ...(allowedMatch ? { allowedMatch } : {}) });
+  const parsed = parseTaxiiFilter(params, {
+    maxLimit: maxPage,
+    defaultLimit: 100,
+    ...(allowedMatch ? { allowedMatch } : {}),
+  });
   if (!parsed.ok) {
     throw new AppError(
       "VALIDATION_FAILED",
@@ -51,10 +56,23 @@ function pageQuery(c: AppContext, allowedMatch?: ("id" | "type" | "version" | "s
       { details: parsed.errors },
     );
   }
+  // Keep the microseconds of `added_after` (our X-TAXII-Date-Added values carry them), which the
+  // millisecond parser drops: a client passing back the last date_added must not get that object again.
+  const addedAfter = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\.(\d{4,})Z$/i.exec(
+    params.get("added_after") ?? "",
+  );
+  if (
+    addedAfter?.[1] !== undefined &&
+    addedAfter[2] !== undefined &&
+    parsed.filter.addedAfter !== undefined
+  ) {
+    parsed.filter.addedAfter = `${addedAfter[1]}.${addedAfter[2].slice(0, 6).padEnd(6, "0")}Z`;
+  }
   let next: KeysetCursor | undefined;
   if (nextToken !== null) {
     next = decodeKeysetCursor(nextToken);
-    if (next === undefined) throw new AppError("VALIDATION_FAILED", "next is not a cursor this server issued");
+    if (next === undefined)
+      throw new AppError("VALIDATION_FAILED", "next is not a cursor this server issued");
   }
   return { filter: parsed.filter, next };
 }
@@ -105,19 +123,30 @@ export function registerTaxii(app: App): void {
     taxiiJson(c, await getTaxiiStatus({ ctx, input: { statusId: c.req.param("statusId") ?? "" } })),
   );
 
-  get("/taxii2/:apiRoot/collections/", async (c, ctx) => taxiiJson(c, { collections: await listTaxiiCollections({ ctx }) }));
+  get("/taxii2/:apiRoot/collections/", async (c, ctx) =>
+    taxiiJson(c, { collections: await listTaxiiCollections({ ctx }) }),
+  );
 
   get("/taxii2/:apiRoot/collections/:collectionId/", async (c, ctx) =>
-    taxiiJson(c, await getTaxiiCollection({ ctx, input: { collectionId: c.req.param("collectionId") ?? "" } })),
+    taxiiJson(
+      c,
+      await getTaxiiCollection({ ctx, input: { collectionId: c.req.param("collectionId") ?? "" } }),
+    ),
   );
 
   get("/taxii2/:apiRoot/collections/:collectionId/manifest/", async (c, ctx) => {
-    const page = await getTaxiiManifest({ ctx, input: { collectionId: c.req.param("collectionId") ?? "", ...pageQuery(c) } });
+    const page = await getTaxiiManifest({
+      ctx,
+      input: { collectionId: c.req.param("collectionId") ?? "", ...pageQuery(c) },
+    });
     return taxiiJson(c, envelopeOf(page, "objects"), 200, pageHeaders(page));
   });
 
   get("/taxii2/:apiRoot/collections/:collectionId/objects/", async (c, ctx) => {
-    const page = await getTaxiiObjects({ ctx, input: { collectionId: c.req.param("collectionId") ?? "", ...pageQuery(c) } });
+    const page = await getTaxiiObjects({
+      ctx,
+      input: { collectionId: c.req.param("collectionId") ?? "", ...pageQuery(c) },
+    });
     return taxiiJson(c, envelopeOf(page, "objects"), 200, pageHeaders(page));
   });
 
@@ -125,7 +154,11 @@ export function registerTaxii(app: App): void {
     const objectId = c.req.param("objectId") ?? "";
     const page = await getTaxiiObjects({
       ctx,
-      input: { collectionId: c.req.param("collectionId") ?? "", objectId, ...pageQuery(c, ["version", "spec_version"]) },
+      input: {
+        collectionId: c.req.param("collectionId") ?? "",
+        objectId,
+        ...pageQuery(c, ["version", "spec_version"]),
+      },
     });
     if (page.items.length === 0) throw new AppError("NOT_FOUND", "No such object in this collection");
     return taxiiJson(c, envelopeOf(page, "objects"), 200, pageHeaders(page));
@@ -143,24 +176,30 @@ export function registerTaxii(app: App): void {
 
   const addObjects = taxii(async (c, ctx) => {
     const contentType = (c.req.header("content-type") ?? "").toLowerCase().replaceAll(" ", "");
-    if (!contentType.startsWith("application/taxii+json") || (contentType.includes("version=") && !contentType.includes("version=2.1"))) {
+    if (
+      !contentType.startsWith("application/taxii+json") ||
+      (contentType.includes("version=") && !contentType.includes("version=2.1"))
+    ) {
       throw new AppError("UNSUPPORTED_MEDIA_TYPE", `Send ${taxiiMediaType}`);
     }
     const length = Number(c.req.header("content-length") ?? "0");
-    if (length > taxiiMaxContentLength) throw new AppError("PAYLOAD_TOO_LARGE", `At most ${taxiiMaxContentLength} bytes`);
+    if (length > taxiiMaxContentLength)
+      throw new AppError("PAYLOAD_TOO_LARGE", `At most ${taxiiMaxContentLength} bytes`);
     const text = await c.req.text();
-    if (text.length > taxiiMaxContentLength) throw new AppError("PAYLOAD_TOO_LARGE", `At most ${taxiiMaxContentLength} bytes`);
+    if (text.length > taxiiMaxContentLength)
+      throw new AppError("PAYLOAD_TOO_LARGE", `At most ${taxiiMaxContentLength} bytes`);
     let envelope: unknown;
     try {
       envelope = JSON.parse(text);
     } catch {
       throw new AppError("VALIDATION_FAILED", "The body is not JSON");
     }
-    const status = await addTaxiiObjects({ ctx, input: { collectionId: c.req.param("collectionId") ?? "", envelope } });
+    const status = await addTaxiiObjects({
+      ctx,
+      input: { collectionId: c.req.param("collectionId") ?? "", envelope },
+    });
     return taxiiJson(c, status, 202);
   });
   app.post("/taxii2/:apiRoot/collections/:collectionId/objects/", addObjects);
   app.post("/taxii2/:apiRoot/collections/:collectionId/objects", addObjects);
 }
-
-

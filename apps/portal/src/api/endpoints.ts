@@ -168,8 +168,10 @@ export interface IndicatorFilters {
   sort?: string;
 }
 
+/** The list/export query of the API (`type`, `status`, `source` = `src_…` ids, `scoreMin`, dates …). */
 export function filtersToQuery(filters: IndicatorFilters): Query {
-  return { ...filters };
+  const { q: _q, sort: _sort, ...rest } = filters;
+  return { ...rest };
 }
 
 export function readIndicator(raw: Json): Indicator {
@@ -191,17 +193,36 @@ export function readIndicator(raw: Json): Indicator {
       : [],
     malwareFamily: strOrNull(pick(raw, "malwareFamily", "malware")),
     threatType: strOrNull(raw.threatType),
-    private: raw.private === true || raw.kind === "private",
+    private: raw.private === true || raw.origin === "private",
+    globalScore: numOrNull(raw.globalScore),
+    sightingsCount: num(raw.sightingsCount),
+    lastSightedAt: strOrNull(raw.lastSightedAt),
   };
 }
 
+/**
+ * One page of the tenant's indicators. With free text (`q`) it asks the search endpoint (relevance order,
+ * type filter only); otherwise the list endpoint with every structured filter.
+ */
 export async function listIndicators(
   filters: IndicatorFilters,
   page: { cursor?: string | null; limit?: number },
   signal?: AbortSignal,
 ): Promise<Page<Indicator>> {
+  if (filters.q) {
+    const raw = await api<unknown>("GET", `${v1}/search`, {
+      query: {
+        q: filters.q,
+        type: filters.type,
+        cursor: page.cursor,
+        limit: Math.min(200, page.limit ?? 200),
+      },
+      signal,
+    });
+    return pageOf(raw, (hit) => readIndicator(isObject(hit.indicator) ? hit.indicator : hit), "hits");
+  }
   const raw = await api<unknown>("GET", `${v1}/indicators`, {
-    query: { ...filtersToQuery(filters), cursor: page.cursor, limit: page.limit ?? 500 },
+    query: { ...filtersToQuery(filters), cursor: page.cursor, limit: Math.min(1000, page.limit ?? 500) },
     signal,
   });
   return pageOf(raw, readIndicator, "indicators");
@@ -215,6 +236,34 @@ function readExplanation(raw: unknown): ScoreFactor[] {
     contribution: num(pick(f, "contribution", "points", "delta", "value")),
     detail: strOrNull(pick(f, "detail", "description", "explanation")) ?? undefined,
   }));
+}
+
+/**
+ * When the API sends no stored explanation, the facts it does send, as a person would weigh them: the
+ * global score from the sources, and what the tenant's own overlay changed.
+ */
+export function fallbackExplanation(detail: Indicator & { sightingsCount: number }): ScoreFactor[] {
+  const factors: ScoreFactor[] = [];
+  const global = detail.globalScore ?? detail.score;
+  factors.push({
+    label: `Global score from ${detail.sources.length || "its"} source${detail.sources.length === 1 ? "" : "s"}`,
+    contribution: global,
+    detail: [
+      detail.confidence !== null ? `confidence ${detail.confidence}` : null,
+      detail.malwareFamily ? `malware ${detail.malwareFamily}` : null,
+      detail.threatType ? `threat type ${detail.threatType}` : null,
+    ]
+      .filter(Boolean)
+      .join(", "),
+  });
+  if (detail.score !== global) {
+    factors.push({
+      label: "Your organisation's feedback and sightings",
+      contribution: detail.score - global,
+      detail: `${detail.sightingsCount} sighting${detail.sightingsCount === 1 ? "" : "s"}, status ${detail.status.replace("_", " ")}`,
+    });
+  }
+  return factors;
 }
 
 export function readIndicatorDetail(raw: unknown): IndicatorDetail {
@@ -244,11 +293,20 @@ export function readIndicatorDetail(raw: unknown): IndicatorDetail {
     threatType: base.threatType ?? sourceDetails.find((s) => s.threatType)?.threatType ?? null,
     sources: base.sources.length > 0 ? base.sources : sourceDetails.map((s) => s.name),
     baseScore: numOrNull(root.baseScore),
-    explanation: readExplanation(pick(root, "explanation", "scoreExplanation")),
+    explanation: (() => {
+      const stored = readExplanation(pick(root, "explanation", "scoreExplanation"));
+      return stored.length > 0
+        ? stored
+        : fallbackExplanation({
+            ...base,
+            sightingsCount: num(pick(root, "sightingsCount") ?? overlay.sightingsCount),
+          });
+    })(),
     sourceDetails,
     context: isObject(root.context) ? root.context : {},
     references: [...new Set(references)],
     notes: strOrNull(pick(root, "notes") ?? overlay.notes),
+    description: strOrNull(root.description),
     sightingsCount: num(pick(root, "sightingsCount") ?? overlay.sightingsCount),
     lastSightedAt: strOrNull(pick(root, "lastSightedAt") ?? overlay.lastSightedAt),
   };
@@ -258,12 +316,13 @@ export async function getIndicator(id: string): Promise<IndicatorDetail> {
   return readIndicatorDetail(await api<unknown>("GET", `${v1}/indicators/${encodeURIComponent(id)}`));
 }
 
+/** `PATCH /api/v1/indicators/{id}`: the tenant's overlay (status, notes, tags). */
 export async function updateOverlay(
   id: string,
-  change: { status?: IndicatorStatus; notes?: string; tags?: string[]; reason?: string },
+  change: { status?: IndicatorStatus; notes?: string | null; addTags?: string[]; removeTags?: string[] },
 ): Promise<IndicatorDetail> {
   return readIndicatorDetail(
-    await api<unknown>("PATCH", `${v1}/indicators/${encodeURIComponent(id)}/overlay`, { body: change }),
+    await api<unknown>("PATCH", `${v1}/indicators/${encodeURIComponent(id)}`, { body: change }),
   );
 }
 
@@ -361,39 +420,52 @@ export async function lookupValues(values: string[]): Promise<LookupMatch[]> {
 
 // ---------------------------------------------------------------- exports
 
-export type ExportFormat = "csv" | "stix" | "misp" | "blocklist";
+export type ExportFormat = "csv" | "stix" | "misp" | "ecs" | "cef" | "blocklist";
+export type BlocklistKind = "ip" | "domain" | "url";
 
 /** The export as a streamed Response; the caller reads it with progress. */
 export async function startExport(
   format: ExportFormat,
   filters: IndicatorFilters,
-  type?: string,
+  blocklistKind: BlocklistKind = "ip",
 ): Promise<Response> {
-  const path =
-    format === "blocklist"
-      ? `${v1}/blocklists/${encodeURIComponent(type ?? "ipv4")}`
-      : `${v1}/exports/${format}`;
-  return apiResponse("GET", path, { query: filtersToQuery(filters), headers: { accept: "*/*" } });
+  if (format === "blocklist") {
+    return apiResponse("GET", `${v1}/blocklists/${blocklistKind}`, { headers: { accept: "text/plain" } });
+  }
+  return apiResponse("GET", `${v1}/exports/${format}`, {
+    query: filtersToQuery(filters),
+    headers: { accept: "*/*" },
+  });
 }
 
 // ---------------------------------------------------------------- feeds
 
 export function readFeed(f: Json): Feed {
+  const health = isObject(f.health) ? f.health : {};
   const last = isObject(f.lastRun) ? f.lastRun : {};
+  const source = isObject(f.source) ? f.source : {};
+  const failures = num(health.consecutiveFailures);
+  const lastStatus = strOrNull(health.lastStatus ?? last.status);
   return {
     id: str(f.id),
-    name: str(pick(f, "name", "title")),
-    source: strOrNull(pick(f, "source", "sourceName")),
+    name: str(f.name),
+    source: strOrNull(source.name ?? f.provider),
+    sourceId: strOrNull(source.id),
     enabled: f.enabled !== false,
     subscribed: f.subscribed === true,
-    health: str(
-      pick(f, "health", "state"),
-      last.status === "failed" ? "failing" : last.status ? "ok" : "never",
-    ),
-    lastRunAt: strOrNull(pick(f, "lastRunAt") ?? pick(last, "startedAt", "finishedAt")),
-    lastStatus: strOrNull(pick(f, "lastStatus") ?? last.status),
-    lastError: strOrNull(pick(f, "lastError") ?? pick(last, "error", "errorMessage")),
-    indicatorCount: numOrNull(pick(f, "indicatorCount", "indicators")),
+    health: !f.enabled
+      ? "disabled"
+      : failures > 0 || lastStatus === "failed"
+        ? "failing"
+        : lastStatus
+          ? "ok"
+          : "never",
+    lastRunAt: strOrNull(pick(last, "finishedAt", "startedAt") ?? health.lastSuccessAt),
+    lastStatus,
+    lastError: strOrNull(health.lastError ?? last.error),
+    indicatorCount: isObject(f.lastRun)
+      ? num(last.indicatorsNew) + num(last.indicatorsChanged) + num(last.indicatorsUnchanged)
+      : null,
   };
 }
 
@@ -410,9 +482,9 @@ export async function listFeedRuns(feedId: string): Promise<FeedRun[]> {
       status: str(r.status),
       startedAt: str(r.startedAt),
       finishedAt: strOrNull(r.finishedAt),
-      accepted: num(pick(r, "accepted", "indicatorsAccepted", "newCount")),
-      rejected: num(pick(r, "rejected", "rejectedCount")),
-      error: strOrNull(pick(r, "error", "errorMessage")),
+      accepted: num(r.indicatorsNew) + num(r.indicatorsChanged) + num(r.indicatorsUnchanged),
+      rejected: num(r.rowsRejected),
+      error: strOrNull(r.error),
     }),
     "runs",
   ).items;
@@ -535,6 +607,64 @@ export async function verifyAudit(): Promise<{ ok: boolean; checked: number; mes
   };
 }
 
+// ---------------------------------------------------------------- saved searches
+
+/** Search filters -> the API's saved filter JSON (`types`, `tags`, `statuses`, score and date bounds …). */
+export function filtersToSavedFilter(filters: IndicatorFilters): Json {
+  const out: Json = {};
+  if (filters.type) out.types = [filters.type];
+  if (filters.tag) out.tags = [filters.tag];
+  if (filters.status) out.statuses = [filters.status];
+  if (filters.source) out.sourceIds = [filters.source];
+  if (filters.tlp) out.tlp = [filters.tlp];
+  if (filters.scoreMin !== undefined) out.scoreMin = filters.scoreMin;
+  if (filters.scoreMax !== undefined) out.scoreMax = filters.scoreMax;
+  for (const key of ["firstSeenFrom", "firstSeenTo", "lastSeenFrom", "lastSeenTo"] as const) {
+    const value = filters[key];
+    if (value) out[key] = value.length === 10 ? `${value}T00:00:00Z` : value;
+  }
+  return out;
+}
+
+export function savedFilterToFilters(filter: Json): IndicatorFilters {
+  const first = (v: unknown) => strings(v)[0];
+  const filters: IndicatorFilters = {};
+  const set = (key: keyof IndicatorFilters, value: string | undefined) => {
+    if (value) (filters as Record<string, unknown>)[key] = value;
+  };
+  set("type", first(filter.types));
+  set("tag", first(filter.tags));
+  set("status", first(filter.statuses));
+  set("source", first(filter.sourceIds));
+  set("tlp", first(filter.tlp));
+  if (typeof filter.scoreMin === "number") filters.scoreMin = filter.scoreMin;
+  if (typeof filter.scoreMax === "number") filters.scoreMax = filter.scoreMax;
+  for (const key of ["firstSeenFrom", "firstSeenTo", "lastSeenFrom", "lastSeenTo"] as const) {
+    set(key, strOrNull(filter[key])?.slice(0, 10));
+  }
+  return filters;
+}
+
+export async function listSavedSearches(): Promise<
+  { id: string; name: string; filters: IndicatorFilters }[]
+> {
+  return pageOf(
+    await api<unknown>("GET", `${v1}/saved-searches`),
+    (s) => ({
+      id: str(s.id),
+      name: str(s.name),
+      filters: savedFilterToFilters(isObject(s.filter) ? s.filter : {}),
+    }),
+    "savedSearches",
+  ).items;
+}
+
+export async function createSavedSearch(name: string, filters: IndicatorFilters): Promise<void> {
+  await api<unknown>("POST", `${v1}/saved-searches`, {
+    body: { name, filter: filtersToSavedFilter(filters) },
+  });
+}
+
 // ---------------------------------------------------------------- MSSP
 
 function readClient(t: Json): ClientTenant {
@@ -581,9 +711,10 @@ export async function getTenantBranding(tenantId: string): Promise<Branding> {
   return readBranding(await api<unknown>("GET", `${v1}/tenants/${encodeURIComponent(tenantId)}/branding`));
 }
 
-export async function subscribeFeed(feedId: string, tenantId?: string): Promise<void> {
-  await api<unknown>("POST", `${v1}/feeds/${encodeURIComponent(feedId)}/subscription`, {
-    body: tenantId ? { tenantId } : {},
+/** Subscribes the acting tenant to a global feed (`PUT /api/v1/feeds/{id}/subscription`). */
+export async function subscribeFeed(feedId: string): Promise<void> {
+  await api<unknown>("PUT", `${v1}/feeds/${encodeURIComponent(feedId)}/subscription`, {
+    body: { enabled: true },
   });
 }
 

@@ -102,6 +102,10 @@ export interface Indicator {
   malwareFamily: string | null;
   threatType: string | null;
   private: boolean;
+  /** The catalog's score before the tenant's overlay (null for private indicators). */
+  globalScore: number | null;
+  sightingsCount: number;
+  lastSightedAt: string | null;
 }
 
 export interface ScoreFactor {
@@ -117,8 +121,7 @@ export interface IndicatorDetail extends Indicator {
   context: Record<string, unknown>;
   references: string[];
   notes: string | null;
-  sightingsCount: number;
-  lastSightedAt: string | null;
+  description: string | null;
 }
 
 export interface Page<T> {
@@ -157,6 +160,7 @@ export interface Feed {
   id: string;
   name: string;
   source: string | null;
+  sourceId: string | null;
   enabled: boolean;
   subscribed: boolean;
   health: "ok" | "failing" | "stale" | "never" | string;

@@ -60,14 +60,9 @@ export function VirtualTable<T>(props: {
   const last = createMemo(() =>
     Math.min(props.rows.length, Math.ceil((scrollTop() + viewport()) / rowHeight()) + overscan),
   );
-  const visible = createMemo(() => {
-    const out: { row: T; index: number }[] = [];
-    for (let i = first(); i < last(); i++) {
-      const row = props.rows[i];
-      if (row !== undefined) out.push({ row, index: i });
-    }
-    return out;
-  });
+  // The rows themselves (stable identities), so that moving the window keeps the rows still in view and
+  // builds only those entering it.
+  const visible = createMemo(() => props.rows.slice(first(), last()));
 
   onMount(() => {
     if (!scroller) return;
@@ -76,17 +71,13 @@ export function VirtualTable<T>(props: {
     onCleanup(() => observer.disconnect());
   });
 
-  let frame = 0;
+  // Scroll events arrive at most once per frame already; updating at once keeps rows and scroll in step.
   function onScroll() {
-    if (frame) return;
-    frame = requestAnimationFrame(() => {
-      frame = 0;
-      const top = scroller?.scrollTop ?? 0;
-      setScrollTop(top);
-      if (props.onEndReached && top + viewport() >= props.rows.length * rowHeight() - rowHeight() * 20) {
-        props.onEndReached();
-      }
-    });
+    const top = scroller?.scrollTop ?? 0;
+    setScrollTop(top);
+    if (props.onEndReached && top + viewport() >= props.rows.length * rowHeight() - rowHeight() * 20) {
+      props.onEndReached();
+    }
   }
 
   function moveTo(index: number) {
@@ -171,31 +162,32 @@ export function VirtualTable<T>(props: {
         </div>
         <div class="vtable-rows" role="rowgroup" style={{ height: `${props.rows.length * rowHeight()}px` }}>
           <For each={visible()}>
-            {(item) => (
-              // biome-ignore lint/a11y/useKeyWithClickEvents: the grid handles Enter for the active row
-              <div
-                id={`vrow-${item.index}`}
-                role="row"
-                aria-rowindex={item.index + 2}
-                aria-selected={item.index === active()}
-                class="vtable-row"
-                classList={{ active: item.index === active() }}
-                data-key={props.rowKey(item.row)}
-                style={{
-                  transform: `translateY(${item.index * rowHeight()}px)`,
-                  height: `${rowHeight()}px`,
-                  "grid-template-columns": template(),
-                }}
-                onClick={() => {
-                  setActive(item.index);
-                  props.onOpen?.(item.row);
-                }}
-              >
-                <For each={props.columns}>
-                  {(column) => <div role="gridcell">{column.cell(item.row)}</div>}
-                </For>
-              </div>
-            )}
+            {(row, position) => {
+              const index = () => first() + position();
+              return (
+                // biome-ignore lint/a11y/useKeyWithClickEvents: the grid handles Enter for the active row
+                <div
+                  id={`vrow-${index()}`}
+                  role="row"
+                  aria-rowindex={index() + 2}
+                  aria-selected={index() === active()}
+                  class="vtable-row"
+                  classList={{ active: index() === active() }}
+                  data-key={props.rowKey(row)}
+                  style={{
+                    top: `${index() * rowHeight()}px`,
+                    height: `${rowHeight()}px`,
+                    "grid-template-columns": template(),
+                  }}
+                  onClick={() => {
+                    setActive(index());
+                    props.onOpen?.(row);
+                  }}
+                >
+                  <For each={props.columns}>{(column) => <div role="gridcell">{column.cell(row)}</div>}</For>
+                </div>
+              );
+            }}
           </For>
         </div>
       </div>

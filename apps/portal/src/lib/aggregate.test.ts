@@ -17,6 +17,9 @@ const indicator = (over: Partial<Indicator>): Indicator => ({
   malwareFamily: null,
   threatType: null,
   private: false,
+  globalScore: 50,
+  sightingsCount: 0,
+  lastSightedAt: null,
   ...over,
 });
 

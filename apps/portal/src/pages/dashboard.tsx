@@ -1,6 +1,6 @@
 import { A } from "@solidjs/router";
 import { createResource, For, type JSX, onMount, Show } from "solid-js";
-import { listFeeds, listIndicators, listSightings } from "../api/endpoints.ts";
+import { listFeeds, listIndicators } from "../api/endpoints.ts";
 import type { Indicator } from "../api/types.ts";
 import { pageTitle } from "../branding.ts";
 import { Async } from "../components/async.tsx";
@@ -9,7 +9,7 @@ import { BarList, SeriesChart } from "../components/chart.tsx";
 import { Empty } from "../components/notice.tsx";
 import { countBy, perDay } from "../lib/aggregate.ts";
 
-const sampleSize = 2000;
+const sampleSize = 1000;
 
 function searchHref(query: Record<string, string>): string {
   return `/indicators?${new URLSearchParams(query)}`;
@@ -37,10 +37,16 @@ export default function DashboardPage(): JSX.Element {
     listIndicators({ sort: "-firstSeen" }, { limit: sampleSize }),
   );
   const [feeds] = createResource(listFeeds);
-  const [sightings] = createResource(() => listSightings({ limit: 8 }));
   const [falsePositives] = createResource(() => listIndicators({ status: "false_positive" }, { limit: 8 }));
 
   const days = (items: Indicator[]) => perDay(items, 30, new Date());
+  // Sources are filtered by id; the list shows names, so the feeds list maps one to the other.
+  const sourceHref = (name: string) => {
+    const id = (feeds.state === "ready" ? feeds() : [])?.find((f) => f.source === name)?.sourceId;
+    return id ? searchHref({ source: id }) : searchHref({ q: name });
+  };
+  // The list is ordered newest sighting first, so the first sighted rows are the recent sightings.
+  const recentSightings = (items: Indicator[]) => items.filter((i) => i.lastSightedAt !== null).slice(0, 8);
 
   return (
     <section aria-labelledby="dash-title" class="dashboard">
@@ -103,7 +109,7 @@ export default function DashboardPage(): JSX.Element {
                   label="Indicators by source"
                   items={countBy(page.items, (i) => i.sources).map((c) => ({
                     ...c,
-                    href: searchHref({ source: c.label }),
+                    href: sourceHref(c.label),
                   }))}
                 />
               </Widget>
@@ -166,21 +172,23 @@ export default function DashboardPage(): JSX.Element {
             )}
           </Async>
         </Widget>
-        <Widget title="Recent sightings" id="w-sightings" more="/timeline">
-          <Async of={sightings} label="Loading sightings…">
+        <Widget title="Recent sightings" id="w-sightings">
+          <Async of={indicators} label="Loading sightings…">
             {(page) => (
-              <Show when={page.items.length > 0} fallback={<Empty>No sightings reported yet.</Empty>}>
+              <Show
+                when={recentSightings(page.items).length > 0}
+                fallback={<Empty>No sightings reported yet.</Empty>}
+              >
                 <ul class="plain-list">
-                  <For each={page.items}>
-                    {(s) => (
+                  <For each={recentSightings(page.items)}>
+                    {(i) => (
                       <li>
-                        <Show when={s.indicatorId} fallback={<code>{s.value}</code>}>
-                          <A href={`/indicators/${s.indicatorId}`}>{s.value ?? s.indicatorId}</A>
-                        </Show>
+                        <A href={`/indicators/${encodeURIComponent(i.id)}`}>
+                          <code>{i.value}</code>
+                        </A>
                         <span class="muted small">
                           {" "}
-                          ×{s.count} · {formatDateTime(s.seenAt)}
-                          {s.sensor ? ` · ${s.sensor}` : ""}
+                          {i.sightingsCount}× · last {formatDateTime(i.lastSightedAt)}
                         </span>
                       </li>
                     )}

@@ -1,6 +1,6 @@
 import { useSearchParams } from "@solidjs/router";
 import { createMemo, createSignal, For, type JSX, onMount, Show } from "solid-js";
-import { type ExportFormat, startExport } from "../api/endpoints.ts";
+import { type BlocklistKind, type ExportFormat, startExport } from "../api/endpoints.ts";
 import { pageTitle } from "../branding.ts";
 import { ErrorNotice, Notice } from "../components/notice.tsx";
 import {
@@ -16,6 +16,8 @@ const formats: { value: ExportFormat; label: string; ext: string; hint: string }
   { value: "csv", label: "CSV", ext: "csv", hint: "Spreadsheets and most SIEM lookups." },
   { value: "stix", label: "STIX 2.1 bundle", ext: "json", hint: "Any TIP or SIEM that reads STIX." },
   { value: "misp", label: "MISP event", ext: "json", hint: "Import into a MISP instance." },
+  { value: "ecs", label: "Elastic ECS (NDJSON)", ext: "ndjson", hint: "Elastic Security threat indicators." },
+  { value: "cef", label: "CEF", ext: "cef", hint: "ArcSight and other CEF consumers." },
   {
     value: "blocklist",
     label: "Blocklist (one value per line)",
@@ -23,14 +25,18 @@ const formats: { value: ExportFormat; label: string; ext: string; hint: string }
     hint: "Firewalls, proxies, DNS.",
   },
 ];
-const blocklistTypes = ["ipv4", "ipv6", "domain", "url", "sha256", "md5"];
+const blocklistKinds: { value: BlocklistKind; label: string }[] = [
+  { value: "ip", label: "IP addresses" },
+  { value: "domain", label: "Domains" },
+  { value: "url", label: "URLs" },
+];
 
 /** The current search as CSV, STIX 2.1, MISP or a blocklist, streamed with progress. */
 export default function ExportPage(): JSX.Element {
   const [params] = useSearchParams();
   const filters = createMemo(() => filtersFromParams(params));
   const [format, setFormat] = createSignal<ExportFormat>("csv");
-  const [listType, setListType] = createSignal("ipv4");
+  const [listType, setListType] = createSignal<BlocklistKind>("ip");
   const [progress, setProgress] = createSignal<ExportProgress | null>(null);
   const [busy, setBusy] = createSignal(false);
   const [error, setError] = createSignal<unknown>();
@@ -99,8 +105,8 @@ export default function ExportPage(): JSX.Element {
         <Show when={format() === "blocklist"}>
           <label class="field">
             <span>Blocklist type</span>
-            <select value={listType()} onChange={(e) => setListType(e.currentTarget.value)}>
-              <For each={blocklistTypes}>{(t) => <option value={t}>{t}</option>}</For>
+            <select value={listType()} onChange={(e) => setListType(e.currentTarget.value as BlocklistKind)}>
+              <For each={blocklistKinds}>{(k) => <option value={k.value}>{k.label}</option>}</For>
             </select>
           </label>
         </Show>

@@ -114,8 +114,7 @@ function Actions(props: {
             e.preventDefault();
             const value = tag().trim().toLowerCase();
             if (!value) return;
-            if (await run({ tags: [...new Set([...props.indicator.tags, value])] }, `Tag "${value}" added.`))
-              setTag("");
+            if (await run({ addTags: [value] }, `Tag "${value}" added.`)) setTag("");
           }}
         >
           <label class="field">
@@ -145,8 +144,16 @@ function Actions(props: {
             e.preventDefault();
             const action = pending();
             if (!action) return;
+            // The reason is kept with the indicator's notes; the status change itself is audited by the API.
+            const why = reason().trim();
+            const line = why ? `${statusLabel(action.status)}: ${why}` : "";
+            const notes = line
+              ? props.indicator.notes
+                ? `${props.indicator.notes}\n${line}`
+                : line
+              : undefined;
             const ok = await run(
-              { status: action.status, ...(reason().trim() ? { reason: reason().trim() } : {}) },
+              { status: action.status, ...(notes !== undefined ? { notes } : {}) },
               `Marked ${statusLabel(action.status).toLowerCase()}.`,
             );
             if (ok) {
@@ -156,7 +163,7 @@ function Actions(props: {
           }}
         >
           <label class="field">
-            <span>Reason (recorded in the audit log)</span>
+            <span>Reason (kept in the indicator's notes)</span>
             <input value={reason()} onInput={(e) => setReason(e.currentTarget.value)} />
           </label>
           <div class="row">

@@ -1,6 +1,17 @@
 import { A, useNavigate, useSearchParams } from "@solidjs/router";
-import { batch, createEffect, createMemo, createSignal, For, type JSX, on, onMount, Show } from "solid-js";
-import { listIndicators } from "../api/endpoints.ts";
+import {
+  batch,
+  createEffect,
+  createMemo,
+  createResource,
+  createSignal,
+  For,
+  type JSX,
+  on,
+  onMount,
+  Show,
+} from "solid-js";
+import { createSavedSearch, listFeeds, listIndicators, listSavedSearches } from "../api/endpoints.ts";
 import { type Indicator, indicatorStatuses, indicatorTypes, tlpLevels } from "../api/types.ts";
 import { pageTitle } from "../branding.ts";
 import { statusLabel } from "../components/badges.tsx";
@@ -8,8 +19,6 @@ import { indicatorColumns } from "../components/indicator-columns.tsx";
 import { Empty, ErrorNotice, Loading } from "../components/notice.tsx";
 import { type SortState, sortRows, VirtualTable } from "../components/virtual-table.tsx";
 import { describeFilters, filtersFromParams, filtersToParams } from "../lib/filters.ts";
-import { deleteSavedSearch, loadSavedSearches, saveSearch } from "../lib/saved-searches.ts";
-import { session } from "../session.ts";
 
 /** The most rows the table keeps in memory; the virtualized table stays smooth at this size. */
 const maxRows = 100_000;
@@ -26,8 +35,16 @@ export default function SearchPage(): JSX.Element {
   const [loading, setLoading] = createSignal(false);
   const [error, setError] = createSignal<unknown>();
   const [sort, setSort] = createSignal<SortState>(null);
-  const tenantId = () => session.acting()?.id ?? session.me()?.tenant.id ?? "anonymous";
-  const [saved, setSaved] = createSignal(loadSavedSearches(tenantId()));
+  const [saved, { refetch: refetchSaved }] = createResource(() => listSavedSearches().catch(() => []));
+  const [sources] = createResource(async () => {
+    const feeds = await listFeeds().catch(() => []);
+    const byId = new Map<string, string>();
+    for (const feed of feeds) if (feed.sourceId && feed.source) byId.set(feed.sourceId, feed.source);
+    return [...byId.entries()]
+      .map(([id, name]) => ({ id, name }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  });
+  const [saveError, setSaveError] = createSignal<unknown>();
   let generation = 0;
 
   onMount(() => {
@@ -71,10 +88,16 @@ export default function SearchPage(): JSX.Element {
     );
   }
 
-  function saveCurrent() {
+  async function saveCurrent() {
     const name = window.prompt("Name for this search", describeFilters(filters()));
     if (!name) return;
-    setSaved(saveSearch(tenantId(), name, new URLSearchParams(filtersToParams(filters())).toString()));
+    setSaveError(undefined);
+    try {
+      await createSavedSearch(name, filters());
+      await refetchSaved();
+    } catch (e) {
+      setSaveError(e);
+    }
   }
 
   const f = filters;
@@ -88,8 +111,12 @@ export default function SearchPage(): JSX.Element {
             name="q"
             type="search"
             placeholder="Value, tag, malware family… (defanged is fine)"
+            aria-describedby="q-help"
             value={f().q ?? ""}
           />
+          <small id="q-help" class="muted">
+            Free text is ranked by relevance and combines with the type filter only.
+          </small>
         </label>
         <label class="field">
           <span>Type</span>
@@ -107,7 +134,10 @@ export default function SearchPage(): JSX.Element {
         </label>
         <label class="field">
           <span>Source</span>
-          <input name="source" value={f().source ?? ""} />
+          <select name="source" value={f().source ?? ""}>
+            <option value="">Any</option>
+            <For each={sources() ?? []}>{(s) => <option value={s.id}>{s.name}</option>}</For>
+          </select>
         </label>
         <label class="field">
           <span>Tag</span>
@@ -157,22 +187,17 @@ export default function SearchPage(): JSX.Element {
         </div>
       </form>
 
-      <Show when={saved().length > 0}>
+      <Show when={saveError()}>
+        <ErrorNotice error={saveError()} title="The search was not saved" />
+      </Show>
+      <Show when={(saved() ?? []).length > 0}>
         <nav class="saved" aria-label="Saved searches">
-          <span class="muted small">Saved:</span>
-          <For each={saved()}>
+          <span class="muted small">Saved searches:</span>
+          <For each={saved() ?? []}>
             {(s) => (
-              <span class="chip">
-                <A href={`/indicators?${s.query}`}>{s.name}</A>
-                <button
-                  type="button"
-                  class="icon-button"
-                  aria-label={`Delete saved search ${s.name}`}
-                  onClick={() => setSaved(deleteSavedSearch(tenantId(), s.id))}
-                >
-                  ×
-                </button>
-              </span>
+              <A class="chip" href={`/indicators?${new URLSearchParams(filtersToParams(s.filters))}`}>
+                {s.name}
+              </A>
             )}
           </For>
         </nav>

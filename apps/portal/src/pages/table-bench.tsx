@@ -29,6 +29,9 @@ export function syntheticIndicators(count: number): Indicator[] {
       malwareFamily: null,
       threatType: null,
       private: false,
+      globalScore: (i * 37) % 101,
+      sightingsCount: i % 5,
+      lastSightedAt: null,
     });
   }
   return rows;

@@ -67,7 +67,7 @@ function IndicatorHistory(props: { id: string }): JSX.Element {
   const [events] = createResource(() => props.id, getIndicatorTimeline);
   return (
     <>
-      <Show when={indicator()}>
+      <Show when={indicator.state === "ready" && indicator()}>
         {(ind) => (
           <p>
             History of <IndicatorValue value={ind().value} /> ·{" "}

@@ -1,4 +1,4 @@
-import type { IndicatorType } from "@threatfusion/ioc";
+import { type IndicatorType, indicatorTypes } from "@threatfusion/ioc";
 import ipaddr from "ipaddr.js";
 import { getPublicSuffix } from "tldts";
 import { AhoCorasick } from "./aho-corasick.ts";
@@ -490,20 +490,7 @@ function allowlistMask(type: WarninglistType): number {
     case "regex":
       return hostMask;
     default:
-      return typeMaskOf([
-        "ipv4",
-        "ipv6",
-        "cidr",
-        "domain",
-        "url",
-        "email",
-        "md5",
-        "sha1",
-        "sha256",
-        "sha512",
-        "cve",
-        "asn",
-      ]);
+      return typeMaskOf(indicatorTypes);
   }
 }
 

@@ -75,9 +75,11 @@ export async function getBlocklist({
   const includeSuppressed = input.includeSuppressed === true;
   if (input.since !== undefined) {
     const since = parseCursorParameter(input.since, "since");
-    if (since === undefined) throw new AppError("VALIDATION_FAILED", "since: give the cursor of a previous answer");
+    if (since === undefined)
+      throw new AppError("VALIDATION_FAILED", "since: give the cursor of a previous answer");
     const nextAt = await inTenantTx(ctx, (tx) => safeCursorTime(tx));
-    const next: KeysetCursor = { at: nextAt > since.at ? nextAt : since.at, id: minimalId };
+    // Never move a cursor backwards (the safety window may reach behind it).
+    const next: KeysetCursor = { at: nextAt.localeCompare(since.at) > 0 ? nextAt : since.at, id: minimalId };
     const nextToken = encodeKeysetCursor(next);
     const changes = sinceChanges(ctx, types, since);
     const format = input.format ?? "text";
@@ -96,8 +98,14 @@ export async function getBlocklist({
       next: nextToken,
     };
   }
-  const stamp = await inTenantTx(ctx, (tx) => viewVersionStamp(tx, tenantId));
-  const limit = Math.min(input.maxEntries ?? Number.POSITIVE_INFINITY, vendorLimits[vendor].entries[input.kind]);
+  const { stamp, cursorAt } = await inTenantTx(ctx, async (tx) => ({
+    stamp: await viewVersionStamp(tx, tenantId),
+    cursorAt: await safeCursorTime(tx),
+  }));
+  const limit = Math.min(
+    input.maxEntries ?? Number.POSITIVE_INFINITY,
+    vendorLimits[vendor].entries[input.kind],
+  );
   const etag = versionEtag({
     tenant: tenantId,
     kind: input.kind,
@@ -112,7 +120,7 @@ export async function getBlocklist({
     for await (const row of streamActiveIndicators(
       ctx,
       { types, includeSuppressed },
-      { order: "recent", pageSize: 5_000 },
+      { order: "recent", pageSize: 5_000, lean: true },
     )) {
       yield toExportIndicator(row);
     }
@@ -130,7 +138,7 @@ export async function getBlocklist({
     contentType: "text/plain; charset=utf-8",
     ...(Number.isFinite(limit) ? { entryLimit: limit } : {}),
     // The start cursor for `since` polling is carried in a header by the route (X-Blocklist-Cursor).
-    next: encodeKeysetCursor({ at: await inTenantTx(ctx, (tx) => safeCursorTime(tx)), id: minimalId }),
+    next: encodeKeysetCursor({ at: cursorAt, id: minimalId }),
   };
 }
 
@@ -141,10 +149,15 @@ async function* sinceChanges(
   since: KeysetCursor,
 ): AsyncGenerator<IndicatorChange> {
   const everything = { types, includeSuppressed: true, includeInactive: true } as const;
-  for await (const row of streamActiveIndicators(ctx, { ...everything, versionAfter: since }, {
-    order: "version",
-    pageSize: 5_000,
-  })) {
+  for await (const row of streamActiveIndicators(
+    ctx,
+    { ...everything, versionAfter: since },
+    {
+      order: "version",
+      pageSize: 5_000,
+      lean: true,
+    },
+  )) {
     yield { record: toExportIndicator(row), removed: row.status === "expired" || row.status === "revoked" };
   }
   // Overlay changes (false positive, allowlisted, expired, back to confirmed) of catalog rows whose
@@ -160,10 +173,16 @@ async function* sinceChanges(
   for (let start = 0; start < touched.length; start += 1_000) {
     const ids = touched.slice(start, start + 1_000);
     const page = await inTenantTx(ctx, (tx) =>
-      selectActiveIndicators(tx, { tenantId: ctx.tenant.tenantId }, { ...everything, ids }, {
-        order: "version",
-        limit: ids.length,
-      }),
+      selectActiveIndicators(
+        tx,
+        { tenantId: ctx.tenant.tenantId },
+        { ...everything, ids },
+        {
+          order: "version",
+          limit: ids.length,
+          lean: true,
+        },
+      ),
     );
     for (const row of page.rows) {
       yield { record: toExportIndicator(row), removed: row.status === "expired" || row.status === "revoked" };

@@ -2,8 +2,8 @@ import {
   type CsvColumn,
   cefStream,
   csvStream,
-  ecsNdjsonStream,
   type ExportIndicator,
+  ecsNdjsonStream,
   mispEventStream,
   type Producer,
   stixBundleStream,
@@ -58,7 +58,11 @@ export async function* exportRecords(
   includeSuppressed: boolean,
 ): AsyncGenerator<ExportIndicator> {
   // Suppressed rows are read only when asked for; expired and revoked ones never leave in a full export.
-  for await (const row of streamActiveIndicators(ctx, { ...filter, includeSuppressed }, { order: "version", pageSize: 5_000 })) {
+  for await (const row of streamActiveIndicators(
+    ctx,
+    { ...filter, includeSuppressed },
+    { order: "version", pageSize: 5_000 },
+  )) {
     yield toExportIndicator(row);
   }
 }

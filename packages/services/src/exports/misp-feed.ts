@@ -1,3 +1,4 @@
+import { AppError } from "@threatfusion/core";
 import {
   type MispEventHeader,
   mispEventStream,
@@ -5,7 +6,6 @@ import {
   mispManifest,
   uuidv5,
 } from "@threatfusion/exports";
-import { AppError } from "@threatfusion/core";
 import { authorizeAction, inTenantTx, type ServiceContext } from "../context.ts";
 import { exportRecords, mispEventUuid } from "./export.ts";
 import { loadProducer, threatfusionNamespace } from "./producer.ts";
@@ -39,7 +39,11 @@ async function feedHeader(ctx: ServiceContext): Promise<{ header: MispEventHeade
   };
 }
 
-export async function getMispFeedManifest({ ctx }: { ctx: ServiceContext }): Promise<{ body: string; stamp: string }> {
+export async function getMispFeedManifest({
+  ctx,
+}: {
+  ctx: ServiceContext;
+}): Promise<{ body: string; stamp: string }> {
   authorizeAction(ctx, "export.read");
   const { header, stamp } = await feedHeader(ctx);
   return { body: mispManifest([header]), stamp };

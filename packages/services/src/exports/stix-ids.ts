@@ -3,7 +3,8 @@ import { type Producer, threatfusionNamespace } from "@threatfusion/exports";
 import { sql } from "drizzle-orm";
 import { producerIdentityId } from "./producer.ts";
 
-const stixIdPattern = /^(indicator|vulnerability)--([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+const stixIdPattern =
+  /^(indicator|vulnerability)--([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 /**
  * Maps STIX ids we exported (`indicator--…`, `vulnerability--…`) back to our indicator ids, within what the

@@ -15,14 +15,20 @@ import {
 import { stixObjectEvents } from "@threatfusion/feeds";
 import { type IndicatorType, indicatorTypes } from "@threatfusion/ioc";
 import { sql } from "drizzle-orm";
+import { appendAudit } from "../audit/append.ts";
 import { authorizeAction, inTenantTx, type ServiceContext } from "../context.ts";
-import { type ActiveIndicator, type ActiveIndicatorFilter, selectActiveIndicators, toExportIndicator } from "../indicators/active-indicators.ts";
-import { type KeysetCursor } from "../indicators/cursor.ts";
+import {
+  type ActiveIndicator,
+  type ActiveIndicatorFilter,
+  selectActiveIndicators,
+  toExportIndicator,
+} from "../indicators/active-indicators.ts";
+import type { KeysetCursor } from "../indicators/cursor.ts";
 import { upsertPrivateIndicators } from "../ingestion/private-upsert.ts";
 import type { PrivateIndicatorRow } from "../ingestion/rows.ts";
+import { savedSearchFilter } from "../search/saved-searches.ts";
 import { loadProducer, producerIdentityId, threatfusionNamespace } from "./producer.ts";
 import { resolveStixIndicatorIds } from "./stix-ids.ts";
-import { savedSearchFilter } from "../search/saved-searches.ts";
 
 /** A TAXII 2.1 collection resource (section 5.2.1) with the filter it is a view of. */
 export interface TaxiiCollection {
@@ -48,7 +54,12 @@ async function collectionDefinitions(ctx: ServiceContext): Promise<CollectionDef
       select f.id, f.name, f.source_id from feeds f
       join feed_subscriptions s on s.feed_id = f.id and s.tenant_id = ${tenantId} and s.enabled
       where f.tenant_id is null order by f.name`);
-    const { rows: saved } = await tx.execute<{ id: string; name: string; description: string | null; filter: unknown }>(sql`
+    const { rows: saved } = await tx.execute<{
+      id: string;
+      name: string;
+      description: string | null;
+      filter: unknown;
+    }>(sql`
       select id, name, description, filter from saved_searches
       where tenant_id = ${tenantId} and taxii_collection order by name`);
     const definitions: CollectionDefinition[] = [
@@ -56,7 +67,8 @@ async function collectionDefinitions(ctx: ServiceContext): Promise<CollectionDef
         resource: {
           id: collectionId("all"),
           title: "All active indicators",
-          description: "Every active indicator of this tenant; accepts Add Objects into its private indicators.",
+          description:
+            "Every active indicator of this tenant; accepts Add Objects into its private indicators.",
           can_read: true,
           can_write: true,
           media_types: [stixMediaType],
@@ -100,7 +112,9 @@ export async function listTaxiiCollections({ ctx }: { ctx: ServiceContext }): Pr
 }
 
 async function findCollection(ctx: ServiceContext, collectionId: string): Promise<CollectionDefinition> {
-  const found = (await collectionDefinitions(ctx)).find((definition) => definition.resource.id === collectionId);
+  const found = (await collectionDefinitions(ctx)).find(
+    (definition) => definition.resource.id === collectionId,
+  );
   if (found === undefined) throw new AppError("NOT_FOUND", "No such collection");
   return found;
 }
@@ -138,10 +152,15 @@ const nonCveTypes = indicatorTypes.filter((type) => type !== "cve");
 
 function microIso(at: string): string {
   // `…123456Z` stays; JS `…123Z` gains microseconds so every date_added we send has one shape.
-  return /\.\d{6}Z$/.test(at) ? at : at.replace(/(\.\d{3})?Z$/, (_, ms: string | undefined) => `${ms ?? ".000"}000Z`);
+  return /\.\d{6}Z$/.test(at)
+    ? at
+    : at.replace(/(\.\d{3})?Z$/, (_, ms: string | undefined) => `${ms ?? ".000"}000Z`);
 }
 
-async function readRows(ctx: ServiceContext, input: TaxiiPageInput): Promise<{ rows: ActiveIndicator[]; identityId: string; more: boolean; next?: KeysetCursor }> {
+async function readRows(
+  ctx: ServiceContext,
+  input: TaxiiPageInput,
+): Promise<{ rows: ActiveIndicator[]; identityId: string; more: boolean; next?: KeysetCursor }> {
   const collection = await findCollection(ctx, input.collectionId);
   const tenantId = ctx.tenant.tenantId;
   const filter = input.filter;
@@ -169,7 +188,13 @@ async function readRows(ctx: ServiceContext, input: TaxiiPageInput): Promise<{ r
       // Revoked and expired objects are served (as revoked / with valid_until) so pollers learn of them;
       // false positives and allowlisted ones are not served at all.
       includeInactive: true,
-      ...(types === undefined ? {} : { types: collection.filter.types ? collection.filter.types.filter((type) => types.includes(type)) : types }),
+      ...(types === undefined
+        ? {}
+        : {
+            types: collection.filter.types
+              ? collection.filter.types.filter((type) => types.includes(type))
+              : types,
+          }),
       ...(ids === undefined ? {} : { ids }),
       ...(filter.addedAfter === undefined
         ? {}
@@ -180,14 +205,21 @@ async function readRows(ctx: ServiceContext, input: TaxiiPageInput): Promise<{ r
       limit: filter.limit,
       after: input.next,
     });
-    return { rows: page.rows, identityId, more: page.next !== undefined, ...(page.next ? { next: page.next } : {}) };
+    return {
+      rows: page.rows,
+      identityId,
+      more: page.next !== undefined,
+      ...(page.next ? { next: page.next } : {}),
+    };
   });
 }
 
 function versionSelected(filter: TaxiiFilter, object: StixObject): boolean {
   const modified = typeof object.modified === "string" ? object.modified : undefined;
   return filter.versions.some(
-    (selector) => selector.kind !== "at" || (modified !== undefined && Date.parse(modified) === Date.parse(selector.timestamp)),
+    (selector) =>
+      selector.kind !== "at" ||
+      (modified !== undefined && Date.parse(modified) === Date.parse(selector.timestamp)),
   );
 }
 
@@ -232,7 +264,12 @@ export async function getTaxiiManifest({
     const object = objectFor(row, identityId);
     if (object === undefined || !versionSelected(input.filter, object)) continue;
     const added = microIso(row.cursor.at);
-    items.push({ id: object.id, date_added: added, version: String(object.modified), media_type: stixMediaType });
+    items.push({
+      id: object.id,
+      date_added: added,
+      version: String(object.modified),
+      media_type: stixMediaType,
+    });
     dateAdded.push(added);
   }
   return { items, more, ...(next ? { next } : {}), dateAdded };
@@ -247,7 +284,10 @@ export async function getTaxiiObjectVersions({
   input: TaxiiPageInput & { objectId: string };
 }): Promise<TaxiiPage<string>> {
   authorizeAction(ctx, "taxii.read");
-  const page = await getTaxiiObjects({ ctx, input: { ...input, filter: { ...input.filter, versions: [{ kind: "all" }] } } });
+  const page = await getTaxiiObjects({
+    ctx,
+    input: { ...input, filter: { ...input.filter, versions: [{ kind: "all" }] } },
+  });
   return { ...page, items: page.items.map((object) => String(object.modified)) };
 }
 
@@ -268,10 +308,14 @@ export async function addTaxiiObjects({
 }): Promise<TaxiiStatus> {
   authorizeAction(ctx, "taxii.write");
   const collection = await findCollection(ctx, input.collectionId);
-  if (!collection.resource.can_write) throw new AppError("FORBIDDEN", "This collection does not accept objects");
+  if (!collection.resource.can_write)
+    throw new AppError("FORBIDDEN", "This collection does not accept objects");
   const objects = (input.envelope as { objects?: unknown } | null)?.objects;
   if (!Array.isArray(objects)) {
-    throw new AppError("VALIDATION_FAILED", "The body must be a TAXII envelope or STIX bundle with an `objects` array");
+    throw new AppError(
+      "VALIDATION_FAILED",
+      "The body must be a TAXII envelope or STIX bundle with an `objects` array",
+    );
   }
   const requestTimestamp = ctx.now().toISOString();
   const successes: TaxiiStatusDetail[] = [];
@@ -280,7 +324,12 @@ export async function addTaxiiObjects({
   objects.forEach((object, index) => {
     const record = (object ?? {}) as Record<string, unknown>;
     const id = typeof record.id === "string" ? record.id : `unknown-${index}`;
-    const version = typeof record.modified === "string" ? record.modified : typeof record.created === "string" ? record.created : requestTimestamp;
+    const version =
+      typeof record.modified === "string"
+        ? record.modified
+        : typeof record.created === "string"
+          ? record.created
+          : requestTimestamp;
     const events = stixObjectEvents(object, index + 1);
     const found = events.flatMap((event) => (event.kind === "indicator" ? [event.indicator] : []));
     if (found.length === 0) {
@@ -289,7 +338,11 @@ export async function addTaxiiObjects({
         id,
         version,
         message:
-          reason?.kind === "rejected" ? reason.row.reason : reason?.kind === "skipped" ? reason.reason : "not an indicator or observable we store",
+          reason?.kind === "rejected"
+            ? reason.row.reason
+            : reason?.kind === "skipped"
+              ? reason.reason
+              : "not an indicator or observable we store",
       });
       return;
     }
@@ -316,6 +369,21 @@ export async function addTaxiiObjects({
       insert into taxii_statuses (id, tenant_id, collection_id, status, request_timestamp)
       values (${status.id}, ${ctx.tenant.tenantId}, ${input.collectionId}, ${JSON.stringify(status)}::jsonb,
               ${requestTimestamp}::timestamptz)`);
+    await appendAudit(tx, {
+      tenantId: ctx.tenant.tenantId,
+      action: "taxii.objects_added",
+      actor: ctx.actor,
+      targetKind: "taxii_status",
+      targetId: status.id,
+      details: {
+        collectionId: input.collectionId,
+        successes: status.success_count,
+        failures: status.failure_count,
+      },
+      requestId: ctx.requestId,
+      ip: ctx.ip,
+      at: ctx.now(),
+    });
   });
   return status;
 }
@@ -338,5 +406,3 @@ export async function getTaxiiStatus({
   if (row === undefined) throw new AppError("NOT_FOUND", "No such status");
   return row.status;
 }
-
-

@@ -9,7 +9,12 @@ export const createPrivateFeedInputSchema = z.object({
   name: z.string().trim().min(1).max(200),
   url: z.url({ protocol: /^https?$/ }).max(2000),
   format: z.string().min(1).max(40),
-  cadenceSeconds: z.number().int().min(300).max(7 * 86_400).default(3600),
+  cadenceSeconds: z
+    .number()
+    .int()
+    .min(300)
+    .max(7 * 86_400)
+    .default(3600),
   /** Column / field mapping for csv, json and ndjson feeds (see `@threatfusion/feeds` options). */
   parser: z.record(z.string(), z.unknown()).default({}),
   reliability: z.enum(["A", "B", "C", "D", "E", "F"]).default("C"),
@@ -45,10 +50,25 @@ export async function createPrivateFeed({
     licence: { name: "private", attributionRequired: false, commercialUse: "unknown" },
     reliability: feed.reliability,
     tlp: feed.tlp,
-    indicatorTypes: ["ipv4", "ipv6", "cidr", "domain", "url", "email", "md5", "sha1", "sha256", "sha512", "cve", "asn"],
+    indicatorTypes: [
+      "ipv4",
+      "ipv6",
+      "cidr",
+      "domain",
+      "url",
+      "email",
+      "md5",
+      "sha1",
+      "sha256",
+      "sha512",
+      "cve",
+      "asn",
+    ],
   });
   if (!definition.success) {
-    throw new AppError("VALIDATION_FAILED", z.prettifyError(definition.error), { details: definition.error.issues });
+    throw new AppError("VALIDATION_FAILED", z.prettifyError(definition.error), {
+      details: definition.error.issues,
+    });
   }
   const sourceId = newId("source");
   const feedId = newId("feed");

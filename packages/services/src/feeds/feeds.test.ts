@@ -55,10 +55,16 @@ describe("the built-in catalog sync", () => {
   });
 
   it("lets only the platform enable a global feed", async () => {
-    const { rows } = await dbs.admin.pool.query("select id from feeds where catalog_id = 'cisa-kev' and tenant_id is null");
+    const { rows } = await dbs.admin.pool.query(
+      "select id from feeds where catalog_id = 'cisa-kev' and tenant_id is null",
+    );
     const feedId = rows[0]?.id as string;
     await expect(
-      setGlobalFeedEnabled({ ctx: clientA(), input: { feedId, enabled: true }, deps: { ingestDb: dbs.ingest.db } }),
+      setGlobalFeedEnabled({
+        ctx: clientA(),
+        input: { feedId, enabled: true },
+        deps: { ingestDb: dbs.ingest.db },
+      }),
     ).rejects.toMatchObject({ code: "FORBIDDEN" });
   });
 });
@@ -78,7 +84,10 @@ describe("feeds and runs seen by a tenant", () => {
     expect(ids).toContain(privateA);
     expect(ids).not.toContain(privateB);
     expect(seenByA.find((feed) => feed.catalogId === "abusech-urlhaus")).toMatchObject({ scope: "global" });
-    expect(seenByA.find((feed) => feed.id === privateA)).toMatchObject({ scope: "private", subscribed: true });
+    expect(seenByA.find((feed) => feed.id === privateA)).toMatchObject({
+      scope: "private",
+      subscribed: true,
+    });
     await expect(listFeedRuns({ ctx: clientA(), input: { feedId: privateB } })).rejects.toMatchObject({
       code: "NOT_FOUND",
     });
@@ -93,14 +102,20 @@ describe("feeds and runs seen by a tenant", () => {
     ].join("\n");
     const summary = await importIndicators({
       ctx: clientA(),
-      input: { body: Readable.toWeb(Readable.from([Buffer.from(text)])) as ReadableStream<Uint8Array>, format: "auto" },
+      input: {
+        body: Readable.toWeb(Readable.from([Buffer.from(text)])) as ReadableStream<Uint8Array>,
+        format: "auto",
+      },
       deps: { ingestDb: dbs.ingest.db },
     });
     expect(summary).toMatchObject({ format: "text", parsed: 3, new: 3, rejected: 1, status: "partial" });
     expect(summary.rejectedRows).toEqual([expect.objectContaining({ line: 3 })]);
     const again = await importIndicators({
       ctx: clientA(),
-      input: { body: Readable.toWeb(Readable.from([Buffer.from(text)])) as ReadableStream<Uint8Array>, format: "text" },
+      input: {
+        body: Readable.toWeb(Readable.from([Buffer.from(text)])) as ReadableStream<Uint8Array>,
+        format: "text",
+      },
       deps: { ingestDb: dbs.ingest.db },
     });
     // Seen again later: the same three rows, their last-seen moved forward, nothing new.
@@ -111,7 +126,11 @@ describe("feeds and runs seen by a tenant", () => {
     expect(rows).toEqual([{ tenant_id: tree.clientAId, type: "url" }]);
     // The import is a run of the tenant's import feed, visible to it and only to it.
     const runs = await listFeedRuns({ ctx: clientA(), input: { feedId: summary.feedId } });
-    expect(runs[0]).toMatchObject({ trigger: "import", rowsRejected: 1, rejected: [expect.objectContaining({ line: 3 })] });
+    expect(runs[0]).toMatchObject({
+      trigger: "import",
+      rowsRejected: 1,
+      rejected: [expect.objectContaining({ line: 3 })],
+    });
     await expect(listFeedRuns({ ctx: clientB(), input: { feedId: summary.feedId } })).rejects.toMatchObject({
       code: "NOT_FOUND",
     });
@@ -122,19 +141,27 @@ describe("feeds and runs seen by a tenant", () => {
     await expect(
       importIndicators({
         ctx: clientA(),
-        input: { body: Readable.toWeb(Readable.from([Buffer.from(html)])) as ReadableStream<Uint8Array>, format: "csv" },
+        input: {
+          body: Readable.toWeb(Readable.from([Buffer.from(html)])) as ReadableStream<Uint8Array>,
+          format: "csv",
+        },
         deps: { ingestDb: dbs.ingest.db },
       }),
     ).rejects.toMatchObject({ code: "UNPROCESSABLE", message: expect.stringContaining("Error 502") });
   });
 
   it("hands a global change only to tenants that subscribe and hold state about the indicator", async () => {
-    const { rows } = await dbs.admin.pool.query("select id from feeds where catalog_id = 'abusech-feodo' and tenant_id is null");
+    const { rows } = await dbs.admin.pool.query(
+      "select id from feeds where catalog_id = 'abusech-feodo' and tenant_id is null",
+    );
     const feedId = rows[0]?.id as string;
     await subscribeFeed({ ctx: clientA(), input: { feedId, enabled: true } });
     await subscribeFeed({ ctx: clientB(), input: { feedId, enabled: true } });
     const runId = newId("feedRun");
-    await dbs.admin.pool.query("insert into feed_runs (id, feed_id, status) values ($1, $2, 'running')", [runId, feedId]);
+    await dbs.admin.pool.query("insert into feed_runs (id, feed_id, status) values ($1, $2, 'running')", [
+      runId,
+      feedId,
+    ]);
     const first = {
       kind: "feed-chunk" as const,
       runId,
@@ -150,13 +177,15 @@ describe("feeds and runs seen by a tenant", () => {
     // New to the catalog, and no tenant holds state about it yet: nobody is notified.
     await handOffChanges({ ingestDb: dbs.ingest.db, appDb: dbs.app.db, notifyTenants }, [runId]);
     expect(batches).toEqual([]);
-    const { rows: indicator } = await dbs.admin.pool.query("select id from indicators where type = 'ipv4' and value = '192.0.2.250'");
+    const { rows: indicator } = await dbs.admin.pool.query(
+      "select id from indicators where type = 'ipv4' and value = '192.0.2.250'",
+    );
     const indicatorId = indicator[0]?.id as string;
     // Only client A has an overlay on it (say, marked as investigating).
-    await dbs.admin.pool.query("insert into tenant_indicators (tenant_id, indicator_id, status) values ($1, $2, 'investigating')", [
-      tree.clientAId,
-      indicatorId,
-    ]);
+    await dbs.admin.pool.query(
+      "insert into tenant_indicators (tenant_id, indicator_id, status) values ($1, $2, 'investigating')",
+      [tree.clientAId, indicatorId],
+    );
     // The same indicator seen again later: a change.
     await applyFeedChunks({ ingestDb: dbs.ingest.db, appDb: dbs.app.db }, [
       { ...first, chunk: 1, observedAt: "2026-11-25T11:00:00.000Z" },

@@ -28,9 +28,14 @@ export async function listFeedRuns({
   const limit = Math.min(Math.max(input.limit ?? 20, 1), 100);
   const rejectedLimit = Math.min(Math.max(input.rejectedLimit ?? 50, 0), 500);
   return inTenantTx(ctx, async (tx) => {
-    const { rows: feeds } = await tx.execute<{ id: string }>(sql`select id from feeds where id = ${input.feedId}`);
+    const { rows: feeds } = await tx.execute<{ id: string }>(
+      sql`select id from feeds where id = ${input.feedId}`,
+    );
     if (feeds.length === 0) throw new AppError("NOT_FOUND", "No such feed");
-    const { rows } = await tx.execute<{ run: Record<string, unknown>; rejected: FeedRunDetail["rejected"] | null }>(sql`
+    const { rows } = await tx.execute<{
+      run: Record<string, unknown>;
+      rejected: FeedRunDetail["rejected"] | null;
+    }>(sql`
       select to_jsonb(r) as run,
              (select jsonb_agg(jsonb_build_object('line', x.line, 'reason', x.reason, 'raw', x.raw) order by x.line)
               from (select line, reason, raw from feed_run_rejections j where j.run_id = r.id

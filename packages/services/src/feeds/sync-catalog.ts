@@ -36,7 +36,12 @@ function licenceText(definition: FeedDefinition): string {
  */
 export async function syncFeedCatalog(options: CatalogSyncOptions): Promise<CatalogSyncResult> {
   const definitions = options.definitions ?? builtInFeeds;
-  const result: CatalogSyncResult = { sourcesWritten: 0, feedsCreated: 0, feedsUpdated: 0, feedsUnchanged: 0 };
+  const result: CatalogSyncResult = {
+    sourcesWritten: 0,
+    feedsCreated: 0,
+    feedsUpdated: 0,
+    feedsUnchanged: 0,
+  };
   await withIngestTx({ db: options.db }, async (tx) => {
     for (const definition of definitions) {
       const { rows: sources } = await tx.execute<{ id: string }>(sql`

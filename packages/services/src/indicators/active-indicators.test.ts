@@ -25,19 +25,31 @@ const host = `evil-${unique}.example.com`;
 beforeAll(async () => {
   tree = await createTenantTree({ url: database.adminUrl, wsProxy: database.wsProxy }, "active");
   catalog = await seedCatalog(dbs, [
-    { type: "domain", value: host, tags: ["phishing"], malwareFamily: "emotet", reference: `https://ref.example/${unique}` },
+    {
+      type: "domain",
+      value: host,
+      tags: ["phishing"],
+      malwareFamily: "emotet",
+      reference: `https://ref.example/${unique}`,
+    },
     { type: "url", value: `http://${host}/login`, reference: `https://ref.example/${unique}` },
     { type: "domain", value: `cdn.${host}` },
     { type: "ipv4", value: `198.51.100.${(Number.parseInt(unique, 36) % 200) + 20}` },
   ]);
   // Client A owns a private indicator; the MSSP shares one with all clients and keeps one to itself.
-  await createIndicator({ ctx: userContext(dbs, tree, "clientA"), input: { value: `a-only-${unique}.example.net` } });
+  await createIndicator({
+    ctx: userContext(dbs, tree, "clientA"),
+    input: { value: `a-only-${unique}.example.net` },
+  });
   await createIndicator({
     ctx: userContext(dbs, tree, "mssp"),
     input: { value: `shared-${unique}.example.net`, sharedWithAllClients: true },
   });
-  await createIndicator({ ctx: userContext(dbs, tree, "mssp"), input: { value: `mssp-only-${unique}.example.net` } });
-});
+  await createIndicator({
+    ctx: userContext(dbs, tree, "mssp"),
+    input: { value: `mssp-only-${unique}.example.net` },
+  });
+}, 120_000);
 afterAll(async () => {
   await tree.cleanup();
   await dbs.end();
@@ -45,11 +57,19 @@ afterAll(async () => {
 
 const valuesOf = (items: { value: string }[]) => items.map((item) => item.value);
 
-describe("the active indicators of a tenant", () => {
+describe("the active indicators of a tenant", { timeout: 60_000 }, () => {
   it("holds the catalog, the tenant's own private rows and what its MSSP shares, and nothing of a sibling", async () => {
-    const a = await listIndicators({ ctx: userContext(dbs, tree, "clientA"), input: { filter: {}, limit: 1000 } });
-    const b = await listIndicators({ ctx: userContext(dbs, tree, "clientB"), input: { filter: {}, limit: 1000 } });
-    expect(valuesOf(a.items)).toEqual(expect.arrayContaining([host, `a-only-${unique}.example.net`, `shared-${unique}.example.net`]));
+    const a = await listIndicators({
+      ctx: userContext(dbs, tree, "clientA"),
+      input: { filter: {}, limit: 1000 },
+    });
+    const b = await listIndicators({
+      ctx: userContext(dbs, tree, "clientB"),
+      input: { filter: {}, limit: 1000 },
+    });
+    expect(valuesOf(a.items)).toEqual(
+      expect.arrayContaining([host, `a-only-${unique}.example.net`, `shared-${unique}.example.net`]),
+    );
     expect(valuesOf(a.items)).not.toContain(`mssp-only-${unique}.example.net`);
     expect(valuesOf(b.items)).toContain(`shared-${unique}.example.net`);
     expect(valuesOf(b.items)).not.toContain(`a-only-${unique}.example.net`);
@@ -73,11 +93,30 @@ describe("the active indicators of a tenant", () => {
       cursor = page.nextCursor;
     }
     expect(seen).toEqual(all.items.map((item) => item.id));
+    // Several types read one index branch per type and merge them: the same order, page by page.
+    const filter = { types: ["domain", "url", "ipv4"] as const };
+    const typed = await listIndicators({ ctx, input: { filter: { types: [...filter.types] }, limit: 1000 } });
+    const typedSeen: string[] = [];
+    cursor = undefined;
+    for (let i = 0; i < 100; i++) {
+      const page = await listIndicators({
+        ctx,
+        input: { filter: { types: [...filter.types] }, limit: 2, cursor },
+      });
+      typedSeen.push(...page.items.map((item) => item.id));
+      if (page.nextCursor === null) break;
+      cursor = page.nextCursor;
+    }
+    expect(typedSeen).toEqual(typed.items.map((item) => item.id));
+    expect(typed.items.map((item) => item.type)).toEqual(expect.arrayContaining(["domain", "url", "ipv4"]));
   });
 
   it("refuses a forged cursor with a validation error", async () => {
     await expect(
-      listIndicators({ ctx: userContext(dbs, tree, "clientA"), input: { filter: {}, cursor: "not-a-cursor" } }),
+      listIndicators({
+        ctx: userContext(dbs, tree, "clientA"),
+        input: { filter: {}, cursor: "not-a-cursor" },
+      }),
     ).rejects.toMatchObject({ code: "VALIDATION_FAILED" });
   });
 
@@ -87,7 +126,10 @@ describe("the active indicators of a tenant", () => {
     expect(byValue.value).toBe(host);
     const result = await lookupIndicators({
       ctx,
-      input: { values: [`hxxp://${host.replaceAll(".", "[.]")}/login`, "203.0.113.254", "not an ioc"], text: `seen ${host}` },
+      input: {
+        values: [`hxxp://${host.replaceAll(".", "[.]")}/login`, "203.0.113.254", "not an ioc"],
+        text: `seen ${host}`,
+      },
     });
     expect(result.matches.map((match) => match.value)).toEqual([`http://${host}/login`, host]);
     expect(result.misses.map((miss) => miss.value ?? miss.reason)).toEqual(
@@ -100,8 +142,18 @@ describe("the active indicators of a tenant", () => {
     const a = userContext(dbs, tree, "clientA");
     const b = userContext(dbs, tree, "clientB");
     const id = catalog.ids.get(host) ?? "";
-    const updated = await updateIndicator({ ctx: a, input: { id, status: "false_positive", notes: "our CDN", addTags: ["fp"] } });
+    const updated = await updateIndicator({
+      ctx: a,
+      input: { id, status: "false_positive", notes: "our CDN", addTags: ["fp"] },
+    });
     expect(updated.suppressedReason).toBe("false_positive");
+    const audit = await dbs.admin.pool.query<{ tenant_id: string; details: { status?: string } }>(
+      "select tenant_id, details from audit_log where action = 'indicator.overlay_updated' and target_id = $1",
+      [id],
+    );
+    expect(audit.rows).toEqual([
+      { tenant_id: tree.clientAId, details: expect.objectContaining({ status: "false_positive" }) },
+    ]);
     const seenByB = await getIndicator({ ctx: b, input: { id } });
     expect(seenByB.status).toBe("new");
     expect(seenByB.notes).toBeNull();
@@ -117,7 +169,7 @@ describe("the active indicators of a tenant", () => {
     await updateIndicator({ ctx: a, input: { id, status: "confirmed" } });
   });
 
-  it("publishes a false positive as a removal and its reversal as an addition in the since diff", async () => {
+  it("publishes an allowlisting as a removal in the since diff and changes the list's ETag", async () => {
     const a = userContext(dbs, tree, "clientA");
     const full = await getBlocklist({ ctx: a, input: { kind: "domain" } });
     if (full.status !== 200 || full.next === undefined) throw new Error("expected a list");
@@ -159,7 +211,10 @@ describe("the active indicators of a tenant", () => {
 
   it("relates a URL to its host, its subdomains and the same feed event", async () => {
     const id = catalog.ids.get(`http://${host}/login`) ?? "";
-    const { related } = await listRelatedIndicators({ ctx: userContext(dbs, tree, "clientA"), input: { id } });
+    const { related } = await listRelatedIndicators({
+      ctx: userContext(dbs, tree, "clientA"),
+      input: { id },
+    });
     const byValue = new Map(related.map((item) => [item.indicator.value, item.relation]));
     expect(byValue.get(host)).toBe("same_host");
     expect(byValue.get(`cdn.${host}`)).toBe("same_registrable_domain");
@@ -169,7 +224,9 @@ describe("the active indicators of a tenant", () => {
     const a = userContext(dbs, tree, "clientA");
     const b = userContext(dbs, tree, "clientB");
     const bySubstring = await searchIndicators({ ctx: a, input: { q: `evil-${unique}` } });
-    expect(bySubstring.items.map((item) => item.indicator.value)).toEqual(expect.arrayContaining([host, `cdn.${host}`]));
+    expect(bySubstring.items.map((item) => item.indicator.value)).toEqual(
+      expect.arrayContaining([host, `cdn.${host}`]),
+    );
     const byFamily = await searchIndicators({ ctx: a, input: { q: "emotet" } });
     expect(byFamily.items.map((item) => item.indicator.value)).toContain(host);
     const privateForB = await searchIndicators({ ctx: b, input: { q: `a-only-${unique}` } });

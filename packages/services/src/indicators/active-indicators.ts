@@ -114,8 +114,7 @@ export interface TenantScopeFacts {
   tenantId: string;
 }
 
-const microIso = (column: SQL) =>
-  sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+const microIso = (column: SQL) => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 function statusCondition(status: SQL, filter: ActiveIndicatorFilter): SQL | undefined {
   if (filter.statuses !== undefined) {
@@ -144,10 +143,13 @@ interface BranchColumns {
 
 function commonConditions(columns: BranchColumns, filter: ActiveIndicatorFilter): SQL[] {
   const conditions: SQL[] = [];
-  if (filter.types !== undefined) conditions.push(sql`${columns.type} = any(${sql.param([...filter.types])}::text[])`);
+  if (filter.types !== undefined)
+    conditions.push(sql`${columns.type} = any(${sql.param([...filter.types])}::text[])`);
   if (filter.valuePrefix !== undefined && filter.valuePrefix !== "") {
     // Byte-order range instead of LIKE: no escaping of % and _, and it uses the (type, value) index.
-    conditions.push(sql`${columns.value} >= ${filter.valuePrefix} and ${columns.value} < ${`${filter.valuePrefix}\u{10ffff}`}`);
+    conditions.push(
+      sql`${columns.value} >= ${filter.valuePrefix} and ${columns.value} < ${`${filter.valuePrefix}\u{10ffff}`}`,
+    );
   }
   if (filter.tags !== undefined && filter.tags.length > 0) {
     conditions.push(sql`${columns.tags} @> ${sql.param([...filter.tags])}::text[]`);
@@ -156,14 +158,22 @@ function commonConditions(columns: BranchColumns, filter: ActiveIndicatorFilter)
   if (status !== undefined) conditions.push(status);
   if (filter.scoreMin !== undefined) conditions.push(sql`${columns.score} >= ${filter.scoreMin}`);
   if (filter.scoreMax !== undefined) conditions.push(sql`${columns.score} <= ${filter.scoreMax}`);
-  if (filter.confidenceMin !== undefined) conditions.push(sql`${columns.confidence} >= ${filter.confidenceMin}`);
-  if (filter.confidenceMax !== undefined) conditions.push(sql`${columns.confidence} <= ${filter.confidenceMax}`);
-  if (filter.firstSeenFrom !== undefined) conditions.push(sql`${columns.firstSeen} >= ${filter.firstSeenFrom}::timestamptz`);
-  if (filter.firstSeenTo !== undefined) conditions.push(sql`${columns.firstSeen} <= ${filter.firstSeenTo}::timestamptz`);
-  if (filter.lastSeenFrom !== undefined) conditions.push(sql`${columns.lastSeen} >= ${filter.lastSeenFrom}::timestamptz`);
-  if (filter.lastSeenTo !== undefined) conditions.push(sql`${columns.lastSeen} <= ${filter.lastSeenTo}::timestamptz`);
-  if (filter.tlp !== undefined) conditions.push(sql`${columns.tlp} = any(${sql.param([...filter.tlp])}::text[])`);
-  if (filter.ids !== undefined) conditions.push(sql`${columns.id} = any(${sql.param([...filter.ids])}::text[])`);
+  if (filter.confidenceMin !== undefined)
+    conditions.push(sql`${columns.confidence} >= ${filter.confidenceMin}`);
+  if (filter.confidenceMax !== undefined)
+    conditions.push(sql`${columns.confidence} <= ${filter.confidenceMax}`);
+  if (filter.firstSeenFrom !== undefined)
+    conditions.push(sql`${columns.firstSeen} >= ${filter.firstSeenFrom}::timestamptz`);
+  if (filter.firstSeenTo !== undefined)
+    conditions.push(sql`${columns.firstSeen} <= ${filter.firstSeenTo}::timestamptz`);
+  if (filter.lastSeenFrom !== undefined)
+    conditions.push(sql`${columns.lastSeen} >= ${filter.lastSeenFrom}::timestamptz`);
+  if (filter.lastSeenTo !== undefined)
+    conditions.push(sql`${columns.lastSeen} <= ${filter.lastSeenTo}::timestamptz`);
+  if (filter.tlp !== undefined)
+    conditions.push(sql`${columns.tlp} = any(${sql.param([...filter.tlp])}::text[])`);
+  if (filter.ids !== undefined)
+    conditions.push(sql`${columns.id} = any(${sql.param([...filter.ids])}::text[])`);
   if (filter.keys !== undefined) {
     conditions.push(
       sql`(${columns.type}, ${columns.value}) in (select k.type, k.value collate "C" from unnest(${sql.param(
@@ -179,7 +189,11 @@ function commonConditions(columns: BranchColumns, filter: ActiveIndicatorFilter)
   return conditions;
 }
 
-function keysetCondition(columns: BranchColumns, order: ActiveIndicatorOrder, after: KeysetCursor | undefined): SQL | undefined {
+function keysetCondition(
+  columns: BranchColumns,
+  order: ActiveIndicatorOrder,
+  after: KeysetCursor | undefined,
+): SQL | undefined {
   if (after === undefined) return undefined;
   return order === "recent"
     ? sql`(${columns.lastSeen}, ${columns.id}) < (${after.at}::timestamptz, ${after.id})`
@@ -219,9 +233,9 @@ function catalogBranch(
   const conditions = commonConditions(columns, filter);
   if (filter.sourceIds !== undefined) {
     conditions.push(
-      sql`exists (select 1 from observations ob where ob.indicator_id = i.id and ob.source_id = any(${sql.param([
-        ...filter.sourceIds,
-      ])}::text[]))`,
+      sql`exists (select 1 from observations ob where ob.indicator_id = i.id and ob.source_id = any(${sql.param(
+        [...filter.sourceIds],
+      )}::text[]))`,
     );
   }
   if (filter.feedIds !== undefined) {
@@ -274,8 +288,10 @@ function privateBranch(
     ...commonConditions(columns, filter),
   ];
   const origins = filter.origins;
-  if (origins !== undefined && !origins.includes("private")) conditions.push(sql`p.tenant_id <> ${scope.tenantId}`);
-  if (origins !== undefined && !origins.includes("shared")) conditions.push(sql`p.tenant_id = ${scope.tenantId}`);
+  if (origins !== undefined && !origins.includes("private"))
+    conditions.push(sql`p.tenant_id <> ${scope.tenantId}`);
+  if (origins !== undefined && !origins.includes("shared"))
+    conditions.push(sql`p.tenant_id = ${scope.tenantId}`);
   const keyset = keysetCondition(columns, order, after);
   if (keyset !== undefined) conditions.push(keyset);
   const sortKey = order === "recent" ? columns.lastSeen : columns.version;
@@ -357,9 +373,14 @@ function toActiveIndicator(row: RawRow): ActiveIndicator {
     notes: row.notes,
     sightingsCount: row.sightings_count,
     lastSightedAt: row.last_sighted_at === null ? null : iso(row.last_sighted_at),
-    sources: row.origin === "catalog" ? (row.source_names ?? []) : row.owner_name === null ? [] : [row.owner_name],
-    malwareFamily: row.malware_family ?? contextText(row.context, "malwareFamily") ?? contextText(row.context, "malware_family"),
-    threatType: row.threat_type ?? contextText(row.context, "threatType") ?? contextText(row.context, "threat_type"),
+    sources:
+      row.origin === "catalog" ? (row.source_names ?? []) : row.owner_name === null ? [] : [row.owner_name],
+    malwareFamily:
+      row.malware_family ??
+      contextText(row.context, "malwareFamily") ??
+      contextText(row.context, "malware_family"),
+    threatType:
+      row.threat_type ?? contextText(row.context, "threatType") ?? contextText(row.context, "threat_type"),
     reference: row.reference ?? contextText(row.context, "reference"),
     description: row.description,
     cursor: { at: row.cursor_at, id: row.id },
@@ -370,6 +391,11 @@ export interface SelectOptions {
   order: ActiveIndicatorOrder;
   limit: number;
   after?: KeysetCursor | undefined;
+  /**
+   * Skip the sources and context of catalog rows (`sources` empty, context fields null): for readers that
+   * need only type, value, status and scores, such as firewall blocklists. Saves one lookup per row.
+   */
+  lean?: boolean | undefined;
 }
 
 /**
@@ -387,7 +413,18 @@ export async function selectActiveIndicators(
   const origins = filter.origins;
   const branches: SQL[] = [];
   if ((origins === undefined || origins.includes("catalog")) && !isPrivateOnly(filter)) {
-    branches.push(catalogBranch(scope, filter, options.order, options.after, limit + 1));
+    const types = filter.types ?? [];
+    if (options.order === "recent" && types.length > 1) {
+      // One branch per type: each walks the (type, last_seen desc, id desc) index in order and stops after
+      // `limit` rows; `type = any(…)` over several types would sort every row of those types per page.
+      for (const type of types) {
+        branches.push(
+          catalogBranch(scope, { ...filter, types: [type] }, options.order, options.after, limit + 1),
+        );
+      }
+    } else {
+      branches.push(catalogBranch(scope, filter, options.order, options.after, limit + 1));
+    }
   }
   const catalogOnly = filter.sourceIds !== undefined || filter.feedIds !== undefined;
   if ((origins === undefined || origins.some((origin) => origin !== "catalog")) && !catalogOnly) {
@@ -399,9 +436,15 @@ export async function selectActiveIndicators(
       ? sql.raw(`${alias}.last_seen desc, ${alias}.id desc`)
       : sql.raw(`${alias}.version_at asc, ${alias}.id asc`);
   const outerOrder = orderOf("u");
-  const { rows } = await tx.execute<RawRow>(sql`
+  const page = sql`select * from (${sql.join(branches, sql` union all `)}) as b order by ${orderOf("b")} limit ${limit + 1}`;
+  const { rows } = await tx.execute<RawRow>(
+    options.lean === true
+      ? sql`select u.*, null::text[] as source_names, null::text as malware_family, null::text as threat_type,
+                   null::text as reference
+            from (${page}) as u order by ${outerOrder}`
+      : sql`
     select u.*, src.source_names, src.malware_family, src.threat_type, src.reference
-    from (select * from (${sql.join(branches, sql` union all `)}) as b order by ${orderOf("b")} limit ${limit + 1}) as u
+    from (${page}) as u
     left join lateral (
       select array_agg(distinct s.name order by s.name) as source_names,
              max(ob.malware_family) as malware_family, max(ob.threat_type) as threat_type,
@@ -409,15 +452,16 @@ export async function selectActiveIndicators(
       from observations ob join sources s on s.id = ob.source_id
       where ob.indicator_id = u.id
     ) as src on u.origin = 'catalog'
-    order by ${outerOrder}`);
+    order by ${outerOrder}`,
+  );
   const more = rows.length > limit;
-  const page = (more ? rows.slice(0, limit) : rows).map(toActiveIndicator);
-  const last = page[page.length - 1];
-  return more && last !== undefined ? { rows: page, next: last.cursor } : { rows: page };
+  const result = (more ? rows.slice(0, limit) : rows).map(toActiveIndicator);
+  const last = result[result.length - 1];
+  return more && last !== undefined ? { rows: result, next: last.cursor } : { rows: result };
 }
 
 function isPrivateOnly(filter: ActiveIndicatorFilter): boolean {
-  return filter.ids !== undefined && filter.ids.every((id) => id.startsWith("pin_"));
+  return filter.ids?.every((id) => id.startsWith("pin_")) === true;
 }
 
 /** The record every export writer takes, from one active-indicators row. */

@@ -1,9 +1,9 @@
 import { AppError, newId } from "@threatfusion/core";
 import type { Tlp } from "@threatfusion/db";
 import { sql } from "drizzle-orm";
+import { appendAudit } from "../audit/append.ts";
 import { authorizeAction, inTenantTx, type ServiceContext } from "../context.ts";
-import { findIndicator } from "./find.ts";
-import { canonicalKey } from "./find.ts";
+import { canonicalKey, findIndicator } from "./find.ts";
 import { type IndicatorView, toIndicatorView } from "./view.ts";
 
 export interface CreateIndicatorInput {
@@ -50,8 +50,26 @@ export async function createIndicator({
       on conflict (tenant_id, type, value) do nothing
       returning id`);
     if (rows.length === 0) {
-      throw new AppError("CONFLICT", `This tenant already has ${key.type} ${key.value} as a private indicator`);
+      throw new AppError(
+        "CONFLICT",
+        `This tenant already has ${key.type} ${key.value} as a private indicator`,
+      );
     }
+    await appendAudit(tx, {
+      tenantId: ctx.tenant.tenantId,
+      action: "indicator.created",
+      actor: ctx.actor,
+      targetKind: "private_indicator",
+      targetId: id,
+      details: {
+        type: key.type,
+        value: key.value,
+        sharedWithAllClients: input.sharedWithAllClients ?? false,
+      },
+      requestId: ctx.requestId,
+      ip: ctx.ip,
+      at: ctx.now(),
+    });
     return toIndicatorView(await findIndicator(tx, ctx.tenant.tenantId, { id }));
   });
 }

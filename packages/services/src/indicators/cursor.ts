@@ -37,7 +37,10 @@ export function decodeKeysetCursor(token: string): KeysetCursor | undefined {
 }
 
 /** `decodeKeysetCursor` for request input: a malformed token is the client's error (400), not ours. */
-export function parseCursorParameter(token: string | undefined, parameter = "cursor"): KeysetCursor | undefined {
+export function parseCursorParameter(
+  token: string | undefined,
+  parameter = "cursor",
+): KeysetCursor | undefined {
   if (token === undefined || token === "") return undefined;
   const cursor = decodeKeysetCursor(token);
   if (cursor === undefined) {

@@ -15,8 +15,14 @@ export const indicatorFilterSchema = z
   .object({
     types: z.array(z.enum(indicatorTypes)).max(indicatorTypes.length).optional(),
     valuePrefix: z.string().min(1).max(2048).optional(),
-    sourceIds: z.array(z.string().regex(/^src_[0-9a-z]{26}$/)).max(50).optional(),
-    feedIds: z.array(z.string().regex(/^fed_[0-9a-z]{26}$/)).max(50).optional(),
+    sourceIds: z
+      .array(z.string().regex(/^src_[0-9a-z]{26}$/))
+      .max(50)
+      .optional(),
+    feedIds: z
+      .array(z.string().regex(/^fed_[0-9a-z]{26}$/))
+      .max(50)
+      .optional(),
     tags: z.array(z.string().min(1).max(200)).max(20).optional(),
     statuses: z.array(z.enum(privateIndicatorStatuses)).max(privateIndicatorStatuses.length).optional(),
     scoreMin: percent.optional(),
@@ -28,7 +34,10 @@ export const indicatorFilterSchema = z
     lastSeenFrom: timestamp.optional(),
     lastSeenTo: timestamp.optional(),
     tlp: z.array(z.enum(tlpLevels)).max(tlpLevels.length).optional(),
-    origins: z.array(z.enum(["catalog", "private", "shared"])).max(3).optional(),
+    origins: z
+      .array(z.enum(["catalog", "private", "shared"]))
+      .max(3)
+      .optional(),
     includeSuppressed: z.boolean().optional(),
     includeInactive: z.boolean().optional(),
   })

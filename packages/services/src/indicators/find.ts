@@ -40,17 +40,27 @@ export async function findIndicator(
   let rows: ActiveIndicator[];
   if (ref.id !== undefined) {
     if (!isIndicatorId(ref.id)) throw new AppError("NOT_FOUND", "No such indicator");
-    ({ rows } = await selectActiveIndicators(tx, { tenantId }, { ...everything, ids: [ref.id] }, {
-      order: "recent",
-      limit: 1,
-    }));
+    ({ rows } = await selectActiveIndicators(
+      tx,
+      { tenantId },
+      { ...everything, ids: [ref.id] },
+      {
+        order: "recent",
+        limit: 1,
+      },
+    ));
   } else if (ref.value !== undefined) {
     const key = canonicalKey(ref.value, ref.type);
     // A value can be both in the catalog and private: the tenant's own private row wins, then shared, then catalog.
-    ({ rows } = await selectActiveIndicators(tx, { tenantId }, { ...everything, keys: [key] }, {
-      order: "recent",
-      limit: 3,
-    }));
+    ({ rows } = await selectActiveIndicators(
+      tx,
+      { tenantId },
+      { ...everything, keys: [key] },
+      {
+        order: "recent",
+        limit: 3,
+      },
+    ));
     const rank = { private: 0, shared: 1, catalog: 2 } as const;
     rows.sort((a, b) => rank[a.origin] - rank[b.origin]);
   } else {

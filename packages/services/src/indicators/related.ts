@@ -58,10 +58,15 @@ export async function listRelatedIndicators({
     };
     const select = async (filter: Parameters<typeof selectActiveIndicators>[2]) =>
       (
-        await selectActiveIndicators(tx, { tenantId }, { includeSuppressed: true, ...filter }, {
-          order: "recent",
-          limit: perRelation,
-        })
+        await selectActiveIndicators(
+          tx,
+          { tenantId },
+          { includeSuppressed: true, ...filter },
+          {
+            order: "recent",
+            limit: perRelation,
+          },
+        )
       ).rows;
 
     const host = hostOf(indicator);

@@ -63,6 +63,8 @@ export interface StreamOptions {
   after?: KeysetCursor;
   /** Stop after this many rows. */
   maxRows?: number;
+  /** See `SelectOptions.lean`. */
+  lean?: boolean;
 }
 
 /**
@@ -80,12 +82,12 @@ export async function* streamActiveIndicators(
     let after = options.after;
     let sent = 0;
     for (;;) {
-      const page = await selectActiveIndicators(
-        tx,
-        { tenantId: ctx.tenant.tenantId },
-        filter,
-        { order: options.order, limit: Math.min(pageSize, maxRows - sent), after },
-      );
+      const page = await selectActiveIndicators(tx, { tenantId: ctx.tenant.tenantId }, filter, {
+        order: options.order,
+        limit: Math.min(pageSize, maxRows - sent),
+        after,
+        lean: options.lean,
+      });
       sent += page.rows.length;
       if (page.rows.length > 0 && !(await emit(page.rows))) return;
       if (page.next === undefined || sent >= maxRows) return;
@@ -94,4 +96,3 @@ export async function* streamActiveIndicators(
   });
   for await (const batch of batches) yield* batch;
 }
-

@@ -14,7 +14,14 @@ export type TimelineEvent =
       malwareFamily: string | null;
       threatType: string | null;
     }
-  | { kind: "sighting"; at: string; count: number; sensor: string | null; asset: string | null; sightingId: string };
+  | {
+      kind: "sighting";
+      at: string;
+      count: number;
+      sensor: string | null;
+      asset: string | null;
+      sightingId: string;
+    };
 
 export interface IndicatorTimeline {
   indicator: IndicatorView;

@@ -1,6 +1,7 @@
 import { AppError } from "@threatfusion/core";
 import type { PrivateIndicatorStatus } from "@threatfusion/db";
 import { sql } from "drizzle-orm";
+import { appendAudit } from "../audit/append.ts";
 import { authorizeAction, inTenantTx, type ServiceContext } from "../context.ts";
 import { findIndicator } from "./find.ts";
 import { type IndicatorView, toIndicatorView } from "./view.ts";
@@ -80,6 +81,22 @@ export async function updateIndicator({
           updated_at = greatest(${now}::timestamptz, updated_at + interval '1 microsecond')
         where id = ${current.id} and tenant_id = ${tenantId}`);
     }
-    return toIndicatorView(await findIndicator(tx, tenantId, { id: current.id }));
+    const after = await findIndicator(tx, tenantId, { id: current.id });
+    await appendAudit(tx, {
+      tenantId,
+      action: "indicator.overlay_updated",
+      actor: ctx.actor,
+      targetKind: "indicator",
+      targetId: current.id,
+      details: {
+        ...(input.status === undefined ? {} : { from: current.status, status: input.status }),
+        notesChanged: input.notes !== undefined,
+        tags: after.tags,
+      },
+      requestId: ctx.requestId,
+      ip: ctx.ip,
+      at: ctx.now(),
+    });
+    return toIndicatorView(after);
   });
 }

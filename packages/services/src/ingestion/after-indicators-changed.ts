@@ -19,7 +19,10 @@ export interface IndicatorChangeContext {
   appDb: Database;
 }
 
-export type IndicatorChangeListener = (change: IndicatorChange, context: IndicatorChangeContext) => Promise<void>;
+export type IndicatorChangeListener = (
+  change: IndicatorChange,
+  context: IndicatorChangeContext,
+) => Promise<void>;
 
 const listeners: IndicatorChangeListener[] = [];
 
@@ -33,7 +36,10 @@ export function onIndicatorsChanged(listener: IndicatorChangeListener): () => vo
 }
 
 /** Calls every listener in registration order; a listener that throws makes the hand-off retry. */
-export async function afterIndicatorsChanged(change: IndicatorChange, context: IndicatorChangeContext): Promise<void> {
+export async function afterIndicatorsChanged(
+  change: IndicatorChange,
+  context: IndicatorChangeContext,
+): Promise<void> {
   if (change.indicatorIds.length === 0) return;
   for (const listener of listeners) await listener(change, context);
 }

@@ -184,7 +184,8 @@ async function applyGlobal(
   await withIngestTx({ db: deps.ingestDb }, async (tx) => {
     const fresh = await claimLedger(tx, chunks, null);
     const toApply = chunks.filter((chunk) => fresh.has(chunkKey(chunk)));
-    for (const chunk of chunks) outcomes.set(chunkKey(chunk), fresh.has(chunkKey(chunk)) ? "applied" : "duplicate");
+    for (const chunk of chunks)
+      outcomes.set(chunkKey(chunk), fresh.has(chunkKey(chunk)) ? "applied" : "duplicate");
     if (toApply.length === 0) return;
     const prepared = toApply.map((chunk) => {
       const facts = runs.get(chunk.runId);
@@ -200,7 +201,10 @@ async function applyGlobal(
       prepared.flatMap((rows) => rows.observations),
     );
     const touched = new Map(
-      indicatorResult.touched.map((row) => [`${row.type}\u0000${row.value}`, { id: row.id, outcome: row.outcome }]),
+      indicatorResult.touched.map((row) => [
+        `${row.type}\u0000${row.value}`,
+        { id: row.id, outcome: row.outcome },
+      ]),
     );
     const rejected = prepared.map((rows) => rows.rejected);
     const counts = attribute(
@@ -223,7 +227,8 @@ async function applyPrivate(
   await withTenantTx({ db: deps.appDb, tenantId }, async (tx) => {
     const fresh = await claimLedger(tx, chunks, tenantId);
     const toApply = chunks.filter((chunk) => fresh.has(chunkKey(chunk)));
-    for (const chunk of chunks) outcomes.set(chunkKey(chunk), fresh.has(chunkKey(chunk)) ? "applied" : "duplicate");
+    for (const chunk of chunks)
+      outcomes.set(chunkKey(chunk), fresh.has(chunkKey(chunk)) ? "applied" : "duplicate");
     if (toApply.length === 0) return;
     const prepared = toApply.map((chunk) => {
       const facts = runs.get(chunk.runId);

@@ -155,7 +155,10 @@ function buildRequest(
   };
 }
 
-async function* counted(body: ReadableStream<Uint8Array>, counter: { bytes: number }): AsyncGenerator<Uint8Array> {
+async function* counted(
+  body: ReadableStream<Uint8Array>,
+  counter: { bytes: number },
+): AsyncGenerator<Uint8Array> {
   for await (const chunk of iterateBytes(body)) {
     counter.bytes += chunk.byteLength;
     yield chunk;
@@ -200,7 +203,10 @@ export async function collectFeed(
     return fail("configuration", error instanceof Error ? error.message : String(error));
   }
   if (request.secretMissing) {
-    return fail("auth", `${feed.name}: ${request.secretMissing} is not configured, so the feed cannot authenticate`);
+    return fail(
+      "auth",
+      `${feed.name}: ${request.secretMissing} is not configured, so the feed cannot authenticate`,
+    );
   }
 
   const observedAt = new Date(Date.parse(feed.started_at) || deps.now().getTime()).toISOString();
@@ -211,7 +217,8 @@ export async function collectFeed(
   let etag: string | null = null;
   let lastModified: string | null = null;
   // Validators only make sense for a single-URL feed (several URLs are one logical snapshot).
-  const conditional = request.urls.length === 1 ? { etag: feed.etag, lastModified: feed.last_modified } : null;
+  const conditional =
+    request.urls.length === 1 ? { etag: feed.etag, lastModified: feed.last_modified } : null;
 
   for (const url of request.urls) {
     const { url: target, init } = buildRequest(request, url, deps, conditional);
@@ -219,7 +226,10 @@ export async function collectFeed(
     try {
       response = await deps.fetch(target, init);
     } catch (error) {
-      return fail("network", `${feed.name}: fetch failed: ${error instanceof Error ? error.message : String(error)}`);
+      return fail(
+        "network",
+        `${feed.name}: fetch failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     httpStatus = response.status;
     if (response.status === 304 && conditional) {
@@ -236,11 +246,24 @@ export async function collectFeed(
     });
     if (!verdict.ok) {
       await response.body?.cancel();
-      return fail(verdict.reason, verdict.message, { httpStatus, retryAfterSeconds: verdict.retryAfterSeconds });
+      return fail(verdict.reason, verdict.message, {
+        httpStatus,
+        retryAfterSeconds: verdict.retryAfterSeconds,
+      });
     }
-    if (!response.body) return fail("invalid-document", `${feed.name}: the answer had no body`, { httpStatus });
+    if (!response.body)
+      return fail("invalid-document", `${feed.name}: the answer had no body`, { httpStatus });
     etag = response.headers.get("etag");
     lastModified = response.headers.get("last-modified");
+    let queueFailure: unknown;
+    const sendOrMark = async (message: FeedChunkMessage) => {
+      try {
+        await deps.sendChunk(message);
+      } catch (error) {
+        queueFailure = error;
+        throw error;
+      }
+    };
     try {
       const events = parseFeed(request.format, counted(response.body, counter), request.parser);
       for await (const batch of batchParsed(events, deps.batch)) {
@@ -251,7 +274,7 @@ export async function collectFeed(
           totals.skipped += batch.stats.skipped;
         }
         if (batch.indicators.length === 0 && batch.rejected.length === 0) continue;
-        await deps.sendChunk({
+        await sendOrMark({
           kind: "feed-chunk",
           runId: input.runId,
           feedId: feed.id,
@@ -266,9 +289,16 @@ export async function collectFeed(
         chunk++;
       }
     } catch (error) {
+      // The queue failing is not the feed's fault: rethrow, so the collect message is retried (the ledger
+      // makes re-sent chunks no-ops). Anything else fails this run: a parser verdict, or the body breaking off.
+      if (queueFailure !== undefined) throw error;
       const reason = feedFailureReason(error);
       const message = error instanceof Error ? error.message : String(error);
-      return fail(reason ?? "invalid-document", `${feed.name}: ${message}`, { httpStatus });
+      return reason
+        ? fail(reason, `${feed.name}: ${message}`, { httpStatus })
+        : fail("network", `${feed.name}: the download broke off after ${counter.bytes} bytes: ${message}`, {
+            httpStatus,
+          });
     }
   }
   await declareRunChunks(db, input.runId, {
@@ -280,5 +310,11 @@ export async function collectFeed(
     lastModified: conditional ? lastModified : null,
   });
   const finished = await finishRunIfComplete(db, input.runId, deps.now());
-  return { status: "collected", chunks: chunk, stats: totals, bytes: counter.bytes, finished: finished !== null };
+  return {
+    status: "collected",
+    chunks: chunk,
+    stats: totals,
+    bytes: counter.bytes,
+    finished: finished !== null,
+  };
 }

@@ -39,8 +39,18 @@ function split(batch: TenantChangeBatch): TenantChangeBatch[] {
  * follows the overlays it touches, not the number of tenants. Private changes go to their own tenant.
  * Re-running it after a failure repeats only what was not marked (receivers are idempotent by batch key).
  */
-export async function handOffChanges(deps: HandOffDependencies, runIds: readonly string[]): Promise<number> {
-  if (runIds.length === 0) return 0;
+export interface HandOffResult {
+  /** Chunks handed off by this call. */
+  chunks: number;
+  /** Time spent in the after-change listeners (search indexing, scoring), for the consumer's log. */
+  listenersMs: number;
+}
+
+export async function handOffChanges(
+  deps: HandOffDependencies,
+  runIds: readonly string[],
+): Promise<HandOffResult> {
+  if (runIds.length === 0) return { chunks: 0, listenersMs: 0 };
   const runParam = sql.param([...runIds]);
   const { rows } = await deps.ingestDb.execute<{
     run_id: string;
@@ -53,7 +63,7 @@ export async function handOffChanges(deps: HandOffDependencies, runIds: readonly
     from ingest_chunks c join feed_runs r on r.id = c.run_id
     where c.run_id = any (${runParam}::text[]) and not c.handed_off
     order by c.run_id, c.chunk`);
-  if (rows.length === 0) return 0;
+  if (rows.length === 0) return { chunks: 0, listenersMs: 0 };
   const batches: TenantChangeBatch[] = [];
   if (rows.some((row) => row.tenant_id === null && row.touched_ids.length > 0)) {
     const { rows: routed } = await deps.ingestDb.execute<{
@@ -61,7 +71,9 @@ export async function handOffChanges(deps: HandOffDependencies, runIds: readonly
       chunk: number;
       tenant_id: string;
       indicator_ids: string[];
-    }>(sql`select run_id, chunk, tenant_id, indicator_ids from tf_tenant_changes_for_runs(${runParam}::text[])`);
+    }>(
+      sql`select run_id, chunk, tenant_id, indicator_ids from tf_tenant_changes_for_runs(${runParam}::text[])`,
+    );
     for (const target of routed) {
       batches.push(
         ...split({
@@ -86,19 +98,30 @@ export async function handOffChanges(deps: HandOffDependencies, runIds: readonly
     }
   }
   if (batches.length > 0) await deps.notifyTenants(batches);
+  // One hook call per feed (and tenant) for all chunks of this delivery: later stages (search indexing,
+  // scoring) then work in a few large statements instead of one per chunk.
   const context = { ingestDb: deps.ingestDb, appDb: deps.appDb };
+  const groups = new Map<string, { feedId: string; tenantId: string | null; ids: string[] }>();
   for (const row of rows) {
+    const key = `${row.feed_id}\u0000${row.tenant_id ?? ""}`;
+    const group = groups.get(key) ?? { feedId: row.feed_id, tenantId: row.tenant_id, ids: [] };
+    group.ids.push(...row.touched_ids);
+    groups.set(key, group);
+  }
+  const listenersStarted = Date.now();
+  for (const group of groups.values()) {
     await afterIndicatorsChanged(
-      row.tenant_id === null
-        ? { scope: "global", feedId: row.feed_id, indicatorIds: row.touched_ids }
-        : { scope: "private", tenantId: row.tenant_id, feedId: row.feed_id, indicatorIds: row.touched_ids },
+      group.tenantId === null
+        ? { scope: "global", feedId: group.feedId, indicatorIds: group.ids }
+        : { scope: "private", tenantId: group.tenantId, feedId: group.feedId, indicatorIds: group.ids },
       context,
     );
   }
+  const listenersMs = Date.now() - listenersStarted;
   await deps.ingestDb.execute(sql`
     update ingest_chunks c set handed_off = true, touched_ids = '{}'
     from unnest(${sql.param(rows.map((row) => row.run_id))}::text[], ${sql.param(rows.map((row) => row.chunk))}::int[])
       as u(run_id, chunk)
     where c.run_id = u.run_id and c.chunk = u.chunk`);
-  return rows.length;
+  return { chunks: rows.length, listenersMs };
 }

@@ -2,8 +2,8 @@ import { AppError, newId } from "@threatfusion/core";
 import type { Database } from "@threatfusion/db";
 import {
   type ByteSource,
-  type FeedFormat,
   decodeFeedText,
+  type FeedFormat,
   feedFailureReason,
   type ParseEvent,
   parseFeed,
@@ -72,7 +72,11 @@ async function* extractEvents(chunks: AsyncIterable<string>): AsyncGenerator<Par
       rejected++;
       yield {
         kind: "rejected",
-        row: { line: line.number, reason: `line longer than the limit (${line.length} characters)`, raw: line.head },
+        row: {
+          line: line.number,
+          reason: `line longer than the limit (${line.length} characters)`,
+          raw: line.head,
+        },
       };
       continue;
     }
@@ -101,7 +105,10 @@ async function importEvents(
   }
   // Known layouts (abuse.ch CSVs, STIX, MISP, KEV…) use their parser; anything else is free text.
   const resolved: FeedFormat | "text" =
-    format === "text" || sniffed === "text" || sniffed === "json" || (format === "csv" && sniffed === "ndjson")
+    format === "text" ||
+    sniffed === "text" ||
+    sniffed === "json" ||
+    (format === "csv" && sniffed === "ndjson")
       ? "text"
       : sniffed;
   if (resolved === "text") return { format: "text", events: extractEvents(decoded.chunks) };
@@ -145,7 +152,10 @@ export async function importIndicators({
 }): Promise<ImportSummary> {
   authorizeAction(ctx, "indicator.write");
   const started = ctx.now();
-  const feedId = await ensureImportFeed(ctx, (input.feedName ?? "Manual imports").trim().slice(0, 200) || "Manual imports");
+  const feedId = await ensureImportFeed(
+    ctx,
+    (input.feedName ?? "Manual imports").trim().slice(0, 200) || "Manual imports",
+  );
   const runId = newId("feedRun", started.getTime());
   await deps.ingestDb.execute(sql`
     insert into feed_runs (id, feed_id, tenant_id, status, started_at, trigger)

@@ -32,14 +32,21 @@ afterAll(async () => {
 async function createFeed(options: { path: string; format: string; tenantId?: string; cadence?: number }) {
   const sourceId = newId("source");
   const feedId = newId("feed");
-  await dbs.admin.pool.query("insert into sources (id, tenant_id, name, reliability) values ($1, $2, $3, 'B')", [
-    sourceId,
-    options.tenantId ?? null,
-    `fake provider ${sourceId}`,
-  ]);
+  await dbs.admin.pool.query(
+    "insert into sources (id, tenant_id, name, reliability) values ($1, $2, $3, 'B')",
+    [sourceId, options.tenantId ?? null, `fake provider ${sourceId}`],
+  );
   await dbs.admin.pool.query(
     "insert into feeds (id, tenant_id, source_id, name, url, format, cadence_seconds, enabled) values ($1, $2, $3, $4, $5, $6, $7, false)",
-    [feedId, options.tenantId ?? null, sourceId, `fake ${feedId}`, `${provider.url}${options.path}`, options.format, options.cadence ?? 300],
+    [
+      feedId,
+      options.tenantId ?? null,
+      sourceId,
+      `fake ${feedId}`,
+      `${provider.url}${options.path}`,
+      options.format,
+      options.cadence ?? 300,
+    ],
   );
   createdFeeds.push(feedId);
   return { feedId, sourceId };
@@ -89,7 +96,9 @@ describe("a global feed run through the pipeline", () => {
     expect([...again.outcomes.values()].every((outcome) => outcome === "duplicate")).toBe(true);
 
     const notified: TenantChangeBatch[] = [];
-    await handOffChanges({ ...deps, notifyTenants: async (batches) => void notified.push(...batches) }, [claim.runId]);
+    await handOffChanges({ ...deps, notifyTenants: async (batches) => void notified.push(...batches) }, [
+      claim.runId,
+    ]);
     const finished = await finishRunIfComplete(dbs.ingest.db, claim.runId);
     expect(finished?.status).toBe("partial");
     expect(await finishRunIfComplete(dbs.ingest.db, claim.runId)).toBeNull();
@@ -134,7 +143,11 @@ describe("a global feed run through the pipeline", () => {
     const second = await runPipeline(feedId, later);
     expect(second.result.status).toBe("not-modified");
     expect(seen).toEqual([undefined, '"v7"']);
-    expect(await run(second.claim.runId)).toMatchObject({ status: "succeeded", http_status: 304, chunks_expected: 0 });
+    expect(await run(second.claim.runId)).toMatchObject({
+      status: "succeeded",
+      http_status: 304,
+      chunks_expected: 0,
+    });
   });
 
   it.each([
@@ -160,7 +173,8 @@ describe("a global feed run through the pipeline", () => {
     expect(rows[0]?.consecutive_failures).toBe(1);
     expect(rows[0]?.claimed_run_id).toBeNull();
     expect(new Date(rows[0]?.next_fetch_at).getTime()).toBeGreaterThanOrEqual(now.getTime() + 300_000);
-    if (status === 429) expect(new Date(rows[0]?.next_fetch_at).getTime()).toBeGreaterThanOrEqual(now.getTime() + 7_200_000);
+    if (status === 429)
+      expect(new Date(rows[0]?.next_fetch_at).getTime()).toBeGreaterThanOrEqual(now.getTime() + 7_200_000);
     // Not due again right away: the backoff holds.
     expect(await claimDueFeeds({ db: dbs.ingest.db, now, feedIds: [feedId] })).toEqual([]);
   });
@@ -181,7 +195,14 @@ describe("a global feed run through the pipeline", () => {
 describe("at-least-once delivery", () => {
   it("loses nothing when the consumer dies before commit: the retry applies everything once", async () => {
     provider.route("/kill.csv", (response) => {
-      response.writeHead(200).end(urlhaus.replaceAll("example", "killtest").replace("192.0.2.15", "192.0.2.115").replace("198.51.100.77", "198.51.100.177"));
+      response
+        .writeHead(200)
+        .end(
+          urlhaus
+            .replaceAll("example", "killtest")
+            .replace("192.0.2.15", "192.0.2.115")
+            .replace("198.51.100.77", "198.51.100.177"),
+        );
     });
     const { feedId } = await createFeed({ path: "/kill.csv", format: "urlhaus" });
     const { claim, queue } = await runPipeline(feedId);
@@ -197,9 +218,10 @@ describe("at-least-once delivery", () => {
         queue,
       ),
     ).rejects.toThrow("worker killed");
-    const { rows: nothing } = await dbs.admin.pool.query("select count(*)::int as n from ingest_chunks where run_id = $1", [
-      claim.runId,
-    ]);
+    const { rows: nothing } = await dbs.admin.pool.query(
+      "select count(*)::int as n from ingest_chunks where run_id = $1",
+      [claim.runId],
+    );
     expect(nothing[0]?.n).toBe(0);
     const retried = await applyFeedChunks(deps, queue);
     expect([...retried.outcomes.values()].every((outcome) => outcome === "applied")).toBe(true);
@@ -216,7 +238,9 @@ describe("at-least-once delivery", () => {
     const deps = { ingestDb: dbs.ingest.db, appDb: dbs.app.db };
     await applyFeedChunks(deps, queue);
     const notified: TenantChangeBatch[] = [];
-    await handOffChanges({ ...deps, notifyTenants: async (batches) => void notified.push(...batches) }, [claim.runId]);
+    await handOffChanges({ ...deps, notifyTenants: async (batches) => void notified.push(...batches) }, [
+      claim.runId,
+    ]);
     expect(notified.map((batch) => [batch.tenantId, batch.scope, batch.indicatorIds.length])).toEqual([
       [tree.clientBId, "private", 2],
     ]);
@@ -225,7 +249,29 @@ describe("at-least-once delivery", () => {
       "select tenant_id from private_indicators where value in ('192.0.2.201', '192.0.2.202')",
     );
     expect(rows).toEqual([{ tenant_id: tree.clientBId }, { tenant_id: tree.clientBId }]);
-    const { rows: global } = await dbs.admin.pool.query("select 1 from indicators where value = '192.0.2.201'");
+    const { rows: global } = await dbs.admin.pool.query(
+      "select 1 from indicators where value = '192.0.2.201'",
+    );
     expect(global).toEqual([]);
+  });
+});
+
+describe("a download that breaks off", () => {
+  it("fails the run with the bytes read, keeps what was already queued, and retries later", async () => {
+    provider.route("/cut.txt", (response) => {
+      response.writeHead(200, { "content-type": "text/plain", "content-length": "100000" });
+      response.write("192.0.2.71\n192.0.2.72\n192.0.2.7");
+      setTimeout(() => response.destroy(), 50);
+    });
+    const { feedId } = await createFeed({ path: "/cut.txt", format: "text" });
+    const { claim, result } = await runPipeline(feedId);
+    expect(result).toMatchObject({ status: "failed", reason: "network" });
+    const row = await run(claim.runId);
+    expect(row?.error).toContain("broke off after 31 bytes");
+    const { rows } = await dbs.admin.pool.query(
+      "select consecutive_failures from feed_collector_state where feed_id = $1",
+      [feedId],
+    );
+    expect(rows[0]?.consecutive_failures).toBe(1);
   });
 });

@@ -1,5 +1,5 @@
-import type { DbTransaction } from "@threatfusion/db";
 import { newId } from "@threatfusion/core";
+import type { DbTransaction } from "@threatfusion/db";
 import { sql } from "drizzle-orm";
 import type { PrivateIndicatorRow } from "./rows.ts";
 
@@ -22,8 +22,10 @@ function mergeDuplicates(rows: readonly PrivateIndicatorRow[]): PrivateIndicator
       byKey.set(key, { ...row, tags: [...new Set(row.tags)] });
       continue;
     }
-    existing.firstSeen = existing.firstSeen < row.firstSeen ? existing.firstSeen : row.firstSeen;
-    existing.lastSeen = existing.lastSeen > row.lastSeen ? existing.lastSeen : row.lastSeen;
+    existing.firstSeen =
+      Date.parse(row.firstSeen) < Date.parse(existing.firstSeen) ? row.firstSeen : existing.firstSeen;
+    existing.lastSeen =
+      Date.parse(row.lastSeen) > Date.parse(existing.lastSeen) ? row.lastSeen : existing.lastSeen;
     existing.confidence = row.confidence ?? existing.confidence;
     existing.score = row.score;
     existing.tags = [...new Set([...existing.tags, ...row.tags])];
@@ -52,7 +54,12 @@ export async function upsertPrivateIndicators(
   const batchSize = options.batchSize ?? 5_000;
   for (let start = 0; start < rows.length; start += batchSize) {
     const batch = rows.slice(start, start + batchSize);
-    const { rows: written } = await tx.execute<{ id: string; type: string; value: string; inserted: boolean }>(sql`
+    const { rows: written } = await tx.execute<{
+      id: string;
+      type: string;
+      value: string;
+      inserted: boolean;
+    }>(sql`
       insert into private_indicators as p
         (id, tenant_id, type, value, first_seen, last_seen, confidence, score, tlp, tags, description, context)
       select u.id, ${tenantId}, u.type, u.value, u.first_seen, u.last_seen, u.confidence, u.score, u.tlp,

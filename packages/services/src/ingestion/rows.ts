@@ -52,8 +52,18 @@ function stringOrNull(value: unknown): string | null {
  * confidence and its malware family. Time is left out (observedAt is the clock), so a replayed chunk scores
  * the same. The scoring stage re-scores touched indicators across all their sources.
  */
-function baseScore(indicator: ChunkIndicator, facts: FeedFacts, observedAt: number, model: ScoringModel): number {
+function baseScore(
+  indicator: ChunkIndicator,
+  facts: FeedFacts,
+  observedAt: number,
+  model: ScoringModel,
+  memo: Map<string, number>,
+): number {
   const family = stringOrNull(indicator.context.malwareFamily);
+  // A feed's rows mostly share type, confidence and family: score each combination once per chunk.
+  const key = `${indicator.type}|${indicator.confidence ?? ""}|${family ?? ""}`;
+  const known = memo.get(key);
+  if (known !== undefined) return known;
   const result = scoreAt(
     {
       type: indicator.type,
@@ -73,7 +83,9 @@ function baseScore(indicator: ChunkIndicator, facts: FeedFacts, observedAt: numb
     model,
     false,
   );
-  return Math.max(0, Math.min(100, Math.round(result.baseScore)));
+  const score = Math.max(0, Math.min(100, Math.round(result.baseScore)));
+  memo.set(key, score);
+  return score;
 }
 
 function indicatorTlp(indicator: ChunkIndicator, facts: FeedFacts): Tlp {
@@ -100,6 +112,7 @@ export function toGlobalRows(
   model: ScoringModel = defaultScoringModel,
 ): GlobalRows {
   const observedAt = Date.parse(observedAtIso);
+  const memo = new Map<string, number>();
   const out: GlobalRows = { indicators: [], observations: [], keys: [], rejected: [] };
   for (const indicator of indicators) {
     if (indicator.value.length > maxValueLength) {
@@ -121,7 +134,7 @@ export function toGlobalRows(
       firstSeen,
       lastSeen,
       confidence: indicator.confidence === undefined ? null : Math.round(indicator.confidence),
-      baseScore: baseScore(indicator, facts, observedAt, model),
+      baseScore: baseScore(indicator, facts, observedAt, model, memo),
       tlp: indicatorTlp(indicator, facts),
       tags: indicator.tags,
     });
@@ -148,6 +161,7 @@ export function toPrivateRows(
   model: ScoringModel = defaultScoringModel,
 ): { rows: PrivateIndicatorRow[]; keys: (string | null)[]; rejected: RejectedIndicator[] } {
   const observedAt = Date.parse(observedAtIso);
+  const memo = new Map<string, number>();
   const rows: PrivateIndicatorRow[] = [];
   const keys: (string | null)[] = [];
   const rejected: RejectedIndicator[] = [];
@@ -170,7 +184,7 @@ export function toPrivateRows(
       firstSeen,
       lastSeen,
       confidence: indicator.confidence === undefined ? null : Math.round(indicator.confidence),
-      score: baseScore(indicator, { ...facts, tenantId: null }, observedAt, model),
+      score: baseScore(indicator, { ...facts, tenantId: null }, observedAt, model, memo),
       tlp: indicatorTlp(indicator, { ...facts, tenantId: null }),
       tags: indicator.tags,
       description: stringOrNull(indicator.context.description),

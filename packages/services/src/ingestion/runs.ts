@@ -106,7 +106,11 @@ export interface RunDeclaration {
  * The collector announces what it produced once the body is fully read. Returns false when the run was
  * declared before (a redelivered collect message must not re-announce).
  */
-export async function declareRunChunks(db: Database, runId: string, declaration: RunDeclaration): Promise<boolean> {
+export async function declareRunChunks(
+  db: Database,
+  runId: string,
+  declaration: RunDeclaration,
+): Promise<boolean> {
   const { rows } = await db.execute<{ id: string }>(sql`
     update feed_runs set
       chunks_expected = ${declaration.chunks},
@@ -134,7 +138,11 @@ export interface FinishedRun {
  * the feed's validators and due time are updated, and the claim is released. The conditional update makes
  * this exactly once even when several consumers call it together. Returns null when not (yet) complete.
  */
-export async function finishRunIfComplete(db: Database, runId: string, now: Date = new Date()): Promise<FinishedRun | null> {
+export async function finishRunIfComplete(
+  db: Database,
+  runId: string,
+  now: Date = new Date(),
+): Promise<FinishedRun | null> {
   return withIngestTx({ db }, async (tx) => {
     const { rows } = await tx.execute<{ feed_id: string; status: "succeeded" | "partial" }>(sql`
       with ledger as (
@@ -160,7 +168,9 @@ export async function finishRunIfComplete(db: Database, runId: string, now: Date
     const finished = rows[0];
     if (!finished) return null;
     // Global feeds only: tf_ingest may not write tenant rows (RLS skips them); the run row has the time anyway.
-    await tx.execute(sql`update feeds set last_run_at = ${now.toISOString()}::timestamptz where id = ${finished.feed_id}`);
+    await tx.execute(
+      sql`update feeds set last_run_at = ${now.toISOString()}::timestamptz where id = ${finished.feed_id}`,
+    );
     await tx.execute(sql`
       update feed_collector_state s set
         next_fetch_at = ${now.toISOString()}::timestamptz + make_interval(secs => coalesce(f.cadence_seconds, 3600)),

@@ -24,7 +24,12 @@ export async function createSavedSearch({
   input,
 }: {
   ctx: ServiceContext;
-  input: { name: string; description?: string | undefined; filter: IndicatorFilterJson; taxiiCollection?: boolean | undefined };
+  input: {
+    name: string;
+    description?: string | undefined;
+    filter: IndicatorFilterJson;
+    taxiiCollection?: boolean | undefined;
+  };
 }): Promise<SavedSearch> {
   authorizeAction(ctx, "search.read");
   const id = newId("savedSearch");
@@ -37,7 +42,8 @@ export async function createSavedSearch({
       on conflict (tenant_id, name) do nothing
       returning created_at`);
     const row = rows[0];
-    if (row === undefined) throw new AppError("CONFLICT", `A saved search named "${input.name}" exists already`);
+    if (row === undefined)
+      throw new AppError("CONFLICT", `A saved search named "${input.name}" exists already`);
     return {
       id,
       name: input.name,

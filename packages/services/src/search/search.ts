@@ -1,9 +1,9 @@
 import { AppError } from "@threatfusion/core";
+import type { IndicatorType } from "@threatfusion/ioc";
 import { maxSearchDepth, maxSearchText, PostgresSearch, type SearchBackend } from "@threatfusion/search";
 import { authorizeAction, inTenantTx, type ServiceContext } from "../context.ts";
 import { selectActiveIndicators } from "../indicators/active-indicators.ts";
 import { type IndicatorView, toIndicatorView } from "../indicators/view.ts";
-import type { IndicatorType } from "@threatfusion/ioc";
 
 export interface SearchInput {
   q: string;
@@ -66,10 +66,15 @@ export async function searchIndicators({
       ids.length === 0
         ? []
         : (
-            await selectActiveIndicators(tx, { tenantId }, { ids, includeSuppressed: true, ...(input.types ? { types: input.types } : {}) }, {
-              order: "recent",
-              limit: ids.length,
-            })
+            await selectActiveIndicators(
+              tx,
+              { tenantId },
+              { ids, includeSuppressed: true, ...(input.types ? { types: input.types } : {}) },
+              {
+                order: "recent",
+                limit: ids.length,
+              },
+            )
           ).rows;
     const byId = new Map(rows.map((row) => [row.id, row]));
     const items: SearchHitView[] = [];

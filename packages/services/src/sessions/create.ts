@@ -9,7 +9,14 @@ import { sql } from "drizzle-orm";
  */
 export async function insertSession(
   tx: DbTransaction,
-  input: { tenantId: string; userId: string; now: Date; mfaVerified: boolean; ip?: string | undefined; userAgent?: string | undefined },
+  input: {
+    tenantId: string;
+    userId: string;
+    now: Date;
+    mfaVerified: boolean;
+    ip?: string | undefined;
+    userAgent?: string | undefined;
+  },
 ): Promise<{ sessionId: string; token: string; expiresAt: Date }> {
   const { id, secret, token } = createSessionToken();
   const expiresAt = new Date(input.now.getTime() + sessionPolicy.absoluteLifetimeSeconds * 1000);

@@ -18,7 +18,9 @@ export async function loginThrottleKeys(
   email: string,
   ip: string | undefined,
 ): Promise<{ key: string; policy: LoginThrottlePolicy }[]> {
-  const keys = [{ key: `account:${await sha256Hex(email.trim().toLowerCase())}`, policy: accountLoginPolicy }];
+  const keys = [
+    { key: `account:${await sha256Hex(email.trim().toLowerCase())}`, policy: accountLoginPolicy },
+  ];
   if (ip) keys.push({ key: `address:${ip}`, policy: addressLoginPolicy });
   return keys;
 }
@@ -59,10 +61,14 @@ export async function assertLoginAllowed(
       details: { retryAfterSeconds: decision.retryAfterSeconds },
     });
   }
-  throw new AppError("RATE_LIMITED", `Too many failed attempts: retry after ${decision.retryAfterSeconds} s`, {
-    headers,
-    details: { retryAfterSeconds: decision.retryAfterSeconds },
-  });
+  throw new AppError(
+    "RATE_LIMITED",
+    `Too many failed attempts: retry after ${decision.retryAfterSeconds} s`,
+    {
+      headers,
+      details: { retryAfterSeconds: decision.retryAfterSeconds },
+    },
+  );
 }
 
 /** Counts one failed attempt against every key. */

@@ -1,7 +1,7 @@
 import {
+  hashPassword,
   type MfaRequirement,
   mfaRequirement,
-  hashPassword,
   passwordNeedsRehash,
   verifyPassword,
   verifyPasswordForUnknownUser,
@@ -13,7 +13,12 @@ import { z } from "zod";
 import { appendAudit } from "../audit/append.ts";
 import type { AnonymousContext } from "../context.ts";
 import { insertSession } from "./create.ts";
-import { assertLoginAllowed, clearAccountFailures, loginThrottleKeys, recordLoginFailures } from "./login-attempts.ts";
+import {
+  assertLoginAllowed,
+  clearAccountFailures,
+  loginThrottleKeys,
+  recordLoginFailures,
+} from "./login-attempts.ts";
 
 export const signInInput = z.object({
   email: z.string().trim().min(3).max(320),
@@ -63,7 +68,9 @@ export async function signIn({
     password_hash: string | null;
     disabled_at: Date | string | null;
     memberships: Membership[];
-  }>(sql`select user_id, password_hash, disabled_at, memberships from tf_auth_sign_in_candidate(${input.email.trim()})`);
+  }>(
+    sql`select user_id, password_hash, disabled_at, memberships from tf_auth_sign_in_candidate(${input.email.trim()})`,
+  );
   const candidate = found.rows[0];
   const membership =
     candidate?.memberships.find((m) => m.tenantId === input.tenantId) ??

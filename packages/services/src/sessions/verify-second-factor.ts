@@ -45,19 +45,27 @@ export async function verifySecondFactor({
       const lastStep = credentials.totp_last_step === null ? null : Number(credentials.totp_last_step);
       const verdict = verifyTotpCode({ secret, code: input.code, now, lastUsedStep: lastStep });
       if (!verdict.ok) return { ok: false as const, reason: verdict.reason };
-      await tx.execute(sql`update user_credentials set totp_last_step = ${verdict.step}, updated_at = now() where user_id = ${input.userId}`);
+      await tx.execute(
+        sql`update user_credentials set totp_last_step = ${verdict.step}, updated_at = now() where user_id = ${input.userId}`,
+      );
       method = "totp";
     } else {
       const verdict = await verifyRecoveryCode(input.recoveryCode ?? "", credentials.recovery_code_hashes);
       if (!verdict.ok) return { ok: false as const, reason: "invalid" };
       const remaining = credentials.recovery_code_hashes.filter((_, index) => index !== verdict.index);
       await tx.execute(
-        sql`update user_credentials set recovery_code_hashes = ${remaining}::text[], updated_at = now() where user_id = ${input.userId}`,
+        sql`update user_credentials set recovery_code_hashes = ${sql.param(remaining)}::text[], updated_at = now() where user_id = ${input.userId}`,
       );
       method = "recovery_code";
     }
     await tx.execute(sql`delete from sessions where id = ${input.sessionId}`);
-    const session = await insertSession(tx, { tenantId: input.tenantId, userId: input.userId, now, mfaVerified: true, ip: ctx.ip });
+    const session = await insertSession(tx, {
+      tenantId: input.tenantId,
+      userId: input.userId,
+      now,
+      mfaVerified: true,
+      ip: ctx.ip,
+    });
     await appendAudit(tx, {
       tenantId: input.tenantId,
       action: "mfa.verified",

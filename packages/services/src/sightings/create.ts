@@ -2,9 +2,9 @@ import { AppError, newId } from "@threatfusion/core";
 import { detectIndicator, type IndicatorType } from "@threatfusion/ioc";
 import { sql } from "drizzle-orm";
 import { authorizeAction, inTenantTx, type ServiceContext } from "../context.ts";
-import { selectActiveIndicators } from "../indicators/active-indicators.ts";
-import { resolveStixIndicatorIds } from "../exports/stix-ids.ts";
 import { loadProducer } from "../exports/producer.ts";
+import { resolveStixIndicatorIds } from "../exports/stix-ids.ts";
+import { selectActiveIndicators } from "../indicators/active-indicators.ts";
 
 /** Most sightings one request records. */
 export const maxSightingsPerRequest = 1_000;

@@ -40,10 +40,11 @@ export async function createTenant({
       ...(input.branding ? { branding: input.branding } : {}),
       ...(input.quotas ? { quotas: input.quotas } : {}),
       ...(input.requireMfa !== undefined ? { requireMfa: input.requireMfa } : {}),
-      ...(input.allowNonExpiringTokens !== undefined ? { allowNonExpiringTokens: input.allowNonExpiringTokens } : {}),
+      ...(input.allowNonExpiringTokens !== undefined
+        ? { allowNonExpiringTokens: input.allowNonExpiringTokens }
+        : {}),
     };
     try {
-      await tx.execute(sql`savepoint create_tenant`);
       await tx.execute(
         sql`insert into tenants (id, parent_id, kind, name, slug, settings, custom_domain)
             values (${id}, ${parent.id}, ${kind}, ${input.name}, ${input.slug}, ${JSON.stringify(settings)}::jsonb,

@@ -3,11 +3,20 @@ import { z } from "zod";
 /** Branding a tenant's portal shows (before sign-in too, by host). */
 export const brandingSchema = z.object({
   productName: z.string().trim().min(1).max(80).optional(),
-  logoUrl: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+  logoUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(2000)
+    .optional(),
   colors: z
     .object({
-      primary: z.string().regex(/^#[0-9a-fA-F]{6}$/).optional(),
-      accent: z.string().regex(/^#[0-9a-fA-F]{6}$/).optional(),
+      primary: z
+        .string()
+        .regex(/^#[0-9a-fA-F]{6}$/)
+        .optional(),
+      accent: z
+        .string()
+        .regex(/^#[0-9a-fA-F]{6}$/)
+        .optional(),
     })
     .optional(),
 });
@@ -20,7 +29,9 @@ export const quotasSchema = z.object({
   enrichmentBudget: z.int().min(0).max(100_000_000).optional(),
 });
 
-export const slugSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lowercase letters, digits and dashes");
+export const slugSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lowercase letters, digits and dashes");
 export const customDomainSchema = z
   .string()
   .trim()

@@ -1,5 +1,10 @@
 import { createLogger, newId, type Role } from "@threatfusion/core";
-import { type IndicatorUpsertRow, upsertIndicators, upsertObservations, withIngestTx } from "@threatfusion/db";
+import {
+  type IndicatorUpsertRow,
+  upsertIndicators,
+  upsertObservations,
+  withIngestTx,
+} from "@threatfusion/db";
 import type { TestDatabases, TestTenantTree } from "@threatfusion/db/testing";
 import { indexIndicators } from "@threatfusion/search";
 import { sql } from "drizzle-orm";
@@ -41,14 +46,19 @@ export interface SeededCatalog {
 /** Loads `rows` (type, value, …) into the global catalog under a fresh global source; returns value -> id. */
 export async function seedCatalog(
   dbs: TestDatabases,
-  rows: (Partial<IndicatorUpsertRow> & { type: string; value: string; reference?: string; malwareFamily?: string })[],
+  rows: (Partial<IndicatorUpsertRow> & {
+    type: string;
+    value: string;
+    reference?: string;
+    malwareFamily?: string;
+  })[],
 ): Promise<SeededCatalog> {
   const sourceId = newId("source");
   const sourceName = `Test source ${sourceId.slice(-6)}`;
-  await dbs.admin.pool.query("insert into sources (id, tenant_id, name, reliability) values ($1, null, $2, 'B')", [
-    sourceId,
-    sourceName,
-  ]);
+  await dbs.admin.pool.query(
+    "insert into sources (id, tenant_id, name, reliability) values ($1, null, $2, 'B')",
+    [sourceId, sourceName],
+  );
   const now = new Date().toISOString();
   const ids = await withIngestTx({ db: dbs.ingest.db }, async (tx) => {
     const result = await upsertIndicators(

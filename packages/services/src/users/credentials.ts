@@ -29,6 +29,7 @@ export function requireSecretsKey(key: CryptoKey | undefined): CryptoKey {
 /** Opens a user's sealed TOTP secret (bound to the user id). */
 export async function openTotpSecret(key: CryptoKey, sealed: string, userId: string): Promise<Uint8Array> {
   const secret = await openSealedSecret(key, sealed, `totp:${userId}`);
-  if (secret === null) throw new AppError("INTERNAL", "The stored TOTP secret cannot be opened with SECRETS_KEY");
+  if (secret === null)
+    throw new AppError("INTERNAL", "The stored TOTP secret cannot be opened with SECRETS_KEY");
   return secret;
 }

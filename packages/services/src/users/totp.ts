@@ -1,5 +1,6 @@
 import {
   createTotpSecret,
+  encodeTotpSecret,
   generateRecoveryCodes,
   hashRecoveryCode,
   sealSecret,
@@ -8,7 +9,6 @@ import {
 } from "@threatfusion/auth";
 import { AppError } from "@threatfusion/core";
 import { withTenantTx } from "@threatfusion/db";
-import { encodeBase32UpperCaseNoPadding } from "@oslojs/encoding";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { recordAudit } from "../audit/record.ts";
@@ -44,7 +44,7 @@ export async function startTotpEnrolment({
             totp_last_step = null, updated_at = now()`,
     );
     return {
-      secret: encodeBase32UpperCaseNoPadding(secret),
+      secret: encodeTotpSecret(secret),
       uri: totpKeyUri({ issuer: "ThreatFusion", accountName: user.rows[0]?.email ?? userId, secret }),
     };
   });
@@ -77,10 +77,12 @@ export async function confirmTotpEnrolment({
     const hashes = await Promise.all(recoveryCodes.map((code) => hashRecoveryCode(code)));
     await tx.execute(
       sql`update user_credentials set totp_enabled_at = ${now.toISOString()}, totp_last_step = ${verdict.step},
-            recovery_code_hashes = ${hashes}::text[], updated_at = now() where user_id = ${userId}`,
+            recovery_code_hashes = ${sql.param(hashes)}::text[], updated_at = now() where user_id = ${userId}`,
     );
     if (input.sessionId) {
-      await tx.execute(sql`update sessions set mfa_verified_at = ${now.toISOString()} where id = ${input.sessionId}`);
+      await tx.execute(
+        sql`update sessions set mfa_verified_at = ${now.toISOString()} where id = ${input.sessionId}`,
+      );
     }
     await recordAudit(ctx, tx, {
       tenantId: homeTenantId,
@@ -90,5 +92,43 @@ export async function confirmTotpEnrolment({
       details: { method: "totp", recoveryCodes: recoveryCodes.length },
     });
     return { recoveryCodes };
+  });
+}
+
+export const disableTotpInput = z.object({ code: z.string().trim().min(6).max(10) });
+
+/**
+ * Turns TOTP off for the signed-in user after a current code (a stolen session alone cannot remove the second
+ * factor). Recovery codes go with it. Where the tenant requires MFA, the next sign-in asks to enrol again.
+ * Audited as `mfa.disabled`.
+ */
+export async function disableTotp({
+  ctx,
+  input,
+}: {
+  ctx: ServiceContext;
+  input: z.infer<typeof disableTotpInput>;
+}): Promise<void> {
+  const { userId, homeTenantId } = selfUser(ctx);
+  const key = requireSecretsKey(ctx.secretsKey);
+  const now = ctx.now();
+  await withTenantTx({ db: ctx.db, tenantId: homeTenantId }, async (tx) => {
+    const current = await readCredentials(tx, userId);
+    if (!current?.totp_secret_sealed || !current.totp_enabled_at)
+      throw new AppError("CONFLICT", "TOTP is not enabled");
+    const secret = await openTotpSecret(key, current.totp_secret_sealed, userId);
+    const lastStep = current.totp_last_step === null ? null : Number(current.totp_last_step);
+    const verdict = verifyTotpCode({ secret, code: input.code, now, lastUsedStep: lastStep });
+    if (!verdict.ok) throw new AppError("UNPROCESSABLE", "The code is not valid");
+    await tx.execute(
+      sql`update user_credentials set totp_secret_sealed = null, totp_enabled_at = null, totp_last_step = null,
+            recovery_code_hashes = '{}', updated_at = now() where user_id = ${userId}`,
+    );
+    await recordAudit(ctx, tx, {
+      tenantId: homeTenantId,
+      action: "mfa.disabled",
+      targetKind: "user",
+      targetId: userId,
+    });
   });
 }

@@ -2,8 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { type BlocklistVendor, vendorLimits } from "@threatfusion/exports";
 import { getBlocklist } from "@threatfusion/services";
 import type { App } from "../../app.ts";
-import { apiErrors } from "../indicators/schemas.ts";
 import { streamingContext } from "../exports/streaming.ts";
+import { apiErrors } from "../indicators/schemas.ts";
 
 const vendors = Object.keys(vendorLimits) as [BlocklistVendor, ...BlocklistVendor[]];
 
@@ -19,10 +19,16 @@ export function registerGetBlocklist(app: App): void {
       request: {
         params: z.object({ kind: z.enum(["ip", "domain", "url"]) }),
         query: z.object({
-          vendor: z.enum(vendors).optional().openapi({ description: "Size guard and syntax (default plain: no cap)" }),
+          vendor: z
+            .enum(vendors)
+            .optional()
+            .openapi({ description: "Size guard and syntax (default plain: no cap)" }),
           since: z.string().max(256).optional(),
           format: z.enum(["text", "json"]).optional(),
-          maxEntries: z.string().regex(/^\d{1,9}$/).optional(),
+          maxEntries: z
+            .string()
+            .regex(/^\d{1,9}$/)
+            .optional(),
           wildcardSubdomains: z.enum(["true", "false"]).optional(),
           includeSuppressed: z.enum(["true", "false"]).optional(),
         }),
@@ -55,7 +61,10 @@ export function registerGetBlocklist(app: App): void {
           await close();
           return new Response(null, { status: 304, headers: { etag: answer.etag } });
         }
-        const headers: Record<string, string> = { "content-type": answer.contentType, "cache-control": "private, no-cache" };
+        const headers: Record<string, string> = {
+          "content-type": answer.contentType,
+          "cache-control": "private, no-cache",
+        };
         if (answer.etag) headers.etag = answer.etag;
         if (answer.next) headers["x-blocklist-cursor"] = answer.next;
         if (answer.entryLimit !== undefined) headers["x-blocklist-entry-limit"] = String(answer.entryLimit);

@@ -19,6 +19,7 @@ export function registerOpenApiDocument(app: App): void {
     name: "tf_session",
     description: "The portal's session cookie",
   });
+  const security: Record<string, string[]>[] = [{ apiToken: [] }, { session: [] }];
   app.doc31(openApiPath, (c) => ({
     openapi: "3.1.0",
     info: {
@@ -28,6 +29,6 @@ export function registerOpenApiDocument(app: App): void {
         "Threat intelligence for SOCs, SIEMs and firewalls: indicators, lookups, sightings, search, streamed exports (STIX 2.1, MISP, CSV, ECS, CEF), firewall blocklists with `since` diffs. TAXII 2.1 lives at `/taxii2/`. Errors always answer `{ error: { code, message, docs, requestId } }`; lists page with opaque cursors; reads carry ETags.",
     },
     servers: [{ url: new URL(c.req.url).origin }],
-    security: [{ apiToken: [] as string[] }, { session: [] as string[] }] satisfies Record<string, string[]>[],
+    security,
   }));
 }

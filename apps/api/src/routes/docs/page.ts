@@ -54,14 +54,24 @@ function page(): string {
 /** The readable API reference at /api/docs: Swagger UI served from the Worker itself (no CDN). */
 export function registerDocsPage(app: App): void {
   app.get("/api/docs", (c) => c.html(page()));
-  app.get(`${assetBase}/swagger-ui-bundle.js`, () =>
-    new Response(swaggerUiBundleJs, {
-      headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=31536000, immutable" },
-    }),
+  app.get(
+    `${assetBase}/swagger-ui-bundle.js`,
+    () =>
+      new Response(swaggerUiBundleJs, {
+        headers: {
+          "content-type": "text/javascript; charset=utf-8",
+          "cache-control": "public, max-age=31536000, immutable",
+        },
+      }),
   );
-  app.get(`${assetBase}/swagger-ui.css`, () =>
-    new Response(swaggerUiCss, {
-      headers: { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=31536000, immutable" },
-    }),
+  app.get(
+    `${assetBase}/swagger-ui.css`,
+    () =>
+      new Response(swaggerUiCss, {
+        headers: {
+          "content-type": "text/css; charset=utf-8",
+          "cache-control": "public, max-age=31536000, immutable",
+        },
+      }),
   );
 }

@@ -18,8 +18,14 @@ export function registerExportIndicators(app: App): void {
       request: {
         params: z.object({ format: z.enum(exportFormats) }),
         query: indicatorFilterQuery.extend({
-          columns: z.string().optional().openapi({ description: `CSV columns, comma-separated: ${Object.keys(csvColumns).join(", ")}` }),
-          observables: z.enum(["true", "false"]).optional().openapi({ description: "STIX: also SCOs and based-on relationships (default true)" }),
+          columns: z
+            .string()
+            .optional()
+            .openapi({ description: `CSV columns, comma-separated: ${Object.keys(csvColumns).join(", ")}` }),
+          observables: z
+            .enum(["true", "false"])
+            .optional()
+            .openapi({ description: "STIX: also SCOs and based-on relationships (default true)" }),
         }),
       },
       responses: {

@@ -17,7 +17,10 @@ export function registerMispFeed(app: App): void {
       tags: ["exports"],
       summary: "MISP feed manifest (one event per tenant; its timestamp follows the newest change)",
       responses: {
-        200: { description: "manifest.json", content: { "application/json": { schema: z.record(z.string(), z.unknown()) } } },
+        200: {
+          description: "manifest.json",
+          content: { "application/json": { schema: z.record(z.string(), z.unknown()) } },
+        },
         304: { description: "Not modified" },
         ...apiErrors(401, 403, 429),
       },
@@ -25,7 +28,8 @@ export function registerMispFeed(app: App): void {
     async (c) => {
       const { body, stamp } = await getMispFeedManifest({ ctx: serviceContext(c) });
       const etag = feedEtag(stamp, "manifest");
-      if (ifNoneMatchHits(c.req.header("if-none-match"), etag)) return new Response(null, { status: 304, headers: { etag } });
+      if (ifNoneMatchHits(c.req.header("if-none-match"), etag))
+        return new Response(null, { status: 304, headers: { etag } });
       return new Response(body, { status: 200, headers: { "content-type": "application/json", etag } });
     },
   );
@@ -44,7 +48,10 @@ export function registerMispFeed(app: App): void {
       const { ctx, respond, close } = streamingContext(c);
       try {
         const { body, stamp } = await getMispFeedHashes({ ctx });
-        return respond(body, { status: 200, headers: { "content-type": "text/csv; charset=utf-8", etag: feedEtag(stamp, "hashes") } });
+        return respond(body, {
+          status: 200,
+          headers: { "content-type": "text/csv; charset=utf-8", etag: feedEtag(stamp, "hashes") },
+        });
       } catch (error) {
         await close();
         throw error;
@@ -57,9 +64,19 @@ export function registerMispFeed(app: App): void {
       path: "/api/v1/exports/misp-feed/{event}",
       tags: ["exports"],
       summary: "MISP feed event `<uuid>.json` with every active indicator as an attribute",
-      request: { params: z.object({ event: z.string().regex(/^[0-9a-f-]{36}\.json$/).openapi({ example: "0f8e…json" }) }) },
+      request: {
+        params: z.object({
+          event: z
+            .string()
+            .regex(/^[0-9a-f-]{36}\.json$/)
+            .openapi({ example: "0f8e…json" }),
+        }),
+      },
       responses: {
-        200: { description: "The event", content: { "application/json": { schema: z.object({ Event: z.record(z.string(), z.unknown()) }) } } },
+        200: {
+          description: "The event",
+          content: { "application/json": { schema: z.object({ Event: z.record(z.string(), z.unknown()) }) } },
+        },
         304: { description: "Not modified" },
         ...apiErrors(400, 401, 403, 404, 429),
       },
@@ -74,7 +91,10 @@ export function registerMispFeed(app: App): void {
           await close();
           return new Response(null, { status: 304, headers: { etag: feedEtag(stamp, uuid) } });
         }
-        return respond(body, { status: 200, headers: { "content-type": "application/json", etag: feedEtag(stamp, uuid) } });
+        return respond(body, {
+          status: 200,
+          headers: { "content-type": "application/json", etag: feedEtag(stamp, uuid) },
+        });
       } catch (error) {
         await close();
         throw error;

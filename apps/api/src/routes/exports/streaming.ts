@@ -15,6 +15,8 @@ export function streamingContext(c: AppContext): {
 } {
   const config = c.get("config");
   const handle = createDatabase({ url: config.DATABASE_URL, wsProxy: config.PG_WS_PROXY }, { max: 1 });
+  // workerd reports the server closing an idle socket after `end()` as an error event; nothing is lost then.
+  handle.pool.on("error", () => undefined);
   let closed = false;
   const close = async () => {
     if (closed) return;

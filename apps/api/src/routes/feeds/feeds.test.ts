@@ -8,8 +8,9 @@ let tokenB = "";
 
 beforeAll(async () => {
   tree = await createTestTenantTree("feed-routes");
-  tokenA = (await createTestToken({ tenantId: tree.clientAId, scopes: ["indicators:read", "indicators:write"] }))
-    .authorization;
+  tokenA = (
+    await createTestToken({ tenantId: tree.clientAId, scopes: ["indicators:read", "indicators:write"] })
+  ).authorization;
   tokenB = (await createTestToken({ tenantId: tree.clientBId, scopes: ["indicators:read"] })).authorization;
 });
 afterAll(() => tree.cleanup());
@@ -27,24 +28,39 @@ describe("imports and feed runs through the API", () => {
       body: pasted,
     });
     expect(response.status).toBe(200);
-    const summary = (await response.json()) as { feedId: string; parsed: number; new: number; format: string };
+    const summary = (await response.json()) as {
+      feedId: string;
+      parsed: number;
+      new: number;
+      format: string;
+    };
     expect(summary).toMatchObject({ format: "text", parsed: 3, new: 3 });
 
-    const runs = await apiFetch(`/api/v1/feeds/${summary.feedId}/runs`, { headers: { authorization: tokenA } });
+    const runs = await apiFetch(`/api/v1/feeds/${summary.feedId}/runs`, {
+      headers: { authorization: tokenA },
+    });
     expect(runs.status).toBe(200);
-    const { data } = (await runs.json()) as { data: { trigger: string; indicatorsNew: number; status: string }[] };
+    const { data } = (await runs.json()) as {
+      data: { trigger: string; indicatorsNew: number; status: string }[];
+    };
     expect(data[0]).toMatchObject({ trigger: "import", indicatorsNew: 3, status: "succeeded" });
 
-    const listA = (await (await apiFetch("/api/v1/feeds", { headers: { authorization: tokenA } })).json()) as {
+    const listA = (await (
+      await apiFetch("/api/v1/feeds", { headers: { authorization: tokenA } })
+    ).json()) as {
       data: { id: string }[];
     };
     expect(listA.data.map((feed) => feed.id)).toContain(summary.feedId);
     // Tenant B sees neither A's feed in the list nor its runs (404, not 403: existence is not confirmed).
-    const listB = (await (await apiFetch("/api/v1/feeds", { headers: { authorization: tokenB } })).json()) as {
+    const listB = (await (
+      await apiFetch("/api/v1/feeds", { headers: { authorization: tokenB } })
+    ).json()) as {
       data: { id: string }[];
     };
     expect(listB.data.map((feed) => feed.id)).not.toContain(summary.feedId);
-    const runsB = await apiFetch(`/api/v1/feeds/${summary.feedId}/runs`, { headers: { authorization: tokenB } });
+    const runsB = await apiFetch(`/api/v1/feeds/${summary.feedId}/runs`, {
+      headers: { authorization: tokenB },
+    });
     expect(runsB.status).toBe(404);
   });
 
@@ -77,6 +93,8 @@ describe("imports and feed runs through the API", () => {
       body: "<html><head><title>Cloudflare error</title></head></html>",
     });
     expect(response.status).toBe(422);
-    expect(((await response.json()) as { error: { message: string } }).error.message).toContain("Cloudflare error");
+    expect(((await response.json()) as { error: { message: string } }).error.message).toContain(
+      "Cloudflare error",
+    );
   });
 });

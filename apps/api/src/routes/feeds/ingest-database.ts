@@ -8,6 +8,8 @@ import type { AppContext } from "../../app.ts";
 export async function withIngestDatabase<T>(c: AppContext, fn: (db: Database) => Promise<T>): Promise<T> {
   const config = c.get("config");
   const handle = createDatabase({ url: config.DATABASE_INGEST_URL, wsProxy: config.PG_WS_PROXY }, { max: 2 });
+  // A dropped idle socket must not crash the isolate (see ingestion/databases.ts).
+  handle.pool.on("error", () => undefined);
   try {
     return await fn(handle.db);
   } finally {

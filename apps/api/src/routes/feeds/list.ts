@@ -10,9 +10,13 @@ export function registerListFeeds(app: App): void {
       method: "get",
       path: "/api/v1/feeds",
       tags: ["feeds"],
-      summary: "The feeds this tenant sees (global catalog, its subscriptions, its private feeds) with health and last run",
+      summary:
+        "The feeds this tenant sees (global catalog, its subscriptions, its private feeds) with health and last run",
       responses: {
-        200: { description: "Feeds", content: { "application/json": { schema: z.object({ data: z.array(feedSchema) }) } } },
+        200: {
+          description: "Feeds",
+          content: { "application/json": { schema: z.object({ data: z.array(feedSchema) }) } },
+        },
         ...apiErrors(401, 403),
       },
     }),
@@ -42,7 +46,10 @@ export function registerListFeedRuns(app: App): void {
     async (c) => {
       const { id } = c.req.valid("param");
       const { limit } = c.req.valid("query");
-      return c.json({ data: await listFeedRuns({ ctx: serviceContext(c), input: { feedId: id, limit } }) }, 200);
+      return c.json(
+        { data: await listFeedRuns({ ctx: serviceContext(c), input: { feedId: id, limit } }) },
+        200,
+      );
     },
   );
 }

@@ -77,7 +77,15 @@ export function registerManageFeeds(app: App): void {
       },
     }),
     async (c) =>
-      c.json({ data: await listDeadLetters({ ctx: serviceContext(c), input: { limit: c.req.valid("query").limit } }) }, 200),
+      c.json(
+        {
+          data: await listDeadLetters({
+            ctx: serviceContext(c),
+            input: { limit: c.req.valid("query").limit },
+          }),
+        },
+        200,
+      ),
   );
 
   app.openapi(
@@ -85,7 +93,8 @@ export function registerManageFeeds(app: App): void {
       method: "post",
       path: "/api/v1/feeds/sync",
       tags: ["feeds"],
-      summary: "Re-sync the built-in feed catalog (platform operator; also done on each deploy's first cron tick)",
+      summary:
+        "Re-sync the built-in feed catalog (platform operator; also done on each deploy's first cron tick)",
       responses: {
         200: {
           description: "What changed",
@@ -105,7 +114,10 @@ export function registerManageFeeds(app: App): void {
     }),
     async (c) => {
       const ctx = serviceContext(c);
-      return c.json(await withIngestDatabase(c, (ingestDb) => syncGlobalFeedCatalog({ ctx, deps: { ingestDb } })), 200);
+      return c.json(
+        await withIngestDatabase(c, (ingestDb) => syncGlobalFeedCatalog({ ctx, deps: { ingestDb } })),
+        200,
+      );
     },
   );
 
@@ -117,7 +129,10 @@ export function registerManageFeeds(app: App): void {
       summary: "Enable or disable a global feed for the platform (platform operator)",
       request: {
         params: feedIdParamSchema,
-        body: { required: true, content: { "application/json": { schema: z.object({ enabled: z.boolean() }).strict() } } },
+        body: {
+          required: true,
+          content: { "application/json": { schema: z.object({ enabled: z.boolean() }).strict() } },
+        },
       },
       responses: {
         200: {
@@ -130,7 +145,10 @@ export function registerManageFeeds(app: App): void {
     async (c) => {
       const ctx = serviceContext(c);
       const input = { feedId: c.req.valid("param").id, enabled: c.req.valid("json").enabled };
-      return c.json(await withIngestDatabase(c, (ingestDb) => setGlobalFeedEnabled({ ctx, input, deps: { ingestDb } })), 200);
+      return c.json(
+        await withIngestDatabase(c, (ingestDb) => setGlobalFeedEnabled({ ctx, input, deps: { ingestDb } })),
+        200,
+      );
     },
   );
 
@@ -147,7 +165,10 @@ export function registerManageFeeds(app: App): void {
           content: {
             "application/json": {
               schema: z
-                .object({ enabled: z.boolean(), minConfidence: z.number().int().min(0).max(100).nullable().optional() })
+                .object({
+                  enabled: z.boolean(),
+                  minConfidence: z.number().int().min(0).max(100).nullable().optional(),
+                })
                 .strict(),
             },
           },
@@ -158,7 +179,11 @@ export function registerManageFeeds(app: App): void {
           description: "The subscription",
           content: {
             "application/json": {
-              schema: z.object({ feedId: z.string(), enabled: z.boolean(), minConfidence: z.number().nullable() }),
+              schema: z.object({
+                feedId: z.string(),
+                enabled: z.boolean(),
+                minConfidence: z.number().nullable(),
+              }),
             },
           },
         },
@@ -167,7 +192,10 @@ export function registerManageFeeds(app: App): void {
     }),
     async (c) =>
       c.json(
-        await subscribeFeed({ ctx: serviceContext(c), input: { feedId: c.req.valid("param").id, ...c.req.valid("json") } }),
+        await subscribeFeed({
+          ctx: serviceContext(c),
+          input: { feedId: c.req.valid("param").id, ...c.req.valid("json") },
+        }),
         200,
       ),
   );
@@ -190,7 +218,10 @@ export function registerManageFeeds(app: App): void {
     async (c) => {
       const ctx = serviceContext(c);
       const input = { feedId: c.req.valid("param").id };
-      return c.json(await withIngestDatabase(c, (ingestDb) => requestFeedCollection({ ctx, input, deps: { ingestDb } })), 202);
+      return c.json(
+        await withIngestDatabase(c, (ingestDb) => requestFeedCollection({ ctx, input, deps: { ingestDb } })),
+        202,
+      );
     },
   );
 }

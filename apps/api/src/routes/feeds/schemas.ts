@@ -4,7 +4,11 @@ import { errorResponses } from "../auth/schemas.ts";
 export const apiErrors = errorResponses;
 
 export const feedIdParamSchema = z.object({
-  id: z.string().min(1).max(64).openapi({ param: { name: "id", in: "path" }, example: "fed_06h17rk1c8s2f98v9ny3hyg5bm" }),
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "id", in: "path" }, example: "fed_06h17rk1c8s2f98v9ny3hyg5bm" }),
 });
 
 export const feedRunSchema = z
@@ -30,9 +34,13 @@ export const feedRunSchema = z
   })
   .openapi("FeedRun");
 
-export const rejectedRowSchema = z.object({ line: z.number(), reason: z.string(), raw: z.string() }).openapi("RejectedRow");
+export const rejectedRowSchema = z
+  .object({ line: z.number(), reason: z.string(), raw: z.string() })
+  .openapi("RejectedRow");
 
-export const feedRunDetailSchema = feedRunSchema.extend({ rejected: z.array(rejectedRowSchema) }).openapi("FeedRunDetail");
+export const feedRunDetailSchema = feedRunSchema
+  .extend({ rejected: z.array(rejectedRowSchema) })
+  .openapi("FeedRunDetail");
 
 export const feedSchema = z
   .object({

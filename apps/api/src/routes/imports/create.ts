@@ -41,7 +41,12 @@ export function registerCreateImport(app: App): void {
       request: {
         query: z.object({
           format: z.enum(importFormats).default("auto"),
-          feed: z.string().min(1).max(200).optional().openapi({ description: "Private feed to record the import under" }),
+          feed: z
+            .string()
+            .min(1)
+            .max(200)
+            .optional()
+            .openapi({ description: "Private feed to record the import under" }),
         }),
       },
       responses: {

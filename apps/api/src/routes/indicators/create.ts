@@ -27,7 +27,9 @@ export function registerCreateIndicator(app: App): void {
       path: "/api/v1/indicators",
       tags: ["indicators"],
       summary: "Create a tenant-private indicator (never written to the global catalog)",
-      request: { body: { required: true, content: { "application/json": { schema: createIndicatorSchema } } } },
+      request: {
+        body: { required: true, content: { "application/json": { schema: createIndicatorSchema } } },
+      },
       responses: {
         201: { description: "Created", content: { "application/json": { schema: indicatorSchema } } },
         ...apiErrors(400, 401, 403, 409, 413, 429),

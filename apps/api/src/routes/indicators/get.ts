@@ -19,7 +19,10 @@ export function registerGetIndicator(app: App): void {
         }),
       },
       responses: {
-        200: { description: "The indicator in this tenant's view", content: { "application/json": { schema: indicatorSchema } } },
+        200: {
+          description: "The indicator in this tenant's view",
+          content: { "application/json": { schema: indicatorSchema } },
+        },
         304: { description: "Not modified (If-None-Match)" },
         ...apiErrors(400, 401, 403, 404, 429),
       },
@@ -34,11 +37,15 @@ export function registerGetIndicator(app: App): void {
       summary: "One indicator by id (`ind_…` catalog, `pin_…` private)",
       request: { params: z.object({ id: z.string().max(64) }) },
       responses: {
-        200: { description: "The indicator in this tenant's view", content: { "application/json": { schema: indicatorSchema } } },
+        200: {
+          description: "The indicator in this tenant's view",
+          content: { "application/json": { schema: indicatorSchema } },
+        },
         304: { description: "Not modified (If-None-Match)" },
         ...apiErrors(401, 403, 404, 429),
       },
     }),
-    async (c) => jsonWithEtag(c, await getIndicator({ ctx: serviceContext(c), input: { id: c.req.valid("param").id } })),
+    async (c) =>
+      jsonWithEtag(c, await getIndicator({ ctx: serviceContext(c), input: { id: c.req.valid("param").id } })),
   );
 }

@@ -18,12 +18,23 @@ export function registerListIndicators(app: App): void {
       summary: "List the tenant's indicators with filters (newest last-seen first, keyset pagination)",
       request: {
         query: indicatorFilterQuery.extend({
-          cursor: z.string().max(256).optional().openapi({ description: "`nextCursor` of the previous page" }),
-          limit: z.string().regex(/^\d{1,4}$/).optional().openapi({ description: "1–1000, default 100" }),
+          cursor: z
+            .string()
+            .max(256)
+            .optional()
+            .openapi({ description: "`nextCursor` of the previous page" }),
+          limit: z
+            .string()
+            .regex(/^\d{1,4}$/)
+            .optional()
+            .openapi({ description: "1–1000, default 100" }),
         }),
       },
       responses: {
-        200: { description: "A page of indicators", content: { "application/json": { schema: indicatorPageSchema } } },
+        200: {
+          description: "A page of indicators",
+          content: { "application/json": { schema: indicatorPageSchema } },
+        },
         304: { description: "Not modified (If-None-Match)" },
         ...apiErrors(400, 401, 403, 429),
       },

@@ -6,11 +6,19 @@ import { apiErrors, indicatorSchema, indicatorTypeSchema } from "./schemas.ts";
 
 export const lookupRequestSchema = z
   .object({
-    values: z.array(z.string().max(4096)).max(maxLookupValues).optional().openapi({
-      description: `Up to ${maxLookupValues} values, defanged or not`,
-      example: ["hxxp://evil[.]example/x", "198.51.100[.]7"],
-    }),
-    text: z.string().max(maxLookupText).optional().openapi({ description: "Free text; indicators are extracted first" }),
+    values: z
+      .array(z.string().max(4096))
+      .max(maxLookupValues)
+      .optional()
+      .openapi({
+        description: `Up to ${maxLookupValues} values, defanged or not`,
+        example: ["hxxp://evil[.]example/x", "198.51.100[.]7"],
+      }),
+    text: z
+      .string()
+      .max(maxLookupText)
+      .optional()
+      .openapi({ description: "Free text; indicators are extracted first" }),
   })
   .strict()
   .refine((body) => body.values !== undefined || body.text !== undefined, "give values or text")
@@ -48,7 +56,10 @@ export function registerLookupIndicators(app: App): void {
       summary: "Bulk lookup of up to 10,000 values or free text: matches and misses",
       request: { body: { required: true, content: { "application/json": { schema: lookupRequestSchema } } } },
       responses: {
-        200: { description: "Matches (with the tenant's view) and misses", content: { "application/json": { schema: lookupResultSchema } } },
+        200: {
+          description: "Matches (with the tenant's view) and misses",
+          content: { "application/json": { schema: lookupResultSchema } },
+        },
         ...apiErrors(400, 401, 403, 413, 429),
       },
     }),

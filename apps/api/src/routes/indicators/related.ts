@@ -23,7 +23,12 @@ export function registerRelatedIndicators(app: App): void {
                   indicator: indicatorSchema,
                   related: z.array(
                     z.object({
-                      relation: z.enum(["same_host", "same_ip", "same_registrable_domain", "same_feed_event"]),
+                      relation: z.enum([
+                        "same_host",
+                        "same_ip",
+                        "same_registrable_domain",
+                        "same_feed_event",
+                      ]),
                       indicator: indicatorSchema,
                     }),
                   ),
@@ -36,6 +41,7 @@ export function registerRelatedIndicators(app: App): void {
         ...apiErrors(401, 403, 404, 429),
       },
     }),
-    async (c) => jsonWithEtag(c, await listRelatedIndicators({ ctx: serviceContext(c), input: c.req.valid("param") })),
+    async (c) =>
+      jsonWithEtag(c, await listRelatedIndicators({ ctx: serviceContext(c), input: c.req.valid("param") })),
   );
 }

@@ -21,7 +21,10 @@ export function apiErrors(...statuses: (400 | 401 | 403 | 404 | 406 | 409 | 413 
   return Object.fromEntries(
     statuses.map((status) => [
       status,
-      { description: descriptions[status] ?? "Error", content: { "application/json": { schema: errorEnvelopeSchema } } },
+      {
+        description: descriptions[status] ?? "Error",
+        content: { "application/json": { schema: errorEnvelopeSchema } },
+      },
     ]),
   );
 }
@@ -61,12 +64,18 @@ export const indicatorSchema = z
 
 /** The list filters as query parameters (comma-separated lists). */
 export const indicatorFilterQuery = z.object({
-  type: z.string().optional().openapi({ description: "Comma-separated types, e.g. `ipv4,domain`", example: "ipv4,domain" }),
+  type: z
+    .string()
+    .optional()
+    .openapi({ description: "Comma-separated types, e.g. `ipv4,domain`", example: "ipv4,domain" }),
   valuePrefix: z.string().max(2048).optional().openapi({ description: "Canonical value prefix" }),
   source: z.string().optional().openapi({ description: "Comma-separated global source ids (`src_…`)" }),
   feed: z.string().optional().openapi({ description: "Comma-separated feed ids (`fed_…`)" }),
   tag: z.string().optional().openapi({ description: "Comma-separated tags; every one must be present" }),
-  status: z.string().optional().openapi({ description: "Comma-separated statuses (default: every status but expired/revoked)" }),
+  status: z
+    .string()
+    .optional()
+    .openapi({ description: "Comma-separated statuses (default: every status but expired/revoked)" }),
   scoreMin: z.string().optional(),
   scoreMax: z.string().optional(),
   confidenceMin: z.string().optional(),
@@ -84,18 +93,27 @@ export const indicatorFilterQuery = z.object({
 export type IndicatorFilterQuery = z.infer<typeof indicatorFilterQuery>;
 
 function invalid(parameter: string, message: string): AppError {
-  return new AppError("VALIDATION_FAILED", `${parameter}: ${message}`, { details: [{ path: parameter, message }] });
+  return new AppError("VALIDATION_FAILED", `${parameter}: ${message}`, {
+    details: [{ path: parameter, message }],
+  });
 }
 
-function list<T extends string>(parameter: string, raw: string | undefined, allowed?: readonly T[], pattern?: RegExp): T[] | undefined {
+function list<T extends string>(
+  parameter: string,
+  raw: string | undefined,
+  allowed?: readonly T[],
+  pattern?: RegExp,
+): T[] | undefined {
   if (raw === undefined) return undefined;
   const values = raw.split(",").map((value) => value.trim());
-  if (values.length > 50 || values.some((value) => value === "")) throw invalid(parameter, "a comma-separated list of at most 50 non-empty values");
+  if (values.length > 50 || values.some((value) => value === ""))
+    throw invalid(parameter, "a comma-separated list of at most 50 non-empty values");
   for (const value of values) {
     if (allowed !== undefined && !(allowed as readonly string[]).includes(value)) {
       throw invalid(parameter, `"${value}" is not one of ${allowed.join(", ")}`);
     }
-    if (pattern !== undefined && !pattern.test(value)) throw invalid(parameter, `"${value}" is not a valid id`);
+    if (pattern !== undefined && !pattern.test(value))
+      throw invalid(parameter, `"${value}" is not a valid id`);
   }
   return values as T[];
 }
@@ -108,7 +126,10 @@ function percent(parameter: string, raw: string | undefined): number | undefined
 
 function time(parameter: string, raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
-  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(raw) || Number.isNaN(Date.parse(raw))) {
+  if (
+    !/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(raw) ||
+    Number.isNaN(Date.parse(raw))
+  ) {
     throw invalid(parameter, "an RFC 3339 timestamp or a date");
   }
   return raw;
@@ -138,14 +159,16 @@ export function filterFromQuery(query: IndicatorFilterQuery): ActiveIndicatorFil
     confidenceMin: percent("confidenceMin", query.confidenceMin),
     confidenceMax: percent("confidenceMax", query.confidenceMax),
   };
-  for (const [key, value] of Object.entries(numbers)) if (value !== undefined) filter[key as keyof typeof numbers] = value;
+  for (const [key, value] of Object.entries(numbers))
+    if (value !== undefined) filter[key as keyof typeof numbers] = value;
   const times = {
     firstSeenFrom: time("firstSeenFrom", query.firstSeenFrom),
     firstSeenTo: time("firstSeenTo", query.firstSeenTo),
     lastSeenFrom: time("lastSeenFrom", query.lastSeenFrom),
     lastSeenTo: time("lastSeenTo", query.lastSeenTo),
   };
-  for (const [key, value] of Object.entries(times)) if (value !== undefined) filter[key as keyof typeof times] = value;
+  for (const [key, value] of Object.entries(times))
+    if (value !== undefined) filter[key as keyof typeof times] = value;
   if (query.includeSuppressed !== undefined) filter.includeSuppressed = query.includeSuppressed === "true";
   if (query.includeInactive !== undefined) filter.includeInactive = query.includeInactive === "true";
   return filter;

@@ -40,7 +40,9 @@ export function registerIndicatorTimeline(app: App): void {
           description: "Oldest event first",
           content: {
             "application/json": {
-              schema: z.object({ indicator: indicatorSchema, events: z.array(timelineEventSchema) }).openapi("IndicatorTimeline"),
+              schema: z
+                .object({ indicator: indicatorSchema, events: z.array(timelineEventSchema) })
+                .openapi("IndicatorTimeline"),
             },
           },
         },
@@ -48,6 +50,7 @@ export function registerIndicatorTimeline(app: App): void {
         ...apiErrors(401, 403, 404, 429),
       },
     }),
-    async (c) => jsonWithEtag(c, await getIndicatorTimeline({ ctx: serviceContext(c), input: c.req.valid("param") })),
+    async (c) =>
+      jsonWithEtag(c, await getIndicatorTimeline({ ctx: serviceContext(c), input: c.req.valid("param") })),
   );
 }

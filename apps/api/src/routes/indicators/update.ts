@@ -8,7 +8,9 @@ const tagList = z.array(z.string().min(1).max(200)).max(100);
 
 export const updateIndicatorSchema = z
   .object({
-    status: indicatorStatusSchema.optional().openapi({ description: "false_positive and allowlisted leave exports" }),
+    status: indicatorStatusSchema
+      .optional()
+      .openapi({ description: "false_positive and allowlisted leave exports" }),
     notes: z.string().max(20_000).nullable().optional(),
     tags: tagList.optional().openapi({ description: "Replaces the tenant's tags" }),
     addTags: tagList.optional(),
@@ -29,13 +31,19 @@ export function registerUpdateIndicator(app: App): void {
         body: { required: true, content: { "application/json": { schema: updateIndicatorSchema } } },
       },
       responses: {
-        200: { description: "The indicator after the change", content: { "application/json": { schema: indicatorSchema } } },
+        200: {
+          description: "The indicator after the change",
+          content: { "application/json": { schema: indicatorSchema } },
+        },
         ...apiErrors(400, 401, 403, 404, 413, 429),
       },
     }),
     async (c) =>
       c.json(
-        await updateIndicator({ ctx: serviceContext(c), input: { ...c.req.valid("json"), id: c.req.valid("param").id } }),
+        await updateIndicator({
+          ctx: serviceContext(c),
+          input: { ...c.req.valid("json"), id: c.req.valid("param").id },
+        }),
         200,
       ),
   );

@@ -24,7 +24,10 @@ export function registerSavedSearches(app: App): void {
       tags: ["search"],
       summary: "The tenant's saved searches (those marked taxiiCollection are TAXII collections too)",
       responses: {
-        200: { description: "By name", content: { "application/json": { schema: z.object({ items: z.array(savedSearchSchema) }) } } },
+        200: {
+          description: "By name",
+          content: { "application/json": { schema: z.object({ items: z.array(savedSearchSchema) }) } },
+        },
         304: { description: "Not modified (If-None-Match)" },
         ...apiErrors(401, 403, 429),
       },

@@ -13,12 +13,17 @@ export function registerSearch(app: App): void {
       method: "get",
       path: "/api/v1/search",
       tags: ["search"],
-      summary: "Full-text search over values, tags and context (Postgres by default, Meilisearch when configured)",
+      summary:
+        "Full-text search over values, tags and context (Postgres by default, Meilisearch when configured)",
       request: {
         query: z.object({
           q: z.string().min(1).max(512).openapi({ example: "emotet" }),
           type: z.string().optional().openapi({ description: "Comma-separated types" }),
-          limit: z.string().regex(/^\d{1,3}$/).optional().openapi({ description: "1–200, default 50" }),
+          limit: z
+            .string()
+            .regex(/^\d{1,3}$/)
+            .optional()
+            .openapi({ description: "1–200, default 50" }),
           cursor: z.string().max(16).optional(),
         }),
       },

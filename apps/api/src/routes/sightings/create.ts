@@ -40,7 +40,11 @@ const stixSightingSchema = z
 
 const sightingsRequestSchema = z
   .object({
-    sightings: z.array(z.union([stixSightingSchema, simpleSightingSchema])).min(1).max(maxSightingsPerRequest).optional(),
+    sightings: z
+      .array(z.union([stixSightingSchema, simpleSightingSchema]))
+      .min(1)
+      .max(maxSightingsPerRequest)
+      .optional(),
     /** A STIX bundle whose `sighting` objects are recorded (other objects are ignored). */
     type: z.literal("bundle").optional(),
     objects: z.array(z.record(z.string(), z.unknown())).max(maxSightingsPerRequest).optional(),
@@ -55,7 +59,9 @@ export function registerCreateSightings(app: App): void {
       path: "/api/v1/sightings",
       tags: ["sightings"],
       summary: "Record sightings from the tenant's SIEM/EDR (simple JSON or STIX 2.1 Sightings / bundle)",
-      request: { body: { required: true, content: { "application/json": { schema: sightingsRequestSchema } } } },
+      request: {
+        body: { required: true, content: { "application/json": { schema: sightingsRequestSchema } } },
+      },
       responses: {
         200: {
           description: "What was recorded and what matched no indicator of this tenant",
@@ -63,7 +69,9 @@ export function registerCreateSightings(app: App): void {
             "application/json": {
               schema: z
                 .object({
-                  recorded: z.array(z.object({ index: z.number().int(), sightingId: z.string(), indicatorId: z.string() })),
+                  recorded: z.array(
+                    z.object({ index: z.number().int(), sightingId: z.string(), indicatorId: z.string() }),
+                  ),
                   unmatched: z.array(z.object({ index: z.number().int(), reason: z.string() })),
                 })
                 .openapi("SightingsResult"),
@@ -81,7 +89,10 @@ export function registerCreateSightings(app: App): void {
       });
       const sightings = [...(body.sightings ?? []), ...fromBundle];
       if (sightings.length === 0) {
-          throw new AppError("VALIDATION_FAILED", "sightings: give at least one sighting (or a bundle with sighting objects)");
+        throw new AppError(
+          "VALIDATION_FAILED",
+          "sightings: give at least one sighting (or a bundle with sighting objects)",
+        );
       }
       return c.json(await recordSightings({ ctx: serviceContext(c), input: { sightings } }), 200);
     },

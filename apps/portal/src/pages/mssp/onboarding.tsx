@@ -126,7 +126,7 @@ function FeedsStep(props: { client: ClientTenant; onDone: () => void }): JSX.Ele
         setError(undefined);
         try {
           await asClient(props.client.id, async () => {
-            for (const id of chosen()) await subscribeFeed(id, props.client.id);
+            for (const id of chosen()) await subscribeFeed(id);
           });
           props.onDone();
         } catch (err) {

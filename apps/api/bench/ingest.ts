@@ -1,0 +1,414 @@
+/**
+ * Ingestion benchmark (`pnpm bench:ingest`, or `node apps/api/bench/ingest.ts [indicators]`): a feed file of
+ * N unique indicators (default 1,000,000) through the real path in the local runtime:
+ *
+ *   HTTP feed server -> cron tick -> queue -> collector in the Worker (stream, parse, canonicalize, chunk)
+ *   -> queue (messages < 128 KB) -> consumer -> bulk upsert into Postgres via the Neon driver -> run finished
+ *   -> queryable (count and a point lookup as the application role in a tenant transaction).
+ *
+ * It starts the dev stack (`wrangler dev --local`, embedded PostgreSQL, the WebSocket bridge) in a throw-away
+ * data folder and port, serves the file from a loopback HTTP server named as a fake feed provider, and prints
+ * end-to-end indicators/s next to the raw database upsert rate measured in the same run (the same bulk
+ * functions called directly from Node through the same driver, bridge and role: the ceiling), plus peak
+ * memory of workerd (all isolates) and of this process. The feed is synthetic (public-range IPv4 and
+ * domains, one per line, seeded); no fixture files are needed.
+ */
+import { createReadStream, createWriteStream } from "node:fs";
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join, resolve } from "node:path";
+import { createLogger, newId, parseConfig } from "@threatfusion/core";
+import {
+  createDatabase,
+  createPool,
+  type IndicatorUpsertRow,
+  type ObservationUpsertRow,
+  upsertIndicators,
+  upsertObservations,
+  withIngestTx,
+} from "@threatfusion/db";
+// The bench starts the dev stack's parts itself (a bench-only import across packages) so that it can run the
+// Worker from a frozen bundle: `wrangler dev` rebuilds and restarts (dropping local queue state) whenever a
+// source file changes, which other work in the same checkout does at any time.
+import { provideDevDatabase } from "../../../packages/devstack/src/dev-database.ts";
+import { runToCompletion, startProcess } from "../../../packages/devstack/src/processes.ts";
+
+const total = Number(process.argv[2] ?? 1_000_000);
+const root = resolve(import.meta.dirname, "../../..");
+const say = (message: string) => console.log(`[bench:ingest] ${message}`);
+const logger = createLogger({ bench: "ingest" });
+
+/** Line i of the feed: public IPv4 for even i, a domain for odd i; all unique. */
+function feedLine(i: number, salt: string): string {
+  if (i % 2 === 0) {
+    const n = i / 2 + 16_777_216 * 11; // from 11.0.0.0 (public, not reserved)
+    return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+  }
+  return `h${i.toString(36)}.${salt}-bench.com`;
+}
+
+async function writeFeed(path: string, count: number, salt: string): Promise<number> {
+  const out = createWriteStream(path);
+  let buffer = `# ThreatFusion ingestion benchmark feed: ${count} indicators\n`;
+  let bytes = 0;
+  for (let i = 0; i < count; i++) {
+    buffer += `${feedLine(i, salt)}\n`;
+    if (buffer.length > 1 << 16) {
+      bytes += buffer.length;
+      if (!out.write(buffer)) await new Promise<void>((r) => out.once("drain", () => r()));
+      buffer = "";
+    }
+  }
+  bytes += buffer.length;
+  out.end(buffer);
+  await new Promise<void>((r) => out.once("finish", () => r()));
+  return bytes;
+}
+
+/** Peak resident memory of every workerd process, sampled every 100 ms. */
+function sampleWorkerdMemory(port: number): { stop(): number } {
+  let peak = 0;
+  const sample = async () => {
+    const { readdir } = await import("node:fs/promises");
+    let sum = 0;
+    for (const pid of await readdir("/proc")) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const cmd = await readFile(`/proc/${pid}/cmdline`, "utf8");
+        // Only this stack's workerd (other workerd processes may run on the machine).
+        if (!cmd.includes("workerd") || !cmd.includes(`entry=127.0.0.1:${port}`)) continue;
+        const status = await readFile(`/proc/${pid}/status`, "utf8");
+        sum += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+      } catch {
+        // The process ended between listing and reading.
+      }
+    }
+    peak = Math.max(peak, sum);
+  };
+  const timer = setInterval(() => void sample(), 100);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return peak;
+    },
+  };
+}
+
+const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
+const rate = (count: number, ms: number) => Math.round((count / ms) * 1000).toLocaleString("en-US");
+
+async function rawUpsertRate(
+  ingestUrl: string,
+  wsProxy: string | undefined,
+  sourceId: string,
+  count: number,
+) {
+  const db = createDatabase({ url: ingestUrl, wsProxy }, { max: 2 });
+  const salt = newId("feed").slice(-6);
+  const now = new Date().toISOString();
+  const batch = 5_000;
+  try {
+    let indicatorsMs = 0;
+    let bothMs = 0;
+    for (let start = 0; start < count; start += batch) {
+      const rows: IndicatorUpsertRow[] = [];
+      const observations: ObservationUpsertRow[] = [];
+      for (let i = start; i < Math.min(count, start + batch); i++) {
+        const value = i % 2 === 0 ? feedLine(i, salt).replace(/^11\./, "12.") : feedLine(i, `raw${salt}`);
+        const type = i % 2 === 0 ? "ipv4" : "domain";
+        rows.push({
+          type,
+          value,
+          firstSeen: now,
+          lastSeen: now,
+          baseScore: 40,
+          tlp: "clear",
+          tags: ["bench"],
+        });
+        observations.push({
+          indicatorType: type,
+          indicatorValue: value,
+          sourceId,
+          firstSeen: now,
+          lastSeen: now,
+        });
+      }
+      const started = performance.now();
+      await withIngestTx({ db: db.db }, async (tx) => {
+        await upsertIndicators(tx, rows);
+        indicatorsMs += performance.now() - started;
+        await upsertObservations(tx, observations);
+      });
+      bothMs += performance.now() - started;
+    }
+    return { indicatorsMs, bothMs };
+  } finally {
+    await db.end();
+  }
+}
+
+async function main(): Promise<void> {
+  // Under .data like the test database: the embedded server runs as its own user and must reach the folder.
+  await mkdir(join(root, ".data"), { recursive: true });
+  const work = await mkdtemp(join(root, ".data", "bench-ingest-"));
+  await chmod(work, 0o755);
+  const feedPath = join(work, "feed.txt");
+  const salt = newId("feed").slice(-8);
+  say(`writing a feed of ${total.toLocaleString("en-US")} indicators…`);
+  const feedBytes = await writeFeed(feedPath, total, salt);
+
+  // The fake feed provider: a plain HTTP server streaming the file.
+  const server = createServer((_request, response) => {
+    response.writeHead(200, { "content-type": "text/plain", "content-length": String(feedBytes) });
+    createReadStream(feedPath).pipe(response);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const feedUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/feed.txt`;
+
+  const port = 8_700 + Math.floor(Math.random() * 200);
+  say(`starting PostgreSQL, bundling the Worker and starting it on port ${port} (data in ${work})…`);
+  const stack = await startFrozenStack(work, port);
+  const admin = createPool({ url: stack.adminUrl, wsProxy: stack.wsProxy }, { max: 2 });
+  const memory = sampleWorkerdMemory(port);
+  try {
+    const sourceId = newId("source");
+    const feedId = newId("feed");
+    await admin.query("insert into sources (id, name, reliability) values ($1, $2, 'B')", [
+      sourceId,
+      `bench ${salt}`,
+    ]);
+    await admin.query(
+      "insert into feeds (id, source_id, name, url, format, cadence_seconds, enabled, config) values ($1, $2, $3, $4, 'text', 86400, true, $5)",
+      [feedId, sourceId, `bench ${salt}`, feedUrl, JSON.stringify({})],
+    );
+    const started = performance.now();
+    await fetch(`${stack.origin}/__scheduled?cron=${encodeURIComponent("* * * * *")}`);
+    let runId: string | undefined;
+    let status = "running";
+    let lastLog = 0;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 250));
+      const { rows } = await admin.query<{ id: string; status: string; chunks_expected: number | null }>(
+        "select id, status, chunks_expected from feed_runs where feed_id = $1 order by started_at desc limit 1",
+        [feedId],
+      );
+      const run = rows[0];
+      runId = run?.id;
+      status = run?.status ?? "none";
+      if (status !== "running" && status !== "none") break;
+      if (performance.now() - lastLog > 5_000 && runId) {
+        lastLog = performance.now();
+        const { rows: done } = await admin.query<{ n: number }>(
+          "select count(*)::int as n from ingest_chunks where run_id = $1",
+          [runId],
+        );
+        say(
+          `  ${Math.round((performance.now() - started) / 1000)} s: ${done[0]?.n ?? 0} chunks applied of ${run?.chunks_expected ?? "?"}`,
+        );
+      }
+      if (performance.now() - started > 60 * 60_000)
+        throw new Error("the run did not finish within 60 minutes");
+    }
+    const endToEndMs = performance.now() - started;
+    const workerdPeak = memory.stop();
+    const { rows: runRows } = await admin.query("select * from feed_runs where id = $1", [runId]);
+    const run = runRows[0] as Record<string, number | string | null>;
+    const { rows: rejections } = await admin.query<{ line: number; reason: string; raw: string }>(
+      "select line, reason, raw from feed_run_rejections where run_id = $1 order by chunk, ordinal limit 3",
+      [runId],
+    );
+    for (const row of rejections) say(`  rejected line ${row.line}: ${row.reason} (${row.raw.slice(0, 80)})`);
+    if (run.error) say(`  run error: ${run.error}`);
+
+    // Queryable: as the application role in a tenant transaction (what the API does).
+    const { rows: tenants } = await admin.query<{ id: string }>(
+      "insert into tenants (id, parent_id, kind, name, slug) select $1, null, 'platform', 'Platform', 'platform' where not exists (select 1 from tenants where kind = 'platform') returning id",
+      [newId("tenant")],
+    );
+    const tenantId =
+      tenants[0]?.id ??
+      (await admin.query<{ id: string }>("select id from tenants where kind = 'platform'")).rows[0]?.id;
+    const app = createPool(
+      { url: (await devRoleUrl(stack.adminUrl, work, "app")) ?? "", wsProxy: stack.wsProxy },
+      { max: 1 },
+    );
+    const probe = feedLine(total - 2, salt);
+    const queryStarted = performance.now();
+    const client = await app.connect();
+    let found = { lookup: 0, count: 0 };
+    try {
+      // What withTenantTx does: the tenant is set for this transaction only.
+      await client.query("begin");
+      await client.query("select set_config('app.tenant_id', $1, true)", [tenantId]);
+      const lookup = await client.query("select id from indicators where type = 'ipv4' and value = $1", [
+        probe,
+      ]);
+      const counted = await client.query<{ n: number }>(
+        "select count(*)::int as n from observations where source_id = $1",
+        [sourceId],
+      );
+      await client.query("commit");
+      found = { lookup: lookup.rows.length, count: counted.rows[0]?.n ?? 0 };
+    } finally {
+      client.release();
+      await app.end();
+    }
+    const queryMs = performance.now() - queryStarted;
+
+    say("measuring the raw database upsert rate (same driver, bridge and role, from Node)…");
+    // A sample is enough for a rate (the bulk path's cost per row does not grow with the table at this size).
+    const rawRows = Math.min(total, 100_000);
+    const raw = await rawUpsertRate(
+      (await devRoleUrl(stack.adminUrl, work, "ingest")) ?? "",
+      stack.wsProxy,
+      sourceId,
+      rawRows,
+    );
+    const nodePeak = process.resourceUsage().maxRSS * 1024;
+
+    console.log("");
+    console.log(
+      `Ingestion benchmark: ${total.toLocaleString("en-US")} indicators (${mb(feedBytes)} text feed)`,
+    );
+    console.log(`| measure | value |`);
+    console.log(`| --- | ---: |`);
+    console.log(
+      `| end to end: cron tick -> run finished (parse, queue, consumer, Postgres) | ${(endToEndMs / 1000).toFixed(1)} s |`,
+    );
+    console.log(`| end-to-end rate | ${rate(total, endToEndMs)} indicators/s |`);
+    console.log(
+      `| run: status / chunks / new / rejected | ${run.status} / ${run.chunks_done} / ${run.indicators_new} / ${run.rows_rejected} |`,
+    );
+    console.log(
+      `| queryable: point lookup + count as tf_app (${found.lookup} found, ${found.count.toLocaleString("en-US")} observations) | ${queryMs.toFixed(0)} ms |`,
+    );
+    console.log(
+      `| raw upsertIndicators, 5,000/statement, 1 connection (same run) | ${rate(total, raw.indicatorsMs)} rows/s |`,
+    );
+    console.log(
+      `| raw upsertIndicators + upsertObservations (what the consumer writes) | ${rate(total, raw.bothMs)} indicators/s |`,
+    );
+    console.log(`| peak RSS, workerd (all isolates + runtime) | ${mb(workerdPeak)} |`);
+    console.log(`| peak RSS, this Node process (feed server, polling, raw upserts) | ${mb(nodePeak)} |`);
+  } finally {
+    memory.stop();
+    await admin.end();
+    await stack.stop();
+    server.close();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+interface FrozenStack {
+  origin: string;
+  adminUrl: string;
+  wsProxy?: string | undefined;
+  stop(): Promise<void>;
+}
+
+/** Embedded Postgres + bridge + migrations (the dev stack's own function), then `wrangler dev` on a bundle. */
+async function startFrozenStack(work: string, port: number): Promise<FrozenStack> {
+  const database = await provideDevDatabase({ root, dataDir: work, setting: () => undefined, log: say });
+  const bundleDir = join(work, "bundle");
+  await runToCompletion(
+    "bundle",
+    "pnpm",
+    ["exec", "wrangler", "deploy", "--dry-run", "--outdir", bundleDir],
+    {
+      cwd: root,
+      env: { WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
+    },
+  );
+  const toml = (await readFile(join(root, "wrangler.toml"), "utf8"))
+    .replace(/^main = .*$/m, `main = "${join(bundleDir, "index.js")}"`)
+    // No assets: the portal folder is rebuilt by other work, and wrangler reloads on every change there.
+    .replace(/\[assets\][\s\S]*?\n\n/, "");
+  await mkdir(join(work, "config"));
+  const configPath = join(work, "config", "wrangler.toml");
+  await writeFile(configPath, toml);
+  const vars: Record<string, string> = {
+    ENVIRONMENT: "development",
+    DATABASE_URL: database.appUrl,
+    DATABASE_INGEST_URL: database.ingestUrl,
+    ...(database.wsProxy ? { PG_WS_PROXY: database.wsProxy } : {}),
+  };
+  const config = parseConfig(vars);
+  if (!config.ok) throw new Error(config.problems.join("; "));
+  const wrangler = startProcess(
+    "wrangler",
+    "pnpm",
+    [
+      "exec",
+      "wrangler",
+      "dev",
+      "--config",
+      configPath,
+      "--local",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--test-scheduled",
+      "--persist-to",
+      join(work, "wrangler"),
+      "--show-interactive-dev-session=false",
+      ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
+    ],
+    {
+      cwd: root,
+      env: { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1" },
+      onLine: (line) => {
+        if (process.env.BENCH_VERBOSE || (/error|exception/i.test(line) && !/dead-lettered/.test(line))) {
+          console.log(`[wrangler] ${line}`);
+        }
+      },
+    },
+  );
+  const origin = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const ok = await fetch(`${origin}/api/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error("the Worker did not become healthy in 120 s");
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return {
+    origin,
+    adminUrl: database.adminUrl,
+    wsProxy: database.wsProxy,
+    stop: async () => {
+      await wrangler.stop();
+      await database.stop();
+    },
+  };
+}
+
+/** The dev stack keeps the role passwords in its data folder. */
+async function devRoleUrl(
+  adminUrl: string,
+  dataDir: string,
+  role: "app" | "ingest",
+): Promise<string | undefined> {
+  const passwords = JSON.parse(await readFile(join(dataDir, "dev-role-passwords.json"), "utf8")) as Record<
+    string,
+    string
+  >;
+  const url = new URL(adminUrl);
+  url.username = role === "app" ? "tf_app" : "tf_ingest";
+  url.password = passwords[role] ?? "";
+  return url.toString();
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    logger.error("benchmark failed", {
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    });
+    process.exit(1);
+  },
+);

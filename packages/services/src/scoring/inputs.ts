@@ -1,0 +1,133 @@
+import type { DbTransaction } from "@threatfusion/db";
+import type { IndicatorType } from "@threatfusion/ioc";
+import type {
+  ContextKind,
+  FeedbackCounts,
+  Observation,
+  Reliability,
+  UnscoredInput,
+} from "@threatfusion/scoring";
+import { sql } from "drizzle-orm";
+
+/** What scoring reads about one catalog indicator: its identity and everything the model takes. */
+export interface CatalogScoringInput {
+  id: string;
+  type: IndicatorType;
+  value: string;
+  /** Observations, threat context and global feedback; no tenant overlay. */
+  input: UnscoredInput;
+}
+
+// Feed vocabularies (abuse.ch threat_type, MISP/OTX tags) mapped onto the model's context kinds.
+const contextPatterns: [RegExp, ContextKind][] = [
+  [/ransom/, "ransomware"],
+  [/(^|[^a-z])(c2|cc|c&c)([^a-z]|$)|botnet_cc|command.?and.?control/, "c2"],
+  [/exploit|known.?exploited|kev/, "exploited-cve"],
+  [/phish/, "phishing"],
+  [/botnet/, "botnet"],
+  [/scan/, "scanner"],
+  [/malware|payload|trojan|stealer|rat([^a-z]|$)|loader/, "malware"],
+];
+
+/** The context kinds a feed's threat type or tags name ("botnet_cc" -> c2, "malware_download" -> malware). */
+export function contextKindsOf(labels: readonly string[]): ContextKind[] {
+  const kinds = new Set<ContextKind>();
+  for (const label of labels) {
+    const text = label.toLowerCase();
+    for (const [pattern, kind] of contextPatterns) {
+      if (pattern.test(text)) {
+        kinds.add(kind);
+        break;
+      }
+    }
+  }
+  return [...kinds];
+}
+
+interface Row extends Record<string, unknown> {
+  id: string;
+  type: IndicatorType;
+  value: string;
+  tags: string[];
+  observations: {
+    sourceId: string;
+    sourceName: string;
+    reliability: Reliability;
+    firstSeen: string;
+    lastSeen: string;
+    malwareFamily: string | null;
+    threatType: string | null;
+    sourceConfidence: number | null;
+  }[];
+  false_positive_tenants: number | null;
+  true_positive_tenants: number | null;
+}
+
+/**
+ * Reads the scoring inputs of catalog indicators in one statement: each global source's observation with
+ * the source's reliability letter and name, the threat context the feeds gave (threat types, tags, malware
+ * families), and the tenants' verdicts as counts (`tf_feedback_counts`: no tenant ids). Works as tf_ingest
+ * and inside a tenant transaction alike.
+ */
+export async function loadScoringInputs(
+  tx: DbTransaction,
+  indicatorIds: readonly string[],
+): Promise<CatalogScoringInput[]> {
+  if (indicatorIds.length === 0) return [];
+  const { rows } = await tx.execute<Row>(sql`
+    select i.id, i.type, i.value::text as value, i.tags,
+      coalesce((
+        select json_agg(json_build_object(
+          'sourceId', o.source_id, 'sourceName', s.name, 'reliability', s.reliability,
+          'firstSeen', o.first_seen, 'lastSeen', o.last_seen, 'malwareFamily', o.malware_family,
+          'threatType', o.threat_type,
+          'sourceConfidence', case when jsonb_typeof(o.context -> 'confidence') = 'number'
+                                   then (o.context ->> 'confidence')::numeric end))
+        from observations o join sources s on s.id = o.source_id
+        where o.indicator_id = i.id), '[]'::json) as observations,
+      f.false_positive_tenants, f.true_positive_tenants
+    from indicators i
+    left join tf_feedback_counts(${sql.param([...indicatorIds])}::text[]) f on f.indicator_id = i.id
+    where i.id = any(${sql.param([...indicatorIds])}::text[])`);
+  return rows.map(toScoringInput);
+}
+
+function toScoringInput(row: Row): CatalogScoringInput {
+  const observations: Observation[] = [];
+  const labels: string[] = [...row.tags];
+  const families = new Set<string>();
+  for (const observation of row.observations) {
+    observations.push({
+      sourceId: observation.sourceId,
+      sourceName: observation.sourceName,
+      reliability: observation.reliability,
+      ...(observation.sourceConfidence === null
+        ? {}
+        : { sourceConfidence: Number(observation.sourceConfidence) }),
+      firstSeen: Date.parse(observation.firstSeen),
+      lastSeen: Date.parse(observation.lastSeen),
+    });
+    if (observation.threatType !== null) labels.push(observation.threatType);
+    if (observation.malwareFamily !== null) families.add(observation.malwareFamily);
+  }
+  // A CVE reported by any source is an exploited one only when a feed says so (CISA KEV's tags do).
+  const kinds = contextKindsOf(labels);
+  const feedback: FeedbackCounts | undefined =
+    row.false_positive_tenants === null
+      ? undefined
+      : {
+          falsePositiveTenants: row.false_positive_tenants,
+          truePositiveTenants: row.true_positive_tenants ?? 0,
+        };
+  return {
+    id: row.id,
+    type: row.type,
+    value: row.value,
+    input: {
+      type: row.type,
+      observations,
+      context: { kinds, malwareFamilies: [...families].sort() },
+      ...(feedback === undefined ? {} : { feedback: { global: feedback } }),
+    },
+  };
+}

@@ -1,0 +1,218 @@
+import { newId } from "@threatfusion/core";
+import { type Database, type DbTransaction, withIngestTx, withTenantTx } from "@threatfusion/db";
+import type { IndicatorType } from "@threatfusion/ioc";
+import type { ScoringModel } from "@threatfusion/scoring";
+import { sql } from "drizzle-orm";
+import { probeKeys } from "../warninglists/keys.ts";
+import { type CatalogScoreStats, scoreCatalogIndicators } from "./catalog-score.ts";
+import { loadGlobalModel } from "./model-store.ts";
+import { rescoreTenantIndicators, type TenantScoreStats } from "./tenant-score.ts";
+
+/** The two roles the scoring stage works with: the catalog (tf_ingest) and tenant overlays (tf_app). */
+export interface ScoringDatabases {
+  ingestDb: Database;
+  appDb: Database;
+}
+
+/** Rows per statement batch: one catalog read, one candidate lookup and one write per batch. */
+export const scoringBatchSize = 2_000;
+
+function batches<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let start = 0; start < items.length; start += size) out.push(items.slice(start, start + size));
+  return out;
+}
+
+function addStats<T extends object>(into: T, more: T): T {
+  for (const key of Object.keys(more) as (keyof T)[]) {
+    const value = more[key];
+    if (typeof value === "number") (into[key] as number) = (into[key] as number) + value;
+    else if (Array.isArray(value)) (into[key] as unknown[]).push(...value);
+  }
+  return into;
+}
+
+function emptyCatalogStats(): CatalogScoreStats {
+  return { examined: 0, changed: 0, membershipChanged: 0, changedIds: [] };
+}
+
+/** Scores catalog indicators globally, in batches, each batch in its own ingest transaction. */
+export async function scoreCatalog(
+  ingestDb: Database,
+  indicatorIds: readonly string[],
+  options: { now: number; model?: ScoringModel },
+): Promise<CatalogScoreStats> {
+  const stats = emptyCatalogStats();
+  for (const batch of batches([...new Set(indicatorIds)], scoringBatchSize)) {
+    const result = await withIngestTx({ db: ingestDb }, async (tx) =>
+      scoreCatalogIndicators(tx, batch, {
+        now: options.now,
+        model: options.model ?? (await loadGlobalModel(tx)),
+      }),
+    );
+    addStats(stats, result);
+  }
+  return stats;
+}
+
+/** Re-scores one tenant's overlay of these indicators in the tenant's own transaction. */
+export async function rescoreTenant(
+  appDb: Database,
+  tenantId: string,
+  indicatorIds: readonly string[],
+  now: number,
+): Promise<TenantScoreStats> {
+  const stats: TenantScoreStats = { examined: 0, changed: 0, created: 0 };
+  for (const batch of batches(indicatorIds, scoringBatchSize)) {
+    const result = await withTenantTx({ db: appDb, tenantId }, async (tx) => {
+      const msspId = await parentTenant(tx);
+      return rescoreTenantIndicators(tx, { tenantId, msspId, indicatorIds: batch, now });
+    });
+    addStats(stats, result);
+  }
+  return stats;
+}
+
+async function parentTenant(tx: DbTransaction): Promise<string | null> {
+  const { rows } = await tx.execute<{ parent: string | null }>(sql`select tf_parent_tenant() as parent`);
+  return rows[0]?.parent ?? null;
+}
+
+/**
+ * The scoring stage for catalog indicators that ingestion changed (plugged into `afterIndicatorsChanged`):
+ * scores them globally, then re-scores the overlay of every tenant that holds state about them or whose
+ * allowlist could match them (`tf_scoring_tenants`: tenant ids only). Idempotent, so at-least-once
+ * delivery is harmless.
+ */
+export async function scoreChangedIndicators(
+  dbs: ScoringDatabases,
+  indicatorIds: readonly string[],
+  now: number,
+): Promise<{ global: CatalogScoreStats; tenants: number }> {
+  const global = await scoreCatalog(dbs.ingestDb, indicatorIds, { now });
+  const tenants = await tenantsConcerned(dbs.ingestDb, indicatorIds);
+  for (const tenantId of tenants) await rescoreTenant(dbs.appDb, tenantId, indicatorIds, now);
+  return { global, tenants: tenants.length };
+}
+
+async function tenantsConcerned(ingestDb: Database, indicatorIds: readonly string[]): Promise<string[]> {
+  if (indicatorIds.length === 0) return [];
+  return withIngestTx({ db: ingestDb }, async (tx) => {
+    const { rows: refs } = await tx.execute<{ type: IndicatorType; value: string }>(
+      sql`select type, value::text as value from indicators where id = any(${sql.param([...indicatorIds])}::text[])`,
+    );
+    const keys = probeKeys(refs);
+    const { rows } = await tx.execute<{ tenant_id: string }>(sql`
+      select tenant_id from tf_scoring_tenants(${sql.param([...indicatorIds])}::text[],
+        ${sql.param(keys.matchKeys)}::text[], ${sql.param(keys.nets)}::inet[])`);
+    return rows.map((row) => row.tenant_id);
+  });
+}
+
+/** Starts a full pass over the catalog (retroactive warninglists, an edited global model). */
+export async function startScoringSweep(tx: DbTransaction, reason: string): Promise<string> {
+  const id = newId("job");
+  await tx.execute(sql`insert into scoring_sweeps (id, reason) values (${id}, ${reason})`);
+  return id;
+}
+
+export interface DueRescoreStats {
+  requests: CatalogScoreStats;
+  due: CatalogScoreStats;
+  sweep: (CatalogScoreStats & { id: string; finished: boolean }) | null;
+  tenants: { tenants: number } & TenantScoreStats;
+}
+
+/**
+ * The scheduled re-score (cron, every minute): (1) indicators whose global feedback counts changed,
+ * (2) catalog rows whose decay reaction point has come or that were never scored, (3) one page of an open
+ * sweep, (4) tenant overlays due (reaction point reached, or changed since scored). Each step is bounded by
+ * `limit` rows, so a tick stays short; what is left is due again on the next tick. Writes only changed rows.
+ */
+export async function rescoreDue(
+  dbs: ScoringDatabases,
+  options: { now: number; limit?: number; sweepPage?: number },
+): Promise<DueRescoreStats> {
+  const limit = options.limit ?? 20_000;
+  const now = options.now;
+  const nowIso = new Date(now).toISOString();
+  const model = await withIngestTx({ db: dbs.ingestDb }, (tx) => loadGlobalModel(tx));
+
+  const requested = await withIngestTx({ db: dbs.ingestDb }, async (tx) => {
+    const { rows } = await tx.execute<{ indicator_id: string }>(sql`
+      delete from score_requests where indicator_id in (
+        select indicator_id from score_requests order by requested_at limit ${limit} for update skip locked)
+      returning indicator_id`);
+    return rows.map((row) => row.indicator_id);
+  });
+  const requests = await scoreCatalog(dbs.ingestDb, requested, { now, model });
+
+  const dueIds = await withIngestTx({ db: dbs.ingestDb }, async (tx) => {
+    const { rows } = await tx.execute<{ id: string }>(sql`
+      (select id from indicators where score_next_reaction_at <= ${nowIso}::timestamptz
+        order by score_next_reaction_at limit ${limit})
+      union
+      (select id from indicators where scored_at is null order by id limit ${limit})`);
+    return rows.map((row) => row.id);
+  });
+  const due = await scoreCatalog(dbs.ingestDb, dueIds, { now, model });
+
+  const sweep = await sweepPage(dbs.ingestDb, { now, model, page: options.sweepPage ?? limit });
+
+  // Tenants follow the catalog rows that changed (and the re-counted ones), plus their own due overlays.
+  const followed = [...new Set([...requested, ...due.changedIds, ...(sweep?.changedIds ?? [])])];
+  const tenantStats: DueRescoreStats["tenants"] = { tenants: 0, examined: 0, changed: 0, created: 0 };
+  const concerned = await tenantsConcerned(dbs.ingestDb, followed);
+  const dueTenants = await withIngestTx({ db: dbs.ingestDb }, async (tx) => {
+    const { rows } = await tx.execute<{ tenant_id: string }>(
+      sql`select tenant_id from tf_scoring_due_tenants(${nowIso}::timestamptz)`,
+    );
+    return rows.map((row) => row.tenant_id);
+  });
+  for (const tenantId of new Set([...dueTenants, ...concerned])) {
+    const ids = await withTenantTx({ db: dbs.appDb, tenantId }, async (tx) => {
+      const { rows } = await tx.execute<{ indicator_id: string }>(sql`
+        select indicator_id from tenant_indicators
+        where tenant_id = ${tenantId}
+          and (effective_next_reaction_at <= ${nowIso}::timestamptz or scored_at is distinct from updated_at)
+        limit ${limit}`);
+      return rows.map((row) => row.indicator_id);
+    });
+    const followedHere = concerned.includes(tenantId) ? followed : [];
+    tenantStats.tenants++;
+    addStats(
+      tenantStats,
+      await rescoreTenant(dbs.appDb, tenantId, [...new Set([...ids, ...followedHere])], now),
+    );
+  }
+  return { requests, due, sweep, tenants: tenantStats };
+}
+
+/** Walks one page of the oldest open sweep; null when none is open. */
+export async function sweepPage(
+  ingestDb: Database,
+  options: { now: number; model: ScoringModel; page: number },
+): Promise<(CatalogScoreStats & { id: string; finished: boolean }) | null> {
+  const open = await withIngestTx({ db: ingestDb }, async (tx) => {
+    const { rows } = await tx.execute<{ id: string; cursor: string }>(
+      sql`select id, cursor from scoring_sweeps where finished_at is null order by started_at limit 1`,
+    );
+    const sweep = rows[0];
+    if (sweep === undefined) return null;
+    const { rows: page } = await tx.execute<{ id: string }>(
+      sql`select id from indicators where id > ${sweep.cursor} order by id limit ${options.page}`,
+    );
+    return { sweep, ids: page.map((row) => row.id) };
+  });
+  if (open === null) return null;
+  const stats = await scoreCatalog(ingestDb, open.ids, { now: options.now, model: options.model });
+  const finished = open.ids.length < options.page;
+  const last = open.ids[open.ids.length - 1] ?? open.sweep.cursor;
+  await withIngestTx({ db: ingestDb }, (tx) =>
+    tx.execute(sql`
+      update scoring_sweeps set cursor = ${last}, examined = examined + ${stats.examined},
+        changed = changed + ${stats.changed}, finished_at = ${finished ? sql`now()` : sql`null`}
+      where id = ${open.sweep.id}`),
+  );
+  return { ...stats, id: open.sweep.id, finished };
+}

@@ -1,0 +1,4 @@
+export * from "./import.ts";
+export * from "./keys.ts";
+export * from "./list.ts";
+export * from "./match.ts";

@@ -1,0 +1,46 @@
+import ipaddr from "ipaddr.js";
+import { describe, expect, it } from "vitest";
+import { containingNetworks, entryKeys, networkOf, probeKeys } from "./keys.ts";
+
+describe("candidate keys", () => {
+  it("lists the network of an address at every prefix length, as stored entries are written", () => {
+    const networks = containingNetworks(["52.95.110.7/32"]);
+    expect(networks).toHaveLength(33);
+    expect(networks).toContain("52.95.110.7/32");
+    expect(networks).toContain("52.95.0.0/16");
+    expect(networks).toContain("0.0.0.0/0");
+    for (const network of networks) expect(networkOf(network)).toBe(network);
+  });
+
+  it("covers IPv6 and ranges up to their own length", () => {
+    const v6 = containingNetworks(["2600:1f14::1/128"]);
+    expect(v6).toHaveLength(129);
+    expect(v6).toContain("2600:1f14::/32");
+    const range = containingNetworks(["10.1.0.0/16"]);
+    expect(range).toHaveLength(17);
+    expect(range).not.toContain("10.1.0.0/24");
+  });
+
+  it("agrees with ipaddr.js on random addresses", () => {
+    for (let i = 0; i < 200; i++) {
+      const address = [0, 0, 0, 0].map(() => Math.floor(Math.random() * 256)).join(".");
+      const length = Math.floor(Math.random() * 33);
+      const expected = `${ipaddr.IPv4.networkAddressFromCIDR(`${address}/${length}`).toString()}/${length}`;
+      expect(containingNetworks([`${address}/32`])).toContain(expected);
+    }
+  });
+
+  it("probes a host under itself and each parent, and a URL's IP host as an address", () => {
+    const keys = probeKeys([
+      { type: "url", value: "https://www.github.com/x" },
+      { type: "url", value: "http://52.95.110.7:8080/a" },
+      { type: "email", value: "alice@mail.corp.example" },
+    ]);
+    expect(keys.matchKeys).toEqual(
+      expect.arrayContaining(["www.github.com", "github.com", "com", "corp.example"]),
+    );
+    expect(keys.nets).toEqual(["52.95.110.7/32"]);
+    expect(entryKeys("hostname", "*.GitHub.com.")).toEqual({ matchKey: "github.com", net: null });
+    expect(entryKeys("cidr", "52.95.110.7/16")).toEqual({ matchKey: null, net: "52.95.0.0/16" });
+  });
+});
