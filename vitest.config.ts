@@ -12,6 +12,8 @@ export default defineConfig({
           include: [
             "packages/*/src/**/*.test.ts",
             "apps/cli/src/**/*.test.ts",
+            // Worker code that only Node can check (e.g. the OpenAPI document with swagger-parser).
+            "apps/api/src/**/*.node.test.ts",
             "apps/portal/src/**/*.test.ts",
           ],
           environment: "node",

@@ -28,6 +28,7 @@ export default defineProject({
   test: {
     name: "worker",
     include: ["src/**/*.test.ts"],
+    exclude: ["src/**/*.node.test.ts"],
     // Suites mint tenants in real Postgres and hash passwords; the 2-core machine is shared.
     testTimeout: 20_000,
     hookTimeout: 30_000,

@@ -83,27 +83,30 @@ try {
   await page.locator(".vtable-row").first().waitFor();
   const firstRenderMs = Date.now() - started;
   const scrollIn = async (target: typeof page, selector: string, pixelsPerFrame?: number) =>
-    target.evaluate(async ([sel, perFrame]) => {
-      const element = document.querySelector(sel) as HTMLElement;
-      const gaps: number[] = [];
-      let last = performance.now();
-      // 600 frames from top to bottom: every frame lands on rows never rendered before (the worst case
-      // for a virtualized table; a fling on a trackpad moves far less per frame).
-      const frames = 600;
-      const step = perFrame ?? (element.scrollHeight - element.clientHeight) / frames;
-      await new Promise<void>((done) => {
-        let count = 0;
-        const tick = (now: number) => {
-          gaps.push(now - last);
-          last = now;
-          element.scrollTop = Math.round(++count * step);
-          if (count < frames) requestAnimationFrame(tick);
-          else done();
-        };
-        requestAnimationFrame(tick);
-      });
-      return { gaps, rendered: document.querySelectorAll(`${sel} [role=row], ${sel} tr`).length };
-    }, [selector, pixelsPerFrame] as const);
+    target.evaluate(
+      async ([sel, perFrame]) => {
+        const element = document.querySelector(sel) as HTMLElement;
+        const gaps: number[] = [];
+        let last = performance.now();
+        // 600 frames from top to bottom: every frame lands on rows never rendered before (the worst case
+        // for a virtualized table; a fling on a trackpad moves far less per frame).
+        const frames = 600;
+        const step = perFrame ?? (element.scrollHeight - element.clientHeight) / frames;
+        await new Promise<void>((done) => {
+          let count = 0;
+          const tick = (now: number) => {
+            gaps.push(now - last);
+            last = now;
+            element.scrollTop = Math.round(++count * step);
+            if (count < frames) requestAnimationFrame(tick);
+            else done();
+          };
+          requestAnimationFrame(tick);
+        });
+        return { gaps, rendered: document.querySelectorAll(`${sel} [role=row], ${sel} tr`).length };
+      },
+      [selector, pixelsPerFrame] as const,
+    );
   const virtual = await scrollIn(page, ".vtable-body");
   await page.evaluate(() => {
     const body = document.querySelector(".vtable-body");
@@ -131,7 +134,12 @@ try {
         const body = document.createElement("tbody");
         for (let i = 0; i < n; i++) {
           const tr = document.createElement("tr");
-          const cells = [`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, "ipv4", String((i * 37) % 101), "new"];
+          const cells = [
+            `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+            "ipv4",
+            String((i * 37) % 101),
+            "new",
+          ];
           for (const text of [...cells, `feed-${i % 7}`, "2026-01-01", "2026-11-01", "TLP:CLEAR"]) {
             const td = document.createElement("td");
             td.textContent = text;
@@ -143,7 +151,9 @@ try {
         host.append(table);
         document.querySelector("main")?.replaceChildren(host);
       }, count);
-      await peerPage.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      await peerPage.evaluate(
+        () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))),
+      );
       const renderMs = Date.now() - plainStarted;
       const result = await scrollIn(peerPage, "#plain", 120);
       return { ...result, renderMs };
@@ -176,7 +186,13 @@ try {
     `${"".padEnd(36)} ${"frames".padStart(6)} ${"p50 ms".padStart(7)} ${"p95 ms".padStart(7)} ${"max ms".padStart(7)} ${">33 ms".padStart(8)}`,
   );
   console.log(line("raw rAF loop (reference)", stats(raw), ""));
-  console.log(line("portal table, wheel 120 px/frame", stats(virtualWheel.gaps), `${virtualWheel.rendered} rows in DOM`));
+  console.log(
+    line(
+      "portal table, wheel 120 px/frame",
+      stats(virtualWheel.gaps),
+      `${virtualWheel.rendered} rows in DOM`,
+    ),
+  );
   console.log(
     line(
       "portal table, top→bottom jumps",
@@ -189,7 +205,10 @@ try {
     [`plain <table> ${Math.min(rows, 10_000).toLocaleString("en-US")}, wheel (peer)`, plainSmall],
   ] as const) {
     if ("failed" in result) console.log(`${label.padEnd(36)} failed: ${result.failed}`);
-    else console.log(line(label, stats(result.gaps), `render ${result.renderMs} ms, ${result.rendered} rows in DOM`));
+    else
+      console.log(
+        line(label, stats(result.gaps), `render ${result.renderMs} ms, ${result.rendered} rows in DOM`),
+      );
   }
 } finally {
   await browser.close().catch(() => undefined);

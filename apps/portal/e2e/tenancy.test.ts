@@ -1,4 +1,6 @@
 // biome-ignore-all lint/performance/useDomNodeTextContent: Playwright Locator.innerText (rendered text), not the DOM property
+import { newId } from "@threatfusion/core";
+import { createPool } from "@threatfusion/db";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { demoAccount, twoClients } from "./accounts.ts";
 import { type Browser, launchBrowser, screenshot, signIn } from "./browser.ts";
@@ -16,18 +18,20 @@ afterAll(async () => {
 describe("tenancy in the portal", () => {
   it("a client user cannot reach another client's indicator by URL", async () => {
     const [mine, theirs] = twoClients("analyst");
-    // The other client records a private indicator of its own.
-    const otherContext = await launchBrowser();
-    const other = await otherContext.newPage();
-    await signIn(other, origin, theirs);
+    // The other client holds a private indicator of its own (written as a fixture through the admin URL).
+    const { adminUrl, wsProxy } = inject("stack");
+    const pool = createPool({ url: adminUrl, ...(wsProxy ? { wsProxy } : {}) }, { max: 1 });
     const secretValue = `secret-${Date.now().toString(36)}.example.net`;
-    const created = await other.request.post(`${origin}/api/v1/indicators`, {
-      headers: { origin, "content-type": "application/json" },
-      data: { type: "domain", value: secretValue },
-    });
-    expect(created.status(), await created.text()).toBe(201);
-    const { id } = (await created.json()) as { id: string };
-    await otherContext.close();
+    const id = newId("privateIndicator");
+    try {
+      await pool.query(
+        `insert into private_indicators (id, tenant_id, type, value)
+         select $1, id, 'domain', $2 from tenants where slug = $3`,
+        [id, secretValue, theirs.tenantSlug],
+      );
+    } finally {
+      await pool.end();
+    }
 
     const page = await browser.newPage();
     await signIn(page, origin, mine);
@@ -44,9 +48,10 @@ describe("tenancy in the portal", () => {
   });
 
   it("serves the client's branding on the client's host before sign-in", async () => {
+    // Demo hosts (packages/devstack/src/seed.ts): the clients live under the MSSP's custom domain.
     const client = demoAccount("analyst");
     const port = new URL(origin).port;
-    const host = `${client.tenantSlug}.localhost:${port}`;
+    const host = `${client.tenantSlug}.intel.northwind.localhost:${port}`;
     const page = await browser.newPage();
     await page.goto(`http://${host}/sign-in`);
     const product = page.locator(".sign-in-product");

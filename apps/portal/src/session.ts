@@ -68,3 +68,8 @@ export function hasRole(allowed: readonly Role[]): boolean {
 export function inMsspConsole(): boolean {
   return hasRole(msspRoles) && session.acting() === null;
 }
+
+/** The tenant requests act in: the client an MSSP user switched into, else the user's own tenant. */
+export function actingTenantId(): string {
+  return session.acting()?.id ?? session.me()?.tenant.id ?? "";
+}

@@ -6,7 +6,7 @@
 import { A, type RouteSectionProps, useLocation, useNavigate } from "@solidjs/router";
 import { createResource, createSignal, For, type JSX, onMount, Show } from "solid-js";
 import { humanMessage, setSessionExpiredHandler } from "./api/client.ts";
-import { getBranding, signOut, switchTenant } from "./api/endpoints.ts";
+import { getBranding, signOut } from "./api/endpoints.ts";
 import type { ThemeChoice } from "./api/types.ts";
 import { branding, setBranding, setThemeChoice, themeChoice } from "./branding.ts";
 import { ErrorNotice, Loading } from "./components/notice.tsx";
@@ -61,7 +61,6 @@ export function ClientBanner(): JSX.Element {
   const [error, setError] = createSignal<unknown>();
   async function leave() {
     try {
-      await switchTenant(null).catch(() => undefined);
       session.enterClient(null);
       navigate("/mssp");
     } catch (e) {

@@ -1,23 +1,23 @@
 import type { App } from "../app.ts";
-import { registerBlocklistRoutes } from "./blocklists/index.ts";
-import { registerDocsRoutes } from "./docs/index.ts";
-import { registerExportRoutes } from "./exports/index.ts";
-import { registerIndicatorRoutes } from "./indicators/index.ts";
-import { registerSearchRoutes } from "./search/index.ts";
-import { registerSightingRoutes } from "./sightings/index.ts";
 import { registerTaxii } from "../taxii/routes.ts";
+import { registerAllowlistRoutes } from "./allowlists/index.ts";
 import { registerAuditRoutes } from "./audit/index.ts";
 import { registerAuthRoutes } from "./auth/index.ts";
+import { registerBlocklistRoutes } from "./blocklists/index.ts";
 import { registerBrandingRoutes } from "./branding/index.ts";
+import { registerDocsRoutes } from "./docs/index.ts";
+import { registerExportRoutes } from "./exports/index.ts";
 import { registerFeedRoutes } from "./feeds/index.ts";
 import { registerHealth } from "./health.ts";
+import { registerImportRoutes } from "./imports/index.ts";
+import { registerIndicatorRoutes } from "./indicators/index.ts";
 import { registerInvitationRoutes } from "./invitations/index.ts";
+import { registerScoringRoutes } from "./scoring/index.ts";
+import { registerSearchRoutes } from "./search/index.ts";
+import { registerSightingRoutes } from "./sightings/index.ts";
 import { registerTenantRoutes } from "./tenants/index.ts";
 import { registerTokenRoutes } from "./tokens/index.ts";
 import { registerUserRoutes } from "./users/index.ts";
-import { registerImportRoutes } from "./imports/index.ts";
-import { registerAllowlistRoutes } from "./allowlists/index.ts";
-import { registerScoringRoutes } from "./scoring/index.ts";
 
 /**
  * Every route module registers itself here, one line per area, so the app's surface reads in one place.

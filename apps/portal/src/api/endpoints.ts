@@ -2,7 +2,7 @@
  * Every API call the portal makes, in one place: path, parameters and the reading of the answer. Pages
  * import these functions, never `fetch`.
  */
-import { api, apiResponse, type Query } from "./client.ts";
+import { api, apiResponse, type Query, withActingTenant } from "./client.ts";
 import { isObject, type Json, num, numOrNull, pageOf, pick, str, strings, strOrNull } from "./normalize.ts";
 import type {
   ApiToken,
@@ -130,20 +130,38 @@ export async function getMe(): Promise<Me | null> {
   }
 }
 
-export async function signIn(input: {
-  email: string;
-  password: string;
-  totp?: string;
-}): Promise<SignInResult> {
+/**
+ * `POST /api/v1/auth/sign-in` answers `{ userId, tenantId, expiresAt, mfa }`: a session cookie is set, and
+ * `mfa` says whether a TOTP code (challenge) or a TOTP set-up (enrolment) is still owed.
+ */
+export async function signIn(input: { email: string; password: string }): Promise<SignInResult> {
   const raw = await api<unknown>("POST", `${v1}/auth/sign-in`, { body: input, quietUnauthorized: true });
-  const root = isObject(raw) ? raw : {};
-  if (root.mfaRequired === true || root.status === "mfa_required") {
-    return {
-      status: "mfa_required",
-      ...(typeof root.challenge === "string" ? { challenge: root.challenge } : {}),
-    };
-  }
+  const mfa = isObject(raw) ? str(raw.mfa) : "";
+  if (mfa === "challenge_required") return { status: "mfa_required" };
+  if (mfa === "enrolment_required") return { status: "enrolment_required" };
   return { status: "signed_in" };
+}
+
+/** Second step: a 6-digit TOTP code, or a recovery code. */
+export async function verifySecondFactor(code: string): Promise<void> {
+  const body = /^\d{6,8}$/.test(code) ? { code } : { recoveryCode: code };
+  await api<unknown>("POST", `${v1}/auth/mfa/verify`, { body, quietUnauthorized: true });
+}
+
+/** Starts TOTP enrolment: the secret and its otpauth:// URI for an authenticator app. */
+export async function startTotpEnrolment(): Promise<{ secret: string; uri: string }> {
+  const raw = await api<unknown>("POST", `${v1}/auth/totp/enrolment`, { quietUnauthorized: true });
+  const root = isObject(raw) ? raw : {};
+  return { secret: str(root.secret), uri: str(root.uri) };
+}
+
+/** Confirms enrolment with a first code; answers the recovery codes (shown once). */
+export async function confirmTotpEnrolment(code: string): Promise<string[]> {
+  const raw = await api<unknown>("POST", `${v1}/auth/totp/confirmation`, {
+    body: { code },
+    quietUnauthorized: true,
+  });
+  return isObject(raw) ? strings(raw.recoveryCodes) : [];
 }
 
 export async function signOut(): Promise<void> {
@@ -494,7 +512,7 @@ export async function listFeedRuns(feedId: string): Promise<FeedRun[]> {
 
 function readUser(u: Json): User {
   return {
-    id: str(u.id),
+    id: str(u.userId ?? u.id),
     email: str(u.email),
     displayName: strOrNull(u.displayName),
     role: str(u.role, "viewer") as Role,
@@ -504,12 +522,16 @@ function readUser(u: Json): User {
   };
 }
 
-export async function listUsers(): Promise<User[]> {
-  return pageOf(await api<unknown>("GET", `${v1}/users`), readUser, "users").items;
+const tenantPath = (tenantId: string) => `${v1}/tenants/${encodeURIComponent(tenantId)}`;
+
+export async function listUsers(tenantId: string): Promise<User[]> {
+  return pageOf(await api<unknown>("GET", `${tenantPath(tenantId)}/users`), readUser, "users").items;
 }
 
-export async function changeRole(userId: string, role: Role): Promise<void> {
-  await api<unknown>("PATCH", `${v1}/users/${encodeURIComponent(userId)}`, { body: { role } });
+export async function changeRole(tenantId: string, userId: string, role: Role): Promise<void> {
+  await api<unknown>("PATCH", `${tenantPath(tenantId)}/users/${encodeURIComponent(userId)}`, {
+    body: { role },
+  });
 }
 
 function readInvitation(i: Json): Invitation {
@@ -523,16 +545,20 @@ function readInvitation(i: Json): Invitation {
   };
 }
 
-export async function listInvitations(): Promise<Invitation[]> {
-  return pageOf(await api<unknown>("GET", `${v1}/invitations`), readInvitation, "invitations").items;
+export async function listInvitations(tenantId: string): Promise<Invitation[]> {
+  return pageOf(
+    await api<unknown>("GET", `${tenantPath(tenantId)}/invitations`),
+    readInvitation,
+    "invitations",
+  ).items;
 }
 
-export async function createInvitation(input: {
-  email: string;
-  role: Role;
-  tenantId?: string;
-}): Promise<Invitation> {
-  const raw = await api<unknown>("POST", `${v1}/invitations`, { body: input });
+/** The `link` is present only in development, where mail is logged instead of sent. */
+export async function createInvitation(
+  tenantId: string,
+  input: { email: string; role: Role },
+): Promise<Invitation> {
+  const raw = await api<unknown>("POST", `${tenantPath(tenantId)}/invitations`, { body: input });
   const root = isObject(raw) ? raw : {};
   return readInvitation({
     ...(isObject(root.invitation) ? root.invitation : root),
@@ -544,7 +570,7 @@ function readToken(t: Json): ApiToken {
   return {
     id: str(t.id),
     name: str(t.name),
-    prefix: str(pick(t, "prefix", "tokenPrefix")),
+    prefix: str(pick(t, "hint", "prefix", "tokenPrefix")),
     scopes: strings(t.scopes),
     createdAt: str(t.createdAt),
     expiresAt: strOrNull(t.expiresAt),
@@ -559,19 +585,21 @@ export async function listTokens(): Promise<ApiToken[]> {
   return pageOf(await api<unknown>("GET", `${v1}/tokens`), readToken, "tokens").items;
 }
 
+/** `POST /api/v1/tokens` answers the token once (`token`), with its id, hint and settings. */
 export async function createToken(input: {
   name: string;
   scopes: string[];
   expiresInMinutes?: number | undefined;
   ipAllowlist?: string[];
 }): Promise<CreatedToken> {
-  const raw = await api<unknown>("POST", `${v1}/tokens`, { body: input });
+  const { expiresInMinutes, ...rest } = input;
+  const expiresAt =
+    expiresInMinutes === undefined ? null : new Date(Date.now() + expiresInMinutes * 60_000).toISOString();
+  const raw = await api<unknown>("POST", `${v1}/tokens`, { body: { ...rest, expiresAt } });
   const root = isObject(raw) ? raw : {};
   return {
-    token: readToken(isObject(root.token) && !("length" in root.token) ? root.token : root),
-    secret: str(
-      pick(root, "secret", "plaintext", "value") ?? (typeof root.token === "string" ? root.token : ""),
-    ),
+    token: readToken({ ...root, createdAt: root.createdAt ?? new Date().toISOString() }),
+    secret: str(root.token),
   };
 }
 
@@ -579,16 +607,16 @@ export async function revokeToken(id: string): Promise<void> {
   await api<unknown>("DELETE", `${v1}/tokens/${encodeURIComponent(id)}`);
 }
 
-export async function listAudit(cursor?: string | null): Promise<Page<AuditEntry>> {
+export async function listAudit(tenantId: string): Promise<Page<AuditEntry>> {
   return pageOf(
-    await api<unknown>("GET", `${v1}/audit`, { query: { cursor, limit: 200 } }),
+    await api<unknown>("GET", `${tenantPath(tenantId)}/audit`, { query: { limit: 200 } }),
     (e) => ({
       id: str(e.id),
       seq: num(e.seq),
-      at: str(pick(e, "at", "createdAt")),
+      at: str(pick(e, "createdAt", "at")),
       action: str(e.action),
-      actor: strOrNull(pick(e, "actor", "actorEmail", "actorUserId", "actorTokenId")),
-      target: strOrNull(pick(e, "target", "targetId")),
+      actor: strOrNull(pick(e, "actorEmail", "actorUserId", "actorTokenId")),
+      target: [strOrNull(e.targetKind), strOrNull(e.targetId)].filter(Boolean).join(" ") || null,
       ip: strOrNull(e.ip),
       details: isObject(e.details) ? e.details : {},
     }),
@@ -596,14 +624,20 @@ export async function listAudit(cursor?: string | null): Promise<Page<AuditEntry
   );
 }
 
-export async function verifyAudit(): Promise<{ ok: boolean; checked: number; message: string }> {
-  const raw = await api<unknown>("GET", `${v1}/audit/verify`);
+export function auditExportPath(tenantId: string): string {
+  return `${tenantPath(tenantId)}/audit/export`;
+}
+
+export async function verifyAudit(
+  tenantId: string,
+): Promise<{ ok: boolean; checked: number; message: string }> {
+  const raw = await api<unknown>("GET", `${tenantPath(tenantId)}/audit/verification`);
   const root = isObject(raw) ? raw : {};
-  const ok = root.ok === true || root.valid === true;
   return {
-    ok,
-    checked: num(pick(root, "checked", "entries", "count")),
-    message: str(pick(root, "message", "reason")),
+    ok: root.ok === true,
+    checked: num(pick(root, "entries", "checked")),
+    message:
+      root.brokenAtSeq != null ? `the entry #${str(root.brokenAtSeq)} does not match` : str(root.reason),
   };
 }
 
@@ -685,8 +719,14 @@ function readClient(t: Json): ClientTenant {
   };
 }
 
+/** `GET /api/v1/tenants`: `{ tenant, children }`; the MSSP's clients are the children. */
 export async function listClients(): Promise<ClientTenant[]> {
-  return pageOf(await api<unknown>("GET", `${v1}/tenants`), readClient, "tenants").items;
+  const raw = await api<unknown>("GET", `${v1}/tenants`);
+  return pageOf(
+    isObject(raw) && Array.isArray(raw.children) ? raw.children : raw,
+    readClient,
+    "tenants",
+  ).items.filter((t) => t.id !== "");
 }
 
 export async function createClient(input: {
@@ -694,7 +734,13 @@ export async function createClient(input: {
   slug: string;
   customDomain?: string;
 }): Promise<ClientTenant> {
-  const raw = await api<unknown>("POST", `${v1}/tenants`, { body: input });
+  const raw = await api<unknown>("POST", `${v1}/tenants`, {
+    body: {
+      name: input.name,
+      slug: input.slug,
+      ...(input.customDomain ? { customDomain: input.customDomain } : {}),
+    },
+  });
   return readClient(isObject(raw) ? (isObject(raw.tenant) ? raw.tenant : raw) : {});
 }
 
@@ -718,7 +764,10 @@ export async function subscribeFeed(feedId: string): Promise<void> {
   });
 }
 
-/** Ask the API to act within a client tenant (audited server-side); the header carries it afterwards. */
-export async function switchTenant(tenantId: string | null): Promise<void> {
-  await api<unknown>("POST", `${v1}/auth/switch-tenant`, { body: { tenantId } });
+/**
+ * Checks that the actor may act within `tenantId` (the API resolves the `x-tf-tenant` header against the
+ * actor's reach on every request) by reading the tenant with that header set.
+ */
+export async function checkTenantReach(tenantId: string): Promise<void> {
+  await withActingTenant(tenantId, () => api<unknown>("GET", tenantPath(tenantId)));
 }

@@ -74,7 +74,10 @@ export interface Me {
   actingTenant?: TenantRef | null;
 }
 
-export type SignInResult = { status: "signed_in" } | { status: "mfa_required"; challenge?: string };
+export type SignInResult =
+  | { status: "signed_in" }
+  | { status: "mfa_required" }
+  | { status: "enrolment_required" };
 
 export interface IndicatorSource {
   sourceId: string;

@@ -1,25 +1,26 @@
 import { createResource, createSignal, For, type JSX, onMount, Show } from "solid-js";
 import { apiResponse } from "../../api/client.ts";
-import { listAudit, verifyAudit } from "../../api/endpoints.ts";
+import { auditExportPath, listAudit, verifyAudit } from "../../api/endpoints.ts";
 import { pageTitle } from "../../branding.ts";
 import { Async } from "../../components/async.tsx";
 import { formatDateTime } from "../../components/badges.tsx";
 import { Empty, ErrorNotice, Notice } from "../../components/notice.tsx";
 import { saveBlob } from "../../lib/download.ts";
+import { actingTenantId } from "../../session.ts";
 import { AdminNav } from "./admin-nav.tsx";
 
 export default function AuditPage(): JSX.Element {
   onMount(() => {
     document.title = pageTitle("Audit log");
   });
-  const [page, { refetch }] = createResource(() => listAudit());
+  const [page, { refetch }] = createResource(actingTenantId, listAudit);
   const [verification, setVerification] = createSignal<{ ok: boolean; checked: number; message: string }>();
   const [error, setError] = createSignal<unknown>();
 
   async function verify() {
     setError(undefined);
     try {
-      setVerification(await verifyAudit());
+      setVerification(await verifyAudit(actingTenantId()));
     } catch (e) {
       setError(e);
     }
@@ -28,7 +29,7 @@ export default function AuditPage(): JSX.Element {
   async function exportLines() {
     setError(undefined);
     try {
-      const response = await apiResponse("GET", "/api/v1/audit/export", {
+      const response = await apiResponse("GET", auditExportPath(actingTenantId()), {
         headers: { accept: "application/x-ndjson" },
       });
       saveBlob(await response.blob(), "audit-log.jsonl");

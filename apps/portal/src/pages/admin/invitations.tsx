@@ -5,7 +5,7 @@ import { pageTitle } from "../../branding.ts";
 import { Async } from "../../components/async.tsx";
 import { formatDateTime } from "../../components/badges.tsx";
 import { Empty, ErrorNotice, Notice } from "../../components/notice.tsx";
-import { session } from "../../session.ts";
+import { actingTenantId, session } from "../../session.ts";
 import { AdminNav } from "./admin-nav.tsx";
 import { roleLabels, rolesForKind } from "./roles.ts";
 
@@ -13,7 +13,7 @@ export default function InvitationsPage(): JSX.Element {
   onMount(() => {
     document.title = pageTitle("Invitations");
   });
-  const [invitations, { refetch }] = createResource(listInvitations);
+  const [invitations, { refetch }] = createResource(actingTenantId, listInvitations);
   const kind = () => (session.acting() ? "client" : (session.me()?.tenant.kind ?? "client"));
   const [email, setEmail] = createSignal("");
   const [role, setRole] = createSignal<Role>("analyst");
@@ -24,7 +24,7 @@ export default function InvitationsPage(): JSX.Element {
     event.preventDefault();
     setError(undefined);
     try {
-      setCreated(await createInvitation({ email: email(), role: role() }));
+      setCreated(await createInvitation(actingTenantId(), { email: email(), role: role() }));
       setEmail("");
       await refetch();
     } catch (e) {

@@ -5,7 +5,7 @@ import { pageTitle } from "../../branding.ts";
 import { Async } from "../../components/async.tsx";
 import { formatDateTime } from "../../components/badges.tsx";
 import { ErrorNotice, Notice } from "../../components/notice.tsx";
-import { session } from "../../session.ts";
+import { actingTenantId, session } from "../../session.ts";
 import { AdminNav } from "./admin-nav.tsx";
 import { roleLabels, rolesForKind } from "./roles.ts";
 
@@ -13,7 +13,7 @@ export default function UsersPage(): JSX.Element {
   onMount(() => {
     document.title = pageTitle("Users and roles");
   });
-  const [users, { refetch }] = createResource(listUsers);
+  const [users, { refetch }] = createResource(actingTenantId, listUsers);
   const [error, setError] = createSignal<unknown>();
   const [saved, setSaved] = createSignal<string>();
   const kind = () => (session.acting() ? "client" : (session.me()?.tenant.kind ?? "client"));
@@ -22,7 +22,7 @@ export default function UsersPage(): JSX.Element {
     setError(undefined);
     setSaved(undefined);
     try {
-      await changeRole(userId, role);
+      await changeRole(actingTenantId(), userId, role);
       setSaved(`${email} is now ${roleLabels[role]}.`);
       await refetch();
     } catch (e) {

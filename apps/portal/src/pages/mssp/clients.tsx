@@ -1,6 +1,6 @@
 import { A, useNavigate } from "@solidjs/router";
 import { createResource, createSignal, For, type JSX, onMount, Show } from "solid-js";
-import { listClients, switchTenant } from "../../api/endpoints.ts";
+import { checkTenantReach, listClients } from "../../api/endpoints.ts";
 import type { ClientTenant } from "../../api/types.ts";
 import { pageTitle } from "../../branding.ts";
 import { Async } from "../../components/async.tsx";
@@ -8,9 +8,12 @@ import { formatCount, formatDateTime } from "../../components/badges.tsx";
 import { Empty, ErrorNotice } from "../../components/notice.tsx";
 import { session } from "../../session.ts";
 
-/** Enter a client's workspace: audited by the API, marked by a banner on every page until left. */
+/**
+ * Enter a client's workspace: from now on every request names the client in the `x-tf-tenant` header (the
+ * API checks the actor's reach each time); a banner marks every page until the user leaves.
+ */
 export async function enterClientWorkspace(client: ClientTenant): Promise<void> {
-  await switchTenant(client.id);
+  await checkTenantReach(client.id);
   session.enterClient({ id: client.id, name: client.name, kind: "client", slug: client.slug });
 }
 

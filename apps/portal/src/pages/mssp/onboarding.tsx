@@ -189,7 +189,7 @@ function InviteStep(props: { client: ClientTenant; onDone: (link: string | null)
         setError(undefined);
         try {
           const invitation = await asClient(props.client.id, () =>
-            createInvitation({ email: email(), role: "tenant_admin", tenantId: props.client.id }),
+            createInvitation(props.client.id, { email: email(), role: "tenant_admin" }),
           );
           props.onDone(invitation.link ?? null);
         } catch (err) {

@@ -11,17 +11,8 @@ vi.mock("cloudflare:workers", () => ({
   exports: {},
 }));
 
-interface ApiApp {
-  getOpenAPI31Document(config: { openapi: string; info: { title: string; version: string } }): {
-    paths?: Record<string, unknown>;
-  };
-}
-// Module names in variables: the Worker's sources are type-checked by their own project (workers types),
-// not by this package's.
-const appModule = "@threatfusion/api/app";
-const routesModule = "@threatfusion/api/routes";
-const { newApp } = (await import(appModule)) as { newApp(): ApiApp };
-const { registerRoutes } = (await import(routesModule)) as { registerRoutes(app: ApiApp): void };
+import { newApp } from "../../app.ts";
+import { registerRoutes } from "../index.ts";
 
 describe("the OpenAPI document of /api/v1", () => {
   it("validates as OpenAPI 3.1 with swagger-parser and lists every public area", async () => {
