@@ -37,7 +37,7 @@ describe("tenant admin", () => {
     expect(value).toMatch(/^tf_/);
     await screenshot(page, "09-admin-token-created");
     await page.keyboard.press("Escape");
-    await page.getByRole("cell", { name: "Splunk TAXII poller (e2e)" }).waitFor();
+    await page.getByRole("cell", { name: "Splunk TAXII poller (e2e)" }).first().waitFor();
     expect(await page.content()).not.toContain(value);
     // The token works for reads with its own scope.
     const response = await fetch(`${origin}/api/v1/exports/csv`, {

@@ -114,6 +114,25 @@ export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> 
   return violations.filter((v) => v.impact === "serious" || v.impact === "critical");
 }
 
+/** Waits for `locator`; on timeout the error carries the page's alerts, so a failure says why. */
+export async function waitOrExplain(
+  page: Page,
+  locator: ReturnType<Page["locator"]>,
+  timeout = 15_000,
+): Promise<void> {
+  try {
+    await locator.waitFor({ timeout });
+  } catch (error) {
+    const alerts = await page
+      .getByRole("alert")
+      .allTextContents()
+      .catch(() => []);
+    throw new Error(
+      `${error instanceof Error ? error.message.split("\n")[0] : error}; alerts on ${page.url()}: ${JSON.stringify(alerts)}`,
+    );
+  }
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(screenshotDir, { recursive: true });
   const path = join(screenshotDir, `${name}.png`);

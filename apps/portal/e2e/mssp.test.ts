@@ -2,7 +2,14 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { demoAccount } from "./accounts.ts";
-import { type Browser, launchBrowser, screenshot, seriousAxeViolations, signIn } from "./browser.ts";
+import {
+  type Browser,
+  launchBrowser,
+  screenshot,
+  seriousAxeViolations,
+  signIn,
+  waitOrExplain,
+} from "./browser.ts";
 
 const { origin } = inject("stack");
 let browser: Browser;
@@ -32,24 +39,24 @@ describe("MSSP console", () => {
     await page.getByLabel("Client name").fill(`Globex ${suffix}`);
     await page.getByRole("button", { name: "Create client" }).click();
 
-    await page.getByRole("heading", { name: "Step 2: Branding" }).waitFor();
+    await waitOrExplain(page, page.getByRole("heading", { name: "Step 2: Branding" }));
     await page.getByLabel("Product name").fill(`Globex Shield ${suffix}`);
     await page.locator("input[name=primary]").fill("#0f766e");
     expect(await page.locator(".brand-preview").first().innerText()).toContain(`Globex Shield ${suffix}`);
     await screenshot(page, "12-mssp-onboarding-branding");
     await page.getByRole("button", { name: "Save branding and continue" }).click();
 
-    await page.getByRole("heading", { name: "Step 3: Feeds" }).waitFor();
+    await waitOrExplain(page, page.getByRole("heading", { name: "Step 3: Feeds" }));
     const feeds = page.getByRole("checkbox");
     await feeds.first().waitFor();
     await feeds.first().check();
     await page.getByRole("button", { name: "Subscribe and continue" }).click();
 
-    await page.getByRole("heading", { name: "Step 4: First admin" }).waitFor();
+    await waitOrExplain(page, page.getByRole("heading", { name: "Step 4: First admin" }));
     await page.getByLabel(/first admin/).fill(`admin-${suffix}@globex.example`);
     await page.getByRole("button", { name: "Send invitation" }).click();
 
-    await page.getByRole("heading", { name: "Step 5: API token" }).waitFor();
+    await waitOrExplain(page, page.getByRole("heading", { name: "Step 5: API token" }));
     await page.getByRole("button", { name: "Create token" }).click();
     const secret = await page.getByTestId("token-secret").locator(".secret-value").innerText();
     expect(secret).toMatch(/^tf_/);
@@ -77,7 +84,7 @@ describe("MSSP console", () => {
 
   it("shows the cross-client overview and the branding editor", async () => {
     await page.goto(`${origin}/mssp/overview`);
-    await page.getByRole("heading", { name: "Feeds" }).waitFor();
+    await waitOrExplain(page, page.getByRole("heading", { name: "Feeds" }));
     await page.locator("table tbody tr").first().waitFor();
     expect(await seriousAxeViolations(page)).toEqual([]);
     await screenshot(page, "14-mssp-overview");
@@ -87,7 +94,7 @@ describe("MSSP console", () => {
       .first()
       .getByRole("link", { name: /Branding/ })
       .click();
-    await page.getByRole("heading", { name: "Live preview" }).waitFor();
+    await waitOrExplain(page, page.getByRole("heading", { name: "Live preview" }));
     expect(await seriousAxeViolations(page)).toEqual([]);
     await screenshot(page, "15-mssp-branding-editor");
   });

@@ -19,7 +19,7 @@ describe("pages before sign-in", () => {
     await page.goto(`${origin}/indicators?type=ipv4`);
     await page.waitForURL(/\/sign-in/);
     expect(new URL(page.url()).searchParams.get("next")).toBe("/indicators?type=ipv4");
-    await expect(page.getByRole("heading", { name: "Sign in" }).isVisible()).resolves.toBe(true);
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
     expect(errors).toEqual([]);
   });
 

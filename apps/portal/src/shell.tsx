@@ -4,7 +4,7 @@
  * MSSP staff working inside a client see a banner that says so on every page.
  */
 import { A, type RouteSectionProps, useLocation, useNavigate } from "@solidjs/router";
-import { createResource, createSignal, For, type JSX, onMount, Show } from "solid-js";
+import { createResource, createSignal, ErrorBoundary, For, type JSX, onMount, Show } from "solid-js";
 import { humanMessage, setSessionExpiredHandler } from "./api/client.ts";
 import { getBranding, signOut } from "./api/endpoints.ts";
 import type { ThemeChoice } from "./api/types.ts";
@@ -84,6 +84,33 @@ export function ClientBanner(): JSX.Element {
         </section>
       )}
     </Show>
+  );
+}
+
+/**
+ * A page that throws while rendering, or whose code cannot be fetched (a new version was deployed while the
+ * tab was open), shows a message and a way out instead of a blank screen.
+ */
+function PageBoundary(props: { children: JSX.Element }): JSX.Element {
+  return (
+    <ErrorBoundary
+      fallback={(error) => (
+        <ErrorNotice
+          error={
+            error instanceof TypeError &&
+            /dynamically imported module|Importing a module script/.test(error.message)
+              ? new Error(
+                  "This page could not be loaded; the portal may have been updated. Reload to continue.",
+                )
+              : error
+          }
+          title="This page could not be shown"
+          retry={() => window.location.reload()}
+        />
+      )}
+    >
+      {props.children}
+    </ErrorBoundary>
   );
 }
 
@@ -177,7 +204,7 @@ export function Shell(props: RouteSectionProps): JSX.Element {
               </header>
               <ClientBanner />
               <main id="main" tabindex="-1">
-                {props.children}
+                <PageBoundary>{props.children}</PageBoundary>
               </main>
             </>
           )}

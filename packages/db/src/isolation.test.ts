@@ -75,6 +75,12 @@ async function newFeed(tenantId: string | null): Promise<string> {
   return feedId;
 }
 
+async function newFeedRun(tenantId: string): Promise<string> {
+  const id = newId("feedRun");
+  await adminInsert("feed_runs", { id, tenant_id: tenantId, feed_id: await newFeed(tenantId) });
+  return id;
+}
+
 const cases: TenantTableCase[] = [
   {
     table: "memberships",
@@ -212,10 +218,47 @@ const cases: TenantTableCase[] = [
     }),
     ownWrites: { insert: true, update: false, delete: false },
   },
+  {
+    table: "saved_searches",
+    keyExpr: "id",
+    row: async (tenantId) => {
+      const id = newId("savedSearch");
+      return { id, tenant_id: tenantId, name: `search ${id}`, filter: JSON.stringify({ type: "domain" }) };
+    },
+    ownWrites: { insert: true, update: true, delete: true },
+  },
+  {
+    table: "taxii_statuses",
+    keyExpr: "id",
+    row: async (tenantId) => ({
+      id: newId("job"),
+      tenant_id: tenantId,
+      collection_id: "private",
+      status: JSON.stringify({ status: "complete" }),
+    }),
+    // Status resources are written once and never changed or removed by the app.
+    ownWrites: { insert: true, update: false, delete: false },
+  },
+  {
+    table: "allowlist_entries",
+    keyExpr: "id",
+    row: async (tenantId) => {
+      const id = newId("allowlistEntry");
+      return { id, tenant_id: tenantId, value: `${id}.corp.example`, entry_type: "hostname" };
+    },
+    ownWrites: { insert: true, update: true, delete: true },
+  },
 ];
 
 /** Tables whose tenancy is tested by the dedicated blocks below rather than the matrix. */
-const dedicatedTables = ["tenants", "users", "indicator_shares"];
+const dedicatedTables = [
+  "tenants",
+  "users",
+  "indicator_shares",
+  "ingest_chunks",
+  "feed_run_rejections",
+  "scoring_models",
+];
 
 function pgCode(error: unknown): string {
   let current: unknown = error;
@@ -435,6 +478,83 @@ describe.each(cases)("$table", ({ table, keyExpr, row, ownWrites }) => {
     expect(remove).toEqual(
       ownWrites.delete ? { ok: true, rowCount: 1, keys: [key] } : { ok: false, code: "42501" },
     );
+  });
+});
+
+// The ingestion ledger and rejected rows of private feeds' runs: the matrix's own-row expectations do not fit
+// these tables yet (see the note in docs/ingestion.md), so this block checks the security floor directly.
+describe("ingestion ledger tables (ingest_chunks, feed_run_rejections)", () => {
+  async function seedRun(tenantId: string): Promise<string> {
+    const runId = await newFeedRun(tenantId);
+    await adminInsert("ingest_chunks", { run_id: runId, chunk: 0, tenant_id: tenantId });
+    await adminInsert("feed_run_rejections", {
+      run_id: runId,
+      chunk: 0,
+      ordinal: 0,
+      tenant_id: tenantId,
+      line: 3,
+      reason: "not an indicator",
+    });
+    return runId;
+  }
+
+  async function visibleRuns(tenantId: string | null, table: string): Promise<string[]> {
+    const query = sql`select run_id from ${sql.identifier(table)}`;
+    if (tenantId === null) {
+      const result = await dbs.app.db.execute(query);
+      return result.rows.map((row) => String(row.run_id));
+    }
+    return withTenantTx({ db: dbs.app.db, tenantId }, async (tx) => {
+      const result = await tx.execute(query);
+      return result.rows.map((row) => String(row.run_id));
+    });
+  }
+
+  it("never shows a client a sibling's or another MSSP's client's rows, and nothing without a tenant", async () => {
+    const siblingRun = await seedRun(trees.one.clientBId);
+    const otherRun = await seedRun(trees.two.clientAId);
+    for (const table of ["ingest_chunks", "feed_run_rejections"]) {
+      const seen = await visibleRuns(trees.one.clientAId, table);
+      expect(seen, table).not.toContain(siblingRun);
+      expect(seen, table).not.toContain(otherRun);
+      expect(await visibleRuns(null, table), table).toEqual([]);
+    }
+  });
+
+  it("refuses a row written by a client for another tenant", async () => {
+    const runId = await newFeedRun(trees.one.clientBId);
+    await expect(
+      withTenantTx({ db: dbs.app.db, tenantId: trees.one.clientAId }, (tx) =>
+        tx.execute(
+          sql`insert into ingest_chunks (run_id, chunk, tenant_id) values (${runId}, 1, ${trees.one.clientBId})`,
+        ),
+      ),
+    ).rejects.toThrow();
+  });
+});
+
+// An MSSP's scoring model is read by its own clients (their effective scores follow it), never by another
+// MSSP or its clients, and only the MSSP itself changes it.
+describe("scoring_models", () => {
+  it("lets an MSSP's clients read its model, keeps other tenants out, and lets no client change it", async () => {
+    await adminInsert("scoring_models", { tenant_id: trees.one.msspId, scope: "clients", settings: "{}" });
+    const read = (tenantId: string) =>
+      withTenantTx({ db: dbs.app.db, tenantId }, async (tx) => {
+        const result = await tx.execute(
+          sql`select tenant_id from scoring_models where tenant_id = ${trees.one.msspId}`,
+        );
+        return result.rows.length;
+      });
+    expect(await read(trees.one.clientAId)).toBe(1);
+    expect(await read(trees.two.msspId)).toBe(0);
+    expect(await read(trees.two.clientAId)).toBe(0);
+    const changed = await withTenantTx({ db: dbs.app.db, tenantId: trees.one.clientAId }, async (tx) => {
+      const result = await tx.execute(
+        sql`update scoring_models set version = version + 1 where tenant_id = ${trees.one.msspId} returning tenant_id`,
+      );
+      return result.rows.length;
+    });
+    expect(changed).toBe(0);
   });
 });
 

@@ -138,7 +138,7 @@ async function main(): Promise<void> {
         `insert into indicators (id, type, value, first_seen, last_seen, base_score, tags)
          select 'ind_' || lpad(g::text, 26, '0'),
            case when g % 10 < 6 then 'ipv4' when g % 10 < 8 then 'domain' when g % 10 < 9 then 'url' else 'sha256' end,
-           case when g % 10 < 6 then (1 + (g * 7919) % 223)::text || '.' || ((g / 223) % 256)::text || '.' ||
+           case when g % 10 < 6 then (1 + (g::bigint * 7919) % 223)::text || '.' || ((g / 223) % 256)::text || '.' ||
                                      ((g / 57088) % 256)::text || '.' || (g % 251)::text
                 when g % 10 < 8 then 'host' || g || '.example' || (g % 97) || '.com'
                 when g % 10 < 9 then 'http://host' || g || '.example' || (g % 97) || '.com/p/' || g

@@ -744,17 +744,38 @@ export async function createClient(input: {
   return readClient(isObject(raw) ? (isObject(raw.tenant) ? raw.tenant : raw) : {});
 }
 
+/** Branding lives in the tenant's settings (`PATCH /api/v1/tenants/{id}`); the custom domain on the tenant. */
 export async function updateBranding(
   tenantId: string,
   branding: Omit<Branding, "tenantId" | "slug">,
 ): Promise<Branding> {
-  return readBranding(
-    await api<unknown>("PUT", `${v1}/tenants/${encodeURIComponent(tenantId)}/branding`, { body: branding }),
-  );
+  const body = {
+    branding: {
+      productName: branding.productName,
+      ...(branding.logoUrl ? { logoUrl: branding.logoUrl } : {}),
+      colors: {
+        primary: branding.colors.primary,
+        ...(branding.colors.accent ? { accent: branding.colors.accent } : {}),
+      },
+    },
+    ...(branding.customDomain !== undefined ? { customDomain: branding.customDomain || null } : {}),
+  };
+  return readTenantBranding(await api<unknown>("PATCH", tenantPath(tenantId), { body }));
+}
+
+function readTenantBranding(raw: unknown): Branding {
+  const tenant = isObject(raw) ? (isObject(raw.tenant) ? raw.tenant : raw) : {};
+  const settings = isObject(tenant.settings) ? tenant.settings : {};
+  return readBranding({
+    ...(isObject(settings.branding) ? settings.branding : {}),
+    tenantId: tenant.id,
+    slug: tenant.slug,
+    customDomain: tenant.customDomain,
+  });
 }
 
 export async function getTenantBranding(tenantId: string): Promise<Branding> {
-  return readBranding(await api<unknown>("GET", `${v1}/tenants/${encodeURIComponent(tenantId)}/branding`));
+  return readTenantBranding(await api<unknown>("GET", tenantPath(tenantId)));
 }
 
 /** Subscribes the acting tenant to a global feed (`PUT /api/v1/feeds/{id}/subscription`). */

@@ -1,12 +1,21 @@
 import { type JSX, Show } from "solid-js";
 import { ApiError, humanMessage } from "../api/client.ts";
 
+function defaultTitle(error: unknown): string {
+  if (error instanceof ApiError) {
+    if (error.status === 404) return "Not found";
+    if (error.status === 403) return "Not allowed";
+    if (error.status === 429) return "Too many requests";
+  }
+  return "Something went wrong";
+}
+
 /** An error as a person reads it: the message, what to do, and the request id for support. */
 export function ErrorNotice(props: { error: unknown; title?: string; retry?: () => void }): JSX.Element {
   const requestId = () => (props.error instanceof ApiError ? props.error.requestId : undefined);
   return (
     <div class="notice notice-error" role="alert">
-      <strong>{props.title ?? "Something went wrong"}</strong>
+      <strong>{props.title ?? defaultTitle(props.error)}</strong>
       <p>{humanMessage(props.error)}</p>
       <Show when={requestId()}>
         <p class="muted small">

@@ -124,7 +124,10 @@ export default function ExportPage(): JSX.Element {
       <Show when={progress()}>
         {(p) => (
           <div class="card" aria-live="polite">
-            <progress max="100" value={percent() ?? undefined} aria-label="Export progress" />
+            {/* Without a known length the bar is indeterminate (no value attribute at all). */}
+            <Show when={percent() !== null} fallback={<progress aria-label="Export progress" />}>
+              <progress max="100" value={percent() ?? 0} aria-label="Export progress" />
+            </Show>
             <p class="small" data-testid="export-progress">
               {formatBytes(p().bytes)}
               {p().total ? ` of ${formatBytes(p().total ?? 0)}` : ""} · {p().lines.toLocaleString("en-US")}{" "}

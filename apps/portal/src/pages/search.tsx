@@ -204,7 +204,12 @@ export default function SearchPage(): JSX.Element {
       </Show>
 
       <div class="results-bar">
-        <p class="muted" aria-live="polite" data-testid="result-count">
+        <p
+          class="muted"
+          aria-live="polite"
+          data-testid="result-count"
+          data-loading={loading() ? "true" : "false"}
+        >
           {rows().length.toLocaleString("en-US")}
           {total() !== undefined ? ` of ${total()?.toLocaleString("en-US")}` : canLoadMore() ? "+" : ""}{" "}
           results for {describeFilters(filters())}

@@ -226,7 +226,8 @@ function catalogBranch(
     lastSeen: sql`i.last_seen`,
     tlp: sql`i.tlp`,
     tags: sql`(i.tags || coalesce(ti.tags, '{}'))`,
-    status: sql`coalesce(ti.status, 'new')`,
+    // Without an overlay row the catalog's own suppression (warninglists) and expiry still apply.
+    status: sql`coalesce(ti.status, case when i.suppressed then 'allowlisted' when i.score_expired then 'expired' else 'new' end)`,
     id: sql`i.id`,
     version: sql`i.updated_at`,
   };

@@ -11,7 +11,13 @@ import { claimDueFeeds, finishRunIfComplete } from "./runs.ts";
 
 const database = inject("database");
 const dbs = connectTestDatabases(database);
-const urlhaus = readFileSync(new URL("../../fixtures/urlhaus_recent.csv", import.meta.url), "utf8");
+// The global catalog is shared by every suite of the run (and the dev mirror serves the same sample), so this
+// suite gives its URLs a path of its own: "new" then means new to this run, whatever ran before.
+const runPath = `pipeline-${Date.now().toString(36)}`;
+const urlhaus = readFileSync(new URL("../../fixtures/urlhaus_recent.csv", import.meta.url), "utf8").replace(
+  /"(https?:\/\/[^/"\s]+)\//g,
+  `"$1/${runPath}/`,
+);
 
 let tree: TestTenantTree;
 let provider: FakeFeedProvider;
@@ -125,7 +131,9 @@ describe("a global feed run through the pipeline", () => {
        join feeds f on f.source_id = o.source_id where f.id = $1 order by i.value`,
       [feedId],
     );
-    expect(observed.map((o) => o.value)).toContain("https://malware.example.com/payload/update.exe");
+    expect(observed.map((o) => o.value)).toContain(
+      `https://malware.example.com/${runPath}/payload/update.exe`,
+    );
   });
 
   it("sends the stored ETag next time and records a 304 as a run with nothing new", async () => {

@@ -33,13 +33,27 @@ export async function seedTestCatalog(
   const ids = new Map<string, string>();
   const now = new Date().toISOString();
   for (const row of rows) {
-    const id = newId("indicator");
-    ids.set(row.value, id);
-    await adminQuery(
+    // The catalog is shared by every suite of the run: a value another suite (or the dev mirror's samples)
+    // already loaded is taken over with this suite's facts instead of colliding on (type, value).
+    const [stored] = await adminQuery<{ id: string }>(
       `insert into indicators (id, type, value, first_seen, last_seen, confidence, base_score, tlp, tags)
-       values ($1, $2, $3, $4, $5, 70, $6, 'green', $7::text[])`,
-      [id, row.type, row.value, row.lastSeen ?? now, row.lastSeen ?? now, row.score ?? 60, row.tags ?? []],
+       values ($1, $2, $3, $4, $5, 70, $6, 'green', $7::text[])
+       on conflict (type, value) do update
+         set last_seen = excluded.last_seen, base_score = excluded.base_score, tags = excluded.tags
+       returning id`,
+      [
+        newId("indicator"),
+        row.type,
+        row.value,
+        row.lastSeen ?? now,
+        row.lastSeen ?? now,
+        row.score ?? 60,
+        row.tags ?? [],
+      ],
     );
+    if (!stored) throw new Error(`could not seed ${row.type} ${row.value}`);
+    const id = stored.id;
+    ids.set(row.value, id);
     await adminQuery(
       `insert into observations (id, indicator_id, source_id, first_seen, last_seen, malware_family)
        values ($1, $2, $3, $4, $4, $5)`,
