@@ -1,3 +1,4 @@
+import { indicatorTypes as iocIndicatorTypes } from "@threatfusion/ioc";
 /**
  * The shapes the portal reads from the API. Kept in one file so that the generated OpenAPI types
  * (`schema.gen.ts`, `pnpm --filter @threatfusion/portal api-types`) can replace them one by one as the
@@ -15,19 +16,8 @@ export type IndicatorStatus =
 export type Tlp = "clear" | "green" | "amber" | "amber+strict" | "red";
 export type ThemeChoice = "light" | "dark" | "system";
 
-export const indicatorTypes = [
-  "ipv4",
-  "ipv6",
-  "cidr",
-  "domain",
-  "url",
-  "email",
-  "md5",
-  "sha1",
-  "sha256",
-  "sha512",
-  "cve",
-] as const;
+/** The types offered in filters: the IOC engine's list, less ASNs (no feed yields them yet). */
+export const indicatorTypes = iocIndicatorTypes.filter((type) => type !== "asn");
 export const indicatorStatuses: readonly IndicatorStatus[] = [
   "new",
   "investigating",
