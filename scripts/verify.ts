@@ -1,6 +1,7 @@
 /**
  * `pnpm verify`: the fast gate, no database needed. Format and lint (Biome), typecheck (tsc -b), the
- * generated Worker binding types are fresh, and the Worker bundles (`wrangler deploy --dry-run`).
+ * generated Worker binding types and the portal's generated API types are fresh, and the Worker bundles
+ * (`wrangler deploy --dry-run`).
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
@@ -31,6 +32,14 @@ if (readFileSync(typesFile, "utf8") !== committedTypes) {
   process.exit(1);
 }
 
+// The portal's API types are generated from the Worker's OpenAPI document; a route change must regenerate them.
+step("portal API types fresh", "pnpm", [
+  "--silent",
+  "--filter",
+  "@threatfusion/portal",
+  "api-types",
+  "--check",
+]);
 step("portal build", "pnpm", ["run", "--silent", "build:portal"]);
 const outDir = join(root, ".data", "dry-run");
 step("wrangler deploy --dry-run", "pnpm", ["exec", "wrangler", "deploy", "--dry-run", "--outdir", outDir]);

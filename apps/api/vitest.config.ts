@@ -18,6 +18,9 @@ export default defineProject({
             DATABASE_INGEST_URL: database.ingestUrl,
             DATABASE_ADMIN_URL: database.adminUrl,
             PG_WS_PROXY: database.wsProxy,
+            // Every request verifies its token against the database (tests revoke and suspend, then expect
+            // the next request refused); the isolate's token cache has its own test with its own setting.
+            TOKEN_CACHE_SECONDS: "0",
             // A throw-away key for sealing TOTP secrets in tests (32 bytes, base64).
             SECRETS_KEY: "dGYtdGVzdC1zZWNyZXRzLWtleS0zMi1ieXRlcy0hISE=",
           },
@@ -28,6 +31,7 @@ export default defineProject({
   test: {
     name: "worker",
     include: ["src/**/*.test.ts"],
+    globalSetup: ["./src/testing/fake-meilisearch-setup.ts"],
     exclude: ["src/**/*.node.test.ts"],
     // Suites mint tenants in real Postgres and hash passwords; the 2-core machine is shared.
     testTimeout: 20_000,

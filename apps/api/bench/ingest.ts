@@ -17,6 +17,7 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { createLogger, newId, parseConfig } from "@threatfusion/core";
 import {
@@ -66,9 +67,10 @@ async function writeFeed(path: string, count: number, salt: string): Promise<num
   return bytes;
 }
 
-/** Peak resident memory of every workerd process, sampled every 100 ms. */
-function sampleWorkerdMemory(port: number): { stop(): number } {
+/** Peak resident memory of every workerd process, sampled every 100 ms; and their CPU seconds meanwhile. */
+function sampleWorkerdMemory(port: number): { stop(): number; cpuSeconds(): number } {
   let peak = 0;
+  const cpu = new Map<string, { first: number; last: number }>();
   const sample = async () => {
     const { readdir } = await import("node:fs/promises");
     let sum = 0;
@@ -80,6 +82,11 @@ function sampleWorkerdMemory(port: number): { stop(): number } {
         if (!cmd.includes("workerd") || !cmd.includes(`entry=127.0.0.1:${port}`)) continue;
         const status = await readFile(`/proc/${pid}/status`, "utf8");
         sum += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+        const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        const seconds = (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / 100;
+        const seen = cpu.get(pid);
+        cpu.set(pid, { first: seen?.first ?? seconds, last: seconds });
       } catch {
         // The process ended between listing and reading.
       }
@@ -92,7 +99,76 @@ function sampleWorkerdMemory(port: number): { stop(): number } {
       clearInterval(timer);
       return peak;
     },
+    cpuSeconds: () => [...cpu.values()].reduce((sum, entry) => sum + entry.last - entry.first, 0),
   };
+}
+
+/** The consumer's per-delivery log lines ("feed chunks applied"), summed: where the consumer's time goes. */
+const stages = {
+  deliveries: 0,
+  chunks: 0,
+  indicators: 0,
+  totalMs: 0,
+  applyMs: 0,
+  handOffMs: 0,
+  listenersMs: 0,
+  finishMs: 0,
+  listenerMs: {} as Record<string, number>,
+  collectedAt: 0,
+  firstAppliedAt: 0,
+};
+let benchStarted = 0;
+
+function recordWorkerLine(line: string): void {
+  const start = line.indexOf("{");
+  if (start < 0) return;
+  if (line.includes('"feed collected"')) {
+    stages.collectedAt = performance.now() - benchStarted;
+    return;
+  }
+  if (!line.includes('"feed chunks applied"')) return;
+  try {
+    const fields = JSON.parse(line.slice(start)) as Record<string, unknown>;
+    const number = (key: string) => (typeof fields[key] === "number" ? fields[key] : 0);
+    if (stages.deliveries === 0) stages.firstAppliedAt = performance.now() - benchStarted;
+    stages.deliveries++;
+    stages.chunks += number("chunks");
+    stages.indicators += number("indicators");
+    stages.totalMs += number("totalMs");
+    stages.applyMs += number("applyMs");
+    stages.handOffMs += number("handOffMs");
+    stages.listenersMs += number("listenersMs");
+    stages.finishMs += number("finishMs");
+    const byListener = fields.listenerMs;
+    if (byListener !== null && typeof byListener === "object") {
+      for (const [name, ms] of Object.entries(byListener)) {
+        if (typeof ms === "number") stages.listenerMs[name] = (stages.listenerMs[name] ?? 0) + ms;
+      }
+    }
+  } catch {
+    // Not one of our JSON lines.
+  }
+}
+
+/** CPU seconds (user + system) of processes whose command line matches, children reaped by them included. */
+async function cpuSeconds(match: (cmdline: string) => boolean): Promise<number> {
+  const { readdir } = await import("node:fs/promises");
+  const ticks = 100; // USER_HZ on Linux
+  let total = 0;
+  for (const pid of await readdir("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const cmd = (await readFile(`/proc/${pid}/cmdline`, "utf8")).replaceAll("\u0000", " ");
+      if (!match(cmd)) continue;
+      const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      // utime, stime, cutime, cstime are fields 14-17 (1-based), i.e. 11-14 after the command.
+      total += [11, 12, 13, 14].reduce((sum, index) => sum + Number(fields[index] ?? 0), 0) / ticks;
+    } catch {
+      // The process ended between listing and reading.
+    }
+  }
+  return total;
 }
 
 const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
@@ -182,7 +258,14 @@ async function main(): Promise<void> {
       "insert into feeds (id, source_id, name, url, format, cadence_seconds, enabled, config) values ($1, $2, $3, $4, 'text', 86400, true, $5)",
       [feedId, sourceId, `bench ${salt}`, feedUrl, JSON.stringify({})],
     );
+    const postgresCpu = (cmd: string) => cmd.startsWith("postgres") || cmd.includes("/bin/postgres");
+    const cpuBefore = {
+      postgres: await cpuSeconds(postgresCpu),
+      node: process.cpuUsage(),
+    };
+    const loadBefore = loadavg();
     const started = performance.now();
+    benchStarted = started;
     await fetch(`${stack.origin}/__scheduled?cron=${encodeURIComponent("* * * * *")}`);
     let runId: string | undefined;
     let status = "running";
@@ -211,6 +294,12 @@ async function main(): Promise<void> {
         throw new Error("the run did not finish within 60 minutes");
     }
     const endToEndMs = performance.now() - started;
+    const cpuAfter = {
+      workerd: memory.cpuSeconds(),
+      postgres: await cpuSeconds(postgresCpu),
+      node: process.cpuUsage(cpuBefore.node),
+    };
+    const loadAfter = loadavg();
     const workerdPeak = memory.stop();
     const { rows: runRows } = await admin.query("select * from feed_runs where id = $1", [runId]);
     const run = runRows[0] as Record<string, number | string | null>;
@@ -284,10 +373,30 @@ async function main(): Promise<void> {
       `| queryable: point lookup + count as tf_app (${found.lookup} found, ${found.count.toLocaleString("en-US")} observations) | ${queryMs.toFixed(0)} ms |`,
     );
     console.log(
-      `| raw upsertIndicators, 5,000/statement, 1 connection (same run) | ${rate(total, raw.indicatorsMs)} rows/s |`,
+      `| raw upsertIndicators, 5,000/statement, 1 connection (same run, ${rawRows.toLocaleString("en-US")} rows) | ${rate(rawRows, raw.indicatorsMs)} rows/s |`,
     );
     console.log(
-      `| raw upsertIndicators + upsertObservations (what the consumer writes) | ${rate(total, raw.bothMs)} indicators/s |`,
+      `| raw upsertIndicators + upsertObservations (what the consumer writes) | ${rate(rawRows, raw.bothMs)} indicators/s |`,
+    );
+    const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+    console.log(
+      `| collector done (parse + enqueue of the whole feed), after start | ${seconds(stages.collectedAt)} |`,
+    );
+    console.log(`| first delivery applied, after start | ${seconds(stages.firstAppliedAt)} |`);
+    console.log(
+      `| consumer: deliveries / chunks / indicators | ${stages.deliveries} / ${stages.chunks} / ${stages.indicators.toLocaleString("en-US")} |`,
+    );
+    console.log(
+      `| consumer time (sum over deliveries): total / apply (upserts + ledger) / hand-off / of which listeners / finish | ${seconds(stages.totalMs)} / ${seconds(stages.applyMs)} / ${seconds(stages.handOffMs)} / ${seconds(stages.listenersMs)} / ${seconds(stages.finishMs)} |`,
+    );
+    console.log(
+      `| listeners (run side by side, each its own connection): ${Object.keys(stages.listenerMs).join(" / ")} | ${Object.values(stages.listenerMs).map(seconds).join(" / ")} |`,
+    );
+    console.log(
+      `| CPU during the run: workerd / postgres (all backends) / this Node process (bridge, feed server) | ${cpuAfter.workerd.toFixed(1)} s / ${(cpuAfter.postgres - cpuBefore.postgres).toFixed(1)} s / ${((cpuAfter.node.user + cpuAfter.node.system) / 1e6).toFixed(1)} s |`,
+    );
+    console.log(
+      `| load average (1/5/15 min) before -> after | ${loadBefore.map((n) => n.toFixed(2)).join(" ")} -> ${loadAfter.map((n) => n.toFixed(2)).join(" ")} |`,
     );
     console.log(`| peak RSS, workerd (all isolates + runtime) | ${mb(workerdPeak)} |`);
     console.log(`| peak RSS, this Node process (feed server, polling, raw upserts) | ${mb(nodePeak)} |`);
@@ -359,6 +468,7 @@ async function startFrozenStack(work: string, port: number): Promise<FrozenStack
       cwd: root,
       env: { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1" },
       onLine: (line) => {
+        recordWorkerLine(line);
         if (process.env.BENCH_VERBOSE || (/error|exception/i.test(line) && !/dead-lettered/.test(line))) {
           console.log(`[wrangler] ${line}`);
         }

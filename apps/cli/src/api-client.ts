@@ -96,7 +96,7 @@ export async function openApiClient(settings: ApiSettings): Promise<ApiClient> {
   };
 }
 
-/** `--name value` options; flags not in `names` are a usage error, and every option takes a value. */
+/** `--name value` (or `--name=value`) options; flags not in `names` are a usage error, and every option takes a value. */
 export function parseOptions(
   args: readonly string[],
   names: readonly string[],
@@ -109,12 +109,16 @@ export function parseOptions(
       positional.push(arg);
       continue;
     }
-    const name = arg.slice(2);
-    const value = args[index + 1];
-    if (!names.includes(name)) throw new CliError(`unknown option ${arg}`, 2);
-    if (value === undefined || value.startsWith("--")) throw new CliError(`${arg} needs a value`, 2);
+    // `--name value` or `--name=value`.
+    const equals = arg.indexOf("=");
+    const name = equals === -1 ? arg.slice(2) : arg.slice(2, equals);
+    const value = equals === -1 ? args[index + 1] : arg.slice(equals + 1);
+    if (!names.includes(name)) throw new CliError(`unknown option --${name}`, 2);
+    if (value === undefined || value === "" || (equals === -1 && value.startsWith("--"))) {
+      throw new CliError(`--${name} needs a value`, 2);
+    }
     options.set(name, [...(options.get(name) ?? []), value]);
-    index++;
+    if (equals === -1) index++;
   }
   return { positional, options };
 }

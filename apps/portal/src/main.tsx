@@ -22,6 +22,7 @@ const OverviewPage = lazy(() => import("./pages/mssp/overview.tsx"));
 const BrandingPage = lazy(() => import("./pages/mssp/branding.tsx"));
 const HealthPage = lazy(() => import("./pages/health.tsx"));
 const TableBenchPage = lazy(() => import("./pages/table-bench.tsx"));
+const AcceptInvitationPage = lazy(() => import("./pages/accept-invitation.tsx"));
 
 const root = document.getElementById("root");
 if (root) {
@@ -31,6 +32,7 @@ if (root) {
         <Route path="/" component={HomeRedirect} />
         <Route path="/sign-in" component={SignInPage} />
         <Route path="/status" component={HealthPage} />
+        <Route path="/invitations/accept" component={AcceptInvitationPage} />
         <Route path="/dashboard" component={DashboardPage} />
         <Route path="/indicators" component={SearchPage} />
         <Route path="/indicators/:id" component={IndicatorPage} />

@@ -3,47 +3,32 @@
  * signals: there is one session per tab.
  */
 import { createRoot, createSignal } from "solid-js";
-import { setActingTenant } from "./api/client.ts";
-import { getMe } from "./api/endpoints.ts";
+import { getMe, switchActingTenant } from "./api/endpoints.ts";
 import type { Me, Role, TenantRef } from "./api/types.ts";
-
-const actingKey = "tf-acting-tenant";
-
-function storedActing(): TenantRef | null {
-  try {
-    const raw = sessionStorage.getItem(actingKey);
-    return raw ? (JSON.parse(raw) as TenantRef) : null;
-  } catch {
-    return null;
-  }
-}
 
 export const session = createRoot(() => {
   const [me, setMe] = createSignal<Me | null | undefined>(undefined);
-  const [acting, setActing] = createSignal<TenantRef | null>(storedActing());
-  setActingTenant(acting()?.id);
 
   async function refresh(): Promise<Me | null> {
     const current = await getMe();
     setMe(current);
-    if (current?.actingTenant && !acting()) enterClient(current.actingTenant);
     return current;
   }
 
-  function enterClient(tenant: TenantRef | null): void {
-    setActing(tenant);
-    setActingTenant(tenant?.id);
-    try {
-      if (tenant) sessionStorage.setItem(actingKey, JSON.stringify(tenant));
-      else sessionStorage.removeItem(actingKey);
-    } catch {
-      // Storage unavailable: the switch lasts for this page only.
-    }
+  /** The client an MSSP user switched into: kept on the session by the API, read back through `me`. */
+  const acting = (): TenantRef | null => me()?.actingTenant ?? null;
+
+  /**
+   * Switch into a client's workspace (or back with `null`). The API checks the reach, stores the choice on
+   * the session and audits it in both tenants; `me` is then re-read so the banner and navigation follow.
+   */
+  async function enterClient(tenantId: string | null): Promise<void> {
+    await switchActingTenant(tenantId);
+    await refresh();
   }
 
   function clear(): void {
     setMe(null);
-    enterClient(null);
   }
 
   return { me, refresh, acting, enterClient, clear };

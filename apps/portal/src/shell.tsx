@@ -12,7 +12,7 @@ import { branding, setBranding, setThemeChoice, themeChoice } from "./branding.t
 import { ErrorNotice, Loading } from "./components/notice.tsx";
 import { adminRoles, hasRole, inMsspConsole, msspRoles, session } from "./session.ts";
 
-const publicPaths = ["/sign-in", "/status", "/invite", "/bench"];
+const publicPaths = ["/sign-in", "/status", "/invitations/accept", "/bench"];
 
 interface NavItem {
   href: string;
@@ -56,27 +56,33 @@ function Brand(): JSX.Element {
   );
 }
 
+/** Marks every page while MSSP staff act inside a client, with the way back to their own console. */
 export function ClientBanner(): JSX.Element {
   const navigate = useNavigate();
   const [error, setError] = createSignal<unknown>();
+  const [leaving, setLeaving] = createSignal(false);
   async function leave() {
+    setError(undefined);
+    setLeaving(true);
     try {
-      session.enterClient(null);
+      await session.enterClient(null);
       navigate("/mssp");
     } catch (e) {
       setError(e);
+    } finally {
+      setLeaving(false);
     }
   }
   return (
     <Show when={session.acting()}>
       {(tenant) => (
-        <section class="client-banner" aria-label="Client workspace">
+        <section class="client-banner" aria-label="Client workspace" data-testid="client-banner">
           <span>
-            You are working in <strong>{tenant().name}</strong>'s workspace as MSSP staff. Actions are
-            recorded in the client's audit log.
+            Acting in <strong>{tenant().name}</strong> as {session.me()?.tenant.name || "MSSP"} staff. Every
+            action is recorded in both audit logs.
           </span>
-          <button type="button" class="button small" onClick={leave}>
-            Return to MSSP console
+          <button type="button" class="button small" onClick={leave} disabled={leaving()}>
+            Return to {session.me()?.tenant.name || "MSSP console"}
           </button>
           <Show when={error()}>
             <span role="alert">{humanMessage(error())}</span>
@@ -193,9 +199,11 @@ export function Shell(props: RouteSectionProps): JSX.Element {
                 </nav>
                 <div class="topbar-end">
                   <ThemeSwitch />
-                  <span class="who" title={me().user.email}>
-                    {me().user.displayName ?? me().user.email}
-                    <span class="muted small"> · {me().tenant.name}</span>
+                  <span class="who" data-testid="who">
+                    <span class="who-name">{me().user.displayName ?? me().user.email}</span>
+                    <span class="muted small">
+                      <Show when={me().user.displayName}> {me().user.email} ·</Show> {me().tenant.name}
+                    </span>
                   </span>
                   <button type="button" class="button ghost" onClick={doSignOut}>
                     Sign out

@@ -62,6 +62,15 @@ export const configSchema = z
     ),
     MAIL_API_KEY: optionalSecret,
     MAIL_FROM: z.string().trim().default("ThreatFusion <no-reply@threatfusion.invalid>"),
+    TOKEN_CACHE_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(60)
+      .default(5)
+      .describe(
+        "How long an isolate reuses a verified API token (0: never); revocation takes effect within it",
+      ),
     SECRETS_KEY: optionalSecret
       .refine(
         (value) => value === undefined || /^[A-Za-z0-9+/]{43}=$/.test(value),

@@ -11,24 +11,30 @@
  *     (planning + execution in the database), printing p50/p95, plus the round trip through the driver.
  * Synthetic values with a realistic type mix (seeded, so runs compare); no fixture files are needed.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { newId } from "@threatfusion/core";
+import { neonConfig } from "@neondatabase/serverless";
+import { newId, newIds } from "@threatfusion/core";
 import { sql } from "drizzle-orm";
+import { Pool as TcpPool } from "pg";
 // The bench starts its own server with the dev stack's helpers (a bench-only import across packages).
 import { startLocalPostgres } from "../../devstack/src/postgres.ts";
-import { startWsBridge } from "../../devstack/src/ws-bridge.ts";
+import { LoopbackWebSocket, startWsBridge } from "../../devstack/src/ws-bridge.ts";
 import { type IndicatorUpsertRow, upsertIndicators } from "../src/bulk.ts";
-import { createClient, createDatabase, type Database } from "../src/client.ts";
+import { createClient, createDatabase } from "../src/client.ts";
 import { migrate } from "../src/migrate.ts";
 import { ensureLoginRoles, roleUrl } from "../src/roles.ts";
 import { withIngestTx, withTenantTx } from "../src/tenant-tx.ts";
 
 const total = Number(process.argv[2] ?? 1_000_000);
 const batchSize = 5_000;
-const workers = 2;
+const workers = Number(process.env.BENCH_CONNECTIONS ?? 2);
 const queryRuns = 200;
+// The Neon driver's WebSocket in this Node process: the zero-mask loopback one (default), or Node's built-in
+// (`BENCH_WEBSOCKET=builtin`) to compare.
+const webSocket = process.env.BENCH_WEBSOCKET === "builtin" ? "builtin" : "loopback";
+if (webSocket === "loopback") neonConfig.webSocketConstructor = LoopbackWebSocket;
 
 /** mulberry32: a small seeded PRNG, so two runs load the same values. */
 function prng(seed: number): () => number {
@@ -129,24 +135,89 @@ async function parallel<T>(batches: T[][], load: (batch: T[]) => Promise<void>):
   return (performance.now() - began) / 1000;
 }
 
-/** The raw limit: the same unnest statement shape, no validation, dedupe, merge rules or RETURNING. */
-async function rawUpsert(db: Database, rows: IndicatorUpsertRow[]): Promise<void> {
-  await withIngestTx({ db }, async (tx) => {
-    await tx.execute(sql`
-      insert into bench_raw_indicators (id, type, value, first_seen, last_seen, confidence, base_score, tlp, tags)
-      select u.id, u.type, u.value, u.first_seen, u.last_seen, u.confidence, u.base_score, u.tlp,
-             coalesce(string_to_array(nullif(u.tags, ''), chr(31)), '{}')
-      from unnest(${sql.param(rows.map(() => newId("indicator")))}::text[],
-                  ${sql.param(rows.map((row) => row.type))}::text[], ${sql.param(rows.map((row) => row.value))}::text[],
-                  ${sql.param(rows.map((row) => row.firstSeen))}::timestamptz[],
-                  ${sql.param(rows.map((row) => row.lastSeen))}::timestamptz[],
-                  ${sql.param(rows.map((row) => row.confidence))}::smallint[],
-                  ${sql.param(rows.map((row) => row.baseScore))}::smallint[],
-                  ${sql.param(rows.map((row) => row.tlp))}::text[],
-                  ${sql.param(rows.map((row) => (row.tags ?? []).join("\u001f")))}::text[])
-        as u(id, type, value, first_seen, last_seen, confidence, base_score, tlp, tags)
-      on conflict (type, value) do update set last_seen = excluded.last_seen`);
-  });
+/**
+ * The raw limit: the same unnest statement shape with no validation, dedupe, merge rules, change detection or
+ * RETURNING, one autocommit statement per batch. Sent as the same text through both drivers.
+ */
+function rawStatement(table: string): string {
+  return `insert into ${table} (id, type, value, first_seen, last_seen, confidence, base_score, tlp, tags)
+    select u.id, u.type, u.value, u.first_seen, u.last_seen, u.confidence, u.base_score, u.tlp,
+           coalesce(string_to_array(nullif(u.tags, ''), chr(31)), '{}')
+    from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::smallint[],
+                $7::smallint[], $8::text[], $9::text[])
+      as u(id, type, value, first_seen, last_seen, confidence, base_score, tlp, tags)
+    on conflict (type, value) do update set last_seen = excluded.last_seen`;
+}
+
+function rawParameters(rows: readonly IndicatorUpsertRow[]): unknown[] {
+  return [
+    newIds("indicator", rows.length),
+    rows.map((row) => row.type),
+    rows.map((row) => row.value),
+    rows.map((row) => row.firstSeen),
+    rows.map((row) => row.lastSeen),
+    rows.map((row) => row.confidence),
+    rows.map((row) => row.baseScore),
+    rows.map((row) => row.tlp),
+    rows.map((row) => (row.tags ?? []).join("\u001f")),
+  ];
+}
+
+interface Queryable {
+  query(text: string, values: unknown[]): Promise<unknown>;
+}
+
+/**
+ * CPU ticks (user + system) per process of one PostgreSQL cluster: its postmaster and every child (backends,
+ * WAL writer, autovacuum, …). A child that exits between two readings takes its ticks with it, so
+ * `cpuSecondsSince` counts what still-running processes used: an undercount, never a negative.
+ */
+async function clusterCpuTicks(dataDir: string): Promise<Map<string, number>> {
+  const postmaster = (await readFile(join(dataDir, "postmaster.pid"), "utf8")).split("\n")[0] ?? "";
+  const ticks = new Map<string, number>();
+  for (const pid of await readdir("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    let stat: string;
+    try {
+      stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      continue; // exited meanwhile
+    }
+    // Fields after the command: state, ppid, …, utime (14th field overall), stime (15th).
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (pid !== postmaster && fields[1] !== postmaster) continue;
+    ticks.set(pid, Number(fields[11]) + Number(fields[12]));
+  }
+  return ticks;
+}
+
+async function cpuSecondsSince(dataDir: string, before: Map<string, number>): Promise<number> {
+  let used = 0;
+  for (const [pid, ticks] of await clusterCpuTicks(dataDir)) used += ticks - (before.get(pid) ?? 0);
+  return used / 100; // USER_HZ
+}
+
+interface Figures {
+  rowsPerSecond: number;
+  nodeCpu: number;
+  postgresCpu: number;
+}
+
+/** Wall-clock rate plus the CPU it took in this process (driver, bridge, our code) and in PostgreSQL. */
+async function measure(dataDir: string, rowCount: number, run: () => Promise<number>): Promise<Figures> {
+  const node = process.cpuUsage();
+  const postgres = await clusterCpuTicks(dataDir);
+  const seconds = await run();
+  const used = process.cpuUsage(node);
+  return {
+    rowsPerSecond: rowCount / seconds,
+    nodeCpu: (used.user + used.system) / 1e6,
+    postgresCpu: await cpuSecondsSince(dataDir, postgres),
+  };
+}
+
+async function queryOn(client: Queryable, table: string, rows: readonly IndicatorUpsertRow[]): Promise<void> {
+  await client.query(rawStatement(table), rawParameters(rows));
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -181,8 +252,11 @@ async function main(): Promise<void> {
     await migrate({ url: adminUrl, wsProxy });
     const passwords = { app: newId("job"), ingest: newId("job") };
     await ensureLoginRoles({ url: adminUrl, wsProxy }, passwords);
-    await admin.query("create table bench_raw_indicators (like indicators including all)");
-    await admin.query("grant select, insert, update on bench_raw_indicators to tf_ingest");
+    // One copy of the table (same columns, constraints and indexes) per raw line, so every line starts alike.
+    for (const table of ["bench_raw_indicators", "bench_raw_tcp_indicators"]) {
+      await admin.query(`create table ${table} (like indicators including all)`);
+      await admin.query(`grant select, insert, update on ${table} to tf_ingest`);
+    }
     const tenantId = newId("tenant");
     await admin.query(
       "insert into tenants (id, kind, name, slug) values ($1, 'platform', 'Bench', 'bench')",
@@ -193,6 +267,12 @@ async function main(): Promise<void> {
       { url: roleUrl(adminUrl, "ingest", passwords.ingest), wsProxy },
       { max: workers },
     );
+    // The reference line: the same raw statement over plain TCP with the `pg` package (no WebSocket, no bridge).
+    const tcp = new TcpPool({
+      connectionString: roleUrl(adminUrl, "ingest", passwords.ingest),
+      max: workers,
+    });
+    tcp.on("error", (error: Error) => console.error(`tcp pool: ${error.message}`));
     const app = createDatabase({ url: roleUrl(adminUrl, "app", passwords.app), wsProxy }, { max: 1 });
     // An idle pooled connection that drops must not crash the run before the figures print.
     for (const pool of [ingest.pool, app.pool])
@@ -203,6 +283,11 @@ async function main(): Promise<void> {
     );
     console.log(
       `PostgreSQL ${shown.rows[0]?.version} (shared_buffers ${shown.rows[0]?.buffers}, fsync off), Node ${process.version}`,
+    );
+    console.log(
+      `load average at start: ${loadavg()
+        .map((n) => n.toFixed(2))
+        .join(" ")}`,
     );
     // The machine's speed right now (2 shared cores): a pure-CPU query to read the figures below against.
     const calibrationStart = performance.now();
@@ -227,32 +312,52 @@ async function main(): Promise<void> {
       ...Array.from({ length: total - half }, (_, i) => syntheticIndicator(total + i)),
     ];
 
-    const results: { phase: string; ours: number; raw: number; counts: string }[] = [];
+    const lines: { name: string; figures: Figures }[] = [];
+    const show = (phase: string, name: string, figures: Figures, note = "") => {
+      const cpuPerRow = ((figures.nodeCpu + figures.postgresCpu) * 1e6) / total;
+      // What the 2 cores would do if this load had them to itself: rows per CPU-second, times 2.
+      const cpuBound = (2 * 1e6) / cpuPerRow;
+      console.log(
+        `${phase.padEnd(15)} ${name.padEnd(34)} ${fmt(figures.rowsPerSecond).padStart(8)} rows/s | CPU/row: node ${((figures.nodeCpu * 1e6) / total).toFixed(1).padStart(5)} µs + postgres ${((figures.postgresCpu * 1e6) / total).toFixed(1).padStart(5)} µs = 2-core bound ${fmt(cpuBound).padStart(8)} rows/s${note}`,
+      );
+      lines.push({ name: `${phase}/${name}`, figures });
+    };
     for (const [phase, rows] of [
       ["new rows", firstLoad],
       ["50% duplicates", secondLoad],
     ] as const) {
       const counts = { new: 0, changed: 0, unchanged: 0, rejected: 0 };
-      const oursSeconds = await parallel(batchesOf(rows), async (batch) => {
-        const result = await withIngestTx({ db: ingest.db }, (tx) =>
-          upsertIndicators(tx, batch, { batchSize }),
-        );
-        counts.new += result.new;
-        counts.changed += result.changed;
-        counts.unchanged += result.unchanged;
-        counts.rejected += result.rejected;
-      });
-      const rawSeconds = await parallel(batchesOf(rows), (batch) => rawUpsert(ingest.db, batch));
-      results.push({
-        phase,
-        ours: rows.length / oursSeconds,
-        raw: rows.length / rawSeconds,
-        counts: `new ${fmt(counts.new)}, changed ${fmt(counts.changed)}, unchanged ${fmt(counts.unchanged)}, rejected ${counts.rejected}`,
-      });
-      console.log(
-        `${phase.padEnd(15)} upsertIndicators ${fmt(rows.length / oursSeconds).padStart(9)} rows/s | raw unnest ${fmt(rows.length / rawSeconds).padStart(9)} rows/s | ratio ${(rawSeconds / oursSeconds).toFixed(2)} | ${results.at(-1)?.counts}`,
+      const ours = await measure(dataDir, rows.length, () =>
+        parallel(batchesOf(rows), async (batch) => {
+          const result = await withIngestTx({ db: ingest.db }, (tx) =>
+            upsertIndicators(tx, batch, { batchSize }),
+          );
+          counts.new += result.new;
+          counts.changed += result.changed;
+          counts.unchanged += result.unchanged;
+          counts.rejected += result.rejected;
+        }),
       );
+      const rawNeon = await measure(dataDir, rows.length, () =>
+        parallel(batchesOf(rows), (batch) => queryOn(ingest.pool, "bench_raw_indicators", batch)),
+      );
+      const rawTcp = await measure(dataDir, rows.length, () =>
+        parallel(batchesOf(rows), (batch) => queryOn(tcp, "bench_raw_tcp_indicators", batch)),
+      );
+      show(
+        phase,
+        "upsertIndicators (Neon + bridge)",
+        ours,
+        ` | ${(ours.rowsPerSecond / rawNeon.rowsPerSecond).toFixed(2)} of raw via Neon | new ${fmt(counts.new)}, changed ${fmt(counts.changed)}, unchanged ${fmt(counts.unchanged)}, rejected ${counts.rejected}`,
+      );
+      show(phase, "raw unnest (Neon + bridge)", rawNeon);
+      show(phase, "raw unnest (pg, plain TCP)", rawTcp);
     }
+    console.log(
+      `load average after the loads: ${loadavg()
+        .map((n) => n.toFixed(2))
+        .join(" ")}`,
+    );
 
     await admin.query("vacuum analyze indicators");
     const { rows: sizeRows } = await admin.query<{ n: string; size: string }>(
@@ -332,6 +437,7 @@ async function main(): Promise<void> {
     }
 
     await ingest.end();
+    await tcp.end();
     await app.end();
     await admin.end();
   } finally {

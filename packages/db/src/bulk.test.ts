@@ -1,6 +1,12 @@
 import { newId } from "@threatfusion/core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type IndicatorUpsertRow, upsertIndicators, upsertObservations } from "./bulk.ts";
+import {
+  type IndicatorUpsertRow,
+  numberArrayLiteral,
+  textArrayLiteral,
+  upsertIndicators,
+  upsertObservations,
+} from "./bulk.ts";
 import { withIngestTx, withTenantTx } from "./tenant-tx.ts";
 import { connectTestDatabases, createTenantTree, type TestTenantTree } from "./testing.ts";
 
@@ -78,6 +84,13 @@ describe("upsertIndicators", () => {
     expect(first).toMatchObject({ new: 20, changed: 0, unchanged: 0, rejected: 0 });
     expect(first.touched.map((row) => row.value).sort()).toEqual([...values].sort());
     expect(first.touched.every((row) => /^ind_/.test(row.id) && row.outcome === "new")).toBe(true);
+    const { rows: storedIds } = await dbs.admin.pool.query<{ id: string; value: string }>(
+      "select id, value from indicators where value = any($1::text[])",
+      [values],
+    );
+    const byValue = (rows: { id: string; value: string }[]) =>
+      Object.fromEntries(rows.map((row) => [row.value, row.id]));
+    expect(byValue(first.touched)).toEqual(byValue(storedIds));
 
     const again = await ingest((tx) =>
       upsertIndicators(
@@ -238,5 +251,83 @@ describe("upsertObservations", () => {
       ]),
     );
     expect(result).toEqual({ new: 0, changed: 0, unchanged: 0, rejected: 2, touched: [] });
+  });
+});
+
+describe("upsertIndicators with the score computed before the upsert", () => {
+  const score = {
+    score: 71,
+    confidence: 64,
+    base: 70.5,
+    decayStart: Date.parse("2026-01-12T00:00:00.123Z"),
+    expired: false,
+    nextReactionAt: Date.parse("2026-02-01T10:00:00.456Z"),
+    explanation: JSON.stringify({ summary: "reported (test, reliability B)" }),
+    suppressed: true,
+    reasons: JSON.stringify([{ listId: "test-list", entry: "x", effect: "suppress" }]),
+  };
+
+  async function scoreColumns(value: string) {
+    const { rows } = await dbs.admin.pool.query(
+      `select i.score, i.score_confidence, i.score_base, i.score_expired, i.suppressed, i.suppression_reasons,
+         i.score_explanation, (extract(epoch from i.score_decay_start) * 1000)::float8 as decay_ms,
+         (extract(epoch from i.score_next_reaction_at) * 1000)::float8 as next_ms, i.scored_at = i.updated_at as scored_with_row,
+         exists (select 1 from score_requests r where r.indicator_id = i.id) as requested
+       from indicators i where i.type = 'domain' and i.value = $1`,
+      [value],
+    );
+    return rows[0];
+  }
+
+  it("writes the score into a new row in the same statement, and leaves a stored row's score alone", async () => {
+    const [value = ""] = domains(1);
+    await ingest((tx) => upsertIndicators(tx, [indicator(value, { score })]));
+    expect(await scoreColumns(value)).toMatchObject({
+      score: 71,
+      score_confidence: 64,
+      score_base: 70.5,
+      score_expired: false,
+      suppressed: true,
+      suppression_reasons: [{ listId: "test-list", entry: "x", effect: "suppress" }],
+      score_explanation: { summary: "reported (test, reliability B)" },
+      decay_ms: score.decayStart,
+      next_ms: score.nextReactionAt,
+      scored_with_row: true,
+      requested: false,
+    });
+    const changed = await ingest((tx) =>
+      upsertIndicators(tx, [
+        indicator(value, { baseScore: 90, score: { ...score, score: 5, suppressed: false } }),
+      ]),
+    );
+    expect(changed).toMatchObject({ changed: 1 });
+    expect(await scoreColumns(value)).toMatchObject({ score: 71, suppressed: true });
+  });
+
+  it("queues a new row inserted without a score for the scheduled re-score", async () => {
+    const [value = ""] = domains(1);
+    await ingest((tx) => upsertIndicators(tx, [indicator(value)]));
+    expect(await scoreColumns(value)).toMatchObject({ score: 0, scored_with_row: null, requested: true });
+  });
+});
+
+describe("array literals for unnest parameters", () => {
+  it("round-trips quotes, backslashes, commas, braces, blanks, NULL and non-ASCII through PostgreSQL", async () => {
+    const values = ['a"b', "c\\d", "e,f", "{g}", "", " h ", "NULL", null, "ü\u001fz", '\\"'];
+    const { rows } = await dbs.admin.pool.query<{ v: (string | null)[] }>("select $1::text[] as v", [
+      textArrayLiteral(values),
+    ]);
+    expect(rows[0]?.v).toEqual(values);
+  });
+
+  it("writes numbers and NULL as PostgreSQL reads them", async () => {
+    const { rows } = await dbs.admin.pool.query<{ v: (number | null)[] }>("select $1::smallint[] as v", [
+      numberArrayLiteral([0, 100, null, -5]),
+    ]);
+    expect(rows[0]?.v).toEqual([0, 100, null, -5]);
+    const { rows: reals } = await dbs.admin.pool.query<{ v: (number | null)[] }>("select $1::real[] as v", [
+      numberArrayLiteral([1.5, null, 0.25]),
+    ]);
+    expect(reals[0]?.v).toEqual([1.5, null, 0.25]);
   });
 });

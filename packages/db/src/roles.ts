@@ -15,6 +15,14 @@ export async function ensureLoginRoles(
   const client = createClient(admin);
   await client.connect();
   try {
+    // The Neon driver computes SCRAM's PBKDF2 as one awaited Web Crypto HMAC per iteration: with the default
+    // 4,096 iterations every new connection costs 25–40 ms of CPU on the Worker's one thread, which
+    // serialized all dev/test requests (docs/BENCHMARKS.md, API section). Dev/test verifiers use one
+    // iteration (PostgreSQL 16+); production connects through Neon's proxy, where the driver sends the
+    // password over TLS.
+    await client.query(
+      "do $$ begin if current_setting('server_version_num')::int >= 160000 then perform set_config('scram_iterations', '1', false); end if; end $$",
+    );
     for (const role of Object.keys(databaseRoles) as LoginRole[]) {
       // ALTER ROLE takes no bind parameters; quote_literal builds the statement inside the server.
       const { rows } = await client.query<{ statement: string }>(

@@ -103,6 +103,8 @@ export const sessions = pgTable("sessions", {
   ip: inet("ip"),
   userAgent: text("user_agent"),
   mfaVerifiedAt: at("mfa_verified_at"),
+  /** An MSSP session's audited switch into one of its clients (migration 0050); null = home tenant. */
+  actingTenantId: text("acting_tenant_id").references(() => tenants.id),
 });
 
 export const apiTokens = pgTable("api_tokens", {
@@ -259,7 +261,57 @@ export const feedCollectorState = pgTable("feed_collector_state", {
   claimedRunId: text("claimed_run_id"),
   claimedUntil: at("claimed_until"),
   updatedAt: updatedAt(),
+  /** The last request to the source: its minimum interval counts from here (migration 0021). */
+  lastFetchAt: at("last_fetch_at"),
 });
+
+/** Request budgets shared by all feeds of one provider, and a 429's block (migration 0021). */
+export const feedProviderBudgets = pgTable("feed_provider_budgets", {
+  provider: text("provider").primaryKey(),
+  windowStartedAt: at("window_started_at").notNull(),
+  requests: integer("requests").notNull().default(0),
+  blockedUntil: at("blocked_until"),
+  updatedAt: updatedAt(),
+});
+
+/** A queued manual import: its stored upload and parsing progress (migration 0025). */
+export const importJobs = pgTable("import_jobs", {
+  runId: text("run_id")
+    .primaryKey()
+    .references(() => feedRuns.id),
+  tenantId: text("tenant_id")
+    .notNull()
+    .references(() => tenants.id),
+  feedId: text("feed_id")
+    .notNull()
+    .references(() => feeds.id),
+  requestedFormat: text("requested_format").notNull(),
+  parsedFormat: text("parsed_format"),
+  storage: text("storage").$type<"r2" | "postgres">().notNull(),
+  objectKey: text("object_key"),
+  bytesTotal: bigint("bytes_total", { mode: "number" }).notNull().default(0),
+  uploadedAt: at("uploaded_at"),
+  bytesParsed: bigint("bytes_parsed", { mode: "number" }).notNull().default(0),
+  linesParsed: integer("lines_parsed").notNull().default(0),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+const bytea = customType<{ data: Uint8Array }>({ dataType: () => "bytea" });
+
+/** An upload held in Postgres when no R2 bucket is bound, in 1 MB parts (migration 0025). */
+export const importUploadParts = pgTable(
+  "import_upload_parts",
+  {
+    runId: text("run_id")
+      .notNull()
+      .references(() => importJobs.runId),
+    part: integer("part").notNull(),
+    tenantId: text("tenant_id").notNull(),
+    data: bytea("data").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.runId, table.part] })],
+);
 
 /** The ingestion idempotency ledger: one row per applied `run_id:chunk`. */
 export const ingestChunks = pgTable(
@@ -409,6 +461,12 @@ export const privateIndicators = pgTable("private_indicators", {
   /** Workflow status (migration 0030); `revoked` withdraws the indicator without deleting it. */
   status: text("status").$type<PrivateIndicatorStatus>().notNull().default("new"),
   notes: text("notes"),
+  /** Suppression by warninglists, reserved ranges or the owner's allowlist (migration 0041). */
+  suppressed: boolean("suppressed").notNull().default(false),
+  suppressionReasons: jsonb("suppression_reasons").$type<unknown[]>().notNull().default([]),
+  /** The status to restore when the suppression goes away. */
+  restoreStatus: text("restore_status").$type<"new" | "investigating">(),
+  scoredAt: at("scored_at"),
 });
 
 export const privateIndicatorStatuses = [...indicatorStatuses, "revoked"] as const;
@@ -572,6 +630,16 @@ export const scoreRequests = pgTable("score_requests", {
     .primaryKey()
     .references(() => indicators.id),
   requestedAt: at("requested_at").notNull().defaultNow(),
+});
+
+/** The one-row schedule of the warninglist refresh (migration 0042). */
+export const warninglistRefresh = pgTable("warninglist_refresh", {
+  singleton: boolean("singleton").primaryKey().default(true),
+  intervalSeconds: integer("interval_seconds").notNull().default(86400),
+  nextRefreshAt: at("next_refresh_at").notNull().defaultNow(),
+  lastClaimedAt: at("last_claimed_at"),
+  lastFinishedAt: at("last_finished_at"),
+  lastResult: jsonb("last_result").$type<Record<string, unknown>>(),
 });
 
 /** A full re-score pass over the catalog, walked a page per scheduler tick (migration 0040). */

@@ -10,6 +10,8 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseEnv } from "node:util";
 import { parseConfig } from "@threatfusion/core";
+import { createDatabase } from "@threatfusion/db";
+import { abandonClaimedRuns } from "@threatfusion/services";
 import { type DevDatabase, provideDevDatabase } from "./dev-database.ts";
 import { startFeedMirror } from "./feed-mirror.ts";
 import { type ManagedProcess, runToCompletion, startProcess } from "./processes.ts";
@@ -100,6 +102,26 @@ async function waitForHealth(origin: string, deadlineMs: number): Promise<unknow
 }
 
 /**
+ * Feed runs still claimed when the stack starts belong to a previous process that died or was stopped (no
+ * Worker of this stack runs yet): release them now, so due feeds are collected at the first tick instead of
+ * waiting out the 15-minute lease.
+ */
+async function releaseStaleClaims(database: DevDatabase, log: (message: string) => void): Promise<void> {
+  const ingest = createDatabase({ url: database.ingestUrl, wsProxy: database.wsProxy }, { max: 1 });
+  try {
+    const released = await abandonClaimedRuns({
+      db: ingest.db,
+      now: new Date(),
+      onlyExpired: false,
+      message: "the dev stack that claimed this run stopped before finishing it",
+    });
+    if (released.length > 0) log(`released ${released.length} feed runs left claimed by a previous run`);
+  } finally {
+    await ingest.end();
+  }
+}
+
+/**
  * Start the local platform and resolve once `/api/health` answers ok. On failure everything started so far
  * is stopped before the error is rethrown.
  */
@@ -151,6 +173,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
 
     log("loading demo data…");
     const demo = await seedDemo({ adminUrl: database.adminUrl, wsProxy: database.wsProxy, log });
+    await releaseStaleClaims(database, log);
 
     if (!options.skipPortalBuild) {
       log("building the portal…");

@@ -97,7 +97,9 @@ export async function startLocalPostgres(options: {
     authMethod: "scram-sha-256",
     persistent: true,
     createPostgresUser: isRoot,
-    // Durability is irrelevant for a dev/test database; these make migrations and bulk loads faster.
+    // DEV/TEST SERVER ONLY: durability is irrelevant for a throw-away local database, and these make
+    // migrations and bulk loads faster. Production is Neon, whose durability no setting here touches; bulk-path
+    // figures measured against this server say nothing about fsync costs (docs/BENCHMARKS.md, Database).
     postgresFlags: [
       "-c",
       "fsync=off",

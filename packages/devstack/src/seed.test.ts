@@ -1,20 +1,35 @@
-import { createPool } from "@threatfusion/db";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { newId } from "@threatfusion/core";
+import { createDatabase, createPool, withIngestTx } from "@threatfusion/db";
+import { migrate } from "@threatfusion/db/migrate";
+import { matchWarninglists } from "@threatfusion/services";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { seedDemo } from "./seed.ts";
 
-const database = inject("database");
-const pool = createPool({ url: database.adminUrl, wsProxy: database.wsProxy }, { max: 1 });
+const shared = inject("database");
+// A database of this suite's own: the seed imports warninglists, which would suppress other suites'
+// catalog rows in the shared test database.
+const databaseName = `tf_seed_${newId("job").slice(-12).toLowerCase()}`;
+const adminUrl = (() => {
+  const url = new URL(shared.adminUrl);
+  url.pathname = `/${databaseName}`;
+  return url.toString();
+})();
+const database = { adminUrl, wsProxy: shared.wsProxy };
+let pool: ReturnType<typeof createPool>;
+
+beforeAll(async () => {
+  const server = createPool({ url: shared.adminUrl, wsProxy: shared.wsProxy }, { max: 1 });
+  await server.query(`create database ${databaseName}`);
+  await server.end();
+  await migrate({ url: adminUrl, wsProxy: shared.wsProxy });
+  pool = createPool({ url: adminUrl, wsProxy: shared.wsProxy }, { max: 1 });
+}, 60_000);
 afterAll(async () => {
-  // The test database is shared by every suite of the run: remove the demo tree again.
-  await pool.query(
-    `delete from tenants where parent_id in (select id from tenants where slug = 'northwind' and kind = 'mssp')`,
-  );
-  await pool.query("delete from tenants where slug = 'northwind' and kind = 'mssp'");
-  await pool.query(
-    `delete from users where email in ('platform@threatfusion.localhost') or email like '%@northwind.example'
-       or email like '%@contoso.example' or email like '%@fabrikam.example'`,
-  );
   await pool.end();
+  const server = createPool({ url: shared.adminUrl, wsProxy: shared.wsProxy }, { max: 1 });
+  server.on("error", () => undefined);
+  await server.query(`drop database if exists ${databaseName} with (force)`);
+  await server.end();
 });
 
 describe("the demo seed", () => {
@@ -71,5 +86,49 @@ describe("the demo seed", () => {
       "select password_hash from user_credentials",
     );
     expect(hashes.every((row) => row.password_hash.startsWith("$argon2id$"))).toBe(true);
+  }, 60_000);
+});
+
+describe("the demo seed's warninglists", () => {
+  it("imports the fixture lists once, and they suppress the ThreatFox sample's benign rows with a reason", async () => {
+    const options = { adminUrl: database.adminUrl, wsProxy: database.wsProxy, log: () => undefined };
+    const first = await seedDemo(options);
+    // The first describe may have seeded already; either way every fixture list is stored, none rejected.
+    expect([...first.warninglists.imported, ...first.warninglists.unchanged].sort()).toEqual([
+      "amazon-aws",
+      "automated-malware-analysis",
+      "cloudflare",
+      "common-contact-emails",
+      "empty-hashes",
+      "public-dns-v6",
+      "rfc1918",
+      "tranco10k",
+      "url-shortener",
+    ]);
+    expect(first.warninglists.rejected).toEqual([]);
+    const second = await seedDemo(options);
+    expect(second.warninglists.imported).toEqual([]);
+    expect(second.warninglists.sweepId).toBeNull();
+
+    const handle = createDatabase({ url: database.adminUrl, wsProxy: database.wsProxy }, { max: 1 });
+    try {
+      const matches = await withIngestTx({ db: handle.db }, (tx) =>
+        matchWarninglists(tx, [
+          { type: "ipv4", value: "34.219.208.40" },
+          { type: "url", value: "http://github.com/auxconbetancursas-svg" },
+          { type: "url", value: "http://ifconfig.me/System" },
+          { type: "ipv4", value: "84.247.187.67" },
+        ]),
+      );
+      expect(matches.map((match) => match.suppressed)).toEqual([true, true, true, false]);
+      expect(matches.map((match) => match.reasons.map((reason) => reason.listId))).toEqual([
+        ["amazon-aws"],
+        ["tranco10k"],
+        ["tranco10k"],
+        [],
+      ]);
+    } finally {
+      await handle.end();
+    }
   }, 60_000);
 });

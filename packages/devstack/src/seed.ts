@@ -4,12 +4,19 @@
  * client. Idempotent: a re-run finds what exists; passwords are fixed demo values (printed every time), the
  * tokens are printed only on the run that creates them (only their hashes are stored).
  *
+ * The seed also imports the scoring package's fixture warninglists (CC0, `packages/scoring/fixtures/warninglists`)
+ * through the warninglist import service, so suppression shows offline: the scheduled refresh only re-fetches
+ * lists already stored. Unchanged lists write nothing, so a re-run is cheap.
+ *
  * Portal hosts in dev (browsers resolve *.localhost to loopback): `intel.northwind.localhost` (the MSSP),
  * `contoso.intel.northwind.localhost`, `fabrikam.intel.northwind.localhost` (the clients' branded portals).
  */
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { createApiToken, hashPassword } from "@threatfusion/auth";
 import { newId, type Role } from "@threatfusion/core";
-import { createPool } from "@threatfusion/db";
+import { createDatabase, createPool } from "@threatfusion/db";
+import { importWarninglists, type WarninglistImportResult } from "@threatfusion/services";
 
 /** A demo sign-in in structured form, for the portal's browser tests (apps/portal/e2e). */
 export interface DemoAccount {
@@ -23,6 +30,42 @@ export interface DemoAccount {
 export interface DemoSeedResult {
   credentials: string[];
   accounts: DemoAccount[];
+  warninglists: WarninglistImportResult;
+}
+
+/** MISP warninglists (CC0) the scoring package tests with; see its fixtures/SOURCES.md. */
+export const demoWarninglistsDir = join(
+  import.meta.dirname,
+  "..",
+  "..",
+  "scoring",
+  "fixtures",
+  "warninglists",
+);
+
+/**
+ * Imports every `<list-id>.json` of `directory` through `importWarninglists` (as the given role; the dev seed
+ * uses the database owner). Idempotent: a list whose JSON is unchanged is reported as unchanged.
+ */
+export async function seedDemoWarninglists(options: {
+  url: string;
+  wsProxy?: string | undefined;
+  directory?: string;
+}): Promise<WarninglistImportResult> {
+  const directory = options.directory ?? demoWarninglistsDir;
+  const files = (await readdir(directory)).filter((file) => file.endsWith(".json")).sort();
+  const lists = await Promise.all(
+    files.map(async (file) => ({
+      id: file.slice(0, -".json".length),
+      json: JSON.parse(await readFile(join(directory, file), "utf8")) as unknown,
+    })),
+  );
+  const database = createDatabase({ url: options.url, wsProxy: options.wsProxy }, { max: 1 });
+  try {
+    return await importWarninglists({ db: database.db, lists });
+  } finally {
+    await database.end();
+  }
 }
 
 interface DemoTenant {
@@ -194,6 +237,14 @@ export async function seedDemo(options: {
     options.log(
       `demo data: Northwind Security with ${Object.keys(clients).length} clients and ${users.length} users`,
     );
+    // Before the Worker starts, so the first feed run already suppresses what the lists cover.
+    const warninglists = await seedDemoWarninglists({ url: options.adminUrl, wsProxy: options.wsProxy });
+    if (warninglists.rejected.length > 0) {
+      throw new Error(`demo warninglists rejected: ${JSON.stringify(warninglists.rejected)}`);
+    }
+    options.log(
+      `demo warninglists: ${warninglists.imported.length} imported, ${warninglists.unchanged.length} unchanged`,
+    );
     const tenantOf = { platform: { name: "ThreatFusion platform", slug: "platform" }, mssp, ...clients };
     const accounts = users.map((user) => ({
       email: user.email,
@@ -202,7 +253,7 @@ export async function seedDemo(options: {
       tenantName: tenantOf[user.tenant].name,
       tenantSlug: tenantOf[user.tenant].slug,
     }));
-    return { credentials: lines, accounts };
+    return { credentials: lines, accounts, warninglists };
   } finally {
     await pool.end();
   }

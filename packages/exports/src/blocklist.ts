@@ -1,7 +1,13 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { encodeBase64urlNoPadding } from "@oslojs/encoding";
 import { textToByteStream } from "./stream.ts";
-import type { ExportIndicator, OverlayOptions, SuppressionReason } from "./types.ts";
+import {
+  type ExportIndicator,
+  type ExportSource,
+  isRecordBatch,
+  type OverlayOptions,
+  type SuppressionReason,
+} from "./types.ts";
 
 /** The three list kinds firewalls import: PAN-OS EDL types, FortiGate threat-feed types. */
 export type BlocklistKind = "ip" | "domain" | "url";
@@ -154,44 +160,65 @@ export interface BlocklistOptions extends OverlayOptions, EntryOptions {
 
 const lineEncoder = new TextEncoder();
 
-async function* blocklistLines(
-  records: AsyncIterable<ExportIndicator> | Iterable<ExportIndicator>,
-  options: BlocklistOptions,
-): AsyncGenerator<string> {
+/** Lines are gathered up to about this many UTF-16 units before they go to the byte stream. */
+const linesPieceTarget = 256 * 1024;
+
+/** UTF-8 length of a string without encoding it (entries are mostly ASCII: one pass of char codes). */
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) bytes += 1;
+    else if (code >= 0xd800 && code <= 0xdbff)
+      i++; // a surrogate pair: 4 bytes for 2 units
+    else bytes += 2;
+  }
+  return bytes;
+}
+
+async function* blocklistLines(records: ExportSource, options: BlocklistOptions): AsyncGenerator<string> {
   const limits: VendorLimits = vendorLimits[options.vendor];
   const maxEntries = options.maxEntries ?? limits.entries[options.kind];
   const maxBytes = limits.maxBytes ?? Number.POSITIVE_INFINITY;
   let entries = 0;
   let bytes = 0;
   const written = new Set<string>();
-  for await (const record of records) {
-    const reason: SuppressionReason | undefined = record.suppressedReason;
-    if (reason !== undefined && options.includeSuppressed !== true) {
-      options.onSuppressed?.(record, reason);
-      continue;
-    }
-    const result = blocklistEntries(record, options.kind, options.vendor, options);
-    if (!result.ok) {
-      options.onSkipped?.(record, result.reason);
-      continue;
-    }
-    let piece = "";
-    for (const entry of result.entries) {
-      // Two indicators can map to one entry (URLs differing only by scheme or port).
-      if (written.has(entry)) continue;
-      const lineBytes = lineEncoder.encode(entry).length + 1;
-      if (entries + 1 > maxEntries || bytes + lineBytes > maxBytes) {
-        if (piece.length > 0) yield piece;
-        options.onLimit?.({ entries, bytes, limit: entries + 1 > maxEntries ? "entries" : "bytes" });
-        return;
+  let piece = "";
+  for await (const item of records) {
+    const batch: readonly ExportIndicator[] = isRecordBatch(item) ? item : [item];
+    for (const record of batch) {
+      const reason: SuppressionReason | undefined = record.suppressedReason;
+      if (reason !== undefined && options.includeSuppressed !== true) {
+        options.onSuppressed?.(record, reason);
+        continue;
       }
-      written.add(entry);
-      entries += 1;
-      bytes += lineBytes;
-      piece += `${entry}\n`;
+      const result = blocklistEntries(record, options.kind, options.vendor, options);
+      if (!result.ok) {
+        options.onSkipped?.(record, result.reason);
+        continue;
+      }
+      for (const entry of result.entries) {
+        // Two indicators can map to one entry (URLs differing only by scheme or port).
+        if (written.has(entry)) continue;
+        const lineBytes = utf8Length(entry) + 1;
+        if (entries + 1 > maxEntries || bytes + lineBytes > maxBytes) {
+          if (piece.length > 0) yield piece;
+          options.onLimit?.({ entries, bytes, limit: entries + 1 > maxEntries ? "entries" : "bytes" });
+          return;
+        }
+        written.add(entry);
+        entries += 1;
+        bytes += lineBytes;
+        piece += `${entry}\n`;
+      }
+      if (piece.length >= linesPieceTarget) {
+        yield piece;
+        piece = "";
+      }
     }
-    if (piece.length > 0) yield piece;
   }
+  if (piece.length > 0) yield piece;
 }
 
 /**
@@ -201,7 +228,7 @@ async function* blocklistLines(
  * Duplicate entries are written once, which needs memory proportional to the list (bounded by the limit).
  */
 export function blocklistStream(
-  records: AsyncIterable<ExportIndicator> | Iterable<ExportIndicator>,
+  records: ExportSource,
   options: BlocklistOptions,
 ): ReadableStream<Uint8Array> {
   return textToByteStream(blocklistLines(records, options));

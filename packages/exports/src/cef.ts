@@ -1,6 +1,6 @@
 import { applyOverlay } from "./overlay.ts";
 import { textToByteStream } from "./stream.ts";
-import type { ExportIndicator, OverlayOptions } from "./types.ts";
+import type { ExportIndicator, ExportSource, OverlayOptions } from "./types.ts";
 
 /** Escapes a CEF header field: `\` and `|` are escaped; a header cannot span lines, so CR/LF become spaces. */
 export function cefHeaderField(value: string): string {
@@ -94,17 +94,11 @@ export function cefLine(record: ExportIndicator, options: CefOptions): string {
   return `${header}|${pairs.map(([key, value]) => `${key}=${cefExtensionValue(value)}`).join(" ")}`;
 }
 
-async function* cefLines(
-  records: AsyncIterable<ExportIndicator> | Iterable<ExportIndicator>,
-  options: CefOptions,
-): AsyncGenerator<string> {
+async function* cefLines(records: ExportSource, options: CefOptions): AsyncGenerator<string> {
   for await (const record of applyOverlay(records, options)) yield `${cefLine(record, options)}\n`;
 }
 
 /** Streams CEF:0 lines, one per indicator, newline-terminated (syslog framing is the sender's job). */
-export function cefStream(
-  records: AsyncIterable<ExportIndicator> | Iterable<ExportIndicator>,
-  options: CefOptions,
-): ReadableStream<Uint8Array> {
+export function cefStream(records: ExportSource, options: CefOptions): ReadableStream<Uint8Array> {
   return textToByteStream(cefLines(records, options));
 }

@@ -1,6 +1,6 @@
 import { applyOverlay } from "./overlay.ts";
 import { textToByteStream } from "./stream.ts";
-import type { ExportIndicator, OverlayOptions } from "./types.ts";
+import type { ExportIndicator, ExportSource, OverlayOptions } from "./types.ts";
 
 /** Columns a CSV export may choose, in the order the caller lists them. */
 export const csvColumns = {
@@ -64,10 +64,7 @@ export interface CsvOptions extends OverlayOptions {
   formulaGuard?: boolean;
 }
 
-async function* csvLines(
-  records: AsyncIterable<ExportIndicator> | Iterable<ExportIndicator>,
-  options: CsvOptions,
-): AsyncGenerator<string> {
+async function* csvLines(records: ExportSource, options: CsvOptions): AsyncGenerator<string> {
   const columns = options.columns ?? defaultCsvColumns;
   const guard = options.formulaGuard !== false;
   if (options.header !== false) yield `${columns.join(",")}\r\n`;
@@ -78,9 +75,6 @@ async function* csvLines(
 }
 
 /** Streams an RFC 4180 CSV (CRLF line ends) with the chosen columns, with no row cap. */
-export function csvStream(
-  records: AsyncIterable<ExportIndicator> | Iterable<ExportIndicator>,
-  options: CsvOptions = {},
-): ReadableStream<Uint8Array> {
+export function csvStream(records: ExportSource, options: CsvOptions = {}): ReadableStream<Uint8Array> {
   return textToByteStream(csvLines(records, options));
 }

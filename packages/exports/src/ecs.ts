@@ -1,6 +1,6 @@
 import { applyOverlay } from "./overlay.ts";
 import { textToByteStream } from "./stream.ts";
-import type { ExportIndicator, OverlayOptions, Tlp } from "./types.ts";
+import type { ExportIndicator, ExportSource, OverlayOptions, Tlp } from "./types.ts";
 
 /** ECS `threat.indicator.confidence` takes words, not numbers. */
 export function ecsConfidence(confidence: number): "None" | "Low" | "Medium" | "High" {
@@ -96,18 +96,12 @@ export function ecsDocument(record: ExportIndicator, options: EcsOptions): JsonO
   return document;
 }
 
-async function* ecsLines(
-  records: AsyncIterable<ExportIndicator> | Iterable<ExportIndicator>,
-  options: EcsOptions,
-): AsyncGenerator<string> {
+async function* ecsLines(records: ExportSource, options: EcsOptions): AsyncGenerator<string> {
   for await (const record of applyOverlay(records, options))
     yield `${JSON.stringify(ecsDocument(record, options))}\n`;
 }
 
 /** Streams NDJSON, one ECS threat-indicator document per line (for Filebeat/Elastic Agent or `_bulk`). */
-export function ecsNdjsonStream(
-  records: AsyncIterable<ExportIndicator> | Iterable<ExportIndicator>,
-  options: EcsOptions,
-): ReadableStream<Uint8Array> {
+export function ecsNdjsonStream(records: ExportSource, options: EcsOptions): ReadableStream<Uint8Array> {
   return textToByteStream(ecsLines(records, options));
 }

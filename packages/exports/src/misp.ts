@@ -2,7 +2,7 @@ import { md5 } from "@noble/hashes/legacy.js";
 import type { IndicatorType } from "@threatfusion/ioc";
 import { applyOverlay } from "./overlay.ts";
 import { textToByteStream } from "./stream.ts";
-import type { ExportIndicator, OverlayOptions, Tlp } from "./types.ts";
+import type { ExportIndicator, ExportSource, OverlayOptions, Tlp } from "./types.ts";
 import { uuidv5 } from "./uuid.ts";
 
 export interface MispTag {
@@ -111,7 +111,7 @@ export function mispAttribute(record: ExportIndicator, eventUuid: string): Recor
 }
 
 async function* eventPieces(
-  records: AsyncIterable<ExportIndicator> | Iterable<ExportIndicator>,
+  records: ExportSource,
   header: MispEventHeader,
   options: OverlayOptions,
 ): AsyncGenerator<string> {
@@ -131,7 +131,7 @@ async function* eventPieces(
  * `<uuid>.json` of a feed, or POST it to `/events/add` of a MISP instance.
  */
 export function mispEventStream(
-  records: AsyncIterable<ExportIndicator> | Iterable<ExportIndicator>,
+  records: ExportSource,
   header: MispEventHeader,
   options: OverlayOptions = {},
 ): ReadableStream<Uint8Array> {

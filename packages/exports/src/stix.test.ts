@@ -2,18 +2,22 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   escapePatternString,
   producerIdentity,
+  rfc3986Url,
   stixBundleStream,
   stixObjectsFor,
+  stixObjectsWriter,
   stixObservable,
   stixPattern,
   tlpMarkingIds,
 } from "./stix.ts";
 import { streamToText } from "./stream.ts";
 import { makeRecord, sampleRecords } from "./test-records.ts";
+import type { ExportIndicator } from "./types.ts";
 
 const schemaRoot = join(import.meta.dirname, "../fixtures/stix2.1-schemas");
 
@@ -155,6 +159,110 @@ describe("stixBundleStream", () => {
   });
 });
 
+describe("stixObjectsWriter", () => {
+  const identityId = producerIdentity(producer).id;
+  const objectPath = (record: ExportIndicator, observables = true) =>
+    stixObjectsFor(record, identityId, { observables })
+      .map((object) => `,${JSON.stringify(object)}`)
+      .join("");
+
+  it("writes byte for byte what JSON.stringify of the built objects gives, for every type and state", () => {
+    const records = [
+      ...sampleRecords(),
+      makeRecord("ipv4", "192.0.2.9", { status: "revoked", tags: [], sources: [], context: {} }),
+      makeRecord("domain", "old.example", { status: "expired", suppressedReason: "allowlisted" }),
+      makeRecord("url", 'http://x.example/\u0001\t\u2028"é', {
+        tags: ["", 'q"uote', "back\\slash", "𝄞"],
+        context: { description: "line\nbreak", threatType: "Scanning host", reference: "ftp://not-http" },
+      }),
+      makeRecord("sha1", "da39a3ee5e6b4b0d3255bfef95601890afd80709", {
+        modifiedAt: "2024-01-01T00:00:00.000Z",
+        addedAt: "2025-01-01T00:00:00Z",
+        firstSeen: "2025-01-01T00:00:00+02:00",
+        confidence: 140,
+        score: 71.6,
+      }),
+    ];
+    const write = stixObjectsWriter(identityId);
+    const writeIndicatorsOnly = stixObjectsWriter(identityId, { observables: false });
+    for (const record of records) {
+      expect(write(record)).toBe(objectPath(record));
+      expect(writeIndicatorsOnly(record)).toBe(objectPath(record, false));
+    }
+  });
+
+  it("matches the object path for arbitrary text in values, tags, sources and context", () => {
+    const write = stixObjectsWriter(identityId);
+    const text = fc.string({ unit: "binary", maxLength: 40 });
+    fc.assert(
+      fc.property(
+        fc.constantFrom("ipv4", "domain", "url", "email", "md5") as fc.Arbitrary<ExportIndicator["type"]>,
+        text,
+        fc.array(text, { maxLength: 3 }),
+        fc.array(text, { maxLength: 2 }),
+        fc.option(text, { nil: undefined }),
+        fc.option(text, { nil: undefined }),
+        (type, value, tags, sources, malwareFamily, description) => {
+          const record = makeRecord(type, value.length > 0 ? value : "x", {
+            tags,
+            sources,
+            context: {
+              ...(malwareFamily === undefined ? {} : { malwareFamily }),
+              ...(description === undefined ? {} : { description }),
+            },
+          });
+          expect(write(record)).toBe(objectPath(record));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("uses ids the reader precomputed as they are, and derives the same ones itself", () => {
+    const record = makeRecord("ipv4", "198.51.100.3");
+    const derived = JSON.parse(`[${stixObjectsWriter(identityId)(record).slice(1)}]`);
+    const ids = { indicator: derived[0].id, observable: derived[1].id, relationship: derived[2].id };
+    expect(ids.observable).toBe("ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4");
+    const given = {
+      indicator: "indicator--11111111-1111-5111-8111-111111111111",
+      observable: ids.observable,
+    };
+    const written = JSON.parse(`[${stixObjectsWriter(identityId)({ ...record, stixIds: given }).slice(1)}]`);
+    expect(written.map((object: { id: string }) => object.id)).toEqual([
+      given.indicator,
+      ids.observable,
+      expect.stringMatching(/^relationship--/),
+    ]);
+    expect(written[2]).toMatchObject({ source_ref: given.indicator, target_ref: ids.observable });
+    expect(written[2].id).not.toBe(ids.relationship);
+  });
+
+  it("writes a large batch in chunks of about 256 KB, not as one string", async () => {
+    const batch = Array.from({ length: 1_000 }, (_, i) =>
+      makeRecord("domain", `host-${i}.example.com`, { id: `ind_${i}` }),
+    );
+    const reader = stixBundleStream([batch], { producer }).getReader();
+    const sizes: number[] = [];
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      sizes.push(value.byteLength);
+    }
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBeGreaterThan(1_000_000);
+    expect(sizes.length).toBeGreaterThan(3);
+    expect(Math.max(...sizes)).toBeLessThan(300 * 1024);
+  });
+
+  it("takes batches as well as single records, with the same bundle as the result", async () => {
+    const records = sampleRecords();
+    const single = await streamToText(stixBundleStream(records, { producer, bundleId: "bundle--x" }));
+    const batched = await streamToText(
+      stixBundleStream([records.slice(0, 5), records.slice(5)], { producer, bundleId: "bundle--x" }),
+    );
+    expect(batched).toBe(single);
+  });
+});
+
 describe("deterministic SCO ids", () => {
   it("match the STIX 2.1 specification's example for ipv4-addr 198.51.100.3", () => {
     expect(stixObservable("ipv4", "198.51.100.3")?.id).toBe(
@@ -216,5 +324,15 @@ describe("stixPattern", () => {
         { source_name: "reference" },
       ],
     });
+  });
+});
+
+describe("RFC 3986 form of URL values", () => {
+  it("percent-encodes brackets in the path and query but keeps an IPv6 host literal", () => {
+    expect(rfc3986Url("http://evil.example.com/a[1]/b?x=[2]")).toBe(
+      "http://evil.example.com/a%5B1%5D/b?x=%5B2%5D",
+    );
+    expect(rfc3986Url("http://[2001:db8::1]:8080/p[0]")).toBe("http://[2001:db8::1]:8080/p%5B0%5D");
+    expect(rfc3986Url("https://user@[::1]/")).toBe("https://user@[::1]/");
   });
 });

@@ -1,8 +1,14 @@
 import type { IndicatorType } from "@threatfusion/ioc";
 import { canonicalJson, type JsonValue } from "./canonical-json.ts";
-import { applyOverlay } from "./overlay.ts";
 import { textToByteStream } from "./stream.ts";
-import type { ExportIndicator, OverlayOptions, Producer, Tlp } from "./types.ts";
+import {
+  type ExportIndicator,
+  type ExportSource,
+  isRecordBatch,
+  type OverlayOptions,
+  type Producer,
+  type Tlp,
+} from "./types.ts";
 import { stixNamespace, uuidv4, uuidv5 } from "./uuid.ts";
 
 /**
@@ -78,15 +84,21 @@ function asnNumber(value: string): number {
   return number;
 }
 
-const outsideUri = /[^A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]/gu;
+const outsideUri = /[^A-Za-z0-9\-._~:/?#@!$&'()*+,;=%]/gu;
+const ipv6HostLiteral = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/(?:[^/?#@[\]]*@)?)(\[[0-9A-Fa-f:.]+\])/u;
+const percentEncode = (part: string) => part.replace(outsideUri, (char) => encodeURIComponent(char));
 
 /**
  * STIX requires `url:value` to conform to RFC 3986, so characters a URL may not hold raw (quotes,
- * backslashes, spaces, non-ASCII) are percent-encoded as UTF-8. Pattern and SCO use the same form, so
- * the indicator still matches its observable; the indicator's `name` keeps the value as we hold it.
+ * backslashes, spaces, non-ASCII, and `[` `]` anywhere but around an IPv6 host) are percent-encoded as
+ * UTF-8. Pattern and SCO use the same form, so the indicator still matches its observable; the indicator's
+ * `name` keeps the value as we hold it.
  */
 export function rfc3986Url(value: string): string {
-  return value.replace(outsideUri, (char) => encodeURIComponent(char));
+  const host = ipv6HostLiteral.exec(value);
+  if (host === null) return percentEncode(value);
+  const [literal, authorityStart = "", hostLiteral = ""] = host;
+  return percentEncode(authorityStart) + hostLiteral + percentEncode(value.slice(literal.length));
 }
 
 function ipScoType(value: string): "ipv4-addr" | "ipv6-addr" {
@@ -294,30 +306,163 @@ export function stixObjectsFor(
   return [indicator, observable, relationship];
 }
 
+/** One-entry memo: consecutive records mostly share timestamps and threat types. */
+function lastValueMemo(compute: (value: string) => string): (value: string) => string {
+  let lastInput: string | undefined;
+  let lastOutput = "";
+  return (value) => {
+    if (value !== lastInput) {
+      lastOutput = compute(value);
+      lastInput = value;
+    }
+    return lastOutput;
+  };
+}
+
+const markingRefsJson = Object.fromEntries(
+  Object.entries(tlpMarkingIds).map(([tlp, id]) => [tlp, `"object_marking_refs":[${JSON.stringify(id)}]`]),
+) as Record<Tlp, string>;
+
+/** The SCO's type and its ID contributing properties as JSON members (`"value":"…"`), as the id hashes them. */
+function observableMembers(
+  type: IndicatorType,
+  value: string,
+): { scoType: string; members: string } | undefined {
+  switch (type) {
+    case "ipv4":
+      return { scoType: "ipv4-addr", members: `"value":${JSON.stringify(value)}` };
+    case "ipv6":
+      return { scoType: "ipv6-addr", members: `"value":${JSON.stringify(value)}` };
+    case "cidr":
+      return { scoType: ipScoType(value), members: `"value":${JSON.stringify(value)}` };
+    case "domain":
+      return { scoType: "domain-name", members: `"value":${JSON.stringify(value)}` };
+    case "url":
+      return { scoType: "url", members: `"value":${JSON.stringify(rfc3986Url(value))}` };
+    case "email":
+      return { scoType: "email-addr", members: `"value":${JSON.stringify(value)}` };
+    case "md5":
+    case "sha1":
+    case "sha256":
+    case "sha512":
+      return { scoType: "file", members: `"hashes":{"${hashKeys[type]}":${JSON.stringify(value)}}` };
+    case "asn":
+      return { scoType: "autonomous-system", members: `"number":${asnNumber(value)}` };
+    case "cve":
+      return undefined;
+  }
+}
+
+/**
+ * A writer of the STIX objects for one record as JSON text, each preceded by a comma: byte for byte what
+ * `JSON.stringify` gives for each object of `stixObjectsFor`, written from a template instead of building
+ * objects (strings are escaped with `JSON.stringify` of the value alone). Ids the reader precomputed
+ * (`record.stixIds`) are used as they are; missing ones are derived here. CVEs take the object path.
+ *
+ * @example const write = stixObjectsWriter(identity.id); const json = `[${write(record).slice(1)}]`;
+ */
+export function stixObjectsWriter(
+  identityId: string,
+  options: StixMappingOptions = {},
+): (record: ExportIndicator) => string {
+  const createdBy = `"created_by_ref":${JSON.stringify(identityId)}`;
+  const withObservables = options.observables !== false;
+  // One memo per field: a memo shared by fields that differ would miss every time.
+  const createdTimestamp = lastValueMemo(stixTimestamp);
+  const modifiedTimestamp = lastValueMemo(stixTimestamp);
+  const validFromTimestamp = lastValueMemo(stixTimestamp);
+  const typesJson = lastValueMemo((threatType) => JSON.stringify(indicatorTypes(threatType)));
+  return (record) => {
+    if (record.type === "cve") {
+      let out = "";
+      for (const object of stixObjectsFor(record, identityId, options)) out += `,${JSON.stringify(object)}`;
+      return out;
+    }
+    const created = createdTimestamp(record.addedAt);
+    let modified = modifiedTimestamp(record.modifiedAt);
+    if (modified < created) modified = created;
+    const common = `"created":"${created}","modified":"${modified}",${createdBy}`;
+    const markings = markingRefsJson[record.tlp];
+    const indicatorId = record.stixIds?.indicator ?? stixIndicatorId(record, identityId);
+    const context = record.context;
+    let indicator = `,{"type":"indicator","spec_version":"2.1","id":"${indicatorId}",${common},"name":${JSON.stringify(record.value)}`;
+    if (context.description !== undefined)
+      indicator += `,"description":${JSON.stringify(context.description)}`;
+    const validFrom = validFromTimestamp(record.firstSeen);
+    indicator += `,"indicator_types":${typesJson(context.threatType ?? "")},"pattern":${JSON.stringify(
+      stixPattern(record.type, record.value) ?? "",
+    )},"pattern_type":"stix","pattern_version":"2.1","valid_from":"${validFrom}","confidence":${clampConfidence(
+      record.confidence,
+    )}`;
+    let labels = "";
+    for (const tag of record.tags) if (tag.length > 0) labels += `,${JSON.stringify(tag)}`;
+    if (context.malwareFamily !== undefined)
+      labels += `,${JSON.stringify(`malware:${context.malwareFamily}`)}`;
+    if (labels.length > 0) indicator += `,"labels":[${labels.slice(1)}]`;
+    if (context.reference !== undefined && /^https?:\/\//i.test(context.reference)) {
+      indicator += `,"external_references":[{"source_name":"reference","url":${JSON.stringify(context.reference)}}]`;
+    }
+    indicator += `,${markings}`;
+    if (record.sources.length > 0) indicator += `,"x_threatfusion_sources":${JSON.stringify(record.sources)}`;
+    indicator += `,"x_threatfusion_score":${Math.round(record.score)}`;
+    if (record.suppressedReason !== undefined)
+      indicator += `,"x_threatfusion_suppressed_reason":"${record.suppressedReason}"`;
+    if (record.status === "revoked") indicator += `,"revoked":true`;
+    if (record.status === "expired") {
+      const lastSeen = stixTimestamp(record.lastSeen);
+      if (lastSeen > validFrom) indicator += `,"valid_until":"${lastSeen}"`;
+    }
+    indicator += "}";
+    if (!withObservables) return indicator;
+    const observable = observableMembers(record.type, record.value);
+    if (observable === undefined) return indicator;
+    const observableId =
+      record.stixIds?.observable ??
+      `${observable.scoType}--${uuidv5(stixNamespace, `{${observable.members}}`)}`;
+    const relationshipId =
+      record.stixIds?.relationship ??
+      `relationship--${uuidv5(threatfusionNamespace, `based-on/${indicatorId}/${observableId}`)}`;
+    return `${indicator},{"type":"${observable.scoType}","spec_version":"2.1","id":"${observableId}",${observable.members},${markings}},{"type":"relationship","spec_version":"2.1","id":"${relationshipId}",${common},"relationship_type":"based-on","source_ref":"${indicatorId}","target_ref":"${observableId}",${markings}}`;
+  };
+}
+
 export interface StixBundleOptions extends OverlayOptions, StixMappingOptions {
   producer: Producer;
   /** Bundle id; a random UUIDv4 by default (a bundle is a transient wrapper). */
   bundleId?: string;
 }
 
-async function* bundlePieces(
-  records: AsyncIterable<ExportIndicator> | Iterable<ExportIndicator>,
-  options: StixBundleOptions,
-): AsyncGenerator<string> {
+/** Pieces are gathered up to about this many UTF-16 units before they go to the byte stream. */
+const bundlePieceTarget = 256 * 1024;
+
+async function* bundlePieces(records: ExportSource, options: StixBundleOptions): AsyncGenerator<string> {
   const identity = producerIdentity(options.producer);
   const bundleId = options.bundleId ?? `bundle--${uuidv4()}`;
-  yield `{"type":"bundle","id":${JSON.stringify(bundleId)},"objects":[${JSON.stringify(identity)}`;
+  const writer = stixObjectsWriter(identity.id, options);
+  let piece = `{"type":"bundle","id":${JSON.stringify(bundleId)},"objects":[${JSON.stringify(identity)}`;
   const markingsWritten = new Set<Tlp>();
-  for await (const record of applyOverlay(records, options)) {
-    if (!markingsWritten.has(record.tlp)) {
-      markingsWritten.add(record.tlp);
-      yield `,${JSON.stringify(tlpMarkingDefinition(record.tlp))}`;
+  const includeSuppressed = options.includeSuppressed === true;
+  for await (const item of records) {
+    // A batch (a page of a database read) costs one async step instead of one per record.
+    const batch: readonly ExportIndicator[] = isRecordBatch(item) ? item : [item];
+    for (const record of batch) {
+      const reason = record.suppressedReason;
+      if (reason !== undefined && !includeSuppressed) {
+        options.onSuppressed?.(record, reason);
+        continue;
+      }
+      if (!markingsWritten.has(record.tlp)) {
+        markingsWritten.add(record.tlp);
+        piece += `,${JSON.stringify(tlpMarkingDefinition(record.tlp))}`;
+      }
+      piece += writer(record);
+      if (piece.length >= bundlePieceTarget) {
+        yield piece;
+        piece = "";
+      }
     }
-    let piece = "";
-    for (const object of stixObjectsFor(record, identity.id, options)) piece += `,${JSON.stringify(object)}`;
-    yield piece;
   }
-  yield "]}";
+  yield `${piece}]}`;
 }
 
 /**
@@ -328,7 +473,7 @@ async function* bundlePieces(
  * @example return new Response(stixBundleStream(rows, { producer: { name: "Acme MSSP" } }), { headers: { "content-type": stixMediaType } })
  */
 export function stixBundleStream(
-  records: AsyncIterable<ExportIndicator> | Iterable<ExportIndicator>,
+  records: ExportSource,
   options: StixBundleOptions,
 ): ReadableStream<Uint8Array> {
   return textToByteStream(bundlePieces(records, options));

@@ -8,6 +8,11 @@ export type Tlp = (typeof tlpLevels)[number];
 export const suppressionReasons = ["false_positive", "allowlisted"] as const;
 export type SuppressionReason = (typeof suppressionReasons)[number];
 
+/** True when an overlay status is one of the suppression reasons (the status names the reason). */
+export function isSuppressionReason(status: string): status is SuppressionReason {
+  return status === "false_positive" || status === "allowlisted";
+}
+
 export interface IndicatorContext {
   malwareFamily?: string;
   /** Free text such as "c2", "phishing", "botnet_cc"; mapped per format. */
@@ -45,6 +50,33 @@ export interface ExportIndicator {
   status?: "active" | "expired" | "revoked";
   /** Set by the tenant overlay; such rows are left out unless `includeSuppressed` is asked for. */
   suppressedReason?: SuppressionReason;
+  /**
+   * STIX ids computed by the reader (the database derives the same UUIDv5s in C, once per row, instead of
+   * three SHA-1s in JavaScript); any id left out is derived by the STIX writer. See `StixIds`.
+   */
+  stixIds?: StixIds;
+}
+
+/** Precomputed ids of the three objects the STIX writer emits for one indicator (full `type--uuid` form). */
+export interface StixIds {
+  indicator?: string;
+  observable?: string;
+  relationship?: string;
+}
+
+/**
+ * What every streaming writer reads: records one at a time, or in batches (one page of a database read),
+ * which saves an async step per record on large exports.
+ */
+export type ExportSource =
+  | AsyncIterable<ExportIndicator | readonly ExportIndicator[]>
+  | Iterable<ExportIndicator | readonly ExportIndicator[]>;
+
+/** True when an item of an `ExportSource` is a batch rather than a single record. */
+export function isRecordBatch(
+  item: ExportIndicator | readonly ExportIndicator[],
+): item is readonly ExportIndicator[] {
+  return Array.isArray(item);
 }
 
 /** The MSSP brand that produces an export (never one of its clients). */

@@ -41,3 +41,50 @@ export function otxSubscribedUrl(
   if (options.page && options.page > 1) url.searchParams.set("page", String(options.page));
   return url.toString();
 }
+
+/** How a run resumes (the catalog's `incremental.kind`). */
+export type IncrementalKind = "taxii-added-after" | "otx-modified-since" | "misp-manifest" | "snapshot";
+
+/**
+ * The first URL of an incremental run from the stored cursor (the last successful run's): TAXII gets
+ * `added_after`, OTX `modified_since`. MISP starts at the manifest (the cursor filters its events) and a
+ * snapshot feed at its URL as it is.
+ */
+export function firstIncrementalUrl(url: string, kind: IncrementalKind, cursor: string | null): string {
+  if (!cursor) return url;
+  const target = new URL(url);
+  if (kind === "taxii-added-after") target.searchParams.set("added_after", cursor);
+  else if (kind === "otx-modified-since") target.searchParams.set("modified_since", cursor);
+  else return url;
+  return target.toString();
+}
+
+/**
+ * The next page of the same run, or undefined when the answer was the last page. TAXII pages while the
+ * envelope says `more` (same URL with `next`); OTX follows its `next` link. A link to another origin is
+ * not followed: a feed must not steer the collector to other hosts.
+ */
+export function nextPageUrl(
+  url: string,
+  kind: IncrementalKind,
+  meta: ReadonlyMap<string, string | number | boolean>,
+): string | undefined {
+  const next = meta.get("next");
+  if (kind === "taxii-added-after") {
+    if (meta.get("more") !== true || typeof next !== "string" || next.length === 0) return undefined;
+    const target = new URL(url);
+    target.searchParams.set("next", next);
+    return target.toString();
+  }
+  if (kind === "otx-modified-since" && typeof next === "string" && next.length > 0) {
+    try {
+      const target = new URL(next, url);
+      return target.origin === new URL(url).origin && target.toString() !== url
+        ? target.toString()
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}

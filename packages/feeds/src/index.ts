@@ -13,6 +13,7 @@ export * from "./options.ts";
 export { otxPulseEvents } from "./otx.ts";
 export * from "./parse-feed.ts";
 export * as feedPresets from "./presets.ts";
+export * from "./rate-limits.ts";
 export { spamhausRecordEvents } from "./spamhaus.ts";
 export { parseStixPattern, type StixObservable, stixObjectEvents } from "./stix.ts";
 export { decodeFeedText, describeHtml, iterateBytes } from "./text-stream.ts";

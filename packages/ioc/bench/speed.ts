@@ -10,6 +10,7 @@
  * then the worst time of our extractor over 1 MB adversarial inputs.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { extractIOC } from "ioc-extractor";
 import { extractGrouped } from "../src/index.ts";
@@ -80,7 +81,11 @@ function main(): void {
   console.log(
     `input: ${source}; ${(base.length / 1024).toFixed(0)} KB repeated to ${megabytes} MB (UTF-16 code units)`,
   );
-  console.log("note: 2-core machine shared with other jobs; best of runs, figures taken under load\n");
+  console.log(
+    `load average (1/5/15 min): ${loadavg()
+      .map((value) => value.toFixed(2))
+      .join(" ")}; best of runs by CPU time of this process\n`,
+  );
 
   extractGrouped(slice); // warm-up (JIT, TLD cache)
   extractGrouped(slice);
@@ -132,6 +137,11 @@ function main(): void {
     );
   }
   console.log(`worst case: ${worst.toFixed(1)} ms cpu (${worstName})`);
+  console.log(
+    `load average at the end: ${loadavg()
+      .map((value) => value.toFixed(2))
+      .join(" ")}`,
+  );
 }
 
 main();

@@ -68,11 +68,6 @@ function checkAsciiHostname(host: string): boolean {
   return isPublicSuffix(tld) || (labels >= 3 && isPublicSuffix(host.slice(previousLabelStart)));
 }
 
-function hasNonAscii(value: string): boolean {
-  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 127) return true;
-  return false;
-}
-
 /** IDN to A-labels through the WHATWG URL host parser (UTS #46), available in Node, workerd and browsers. */
 function toAsciiHost(host: string): string | null {
   if (/[/?#@:\\[\]%\s]/.test(host)) return null;
@@ -91,14 +86,36 @@ function toAsciiHost(host: string): string | null {
  */
 export function canonicalHostname(raw: string): string | null {
   let host = raw.endsWith(".") ? raw.slice(0, -1) : raw;
-  if (hasNonAscii(host)) {
-    const ascii = toAsciiHost(host);
-    if (ascii === null) return null;
-    host = ascii;
-  } else {
-    host = host.toLowerCase();
+  // One pass decides the path: non-ASCII goes through the URL parser; ASCII is lower-cased only when it
+  // has upper case, and a name whose last label cannot be a TLD is rejected before any copy.
+  let hasUpper = false;
+  let lastDot = -1;
+  for (let i = 0; i < host.length; i++) {
+    const c = host.charCodeAt(i);
+    if (c > 127) {
+      const ascii = toAsciiHost(host);
+      if (ascii === null) return null;
+      return checkAsciiHostname(ascii) ? ascii : null;
+    }
+    if (c >= 65 && c <= 90) hasUpper = true;
+    else if (c === 46) lastDot = i;
   }
+  if (host.length > 253 || !mayBeTld(host, lastDot + 1)) return null;
+  if (hasUpper) host = host.toLowerCase();
   return checkAsciiHostname(host) ? host : null;
+}
+
+/** The last label is letters only (2+) or an `xn--` A-label: the syntax checkAsciiHostname requires of a TLD. */
+function mayBeTld(host: string, start: number): boolean {
+  if (host.length - start < 2) return false;
+  const isALabel =
+    (host.charCodeAt(start) | 32) === 120 &&
+    (host.charCodeAt(start + 1) | 32) === 110 &&
+    host.charCodeAt(start + 2) === 45 &&
+    host.charCodeAt(start + 3) === 45;
+  if (isALabel) return true;
+  for (let i = start; i < host.length; i++) if (!isAsciiLetter(host.charCodeAt(i))) return false;
+  return true;
 }
 
 /**

@@ -9,7 +9,7 @@ import {
 } from "./canonicalize.ts";
 import { canonicalHostname, isPublicSuffix } from "./domain.ts";
 import { canonicalCidr, canonicalIpv4, canonicalIpv6 } from "./ip.ts";
-import { originalOffset, refangWithOrigin } from "./refang.ts";
+import { originalOffset, refangRange } from "./refang.ts";
 import type { Finding, IndicatorType } from "./types.ts";
 
 /**
@@ -37,6 +37,7 @@ const TOKEN = 1;
 const TRIGGER = 2;
 const MARK = 4;
 const HEX = 8;
+const COLON = 16;
 
 /** Unicode spaces, smart quotes, ellipsis, dashes and CJK/full-width punctuation end a token. */
 function isUnicodeDelimiter(c: number): boolean {
@@ -77,6 +78,7 @@ addFlag(".:@[({\\", TRIGGER);
 // upper-case DOT and AT. (`-dot-` and `http//` are undone by refang() but not looked for in extraction.)
 addFlag("[](){}\\^*xXDA", MARK);
 addFlag("0123456789abcdefABCDEF", HEX);
+addFlag(":", COLON);
 for (let c = 128; c < 65536; c++) if (isUnicodeDelimiter(c)) charFlags[c] = DELIMITER;
 
 function flagsOf(c: number): number {
@@ -101,6 +103,10 @@ const joinerPattern =
 const maxJoinedToken = 256;
 
 /** Cheap test before the joiner regex: a bracket, `.`, `@`, or the words `AT `/`DOT ` may follow the spaces. */
+/** What may follow the first space of a spaced marker: more space, or the marker's first character. */
+const mayFollowJoinerSpace = new Uint8Array(128);
+for (const ch of " \t[({<.@AD") mayFollowJoinerSpace[ch.charCodeAt(0)] = 1;
+
 function mayStartJoiner(text: string, k: number): boolean {
   const c = text.charCodeAt(k);
   if (c === 91 || c === 40 || c === 123 || c === 60 || c === 46 || c === 64) return true;
@@ -175,7 +181,11 @@ type Emit = (
   derivedFrom?: "url" | "email",
 ) => void;
 
-/** One candidate token after refang: its text, where it starts in the input, and the position map. */
+/**
+ * A candidate token: the text that holds it, what to add to a position in that text to get the offset in the
+ * input, and the position map. A token with nothing to refang is read in place in the input (`start` 0, no
+ * copy); a refanged one is its own string (`start` = its offset in the input).
+ */
 interface Token {
   text: string;
   start: number;
@@ -231,9 +241,9 @@ function isSchemeChar(c: number): boolean {
   );
 }
 
-function findSchemeStart(text: string, colon: number): number {
+function findSchemeStart(text: string, from: number, colon: number): number {
   let start = colon;
-  while (start > 0 && colon - start < 16 && isSchemeChar(text.charCodeAt(start - 1))) start--;
+  while (start > from && colon - start < 16 && isSchemeChar(text.charCodeAt(start - 1))) start--;
   while (start < colon && !isAlnum(text.charCodeAt(start))) start++;
   const scheme = text.slice(start, colon).toLowerCase();
   if (urlSchemes.has(scheme)) return start;
@@ -244,32 +254,39 @@ function findSchemeStart(text: string, colon: number): number {
   return -1;
 }
 
-function processToken(tokenText: string, start: number, mayBeDefanged: boolean, emit: Emit): void {
-  let token: Token;
-  if (mayBeDefanged) {
-    const refanged = refangWithOrigin(tokenText);
-    token = { text: refanged.text, start, edits: refanged.edits, defanged: refanged.defanged };
-  } else {
-    token = { text: tokenText, start, edits: null, defanged: false };
+/** First `://` wholly inside `text[from, to)`, or -1. Bounded, because `text` may be the whole input. */
+function findSeparator(text: string, from: number, to: number): number {
+  for (let k = from; k + 2 < to; k++) {
+    if (text.charCodeAt(k) === 58 && text.charCodeAt(k + 1) === 47 && text.charCodeAt(k + 2) === 47) return k;
   }
+  return -1;
+}
+
+function indexOfCode(text: string, code: number, from: number, to: number): number {
+  for (let k = from; k < to; k++) if (text.charCodeAt(k) === code) return k;
+  return -1;
+}
+
+/** Extracts from the token `token.text[from, to)`; a token without a colon holds no URL. */
+function processToken(token: Token, from: number, to: number, emit: Emit, hasColon: boolean): void {
   const text = token.text;
-  let cursor = 0;
+  let cursor = from;
   // End of the URL whose path is being read: URLs nested in it (`?u=http://b.com/`) are reported too, but bare
   // names in a path (`/files/au.jp`, `gitlab.com/user.name/`) are path segments, not hosts.
-  let urlEnd = 0;
-  let separator = text.indexOf("://");
-  while (separator > 0) {
-    const schemeStart = findSchemeStart(text, separator);
+  let urlEnd = from;
+  let separator = hasColon ? findSeparator(text, from, to) : -1;
+  while (separator > from) {
+    const schemeStart = findSchemeStart(text, from, separator);
     if (schemeStart < 0 || schemeStart < cursor) {
-      separator = text.indexOf("://", separator + 3);
+      separator = findSeparator(text, separator + 3, to);
       continue;
     }
     let end = separator + 3;
     if (text.charCodeAt(end) === 91) {
-      const close = text.indexOf("]", end);
+      const close = indexOfCode(text, 93, end, to);
       if (close > 0) end = close + 1;
     }
-    while (end < text.length && !isUrlTerminator(text.charCodeAt(end))) end++;
+    while (end < to && !isUrlTerminator(text.charCodeAt(end))) end++;
     end = trimUrlEnd(text, schemeStart, end);
     processPlain(token, cursor, schemeStart, emit, schemeStart < urlEnd);
     const parts = canonicalUrlParts(text.slice(schemeStart, end));
@@ -291,13 +308,13 @@ function processToken(tokenText: string, start: number, mayBeDefanged: boolean, 
       processPlain(token, separator + 3, end, emit, schemeStart < urlEnd);
       cursor = end;
     }
-    separator = text.indexOf("://", Math.max(cursor, separator + 3));
+    separator = findSeparator(text, Math.max(cursor, separator + 3), to);
   }
   if (cursor < urlEnd) {
     processPlain(token, cursor, urlEnd, emit, true);
     cursor = urlEnd;
   }
-  processPlain(token, cursor, text.length, emit, false);
+  processPlain(token, cursor, to, emit, false);
 }
 
 /** Drops trailing sentence punctuation and closing brackets the URL did not open. */
@@ -376,8 +393,9 @@ function processPlain(token: Token, from: number, to: number, emit: Emit, inUrlP
 }
 
 function hasDoubleColon(text: string, from: number, to: number): boolean {
-  const index = text.indexOf("::", from);
-  return index >= 0 && index < to - 1;
+  for (let k = from; k + 1 < to; k++)
+    if (text.charCodeAt(k) === 58 && text.charCodeAt(k + 1) === 58) return true;
+  return false;
 }
 
 function isStrippable(c: number): boolean {
@@ -589,69 +607,100 @@ function emitHexRuns(token: Token, from: number, to: number, emit: Emit): boolea
   return false;
 }
 
-/** Walks the text once, handing candidate tokens to processToken. */
+/** True when `text[from, to)` holds a character with `flag`. */
+function hasFlag(text: string, from: number, to: number, flag: number): boolean {
+  for (let k = from; k < to; k++) if ((flagsOf(text.charCodeAt(k)) & flag) !== 0) return true;
+  return false;
+}
+
+/**
+ * Walks the text once, handing candidate tokens to processToken. The inner loop only ORs character flags
+ * together; everything else is decided once per token, and only tokens that hold a trigger look further.
+ */
 function scan(text: string, emit: Emit): void {
   const length = text.length;
+  // Tokens with nothing to refang are read in place: no copy per token.
+  const inPlace: Token = { text, start: 0, edits: null, defanged: false };
   let i = 0;
   while (i < length) {
     while (i < length && flagsOf(text.charCodeAt(i)) === DELIMITER) i++;
     const start = i;
-    let firstTrigger = -1;
     let joined = false;
     let anyFlags = 0;
-    let allFlags = TOKEN | TRIGGER | MARK | HEX;
     while (i < length) {
+      const flags = flagsOf(text.charCodeAt(i));
+      if (flags !== DELIMITER) {
+        anyFlags |= flags;
+        i++;
+        continue;
+      }
+      // Spaced markers join at most a few hundred characters: real indicators are short.
       const c = text.charCodeAt(i);
-      const flags = flagsOf(c);
-      if (flags === DELIMITER) {
-        // Spaced markers join at most a few hundred characters: real indicators are short.
-        if (
-          (c === 32 || c === 9) &&
-          i > start &&
-          i - start < maxJoinedToken &&
-          isAlnum(text.charCodeAt(i - 1))
-        ) {
-          let k = i;
-          while (k < length && k - i < 3 && (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 9)) k++;
-          if (mayStartJoiner(text, k)) {
-            joinerPattern.lastIndex = i;
-            if (joinerPattern.test(text)) {
-              if (firstTrigger < 0) firstTrigger = i;
-              joined = true;
-              i = joinerPattern.lastIndex;
-              continue;
-            }
+      if (
+        (c === 32 || c === 9) &&
+        mayFollowJoinerSpace[text.charCodeAt(i + 1)] === 1 &&
+        i > start &&
+        i - start < maxJoinedToken &&
+        isAlnum(text.charCodeAt(i - 1))
+      ) {
+        let k = i;
+        while (k < length && k - i < 3 && (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 9)) k++;
+        if (mayStartJoiner(text, k)) {
+          joinerPattern.lastIndex = i;
+          if (joinerPattern.test(text)) {
+            joined = true;
+            i = joinerPattern.lastIndex;
+            continue;
           }
         }
-        break;
       }
-      if ((flags & TRIGGER) !== 0 && firstTrigger < 0) firstTrigger = i;
-      anyFlags |= flags;
-      allFlags &= flags;
-      i++;
+      break;
     }
     const end = i;
     if (end === start) continue;
+    const tokenLength = end - start;
     // Fast path: a bare hex token (the bulk of hash lists) is a hash of a known length or nothing.
-    if (!joined && (allFlags & HEX) !== 0 && end - start >= 32) {
+    if (!joined && tokenLength >= 32 && isAllHex(text, start, end)) {
       emitBareHash(text, start, end, emit);
       continue;
     }
-    let trimmedEnd = end;
-    while (trimmedEnd > start && isTrailingPunctuation(text.charCodeAt(trimmedEnd - 1))) {
-      // `fe80::` ends in a double colon that belongs to the address.
-      if (text.charCodeAt(trimmedEnd - 1) === 58 && text.charCodeAt(trimmedEnd - 2) === 58) break;
-      trimmedEnd--;
+    let interesting = joined || tokenLength >= 32;
+    if (!interesting) {
+      const first = text.charCodeAt(start);
+      interesting =
+        ((first === 67 || first === 99) && tokenLength >= 13) ||
+        (first === 65 && text.charCodeAt(start + 1) === 83);
     }
-    const first = text.charCodeAt(start);
-    const interesting =
-      joined ||
-      (firstTrigger >= 0 && firstTrigger < trimmedEnd) ||
-      end - start >= 32 ||
-      ((first === 67 || first === 99) && end - start >= 13) ||
-      (first === 65 && text.charCodeAt(start + 1) === 83);
-    if (interesting) processToken(text.slice(start, end), start, joined || (anyFlags & MARK) !== 0, emit);
+    if (!interesting && (anyFlags & TRIGGER) !== 0) {
+      let trimmedEnd = end;
+      while (trimmedEnd > start && isTrailingPunctuation(text.charCodeAt(trimmedEnd - 1))) {
+        // `fe80::` ends in a double colon that belongs to the address.
+        if (text.charCodeAt(trimmedEnd - 1) === 58 && text.charCodeAt(trimmedEnd - 2) === 58) break;
+        trimmedEnd--;
+      }
+      interesting = hasFlag(text, start, trimmedEnd, TRIGGER);
+    }
+    if (!interesting) continue;
+    if (joined || (anyFlags & MARK) !== 0) {
+      const refanged = refangRange(text, start, end);
+      if (refanged !== null) {
+        const token: Token = {
+          text: refanged.text,
+          start,
+          edits: refanged.edits,
+          defanged: refanged.defanged,
+        };
+        processToken(token, 0, refanged.text.length, emit, true);
+        continue;
+      }
+    }
+    processToken(inPlace, start, end, emit, (anyFlags & COLON) !== 0);
   }
+}
+
+function isAllHex(text: string, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) if ((flagsOf(text.charCodeAt(k)) & HEX) === 0) return false;
+  return true;
 }
 
 function emitBareHash(text: string, start: number, end: number, emit: Emit): void {

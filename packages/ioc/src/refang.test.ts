@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { defang, refang } from "./refang.ts";
+import { defang, refang, refangRange, refangWithOrigin } from "./refang.ts";
 
 const fixtures = join(import.meta.dirname, "..", "fixtures");
 
@@ -95,5 +95,30 @@ describe("defangText", () => {
       "C2 hxxps://evil[.]com/a.php, ip 1[.]2[.]3[.]4; mail bob[@]evil[.]org.",
     );
     expect(defangText("nothing here, version 1.2.3.4.5")).toBe("nothing here, version 1.2.3.4.5");
+  });
+});
+
+describe("refangRange", () => {
+  it("refangs a token inside a larger text exactly as the token on its own", () => {
+    const tokens = [
+      "hxxp[:]//evil[.]com/a",
+      "1.2.3[.]4",
+      "bob[@]x(.)org",
+      "a.)b",
+      "lit%20(2).html",
+      "foo[dot]com",
+    ];
+    for (const token of tokens) {
+      const text = `x]( ${token} .[(y`;
+      const from = text.indexOf(token);
+      const alone = refangWithOrigin(token);
+      const inPlace = refangRange(text, from, from + token.length);
+      expect(inPlace?.text ?? token).toBe(alone.text);
+      expect(inPlace?.edits ?? null).toEqual(alone.edits);
+    }
+  });
+
+  it("returns null when the token has nothing to undo", () => {
+    expect(refangRange("see example.com today", 4, 15)).toBeNull();
   });
 });

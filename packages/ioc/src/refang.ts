@@ -150,11 +150,22 @@ for (const ch of " \t") fastKinds[ch.charCodeAt(0)] = FAST_SPACE;
 for (const ch of "])}\\") fastKinds[ch.charCodeAt(0)] = FAST_CLOSE;
 for (const ch of "/xXfFDA-") fastKinds[ch.charCodeAt(0)] = FAST_CHECK;
 
+/**
+ * The token being refanged is `source[rangeStart, rangeEnd)` of a larger text, so the extractor need not
+ * slice every candidate. Characters outside the range read as -1, exactly as if the token stood alone.
+ */
+let rangeStart = 0;
+let rangeEnd = 0;
+
+function codeAt(source: string, k: number): number {
+  return k >= rangeStart && k < rangeEnd ? source.charCodeAt(k) : -1;
+}
+
 /** `[.]`, `(.)`, `{.}`, `[:]`, `[/]`, `[@]` and `[://]` at `i`: the replacement, or "" if none. */
-function bracketMarkerAt(token: string, i: number): string {
-  const open = token.charCodeAt(i);
-  const inner = token.charCodeAt(i + 1);
-  const close = token.charCodeAt(i + 2);
+function bracketMarkerAt(source: string, i: number): string {
+  const open = codeAt(source, i);
+  const inner = codeAt(source, i + 1);
+  const close = codeAt(source, i + 2);
   const matching = open === 91 ? 93 : open === 40 ? 41 : 125;
   if (close === matching) {
     if (inner === 46) return ".";
@@ -165,8 +176,8 @@ function bracketMarkerAt(token: string, i: number): string {
     open === 91 &&
     inner === 58 &&
     close === 47 &&
-    token.charCodeAt(i + 3) === 47 &&
-    token.charCodeAt(i + 4) === 93
+    codeAt(source, i + 3) === 47 &&
+    codeAt(source, i + 4) === 93
   ) {
     return "://";
   }
@@ -189,23 +200,23 @@ function isLowerOrDigit(c: number): boolean {
 }
 
 /** After an open bracket at `i`: a marker word or one of `:/-,@` may follow, e.g. `[dot]`, `(at)`, `[-]`. */
-function mayOpenMarker(token: string, i: number): boolean {
-  const next = token.charCodeAt(i + 1);
+function mayOpenMarker(source: string, i: number): boolean {
+  const next = codeAt(source, i + 1);
   if (next === 58 || next === 47 || next === 45 || next === 44 || next === 64) return true;
   if (!isAsciiLetter(next)) return false;
   let end = i + 1;
-  while (end < token.length && end - i <= 7 && isAsciiLetter(token.charCodeAt(end))) end++;
-  return bracketWords.has(token.slice(i + 1, end).toLowerCase());
+  while (end < rangeEnd && end - i <= 7 && isAsciiLetter(source.charCodeAt(end))) end++;
+  return bracketWords.has(source.slice(i + 1, end).toLowerCase());
 }
 
 /** A closing bracket at `i` after a marker word may end `fooDOT]com`, `fooat)bar`, `http]://`. */
-function mayCloseMarker(token: string, i: number): boolean {
-  const c = token.charCodeAt(i);
+function mayCloseMarker(source: string, i: number): boolean {
+  const c = source.charCodeAt(i);
   if (c === 92 || c === 91 || c === 40 || c === 123) return false;
   let start = i;
-  while (start > 0 && i - start < 7 && isAsciiLetter(token.charCodeAt(start - 1))) start--;
+  while (start > rangeStart && i - start < 7 && isAsciiLetter(source.charCodeAt(start - 1))) start--;
   if (start === i) return false;
-  const word = token.slice(start, i).toLowerCase();
+  const word = source.slice(start, i).toLowerCase();
   for (const marker of bracketWords) if (word.endsWith(marker)) return true;
   return false;
 }
@@ -217,63 +228,67 @@ function isSpaceOrTab(c: number): boolean {
 let spacedMarker = "";
 
 /** End of `  [.]  `, `  (.)  `, `  [@]  `, ` . ` or ` @ ` starting at the space at `i`, or -1. */
-function spacedMarkerEnd(token: string, i: number): number {
+function spacedMarkerEnd(source: string, i: number): number {
   let j = i;
-  while (j < token.length && j - i < 3 && isSpaceOrTab(token.charCodeAt(j))) j++;
-  const c = token.charCodeAt(j);
+  while (j < rangeEnd && j - i < 3 && isSpaceOrTab(source.charCodeAt(j))) j++;
+  const c = codeAt(source, j);
   let end: number;
   if (c === 91 || c === 40 || c === 123) {
-    spacedMarker = bracketMarkerAt(token, j);
+    spacedMarker = bracketMarkerAt(source, j);
     if (spacedMarker !== "." && spacedMarker !== "@") return -1;
     end = j + 3;
-  } else if ((c === 46 || c === 64) && isAsciiAlnum(token.charCodeAt(i - 1))) {
+  } else if ((c === 46 || c === 64) && isAsciiAlnum(codeAt(source, i - 1))) {
     spacedMarker = c === 46 ? "." : "@";
     end = j + 1;
-    if (!isSpaceOrTab(token.charCodeAt(end))) return -1;
+    if (!isSpaceOrTab(codeAt(source, end))) return -1;
   } else {
     return -1;
   }
   const afterMarker = end;
-  while (end < token.length && end - afterMarker < 3 && isSpaceOrTab(token.charCodeAt(end))) end++;
-  return isAsciiAlnum(token.charCodeAt(end)) || end === afterMarker ? end : -1;
+  while (end < rangeEnd && end - afterMarker < 3 && isSpaceOrTab(source.charCodeAt(end))) end++;
+  return isAsciiAlnum(codeAt(source, end)) || end === afterMarker ? end : -1;
 }
 
 /** True when a FAST_CHECK character at `i` might start a marker the fast path does not handle. */
-function needsFullPattern(token: string, i: number, c: number): boolean {
-  const next = token.charCodeAt(i + 1);
+function needsFullPattern(source: string, i: number, c: number): boolean {
+  const next = codeAt(source, i + 1);
   if (c === 47) {
-    const previous = token.charCodeAt(i - 1);
+    const previous = codeAt(source, i - 1);
     return (next === 47 && previous !== 58) || (previous === 47 && next === 47);
   }
   if (c === 120 || c === 88 || c === 102 || c === 70) return (next | 32) === 120;
   // DOT and AT are markers only between lower-case letters or digits: fooDOTcom, bobATexample.
-  const previousIsWord = isLowerOrDigit(token.charCodeAt(i - 1));
-  if (c === 68) return next === 79 && token.charCodeAt(i + 2) === 84 && previousIsWord;
+  const previousIsWord = isLowerOrDigit(codeAt(source, i - 1));
+  if (c === 68) return next === 79 && codeAt(source, i + 2) === 84 && previousIsWord;
   if (c === 65) return next === 84 && previousIsWord;
-  return token.startsWith("-dot-", i);
+  return i + 5 <= rangeEnd && source.startsWith("-dot-", i);
 }
+
+/** fastRefang's answer for a token it leaves as it is (no allocation on the common path). */
+const unchanged: RefangedSpan = { text: "", edits: null, defanged: false };
 
 /**
  * Fast path for the markers that make up nearly all real defanging (`[.]`, `(.)`, `[:]`, `[://]`, `[@]`,
- * `hxxp(s)`): one pass, no regex. Returns null as soon as anything else might be a marker, and the caller
- * falls back to the full pattern.
+ * `hxxp(s)`) in `source[from, to)`: one pass, no regex. Returns `unchanged` when there is nothing to undo,
+ * and null as soon as anything else might be a marker; the caller then falls back to the full pattern.
  */
-function fastRefang(token: string): RefangedSpan | null {
-  const out: string[] = [];
+function fastRefang(source: string, from: number, to: number): RefangedSpan | null {
+  rangeStart = from;
+  rangeEnd = to;
+  let out: string[] | null = null;
   let edits: number[] | null = null;
   let written = 0;
-  let copied = 0;
+  let copied = from;
   let defanged = false;
   let openBrackets = 0;
-  const length = token.length;
-  for (let i = 0; i < length; i++) {
-    const c = token.charCodeAt(i);
+  for (let i = from; i < to; i++) {
+    const c = source.charCodeAt(i);
     const kind = c < 128 ? (fastKinds[c] ?? 0) : 0;
     if (kind === 0) continue;
     let marker = "";
     let markerLength = 0;
     if (kind === FAST_OPEN || kind === FAST_CLOSE) {
-      marker = kind === FAST_OPEN ? bracketMarkerAt(token, i) : "";
+      marker = kind === FAST_OPEN ? bracketMarkerAt(source, i) : "";
       if (marker !== "") {
         markerLength = marker === "://" ? 5 : 3;
         defanged = true;
@@ -281,40 +296,40 @@ function fastRefang(token: string): RefangedSpan | null {
         // A whole run of brackets and backslashes is looked at once, so each character is visited once.
         let runEnd = i;
         let backslash = false;
-        while (runEnd < length && isBracketOrBackslash(token.charCodeAt(runEnd))) {
-          if (token.charCodeAt(runEnd) === 92) backslash = true;
+        while (runEnd < to && isBracketOrBackslash(source.charCodeAt(runEnd))) {
+          if (source.charCodeAt(runEnd) === 92) backslash = true;
           runEnd++;
         }
-        const last = token.charCodeAt(runEnd - 1);
-        const after = token.charCodeAt(runEnd);
+        const last = codeAt(source, runEnd - 1);
+        const after = codeAt(source, runEnd);
         // A closing bracket that closes one opened earlier in the token is text (`lit%20(2).html`).
         if (kind === FAST_CLOSE && openBrackets > 0 && c !== 92) {
           openBrackets--;
           i = runEnd - 1;
           continue;
         }
-        const opensMarker = (last === 91 || last === 40 || last === 123) && mayOpenMarker(token, runEnd - 1);
-        const closesMarker = !isBracketOrBackslash(token.charCodeAt(i - 1)) && mayCloseMarker(token, i);
+        const opensMarker = (last === 91 || last === 40 || last === 123) && mayOpenMarker(source, runEnd - 1);
+        const closesMarker = !isBracketOrBackslash(codeAt(source, i - 1)) && mayCloseMarker(source, i);
         if (opensMarker || closesMarker || (last === 92 && after === 47)) return null;
         if (after === 46) {
           let dotEnd = runEnd + 1;
-          while (dotEnd < length && isBracketOrBackslash(token.charCodeAt(dotEnd))) dotEnd++;
-          const lastOfRun = token.charCodeAt(dotEnd - 1);
+          while (dotEnd < to && isBracketOrBackslash(source.charCodeAt(dotEnd))) dotEnd++;
+          const lastOfRun = codeAt(source, dotEnd - 1);
           if (
             (lastOfRun === 91 || lastOfRun === 40 || lastOfRun === 123) &&
-            mayOpenMarker(token, dotEnd - 1)
+            mayOpenMarker(source, dotEnd - 1)
           ) {
             return null;
           }
           marker = ".";
           markerLength = dotEnd - i;
           if (backslash || dotEnd > runEnd + 1) defanged = true;
-        } else if (token.charCodeAt(i - 1) === 46 && !backslash) {
+        } else if (codeAt(source, i - 1) === 46 && !backslash) {
           // Brackets right after a dot (`1.)1`, `com).`) are dropped, like the loose-dot rule.
           markerLength = runEnd - i;
         } else {
           for (let k = i; k < runEnd; k++) {
-            const bracket = token.charCodeAt(k);
+            const bracket = source.charCodeAt(k);
             if (bracket === 91 || bracket === 40 || bracket === 123) openBrackets++;
           }
           i = runEnd - 1;
@@ -322,52 +337,57 @@ function fastRefang(token: string): RefangedSpan | null {
         }
       }
     } else if (kind === FAST_H) {
-      if (i > 0 && isAsciiAlnum(token.charCodeAt(i - 1))) continue;
-      if ((token.charCodeAt(i + 1) | 32) !== 120 || (token.charCodeAt(i + 2) | 32) !== 120) continue;
-      if ((token.charCodeAt(i + 3) | 32) !== 112) return null;
-      const tls = (token.charCodeAt(i + 4) | 32) === 115;
-      const next = token.charCodeAt(i + (tls ? 5 : 4));
+      if (i > from && isAsciiAlnum(source.charCodeAt(i - 1))) continue;
+      if ((codeAt(source, i + 1) | 32) !== 120 || (codeAt(source, i + 2) | 32) !== 120) continue;
+      if ((codeAt(source, i + 3) | 32) !== 112) return null;
+      const tls = (codeAt(source, i + 4) | 32) === 115;
+      const next = codeAt(source, i + (tls ? 5 : 4));
       if (next !== 58 && next !== 91) return null;
       marker = tls ? "https" : "http";
       markerLength = marker.length;
       defanged = true;
     } else if (kind === FAST_SPACE) {
       // Spaced markers joined by the extractor: `example [.] com`, `bob [@] x`, `2.2.2 . 2`.
-      const end = spacedMarkerEnd(token, i);
+      const end = spacedMarkerEnd(source, i);
       if (end < 0) return null;
       marker = spacedMarker;
       markerLength = end - i;
       defanged = true;
-    } else if (kind === FAST_BAIL || needsFullPattern(token, i, c)) {
+    } else if (kind === FAST_BAIL || needsFullPattern(source, i, c)) {
       return null;
     } else {
       continue;
     }
+    out ??= [];
     edits ??= [];
     written += i - copied;
-    edits.push(written, i, i + markerLength, written + marker.length);
+    edits.push(written, i - from, i - from + markerLength, written + marker.length);
     written += marker.length;
-    out.push(token.slice(copied, i), marker);
+    // Runs of adjacent markers (`[.][.][.]`) add no empty copies: fewer pieces to join.
+    if (i > copied) out.push(source.slice(copied, i));
+    out.push(marker);
     copied = i + markerLength;
     i = copied - 1;
   }
-  if (edits === null) return { text: token, edits: null, defanged: false };
-  out.push(token.slice(copied));
+  if (out === null || edits === null) return unchanged;
+  if (to > copied) out.push(source.slice(copied, to));
   return { text: out.join(""), edits, defanged };
 }
 
 /**
- * Refangs one token and keeps a position map so findings can point at the text as written. Used by the
- * extractor on candidate tokens only; `edits` is null when nothing changed.
+ * Refangs `source[from, to)` (one candidate token) and keeps a position map so findings can point at the
+ * text as written; null when there is nothing to undo. Used by the extractor on candidate tokens only.
  */
-export function refangWithOrigin(token: string): RefangedSpan {
-  const fast = fastRefang(token);
+export function refangRange(source: string, from: number, to: number): RefangedSpan | null {
+  const fast = fastRefang(source, from, to);
+  if (fast === unchanged) return null;
   if (fast !== null) return fast;
+  const token = source.slice(from, to);
   const pattern =
     token.includes(" ") || token.includes("\t") ? spacedExtractionPattern : compactExtractionPattern;
   pattern.lastIndex = 0;
   let match = pattern.exec(token);
-  if (match === null) return { text: token, edits: null, defanged: false };
+  if (match === null) return null;
   let defanged = false;
   const out: string[] = [];
   const edits: number[] = [];
@@ -389,6 +409,14 @@ export function refangWithOrigin(token: string): RefangedSpan {
   }
   out.push(token.slice(cursor));
   return { text: out.join(""), edits, defanged };
+}
+
+/**
+ * Refangs one token and keeps a position map so findings can point at the text as written; `edits` is
+ * null when nothing changed.
+ */
+export function refangWithOrigin(token: string): RefangedSpan {
+  return refangRange(token, 0, token.length) ?? { text: token, edits: null, defanged: false };
 }
 
 /**

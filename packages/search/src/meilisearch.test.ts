@@ -23,7 +23,7 @@ afterAll(() => fake.close());
 
 describe("the Meilisearch backend", () => {
   it("always filters to the catalog and the acting tenant, taken from the scope", async () => {
-    const result = await backend.search(scope("tnt_a"), { text: "evil", limit: 10, offset: 0 });
+    const result = await backend.search(scope("tnt_a"), { text: "evil", limit: 10, depth: 0 });
     expect(result.hits.map((hit) => hit.id)).toEqual(["ind_a"]);
     const request = fake.requests.findLast((entry) => entry.path.endsWith("/search"));
     expect((request?.body as { filter?: string } | undefined)?.filter).toBe('tenant IN ["global", "tnt_a"]');
@@ -33,7 +33,7 @@ describe("the Meilisearch backend", () => {
     const byFamily = await backend.search(scope("tnt_b"), {
       text: "emotet",
       limit: 10,
-      offset: 0,
+      depth: 0,
       types: ["domain"],
     });
     expect(byFamily.hits.map((hit) => hit.id)).toEqual(["ind_a"]);
@@ -49,7 +49,7 @@ describe("the Meilisearch backend", () => {
       { id: "ind_a", tenant: "global" },
     ];
     try {
-      const result = await backend.search(scope("tnt_a"), { text: "anything", limit: 10, offset: 0 });
+      const result = await backend.search(scope("tnt_a"), { text: "anything", limit: 10, depth: 0 });
       expect(result.hits.map((hit) => hit.id)).toEqual(["ind_a"]);
     } finally {
       fake.forcedHits = undefined;
@@ -57,9 +57,9 @@ describe("the Meilisearch backend", () => {
   });
 
   it("pages with limit and offset and says when more hits follow", async () => {
-    const first = await backend.search(scope("tnt_b"), { text: "evil", limit: 1, offset: 0 });
+    const first = await backend.search(scope("tnt_b"), { text: "evil", limit: 1, depth: 0 });
     expect(first.more).toBe(true);
-    const second = await backend.search(scope("tnt_b"), { text: "evil", limit: 1, offset: 1 });
+    const second = await backend.search(scope("tnt_b"), { text: "evil", limit: 1, depth: 1 });
     expect(second.more).toBe(false);
     expect(new Set([...first.hits, ...second.hits].map((hit) => hit.id))).toEqual(
       new Set(["ind_a", "pin_b"]),

@@ -56,8 +56,10 @@ export class MeilisearchSearch implements SearchBackend {
     if (query.types !== undefined) filters.push(`type IN [${query.types.map(quote).join(", ")}]`);
     const response = await this.#client.index(this.#index).search(text, {
       filter: filters.join(" AND "),
+      // Meilisearch pages relevance results by position only (its ties are not ordered by our ids), so it
+      // continues from the depth the cursor carries; the keyset position serves the Postgres backend.
       limit: query.limit + 1,
-      offset: query.offset,
+      offset: query.depth,
       attributesToRetrieve: ["id", "tenant"],
       showRankingScore: true,
     });

@@ -10,7 +10,8 @@ function likePattern(text: string): string {
  * (value, tags, malware families, threat types, source names), plus the tenant's own rows: private
  * indicators visible to it (value, tags, description) and its overlay notes and tags. Runs in the tenant's
  * transaction, so row-level security applies on top of the explicit tenant conditions.
- * Ranking: exact value, then value prefix, then value substring, then full-text rank.
+ * Ranking: exact value, then value prefix, then value substring, then full-text rank; pages continue from a
+ * keyset position (score, id), not an offset.
  */
 export class PostgresSearch implements SearchBackend {
   readonly name = "postgres";
@@ -21,7 +22,13 @@ export class PostgresSearch implements SearchBackend {
     const lower = text.toLowerCase();
     const pattern = likePattern(text);
     const prefixPattern = `${pattern.slice(1)}`;
-    const window = query.offset + query.limit + 1;
+    // Each source contributes at most this many candidates before ranking (earlier pages included).
+    const window = query.depth + query.limit + 1;
+    const after = query.after;
+    const keyset =
+      after === undefined
+        ? sql`true`
+        : sql`(ranked.score < ${after.score}::float8 or (ranked.score = ${after.score}::float8 and ranked.id > ${after.id}))`;
     const types = query.types === undefined ? undefined : [...query.types];
     const typeCondition = (column: SQL) =>
       types === undefined ? sql`true` : sql`${column} = any(${sql.param(types)}::text[])`;
@@ -29,6 +36,7 @@ export class PostgresSearch implements SearchBackend {
     const substring = lower.length >= 3;
     const { rows } = await scope.tx.execute<{ id: string; score: number }>(sql`
       with q as (select plainto_tsquery('simple', ${text}) as ts)
+      select id, score from (
       select id, max(score)::float8 as score from (
         (select s.indicator_id as id,
                 case when s.value = ${text} or s.value = ${lower} then 4
@@ -56,8 +64,10 @@ export class PostgresSearch implements SearchBackend {
          limit ${window * 4})
       ) as hits
       group by id
+      ) as ranked
+      where ${keyset}
       order by score desc, id
-      offset ${query.offset} limit ${query.limit + 1}`);
+      limit ${query.limit + 1}`);
     const more = rows.length > query.limit;
     return {
       hits: rows.slice(0, query.limit).map((row) => ({ id: row.id, score: Number(row.score) })),

@@ -7,8 +7,16 @@ export interface SearchQuery {
   types?: readonly string[] | undefined;
   /** Hits wanted, 1–500. */
   limit: number;
-  /** Hits to skip (relevance-ranked results page by position; at most 1,000 deep). */
-  offset: number;
+  /** Keyset position: only hits ranked after this one (score descending, then id ascending). */
+  after?: SearchPosition | undefined;
+  /** How many hits earlier pages returned (0 for the first page; at most `maxSearchDepth`). */
+  depth: number;
+}
+
+/** Where a page of relevance-ranked hits ended: the last hit's score and id. */
+export interface SearchPosition {
+  score: number;
+  id: string;
 }
 
 /** One candidate: an indicator id (`ind_…` or `pin_…`) and its relevance (higher is better). */

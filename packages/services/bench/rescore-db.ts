@@ -15,7 +15,7 @@
  */
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { newId } from "@threatfusion/core";
 import {
@@ -23,7 +23,9 @@ import {
   createDatabase,
   type Database,
   ensureLoginRoles,
+  numberArrayLiteral,
   roleUrl,
+  textArrayLiteral,
   withIngestTx,
 } from "@threatfusion/db";
 import { migrate } from "@threatfusion/db/migrate";
@@ -32,6 +34,7 @@ import { sql } from "drizzle-orm";
 // The bench starts its own server with the dev stack's helpers (a bench-only import across packages).
 import { startLocalPostgres } from "../../devstack/src/postgres.ts";
 import { startWsBridge } from "../../devstack/src/ws-bridge.ts";
+import { scoringInputsQuery } from "../src/scoring/inputs.ts";
 import { rescoreDue, scoreCatalog } from "../src/scoring/pipeline.ts";
 import { importWarninglists, type WarninglistDocument } from "../src/warninglists/import.ts";
 
@@ -189,6 +192,8 @@ async function main(): Promise<void> {
     const { rows: idRows } = await admin.query<{ id: string }>("select id from indicators order by id");
     const ids = idRows.map((row) => row.id);
 
+    const cpuStart = process.cpuUsage();
+    console.log(`load average before scoring: ${loadavg()[0]?.toFixed(1)}`);
     const initial = await scoreAll(ingest.db, ids, now);
     const noop = await scoreAll(ingest.db, ids, now);
     const { rows: suppressed } = await admin.query<{ n: string }>(
@@ -237,6 +242,47 @@ async function main(): Promise<void> {
     });
     const rawSeconds = (performance.now() - started) / 1000;
 
+    // 4b. The same rows written by UPDATE … FROM unnest(typed arrays), the shape `writeCatalogScores` uses.
+    started = performance.now();
+    await inParallel(pages(ids), async (page) => {
+      const scores = page.map((_id, i) => (i + 1) % 100);
+      const explanations = scores.map((score) => JSON.stringify({ summary: `score ${score}: raw` }));
+      await withIngestTx({ db: ingest.db }, (tx) =>
+        tx.execute(sql`update indicators i set score = u.score, score_explanation = u.explanation,
+            updated_at = greatest(now(), i.updated_at + interval '1 microsecond')
+          from unnest(${textArrayLiteral(page)}::text[], ${numberArrayLiteral(scores)}::smallint[],
+            ${textArrayLiteral(explanations)}::jsonb[]) as u(id, score, explanation)
+          where i.id = u.id`),
+      );
+    });
+    const rawUnnestSeconds = (performance.now() - started) / 1000;
+
+    // 4c. The read floor: the scoring read statement alone over every row (no matching, scoring or writing).
+    started = performance.now();
+    await inParallel(pages(ids), async (page) => {
+      await withIngestTx({ db: ingest.db }, (tx) => tx.execute(scoringInputsQuery(page)));
+    });
+    const readSeconds = (performance.now() - started) / 1000;
+
+    // 4d. A flat alternative: one row per observation, plain columns (epoch numbers), grouped in Node.
+    started = performance.now();
+    await inParallel(pages(ids), async (page) => {
+      await withIngestTx({ db: ingest.db }, (tx) =>
+        tx.execute(sql`
+          select i.id, i.type, i.value::text as value, i.tags, o.source_id, s.name, s.reliability,
+            floor(extract(epoch from o.first_seen) * 1000)::float8 as first_ms,
+            floor(extract(epoch from o.last_seen) * 1000)::float8 as last_ms, o.malware_family, o.threat_type,
+            f.false_positive_tenants, f.true_positive_tenants
+          from indicators i
+          left join observations o on o.indicator_id = i.id
+          left join sources s on s.id = o.source_id
+          left join tf_feedback_counts(${textArrayLiteral(page)}::text[]) f on f.indicator_id = i.id
+          where i.id = any(${textArrayLiteral(page)}::text[])`),
+      );
+    });
+    const flatReadSeconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuStart);
+
     const rate = (rows: number, seconds: number) => `${fmt(rows / seconds)} rows/s`;
     console.log(
       `\nscoring ${fmt(n)} stored indicators, ${workers} workers, ${pageSize} rows per batch (2 cores, shared)`,
@@ -249,13 +295,22 @@ async function main(): Promise<void> {
     line("first materialization", initial.examined, initial.changed, initial.seconds);
     line("full re-score, nothing changed", noop.examined, noop.changed, noop.seconds);
     line("scheduler at +20 days (due rows)", scheduled.examined, scheduled.changed, scheduledSeconds);
-    line("raw UPDATE, same shape (limit)", 0, ids.length, rawSeconds);
+    line("raw UPDATE json_to_recordset (limit)", 0, ids.length, rawSeconds);
+    line("raw UPDATE unnest arrays (limit)", 0, ids.length, rawUnnestSeconds);
+    line("raw read, scoring statement only", ids.length, 0, readSeconds);
+    line("raw read, flat join alternative", ids.length, 0, flatReadSeconds);
     console.log(
       `\nsuppressed by warninglists: ${fmt(Number(suppressed[0]?.n))}; due at +20 days: ${fmt(Number(dueCount[0]?.n))}, ` +
         `left the active set: ${fmt(scheduled.left)} (expired ${fmt(expiredBefore)} -> ${fmt(expiredAfter)}), ` +
         `scheduler ticks: ${scheduled.ticks}`,
     );
-    console.log(`raw update rate: ${rate(ids.length, rawSeconds)}`);
+    console.log(
+      `raw update rate: json_to_recordset ${rate(ids.length, rawSeconds)}, unnest ${rate(ids.length, rawUnnestSeconds)}; ` +
+        `this process used ${((cpu.user + cpu.system) / 1e6).toFixed(1)} CPU-s in total (the server's CPU is not counted); ` +
+        `load average at end ${loadavg()
+          .map((value) => value.toFixed(1))
+          .join(" ")}`,
+    );
     await admin.end();
     await Promise.all([ingest.end(), app.end()]);
   } finally {

@@ -49,6 +49,19 @@ describe("authentication by API token", () => {
     expect(response.headers.get("RateLimit-Remaining")).toMatch(/^\d+$/);
   });
 
+  it("reports where the request's time went as Server-Timing phases (outside production)", async () => {
+    const { authorization } = await createTestToken({
+      tenantId: tree.clientAId,
+      scopes: ["indicators:read"],
+    });
+    const response = await apiFetch("/api/v1/auth/me", { headers: { authorization } });
+    expect(response.status).toBe(200);
+    const phases = (response.headers.get("server-timing") ?? "")
+      .split(",")
+      .map((entry) => entry.trim().split(";")[0]);
+    expect(phases).toEqual(expect.arrayContaining(["db-connect", "auth", "rate-limit", "handler", "total"]));
+  });
+
   it("accepts HTTP Basic with the token as password (TAXII clients)", async () => {
     const { tokenId, token } = await createTestToken({ tenantId: tree.clientAId, scopes: ["exports:read"] });
     const response = await apiFetch("/api/v1/auth/me", {

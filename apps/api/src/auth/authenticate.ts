@@ -14,10 +14,12 @@ import {
   resolveActingTenant,
 } from "@threatfusion/services";
 import type { MiddlewareHandler } from "hono";
+import { endTime, setMetric, startTime, wrapTime } from "hono/timing";
 import type { AppContext, AppEnv } from "../app.ts";
-import { rateLimiter } from "../durable-objects/rate-limiter.ts";
-import { requestDatabase } from "./request-database.ts";
+import { takeRateLimitUnit } from "../durable-objects/rate-limit-lease.ts";
+import { connectRequestDatabase, requestDatabase } from "./request-database.ts";
 import { clientIp, usesSecureCookies } from "./request-facts.ts";
+import { cachedToken, rememberToken, tokenCacheKey, type VerifiedToken } from "./token-cache.ts";
 
 /** How the current request was authenticated (set together with `actor` and `tenant`). */
 export type Authentication =
@@ -84,13 +86,24 @@ async function authenticateBySession(c: AppContext, token: string): Promise<void
   assertSameOrigin(c);
   if (result.refreshed) c.header("Set-Cookie", sessionCookie(token, { secure }), { append: true });
   const requested = c.req.header(actingTenantHeader)?.trim() || undefined;
-  const tenant =
-    result.mfa === "satisfied" || result.mfa === "not_required"
-      ? await resolveActingTenant({
-          ctx,
-          input: { actor: result.actor, homeTenant: result.homeTenant, requestedTenantId: requested },
-        })
-      : result.homeTenant;
+  const signedIn = result.mfa === "satisfied" || result.mfa === "not_required";
+  let tenant = result.homeTenant;
+  if (signedIn && requested !== undefined) {
+    tenant = await resolveActingTenant({
+      ctx,
+      input: { actor: result.actor, homeTenant: result.homeTenant, requestedTenantId: requested },
+    });
+  } else if (signedIn && result.actingTenantId !== null) {
+    // The client the session was switched into (stored server-side), re-checked on every request: one that
+    // is out of reach now (archived, or the user lost the MSSP role) quietly returns to the home tenant.
+    tenant = await resolveActingTenant({
+      ctx,
+      input: { actor: result.actor, homeTenant: result.homeTenant, requestedTenantId: result.actingTenantId },
+    }).catch((error: unknown) => {
+      if (error instanceof AppError && error.code === "NOT_FOUND") return result.homeTenant;
+      throw error;
+    });
+  }
   setActor(c, result.actor, tenant, {
     kind: "session",
     sessionId: result.sessionId,
@@ -100,7 +113,8 @@ async function authenticateBySession(c: AppContext, token: string): Promise<void
   });
 }
 
-async function authenticateByToken(c: AppContext, token: string): Promise<void> {
+/** Verifies an API token against its row (one definer-function query); refusals become 401/403. */
+async function verifyToken(c: AppContext, token: string): Promise<VerifiedToken> {
   const result = await authenticateToken({ ctx: anonymousContext(c), input: { token } });
   if (!result.ok) {
     c.get("logger").info("API token refused", { reason: result.reason });
@@ -118,18 +132,52 @@ async function authenticateByToken(c: AppContext, token: string): Promise<void> 
           : "The API token is not valid",
     );
   }
+  return result;
+}
+
+/** Admits a verified token's request: its tenant only, both rate budgets, then the actor is set. */
+async function admitToken(c: AppContext, verified: VerifiedToken): Promise<void> {
   const requested = c.req.header(actingTenantHeader)?.trim();
-  if (requested && requested !== result.tenant.tenantId) throw new AppError("NOT_FOUND", "No such tenant");
-  const [perToken, perTenant] = [
-    rateLimiter(c.env, `token:${result.actor.tokenId}`),
-    rateLimiter(c.env, `tenant:${result.tenant.tenantId}`),
-  ];
-  const tokenDecision = await perToken.take(result.rateLimits.perToken);
+  if (requested && requested !== verified.tenant.tenantId) throw new AppError("NOT_FOUND", "No such tenant");
+  // Both budgets at once (in parallel, and mostly from this isolate's leases: rate-limit-lease.ts). A
+  // request refused by the token's budget may still have spent one unit of the tenant's: the tenant budget
+  // is the larger one, and the refused client is told to back off anyway.
+  const [tokenDecision, tenantDecision] = await wrapTime(
+    c,
+    "rate-limit",
+    Promise.all([
+      takeRateLimitUnit(c.env, `token:${verified.actor.tokenId}`, verified.rateLimits.perToken),
+      takeRateLimitUnit(c.env, `tenant:${verified.tenant.tenantId}`, verified.rateLimits.perTenant),
+    ]),
+  );
   if (!tokenDecision.allowed) throw rateLimitedError(tokenDecision, "requests with this API token");
-  const tenantDecision = await perTenant.take(result.rateLimits.perTenant);
   if (!tenantDecision.allowed) throw rateLimitedError(tenantDecision, "API requests for this tenant");
   c.header("RateLimit-Remaining", String(Math.min(tokenDecision.remaining, tenantDecision.remaining)));
-  setActor(c, result.actor, result.tenant, { kind: "token", tokenId: result.actor.tokenId });
+  setActor(c, verified.actor, verified.tenant, { kind: "token", tokenId: verified.actor.tokenId });
+}
+
+/**
+ * API token authentication. A token this isolate verified less than TOKEN_CACHE_SECONDS ago (token-cache.ts)
+ * skips the lookup, and its rate-limit steps run while the request's connection opens; otherwise the
+ * connection opens, the token is verified, then admitted.
+ */
+async function authenticateByToken(c: AppContext, token: string): Promise<void> {
+  const ttlMs = c.get("config").TOKEN_CACHE_SECONDS * 1000;
+  const key = ttlMs > 0 ? await tokenCacheKey(token) : undefined;
+  const cached = key === undefined ? undefined : cachedToken(key, Date.now());
+  if (cached !== undefined) {
+    setMetric(c, "token-cache", "hit");
+    startTime(c, "auth");
+    await Promise.all([wrapTime(c, "db-connect", connectRequestDatabase(c)), admitToken(c, cached)]);
+    endTime(c, "auth");
+    return;
+  }
+  await wrapTime(c, "db-connect", connectRequestDatabase(c));
+  startTime(c, "auth");
+  const verified = await verifyToken(c, token);
+  if (key !== undefined) rememberToken(key, verified, Date.now(), ttlMs);
+  await admitToken(c, verified);
+  endTime(c, "auth");
 }
 
 function setActor(c: AppContext, actor: Actor, tenant: TenantTarget, authentication: Authentication): void {
@@ -165,11 +213,16 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
         await authenticateByToken(c, credentials.token);
         break;
       case "session":
+        await wrapTime(c, "db-connect", connectRequestDatabase(c));
+        startTime(c, "auth");
         await authenticateBySession(c, credentials.token);
+        endTime(c, "auth");
         break;
       case "none":
         break;
     }
+    startTime(c, "handler");
     await next();
+    endTime(c, "handler");
   };
 }

@@ -20,6 +20,19 @@ export function requestDatabase(c: AppContext): Database {
   return handle.db;
 }
 
+/**
+ * Opens the request database's first connection now (WebSocket, startup, password exchange), so that its
+ * cost shows as its own phase instead of inside the first query; the connection goes back to the request's
+ * pool and serves the queries that follow.
+ */
+export async function connectRequestDatabase(c: AppContext): Promise<void> {
+  requestDatabase(c);
+  const handle = c.get("database");
+  if (!handle) return;
+  const client = await handle.pool.connect();
+  client.release();
+}
+
 /** Closes the request's database if one was opened; errors while closing are logged, never thrown. */
 export async function closeRequestDatabase(c: AppContext): Promise<void> {
   const handle = c.get("database");

@@ -1,5 +1,5 @@
 import { createLogger } from "@threatfusion/core";
-import { claimDueFeeds, rescoreDue, syncFeedCatalog } from "@threatfusion/services";
+import { claimDueFeeds, claimWarninglistRefresh, rescoreDue, syncFeedCatalog } from "@threatfusion/services";
 import { platformMonitor } from "../durable-objects/platform-monitor.ts";
 import { feedMirrorUrl, withIngestionDatabases } from "../ingestion/databases.ts";
 import type { QueueMessage } from "../queue/messages.ts";
@@ -35,7 +35,8 @@ export async function runScheduled(controller: ScheduledController, env: Env): P
       return claimDueFeeds({ db: ingestDb, now: new Date() });
     });
     if (claimed.length > 0) {
-      await env.INGEST_QUEUE.sendBatch(
+      // The collect queue: a long collection never delays the consumption of chunks already queued.
+      await env.COLLECT_QUEUE.sendBatch(
         claimed.map((feed) => ({
           body: { kind: "collect-feed", feedId: feed.feedId, runId: feed.runId } satisfies QueueMessage,
           contentType: "json" as const,
@@ -49,7 +50,25 @@ export async function runScheduled(controller: ScheduledController, env: Env): P
       error: error instanceof Error ? error.message : String(error),
     });
   }
+  await enqueueWarninglistRefresh(env, now);
   await rescoreAtReactionPoints(env, now);
+}
+
+/**
+ * The MISP warninglists are a feed too: when their refresh is due (daily), one tick claims it and enqueues
+ * one message; the consumer fetches, re-imports what changed and starts the retroactive sweep.
+ */
+async function enqueueWarninglistRefresh(env: Env, now: Date): Promise<void> {
+  try {
+    const claimed = await withIngestionDatabases(env, ({ ingestDb }) =>
+      claimWarninglistRefresh({ db: ingestDb, now }),
+    );
+    if (claimed) await env.INGEST_QUEUE.send({ kind: "refresh-warninglists" } satisfies QueueMessage);
+  } catch (error) {
+    logger.error("enqueueing the warninglist refresh failed", {
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
 }
 
 /**

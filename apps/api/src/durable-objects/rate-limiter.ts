@@ -16,6 +16,19 @@ export class RateLimiter extends DurableObject<Env> {
     });
   }
 
+  /**
+   * Takes as many units as the bucket allows, at most `most` and at least one (a lease an isolate spends
+   * locally, see rate-limit-lease.ts); refused like `take` when not even one unit is left.
+   */
+  takeUpTo(policy: RateLimitPolicy, most: number): RateLimitLease {
+    for (let cost = Math.max(1, Math.floor(most)); cost > 1; cost--) {
+      const decision = this.take(policy, cost);
+      if (decision.allowed) return { ...decision, granted: cost };
+    }
+    const single = this.take(policy, 1);
+    return { ...single, granted: single.allowed ? 1 : 0 };
+  }
+
   /** Takes `cost` units (default 1) under `policy`; the state is stored only when the request is allowed. */
   take(policy: RateLimitPolicy, cost = 1): RateLimitDecision {
     const stored = this.ctx.storage.sql
@@ -35,6 +48,11 @@ export class RateLimiter extends DurableObject<Env> {
     }
     return decision;
   }
+}
+
+/** A step that took up to several units at once: how many it got (0 when refused). */
+export interface RateLimitLease extends RateLimitDecision {
+  granted: number;
 }
 
 /** The limiter of one key, e.g. `rateLimiter(env, "token:tok_…")`. */

@@ -24,6 +24,9 @@ export async function runCollector(
       },
       now: () => new Date(),
       logger,
+      // As many indicators per message as fit in 120 KB (the size cap cuts first for nearly every feed):
+      // fewer, larger messages make fewer consumer deliveries.
+      batch: { maxItems: 5_000 },
     },
     { runId: message.runId, feedId: message.feedId },
   );

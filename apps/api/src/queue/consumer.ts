@@ -4,6 +4,7 @@ import {
   type FeedChunkMessage,
   finishRunIfComplete,
   handOffChanges,
+  runWarninglistRefresh,
   storeDeadLetters,
   type TenantChangeBatch,
 } from "@threatfusion/services";
@@ -11,6 +12,7 @@ import { platformMonitor } from "../durable-objects/platform-monitor.ts";
 import { tenantCoordinator } from "../durable-objects/tenant-coordinator.ts";
 import { runCollector } from "../ingestion/collector.ts";
 import { withIngestionDatabases } from "../ingestion/databases.ts";
+import { runImport } from "../ingestion/imports.ts";
 import { type QueueMessage, queueMessageSchema } from "./messages.ts";
 
 const logger = createLogger({ component: "queue" });
@@ -21,21 +23,34 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Sends tenant hand-off batches as `tenant-changes` messages (100 per sendBatch, the Queues limit). */
+// Queues limits: 100 messages and 256 KB per sendBatch (each message at most 128 KB).
+const maxMessagesPerSend = 100;
+const maxBytesPerSend = 250_000;
+
+/** Sends tenant hand-off batches as `tenant-changes` messages, cut to the Queues limits of one sendBatch. */
 export async function sendTenantChanges(env: Env, batches: readonly TenantChangeBatch[]): Promise<void> {
-  for (let start = 0; start < batches.length; start += 100) {
-    await env.INGEST_QUEUE.sendBatch(
-      batches.slice(start, start + 100).map((batch) => ({
-        body: {
-          kind: "tenant-changes",
-          tenantId: batch.tenantId,
-          batchKey: batch.batchKey,
-          indicatorIds: batch.indicatorIds,
-        } satisfies QueueMessage,
-        contentType: "json" as const,
-      })),
-    );
+  let pending: MessageSendRequest<QueueMessage>[] = [];
+  let pendingBytes = 0;
+  for (const batch of batches) {
+    const body: QueueMessage = {
+      kind: "tenant-changes",
+      tenantId: batch.tenantId,
+      batchKey: batch.batchKey,
+      indicatorIds: batch.indicatorIds,
+    };
+    const bytes = JSON.stringify(body).length;
+    if (
+      pending.length > 0 &&
+      (pending.length >= maxMessagesPerSend || pendingBytes + bytes > maxBytesPerSend)
+    ) {
+      await env.INGEST_QUEUE.sendBatch(pending);
+      pending = [];
+      pendingBytes = 0;
+    }
+    pending.push({ body, contentType: "json" });
+    pendingBytes += bytes;
   }
+  if (pending.length > 0) await env.INGEST_QUEUE.sendBatch(pending);
 }
 
 /**
@@ -67,6 +82,7 @@ async function consumeFeedChunks(
         handOffMs: finishStarted - handOffStarted,
         // Of which search indexing and scoring (the after-change listeners).
         listenersMs: handedOff.listenersMs,
+        listenerMs: handedOff.listenerMs,
         finishMs: Date.now() - finishStarted,
       };
     });
@@ -118,6 +134,21 @@ export async function consumeIngestBatch(batch: MessageBatch<unknown>, env: Env)
         case "collect-feed":
           await withIngestionDatabases(env, (dbs) => runCollector(env, dbs, body, logger));
           break;
+        case "import-file":
+          await withIngestionDatabases(env, (dbs) => runImport(env, dbs, body, logger));
+          break;
+        case "refresh-warninglists": {
+          const refreshed = await withIngestionDatabases(env, ({ ingestDb }) =>
+            runWarninglistRefresh({ db: ingestDb }),
+          );
+          logger.info("warninglists refreshed", {
+            imported: refreshed.imported.length,
+            unchanged: refreshed.unchanged.length,
+            failed: refreshed.failed.length,
+            sweepId: refreshed.sweepId,
+          });
+          break;
+        }
       }
       message.ack();
     } catch (error) {

@@ -1,4 +1,9 @@
-import { collectFeedMessageSchema, feedChunkMessageSchema } from "@threatfusion/services";
+import {
+  collectFeedMessageSchema,
+  feedChunkMessageSchema,
+  importFileMessageSchema,
+  refreshWarninglistsMessageSchema,
+} from "@threatfusion/services";
 import { z } from "zod";
 
 /** Every message on the ingest queue; one schema so producers and the consumer cannot drift apart. */
@@ -12,6 +17,8 @@ export const queueMessageSchema = z.discriminatedUnion("kind", [
   }),
   collectFeedMessageSchema,
   feedChunkMessageSchema,
+  importFileMessageSchema,
+  refreshWarninglistsMessageSchema,
 ]);
 
 export type QueueMessage = z.infer<typeof queueMessageSchema>;

@@ -5,6 +5,7 @@ import { registerAuditRoutes } from "./audit/index.ts";
 import { registerAuthRoutes } from "./auth/index.ts";
 import { registerBlocklistRoutes } from "./blocklists/index.ts";
 import { registerBrandingRoutes } from "./branding/index.ts";
+import { registerDashboardRoutes } from "./dashboard/index.ts";
 import { registerDocsRoutes } from "./docs/index.ts";
 import { registerExportRoutes } from "./exports/index.ts";
 import { registerFeedRoutes } from "./feeds/index.ts";
@@ -42,6 +43,7 @@ export function registerRoutes(app: App): void {
   registerTaxii(app);
   registerAllowlistRoutes(app);
   registerScoringRoutes(app);
+  registerDashboardRoutes(app);
   // Last: the OpenAPI document lists every route registered before it.
   registerDocsRoutes(app);
 }

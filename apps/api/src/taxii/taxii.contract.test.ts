@@ -282,3 +282,97 @@ describe("TAXII 2.1 collections and objects", { timeout: 60_000 }, () => {
     expect((await get(`${root}collections/${allCollection}/objects/`, tokenB)).status).toBe(404);
   });
 });
+
+describe("TAXII 2.1 versions of a tenant's overlay change", { timeout: 60_000 }, () => {
+  interface ManifestRecord {
+    id: string;
+    date_added: string;
+    version: string;
+  }
+
+  async function manifestOf(collectionRoot: string, authorization: string, stixId: string) {
+    const body = (await (
+      await get(`${collectionRoot}manifest/?match[id]=${stixId}`, authorization)
+    ).json()) as { objects?: ManifestRecord[] };
+    return body.objects?.[0];
+  }
+
+  it("publishes an expired indicator as a new version to that tenant only: added_after, match[version], versions", async () => {
+    const value = `ovl-${suffix}.example.com`;
+    const catalog = await seedTestCatalog([{ type: "domain", value }]);
+    const indicatorId = catalog.ids.get(value) ?? "";
+    const collectionA = `${root}collections/${allCollection}/`;
+    const rootB = `/taxii2/${tree.clientBId}/`;
+    const collectionsB = (await (await get(`${rootB}collections/`, tokenB)).json()) as {
+      collections: { id: string; title: string }[];
+    };
+    const allB = collectionsB.collections.find((c) => c.title === "All active indicators")?.id ?? "";
+    const collectionB = `${rootB}collections/${allB}/`;
+    // Walks the whole collection in pages of 1,000 (the catalog is shared by every suite of the run).
+    const findObject = async (collection: string, authorization: string, addedAfter?: string) => {
+      let next: string | undefined;
+      for (let page = 0; page < 100; page++) {
+        const query = [
+          "match[type]=indicator",
+          "limit=1000",
+          ...(addedAfter ? [`added_after=${encodeURIComponent(addedAfter)}`] : []),
+          ...(next ? [`next=${encodeURIComponent(next)}`] : []),
+        ].join("&");
+        const response = await get(`${collection}objects/?${query}`, authorization);
+        expect(response.status).toBe(200);
+        const body = (await response.json()) as {
+          more: boolean;
+          next?: string;
+          objects?: { id: string; modified: string; pattern?: string }[];
+        };
+        const found = body.objects?.find((object) => object.pattern?.includes(value));
+        if (found !== undefined) return found;
+        if (!body.more) return undefined;
+        next = body.next;
+      }
+      return undefined;
+    };
+
+    const beforeA = await findObject(collectionA, tokenA);
+    const beforeB = await findObject(collectionB, tokenB);
+    if (beforeA === undefined || beforeB === undefined) throw new Error("the seeded indicator is not served");
+    const manifestBefore = await manifestOf(collectionA, tokenA, beforeA.id);
+    const manifestBeforeB = await manifestOf(collectionB, tokenB, beforeB.id);
+    if (manifestBefore === undefined || manifestBeforeB === undefined) throw new Error("no manifest record");
+    // Polling from the object's own date_added returns nothing new yet.
+    expect(await findObject(collectionA, tokenA, manifestBefore.date_added)).toBeUndefined();
+
+    const patched = await apiFetch(`/api/v1/indicators/${indicatorId}`, {
+      method: "PATCH",
+      headers: { authorization: writerA, "content-type": "application/json" },
+      body: JSON.stringify({ status: "expired" }),
+    });
+    expect(patched.status).toBe(200);
+
+    // Client A's poll from the old date_added now returns the object again, as a newer version.
+    const afterA = await findObject(collectionA, tokenA, manifestBefore.date_added);
+    expect(afterA?.id).toBe(beforeA.id);
+    expect(Date.parse(afterA?.modified ?? "")).toBeGreaterThan(Date.parse(beforeA.modified));
+    const manifestAfter = await manifestOf(collectionA, tokenA, beforeA.id);
+    expect(manifestAfter?.version).toBe(afterA?.modified);
+    expect(manifestAfter?.date_added && manifestAfter.date_added > manifestBefore.date_added).toBe(true);
+
+    const objects = `${collectionA}objects/`;
+    const atVersion = async (version: string) =>
+      (
+        (await (await get(`${objects}?match[id]=${beforeA.id}&match[version]=${version}`)).json()) as {
+          objects?: unknown[];
+        }
+      ).objects ?? [];
+    expect(await atVersion(afterA?.modified ?? "")).toHaveLength(1);
+    expect(await atVersion(beforeA.modified)).toHaveLength(0);
+    const versions = (await (await get(`${objects}${beforeA.id}/versions/`)).json()) as {
+      versions: string[];
+    };
+    expect(versions.versions).toEqual([afterA?.modified]);
+
+    // Client B's overlay did not change: its poll from the same point finds nothing, its version stands.
+    expect(await findObject(collectionB, tokenB, manifestBeforeB.date_added)).toBeUndefined();
+    expect((await manifestOf(collectionB, tokenB, beforeB.id))?.version).toBe(manifestBeforeB.version);
+  });
+});

@@ -103,17 +103,14 @@ interface RequestOptions {
   quietUnauthorized?: boolean;
 }
 
-/** Header that names the client tenant an MSSP user is working in (see session.tsx). */
+/**
+ * Header that names a client tenant for one call (`withActingTenant`: the onboarding wizard setting up a
+ * client it just created). Switching the whole session into a client goes through the API instead
+ * (`switchActingTenant`), which keeps it server-side.
+ */
 export const actingTenantHeader = "x-tf-tenant";
 let actingTenantId: string | undefined;
 let onSessionExpired: (() => void) | undefined;
-
-export function setActingTenant(tenantId: string | undefined): void {
-  actingTenantId = tenantId;
-}
-export function getActingTenant(): string | undefined {
-  return actingTenantId;
-}
 
 /** Register what happens when a signed-in request comes back 401 (the session expired or was revoked). */
 export function setSessionExpiredHandler(handler: (() => void) | undefined): void {

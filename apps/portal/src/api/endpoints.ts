@@ -2,14 +2,17 @@
  * Every API call the portal makes, in one place: path, parameters and the reading of the answer. Pages
  * import these functions, never `fetch`.
  */
-import { api, apiResponse, type Query, withActingTenant } from "./client.ts";
+import { api, apiResponse, type Query } from "./client.ts";
 import { isObject, type Json, num, numOrNull, pageOf, pick, str, strings, strOrNull } from "./normalize.ts";
 import type {
+  ActingTenantSwitch,
+  ApiMe,
   ApiToken,
   AuditEntry,
   Branding,
   ClientTenant,
   CreatedToken,
+  DashboardSummary,
   Feed,
   FeedRun,
   Indicator,
@@ -17,6 +20,7 @@ import type {
   IndicatorSource,
   IndicatorStatus,
   Invitation,
+  InvitationPreview,
   LookupMatch,
   Me,
   Page,
@@ -24,7 +28,6 @@ import type {
   ScoreFactor,
   Sighting,
   SignInResult,
-  TenantKind,
   TenantRef,
   ThemeChoice,
   TimelineEvent,
@@ -70,59 +73,52 @@ export async function getBranding(signal?: AbortSignal): Promise<Branding> {
   return readBranding(await api<unknown>("GET", `${v1}/branding`, { signal, quietUnauthorized: true }));
 }
 
-const msspRoleNames = new Set(["platform_admin", "mssp_admin", "mssp_analyst"]);
+/**
+ * `GET /api/v1/auth/me` (typed by the OpenAPI document): the actor, the person's name and e-mail, the home
+ * tenant and, for MSSP staff switched into a client, the acting tenant (kept on the session server-side).
+ */
+export function readMe(raw: ApiMe): Me {
+  const actor = raw.actor;
+  const role: Role = actor.kind === "user" ? actor.role : "viewer";
+  const home: TenantRef = raw.homeTenant ?? {
+    id: actor.tenantId,
+    name: "",
+    kind: role === "platform_admin" ? "platform" : msspRoles.has(role) ? "mssp" : "client",
+    slug: "",
+  };
+  return {
+    user: raw.user ?? {
+      id: actor.kind === "user" ? actor.userId : actor.tokenId,
+      email: "",
+      displayName: null,
+    },
+    tenant: home,
+    role,
+    mfaEnabled: raw.mfa === "satisfied",
+    mfa: raw.mfa,
+    actingTenant: raw.actingTenant,
+  };
+}
+
+const msspRoles = new Set<Role>(["platform_admin", "mssp_admin", "mssp_analyst"]);
 
 /**
- * `GET /api/v1/auth/me`: `{ actor: { kind, userId, role, tenantId, msspId }, tenant: { tenantId, msspId },
- * authentication, mfa }`, plus user/tenant display fields when the API provides them.
+ * Switches the session into one of the MSSP's clients (or back with `null`). The API keeps the choice on the
+ * session and writes it to both audit logs; later requests need not (and do not) name the tenant.
  */
-export function readMe(raw: unknown): Me {
-  const root = isObject(raw) ? raw : {};
-  const actor = isObject(root.actor) ? root.actor : {};
-  const user = isObject(root.user) ? root.user : {};
-  const tenant = isObject(root.tenant) ? root.tenant : {};
-  const home = isObject(root.homeTenant) ? root.homeTenant : {};
-  const role = str(pick(actor, "role") ?? root.role, "viewer") as Role;
-  const homeId = str(
-    pick(actor, "tenantId") ?? pick(home, "id", "tenantId") ?? pick(tenant, "tenantId", "id"),
-  );
-  const actingId = str(pick(tenant, "tenantId", "id"), homeId);
-  const homeKind: TenantKind =
-    role === "platform_admin" ? "platform" : msspRoleNames.has(role) ? "mssp" : "client";
-  const homeRef: TenantRef = {
-    id: homeId,
-    name: str(pick(home, "name") ?? (actingId === homeId ? tenant.name : undefined) ?? root.tenantName),
-    kind: (str(pick(home, "kind"), homeKind) as TenantKind) || homeKind,
-    slug: str(pick(home, "slug") ?? (actingId === homeId ? tenant.slug : undefined)),
-  };
-  const mfa = str(root.mfa);
-  return {
-    user: {
-      id: str(pick(actor, "userId") ?? user.id),
-      email: str(pick(user, "email") ?? root.email),
-      displayName: strOrNull(pick(user, "displayName", "name") ?? root.displayName),
-    },
-    tenant: homeRef,
-    role,
-    mfaEnabled: mfa === "satisfied" || Boolean(pick(user, "mfaEnabled", "totpEnabled")),
-    mfa:
-      mfa === "satisfied" ||
-      mfa === "not_required" ||
-      mfa === "enrolment_required" ||
-      mfa === "challenge_required"
-        ? mfa
-        : null,
-    actingTenant:
-      actingId && actingId !== homeId
-        ? { id: actingId, name: str(tenant.name), kind: "client", slug: str(tenant.slug) }
-        : null,
-  };
+export async function switchActingTenant(tenantId: string | null): Promise<ActingTenantSwitch> {
+  return api<ActingTenantSwitch>("POST", `${v1}/auth/acting-tenant`, { body: { tenantId } });
+}
+
+/** Every dashboard widget in one call, computed over the tenant's whole view. */
+export async function getDashboardSummary(days = 30): Promise<DashboardSummary> {
+  return api<DashboardSummary>("GET", `${v1}/dashboard/summary`, { query: { days } });
 }
 
 /** Who is signed in; `null` when nobody is (401). */
 export async function getMe(): Promise<Me | null> {
   try {
-    return readMe(await api<unknown>("GET", `${v1}/auth/me`, { quietUnauthorized: true }));
+    return readMe(await api<ApiMe>("GET", `${v1}/auth/me`, { quietUnauthorized: true }));
   } catch (error) {
     if (error instanceof Error && "status" in error && (error as { status: number }).status === 401)
       return null;
@@ -785,10 +781,21 @@ export async function subscribeFeed(feedId: string): Promise<void> {
   });
 }
 
-/**
- * Checks that the actor may act within `tenantId` (the API resolves the `x-tf-tenant` header against the
- * actor's reach on every request) by reading the tenant with that header set.
- */
-export async function checkTenantReach(tenantId: string): Promise<void> {
-  await withActingTenant(tenantId, () => api<unknown>("GET", tenantPath(tenantId)));
+// ---------------------------------------------------------------- invitations (anonymous, by the link's token)
+
+/** What an invitation link is for: the tenant (name and brand), e-mail and role. 410 when no longer valid. */
+export async function previewInvitation(token: string): Promise<InvitationPreview> {
+  return api<InvitationPreview>("POST", `${v1}/invitations/preview`, {
+    body: { token },
+    quietUnauthorized: true,
+  });
+}
+
+/** Accepts the invitation (a new account chooses its name and password); signing in is the next call. */
+export async function acceptInvitation(input: {
+  token: string;
+  password?: string;
+  displayName?: string;
+}): Promise<void> {
+  await api<unknown>("POST", `${v1}/invitations/acceptance`, { body: input, quietUnauthorized: true });
 }

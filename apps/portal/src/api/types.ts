@@ -1,19 +1,26 @@
 import { indicatorTypes as iocIndicatorTypes } from "@threatfusion/ioc";
+import type { components } from "./schema.gen.ts";
+
 /**
- * The shapes the portal reads from the API. Kept in one file so that the generated OpenAPI types
- * (`schema.gen.ts`, `pnpm --filter @threatfusion/portal api-types`) can replace them one by one as the
- * routes land; the normalisers in endpoints.ts absorb small differences in envelope naming.
+ * The shapes the portal reads from the API. Where the API's OpenAPI document describes a shape, the type is
+ * taken from the generated `schema.gen.ts` (`pnpm --filter @threatfusion/portal api-types`, checked fresh by
+ * `pnpm verify`); the rest are the portal's own display shapes, filled by the readers in endpoints.ts.
  */
-export type Role = "platform_admin" | "mssp_admin" | "mssp_analyst" | "tenant_admin" | "analyst" | "viewer";
-export type TenantKind = "platform" | "mssp" | "client";
-export type IndicatorStatus =
-  | "new"
-  | "investigating"
-  | "confirmed"
-  | "false_positive"
-  | "allowlisted"
-  | "expired";
-export type Tlp = "clear" | "green" | "amber" | "amber+strict" | "red";
+type Schemas = components["schemas"];
+
+/** `GET /api/v1/auth/me` as the API sends it. */
+export type ApiMe = Schemas["Me"];
+/** `GET /api/v1/dashboard/summary`: every dashboard widget in one answer, computed in SQL. */
+export type DashboardSummary = Schemas["DashboardSummary"];
+/** `POST /api/v1/invitations/preview`: the invited tenant, its brand, the e-mail and role. */
+export type InvitationPreview = Schemas["InvitationPreview"];
+/** `POST /api/v1/auth/acting-tenant`: where the MSSP session now acts. */
+export type ActingTenantSwitch = Schemas["ActingTenantSwitch"];
+
+export type Role = Extract<Schemas["Actor"], { kind: "user" }>["role"];
+export type TenantKind = Schemas["TenantView"]["kind"];
+export type IndicatorStatus = Schemas["IndicatorStatus"];
+export type Tlp = Schemas["Tlp"];
 export type ThemeChoice = "light" | "dark" | "system";
 
 /** The types offered in filters: the IOC engine's list, less ASNs (no feed yields them yet). */
@@ -44,14 +51,9 @@ export interface Branding {
   customDomain?: string | null;
 }
 
-export interface TenantRef {
-  id: string;
-  name: string;
-  kind: TenantKind;
-  slug: string;
-}
+export type TenantRef = Schemas["TenantView"];
 
-export type MfaState = "satisfied" | "not_required" | "enrolment_required" | "challenge_required" | null;
+export type MfaState = ApiMe["mfa"];
 
 export interface Me {
   user: { id: string; email: string; displayName: string | null };
@@ -238,21 +240,4 @@ export interface SavedSearch {
   id: string;
   name: string;
   query: string;
-}
-
-export interface DashboardCounts {
-  label: string;
-  count: number;
-}
-
-export interface DashboardData {
-  byType: DashboardCounts[];
-  bySource: DashboardCounts[];
-  topMalware: DashboardCounts[];
-  topThreatTypes: DashboardCounts[];
-  newOverTime: { day: string; count: number }[];
-  feeds: Feed[];
-  recentSightings: Sighting[];
-  recentFalsePositives: Indicator[];
-  total: number;
 }

@@ -2,10 +2,23 @@
 // biome-ignore-all lint/a11y/useFocusableInteractive: focus stays on the grid, rows are reached with aria-activedescendant
 /**
  * A sortable, keyboard-navigable table that renders only the rows in view, so 100,000 rows scroll as
- * smoothly as 100. Fixed row height keeps the maths trivial (no measuring). ARIA grid semantics:
- * the scroller is one tab stop; arrow keys, Page Up/Down, Home/End move the active row; Enter opens it.
+ * smoothly as 100. Rows have one fixed height (no measuring). A fixed pool of row slots is built once and
+ * recycled as the window moves (lib/row-window.ts): a slot that takes a new row gets its text, classes and
+ * `translateY` written directly, so scrolling allocates no components, signals or DOM nodes. ARIA grid
+ * semantics: the scroller is one tab stop; arrow keys, Page Up/Down, Home/End move the active row; Enter
+ * opens it.
  */
-import { createMemo, createSignal, For, type JSX, onCleanup, onMount } from "solid-js";
+import {
+  createMemo,
+  createRenderEffect,
+  createSignal,
+  For,
+  Index,
+  type JSX,
+  onCleanup,
+  onMount,
+} from "solid-js";
+import { rowOfSlot, rowWindow, slotCount } from "../lib/row-window.ts";
 
 export interface Column<T> {
   id: string;
@@ -13,7 +26,19 @@ export interface Column<T> {
   width: string;
   /** Sort key for the column; columns without one are not sortable. */
   sortValue?: (row: T) => string | number;
-  cell: (row: T) => JSX.Element;
+  /** The cell's content as text, written into a recycled cell. */
+  text: (row: T) => string;
+  /** Class of the cell's text (badges), when it depends on the row. */
+  className?: (row: T) => string;
+  /** Tooltip of the cell's text. */
+  title?: (row: T) => string;
+  /** One button in the cell (copy the refanged value), built once per slot; `run` gets the slot's row. */
+  action?: {
+    icon: string;
+    title: string;
+    label: (row: T) => string;
+    run: (row: T, button: HTMLButtonElement) => void;
+  };
 }
 
 export type SortState = { column: string; direction: "asc" | "desc" } | null;
@@ -47,22 +72,32 @@ export function VirtualTable<T>(props: {
   onEndReached?: () => void;
 }): JSX.Element {
   const rowHeight = () => props.rowHeight ?? 36;
+  const overscan = 6;
   const [scrollTop, setScrollTop] = createSignal(0);
   const [viewport, setViewport] = createSignal(600);
   const [active, setActive] = createSignal(0);
   let scroller: HTMLDivElement | undefined;
   let head: HTMLDivElement | undefined;
   const headHeight = () => head?.offsetHeight ?? 0;
-  const overscan = 8;
 
   const template = () => props.columns.map((c) => c.width).join(" ");
-  const first = createMemo(() => Math.max(0, Math.floor(scrollTop() / rowHeight()) - overscan));
-  const last = createMemo(() =>
-    Math.min(props.rows.length, Math.ceil((scrollTop() + viewport()) / rowHeight()) + overscan),
+  const slots = createMemo(() => slotCount(viewport(), rowHeight(), overscan));
+  // Only a change of the first row (or of the data) moves the window: most scroll events change nothing.
+  const rowsInView = createMemo(
+    () =>
+      rowWindow({
+        scrollTop: scrollTop(),
+        rowHeight: rowHeight(),
+        total: props.rows.length,
+        slots: slots(),
+        overscan,
+      }),
+    undefined,
+    { equals: (a, b) => a.first === b.first && a.count === b.count },
   );
-  // The rows themselves (stable identities), so that moving the window keeps the rows still in view and
-  // builds only those entering it.
-  const visible = createMemo(() => props.rows.slice(first(), last()));
+  // The pool: one slot per row that can be in the window. Its size changes with the viewport (and for
+  // lists shorter than the viewport), never while scrolling.
+  const pool = createMemo(() => Array.from({ length: Math.min(slots(), props.rows.length) }, (_, i) => i));
 
   onMount(() => {
     if (!scroller) return;
@@ -122,6 +157,91 @@ export function VirtualTable<T>(props: {
   const ariaSort = (column: Column<T>) =>
     props.sort?.column === column.id ? (props.sort.direction === "asc" ? "ascending" : "descending") : "none";
 
+  /**
+   * One recycled row: its DOM is built once; two render effects (created once per slot, not per row) write
+   * the row it shows now and whether it is the active one.
+   */
+  function RowSlot(slotProps: { slot: number }): JSX.Element {
+    const rowIndex = createMemo(() => rowOfSlot(slotProps.slot, rowsInView(), slots()));
+    const element = document.createElement("div");
+    element.setAttribute("role", "row");
+    element.className = "vtable-row";
+    const cells = props.columns.map((column) => {
+      const cell = document.createElement("div");
+      cell.setAttribute("role", "gridcell");
+      const text = document.createElement("span");
+      cell.append(text);
+      let button: HTMLButtonElement | undefined;
+      const action = column.action;
+      if (action) {
+        button = document.createElement("button");
+        button.type = "button";
+        button.className = "icon-button";
+        button.title = action.title;
+        button.textContent = action.icon;
+        const own = button;
+        own.addEventListener("click", (event) => {
+          event.stopPropagation();
+          const row = props.rows[rowIndex()];
+          if (row !== undefined) action.run(row, own);
+        });
+        cell.append(button);
+      }
+      element.append(cell);
+      // What was written last: a recycled cell often shows the same class or label again (badges).
+      return { column, text, button, shown: { text: "", className: "", title: "", label: "" } };
+    });
+    element.addEventListener("click", () => {
+      const index = rowIndex();
+      const row = props.rows[index];
+      if (row === undefined) return;
+      setActive(index);
+      props.onOpen?.(row);
+    });
+    createRenderEffect(() => {
+      element.style.height = `${rowHeight()}px`;
+      element.style.gridTemplateColumns = template();
+    });
+    createRenderEffect(() => {
+      const index = rowIndex();
+      const row = index >= 0 ? props.rows[index] : undefined;
+      element.hidden = row === undefined;
+      if (row === undefined) return;
+      element.id = `vrow-${index}`;
+      element.setAttribute("aria-rowindex", String(index + 2));
+      element.dataset.key = props.rowKey(row);
+      element.style.transform = `translateY(${index * rowHeight()}px)`;
+      for (const { column, text, button, shown } of cells) {
+        const content = column.text(row);
+        if (content !== shown.text) {
+          shown.text = content;
+          text.textContent = content;
+        }
+        const className = column.className?.(row) ?? "";
+        if (className !== shown.className) {
+          shown.className = className;
+          text.className = className;
+        }
+        const title = column.title?.(row) ?? "";
+        if (title !== shown.title) {
+          shown.title = title;
+          text.title = title;
+        }
+        const label = button && column.action ? column.action.label(row) : "";
+        if (button && label !== shown.label) {
+          shown.label = label;
+          button.setAttribute("aria-label", label);
+        }
+      }
+    });
+    createRenderEffect(() => {
+      const isActive = rowIndex() === active();
+      element.classList.toggle("active", isActive);
+      element.setAttribute("aria-selected", String(isActive));
+    });
+    return element;
+  }
+
   return (
     <div class="vtable">
       <div
@@ -161,34 +281,7 @@ export function VirtualTable<T>(props: {
           </For>
         </div>
         <div class="vtable-rows" role="rowgroup" style={{ height: `${props.rows.length * rowHeight()}px` }}>
-          <For each={visible()}>
-            {(row, position) => {
-              const index = () => first() + position();
-              return (
-                // biome-ignore lint/a11y/useKeyWithClickEvents: the grid handles Enter for the active row
-                <div
-                  id={`vrow-${index()}`}
-                  role="row"
-                  aria-rowindex={index() + 2}
-                  aria-selected={index() === active()}
-                  class="vtable-row"
-                  classList={{ active: index() === active() }}
-                  data-key={props.rowKey(row)}
-                  style={{
-                    top: `${index() * rowHeight()}px`,
-                    height: `${rowHeight()}px`,
-                    "grid-template-columns": template(),
-                  }}
-                  onClick={() => {
-                    setActive(index());
-                    props.onOpen?.(row);
-                  }}
-                >
-                  <For each={props.columns}>{(column) => <div role="gridcell">{column.cell(row)}</div>}</For>
-                </div>
-              );
-            }}
-          </For>
+          <Index each={pool()}>{(slot) => <RowSlot slot={slot()} />}</Index>
         </div>
       </div>
     </div>

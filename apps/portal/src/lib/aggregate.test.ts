@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Indicator } from "../api/types.ts";
-import { countBy, perDay } from "./aggregate.ts";
+import { perDay } from "./aggregate.ts";
 
 const indicator = (over: Partial<Indicator>): Indicator => ({
   id: "ind_1",
@@ -23,29 +23,7 @@ const indicator = (over: Partial<Indicator>): Indicator => ({
   ...over,
 });
 
-describe("dashboard aggregates", () => {
-  it("counts by a key, most frequent first, ties by name", () => {
-    const items = [
-      indicator({ type: "url" }),
-      indicator({ type: "ipv4" }),
-      indicator({ type: "url" }),
-      indicator({ type: "domain" }),
-    ];
-    expect(countBy(items, (i) => [i.type])).toEqual([
-      { label: "url", count: 2 },
-      { label: "domain", count: 1 },
-      { label: "ipv4", count: 1 },
-    ]);
-  });
-
-  it("counts an indicator once per source it has", () => {
-    const items = [indicator({ sources: ["a", "b"] }), indicator({ sources: ["b"] })];
-    expect(countBy(items, (i) => i.sources)).toEqual([
-      { label: "b", count: 2 },
-      { label: "a", count: 1 },
-    ]);
-  });
-
+describe("timeline aggregates", () => {
   it("buckets first-seen by UTC day with empty days filled and old ones left out", () => {
     const items = [
       indicator({ firstSeen: "2026-11-24T23:59:00Z" }),

@@ -1,21 +1,8 @@
 /**
- * Dashboard aggregates computed in the browser from a page of indicators (the API has no summary
- * endpoint yet): counts by type, source, malware family and threat type, and new indicators per day.
+ * The timeline's per-day counts of a search's indicators, computed in the browser from the loaded rows (the
+ * dashboard's counts come from the API's summary, computed in SQL).
  */
-import type { DashboardCounts, Indicator } from "../api/types.ts";
-
-export function countBy(
-  items: readonly Indicator[],
-  key: (i: Indicator) => readonly string[],
-  top = 8,
-): DashboardCounts[] {
-  const counts = new Map<string, number>();
-  for (const item of items) for (const k of key(item)) if (k) counts.set(k, (counts.get(k) ?? 0) + 1);
-  return [...counts.entries()]
-    .map(([label, count]) => ({ label, count }))
-    .sort((a, b) => b.count - a.count || a.label.localeCompare(b.label))
-    .slice(0, top);
-}
+import type { Indicator } from "../api/types.ts";
 
 /** New indicators per UTC day over the last `days` days (zero-filled), by first-seen date. */
 export function perDay(

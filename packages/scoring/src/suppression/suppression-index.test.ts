@@ -234,6 +234,46 @@ describe("tenant allowlist", () => {
     expect(withIp.match({ type: "domain", value: "login.phish-sim.example" }).suppressed).toBe(true);
   });
 
+  it("runs each substring pattern only on the indicator types its list names", () => {
+    const list = (id: string, attributes: string[], entries: string[]) => ({
+      id,
+      list: {
+        name: id,
+        description: "",
+        version: 1,
+        type: "substring" as const,
+        matching_attributes: attributes,
+        list: entries,
+      },
+    });
+    // Many e-mail-only patterns and a few URL ones: URLs get an automaton of their own.
+    const emailOnly = Array.from({ length: 40 }, (_, i) => `mailer${i}`);
+    const typed = SuppressionIndex.build({
+      reservedRanges: false,
+      warninglists: [list("mail", ["email-src"], emailOnly), list("sandbox", ["url"], ["sandbox-run"])],
+    });
+    expect(typed.match({ type: "email", value: "x@mailer7.example" }).suppressed).toBe(true);
+    expect(typed.match({ type: "url", value: "https://mailer7.example/a" }).suppressed).toBe(false);
+    expect(typed.match({ type: "url", value: "https://sandbox-run.example/a" }).suppressed).toBe(true);
+    expect(typed.match({ type: "email", value: "x@sandbox-run.example" }).suppressed).toBe(false);
+  });
+
+  it("finds the same URL host on the canonical fast path as on the general one", () => {
+    const hosted = index.withAllowlist([{ id: "alw_h", value: "corp-host.example" }]);
+    for (const url of [
+      "https://www.corp-host.example/x",
+      "http://corp-host.example",
+      "https://user@www.corp-host.example:8443/x",
+      "HTTPS://WWW.CORP-HOST.EXAMPLE./x",
+      "ftp://files.corp-host.example/x",
+    ]) {
+      expect(hosted.match({ type: "url", value: url }).suppressed, url).toBe(true);
+    }
+    expect(hosted.match({ type: "url", value: "https://corp-host.example.evil.net/" }).suppressed).toBe(
+      false,
+    );
+  });
+
   it("refuses unsafe regex entries and says why", () => {
     const risky = index.withAllowlist([{ id: "alw_x", value: "(a+)+$", type: "regex" }]);
     expect(risky.rejected).toEqual([

@@ -185,73 +185,134 @@ export const reservedRanges: readonly { range: string; label: string }[] = [
   { range: "ff00::/8", label: "multicast (RFC 4291)" },
 ];
 
-/** An indicator prepared once for matching against the global and the tenant rule sets. */
+/**
+ * An indicator prepared once for matching against the global and the tenant rule sets. One probe per
+ * index is reused for every call (matching is synchronous), so the hot path allocates nothing on a miss.
+ */
 interface Probe {
   mask: number;
+  /** Index of the type's bit (`typeBit(type) === 1 << typeIndex`). */
+  typeIndex: number;
   value: string;
   lower: string;
   /** The address to look up in the prefix tries (the indicator's, or a URL's IP host). */
   ipv4: Uint8Array | undefined;
   ipv6: number[] | undefined;
   prefixLength: number | undefined;
-  /** The host name to match against host entries (domain, URL host, e-mail domain). */
-  host: string | undefined;
+  /**
+   * The host name to match against host entries (domain, URL host, e-mail domain) at `hostKeys[0]`,
+   * then its parents down to two labels; `hostKeyCount` of them are valid. Computed once per
+   * indicator and shared by both rule sets, so each string is sliced and hashed once.
+   */
+  hostKeys: string[];
+  hostKeyCount: number;
   /** Whether to look the whole value up among exact URL/e-mail entries, or among other exact entries. */
   wholeValue: boolean;
   otherValue: boolean;
 }
 
-function prepareProbe(type: IndicatorType, value: string, scratch: Uint8Array): Probe {
-  const lower = value.toLowerCase();
-  const probe: Probe = {
-    mask: typeBit(type),
-    value,
-    lower,
+function newProbe(): Probe {
+  return {
+    mask: 0,
+    typeIndex: 0,
+    value: "",
+    lower: "",
     ipv4: undefined,
     ipv6: undefined,
     prefixLength: undefined,
-    host: undefined,
+    hostKeys: [],
+    hostKeyCount: 0,
     wholeValue: false,
     otherValue: false,
   };
-  const address = (text: string): boolean => {
-    if (parseIPv4Into(text, scratch)) probe.ipv4 = scratch;
-    else probe.ipv6 = parseIPv6Bytes(text);
-    return probe.ipv4 !== undefined || probe.ipv6 !== undefined;
-  };
+}
+
+function setProbeAddress(probe: Probe, text: string, scratch: Uint8Array): boolean {
+  if (parseIPv4Into(text, scratch)) probe.ipv4 = scratch;
+  else probe.ipv6 = parseIPv6Bytes(text);
+  return probe.ipv4 !== undefined || probe.ipv6 !== undefined;
+}
+
+/** The host and its parents down to two labels (a one-label suffix entry is a public suffix: exact only). */
+function setProbeHost(probe: Probe, host: string): void {
+  const keys = probe.hostKeys;
+  keys[0] = host;
+  let count = 1;
+  const last = host.lastIndexOf(".");
+  for (let dot = host.indexOf("."); dot !== -1 && dot < last; dot = host.indexOf(".", dot + 1)) {
+    keys[count++] = host.slice(dot + 1);
+  }
+  probe.hostKeyCount = count;
+}
+
+const typeIndexOf = new Map<IndicatorType, number>(indicatorTypes.map((type, index) => [type, index]));
+
+/**
+ * The host of a canonical http(s) URL without user info, port or brackets, lower-case already:
+ * the fast path for what ingestion stores. Undefined when the URL is not that simple.
+ */
+function simpleUrlHost(url: string): string | undefined {
+  const start = url.startsWith("https://") ? 8 : url.startsWith("http://") ? 7 : -1;
+  if (start === -1) return undefined;
+  let end = url.length;
+  for (let i = start; i < url.length; i++) {
+    const code = url.charCodeAt(i);
+    if (code === 47 || code === 63 || code === 35) {
+      end = i;
+      break;
+    }
+    // Upper case, user info, port, IPv6 bracket or trailing-dot handling: take the general path.
+    if ((code >= 65 && code <= 90) || code === 64 || code === 58 || code === 91) return undefined;
+  }
+  if (end === start || url.charCodeAt(end - 1) === 46) return undefined;
+  return url.slice(start, end);
+}
+
+function prepareProbe(probe: Probe, type: IndicatorType, value: string, scratch: Uint8Array): void {
+  const lower = value.toLowerCase();
+  const typeIndex = typeIndexOf.get(type) ?? 0;
+  probe.typeIndex = typeIndex;
+  probe.mask = 1 << typeIndex;
+  probe.value = value;
+  probe.lower = lower;
+  probe.ipv4 = undefined;
+  probe.ipv6 = undefined;
+  probe.prefixLength = undefined;
+  probe.hostKeyCount = 0;
+  probe.wholeValue = false;
+  probe.otherValue = false;
   switch (type) {
     case "ipv4":
     case "ipv6":
-      address(value);
+      setProbeAddress(probe, value, scratch);
       break;
     case "cidr": {
       const slash = value.indexOf("/");
       const length = slash === -1 ? undefined : Number(value.slice(slash + 1));
       if (length === undefined || Number.isInteger(length)) {
         probe.prefixLength = length;
-        address(slash === -1 ? value : value.slice(0, slash));
+        setProbeAddress(probe, slash === -1 ? value : value.slice(0, slash), scratch);
       }
       break;
     }
     case "domain":
-      probe.host = lower.endsWith(".") ? lower.slice(0, -1) : lower;
+      setProbeHost(probe, lower.endsWith(".") ? lower.slice(0, -1) : lower);
       break;
     case "url": {
       probe.wholeValue = true;
-      const host = urlHost(value);
-      if (host !== undefined && !address(host)) probe.host = host;
+      const host = simpleUrlHost(value) ?? urlHost(value);
+      if (host !== undefined && !setProbeAddress(probe, host, scratch)) setProbeHost(probe, host);
       break;
     }
     case "email": {
       probe.wholeValue = true;
       const at = lower.lastIndexOf("@");
-      if (at !== -1) probe.host = lower.slice(at + 1);
+      if (at !== -1) setProbeHost(probe, lower.slice(at + 1));
       break;
     }
     default:
       probe.otherValue = true;
   }
-  return probe;
 }
 
 /**
@@ -271,12 +332,26 @@ class RuleSet {
    * host names (domains, URL and e-mail hosts), whole values with a "/", "@" or ":" (URLs, e-mails),
    * and everything else (hashes, CVEs, ASNs).
    */
-  private readonly exactHosts = new Map<string, number[]>();
   private readonly exactWhole = new Map<string, number[]>();
   private readonly exactOther = new Map<string, number[]>();
-  private readonly hostSuffix = new Map<string, number[]>();
-  private readonly substrings = new AhoCorasick();
+  /**
+   * Host entries, exact and suffix ones in one map (one hash lookup per host label); a rule's
+   * `ruleSuffix` flag says whether it also covers subdomains, i.e. matches at a parent label.
+   */
+  private readonly hosts = new Map<string, number[]>();
+  private ruleSuffix = new Uint8Array(0);
+  private readonly suffixRules: number[] = [];
+  /** Substring patterns with the mask of each; compiled into automata at `seal`. */
+  private readonly substringPatterns: { value: string; rule: number; mask: number }[] = [];
+  /**
+   * One Aho–Corasick automaton per indicator type (by type index), so that a URL does not walk the
+   * 8,000 disposable-e-mail patterns that apply only to domains and e-mails: a type whose patterns are
+   * most of all patterns shares the automaton of all patterns (one table in memory), a type with few
+   * gets its own small, cache-resident one.
+   */
+  private automata: (AhoCorasick | undefined)[] = [];
   private readonly regexes: { regex: RegExp; rule: number }[] = [];
+  private sealed = false;
   private substringMask = 0;
   private regexMask = 0;
   private hostSuffixMask = 0;
@@ -316,6 +391,7 @@ class RuleSet {
   /** Indexes one entry; false when it was empty or rejected (see `rejected`). */
   addEntry(list: number, type: WarninglistType, entry: string, mask: number): boolean {
     if (mask === 0) return false;
+    if (this.sealed) throw new Error("RuleSet: addEntry() after seal()");
     switch (type) {
       case "cidr": {
         const [address = "", bits] = entry.trim().split("/");
@@ -343,10 +419,9 @@ class RuleSet {
         const rule = this.newRule(list, entry, mask);
         // An entry that is itself a public suffix (github.io, duckdns.org, co.uk) covers many unrelated
         // registrants: it matches only itself, never its subdomains.
-        if (getPublicSuffix(host, { allowPrivateDomains: true }) === host) {
-          RuleSet.push(this.exactHosts, host, rule);
-        } else {
-          RuleSet.push(this.hostSuffix, host, rule);
+        RuleSet.push(this.hosts, host, rule);
+        if (getPublicSuffix(host, { allowPrivateDomains: true }) !== host) {
+          this.suffixRules.push(rule);
           this.hostSuffixMask |= mask;
         }
         return true;
@@ -356,7 +431,7 @@ class RuleSet {
         if (value.length === 0) return false;
         const rule = this.newRule(list, entry, mask);
         if (/[/@:]/.test(value)) RuleSet.push(this.exactWhole, value, rule);
-        if ((mask & hostMask) !== 0) RuleSet.push(this.exactHosts, value, rule);
+        if ((mask & hostMask) !== 0) RuleSet.push(this.hosts, value, rule);
         if ((mask & ~hostMask) !== 0) RuleSet.push(this.exactOther, value, rule);
         return true;
       }
@@ -370,7 +445,7 @@ class RuleSet {
         if ((mask & ipMask) !== 0 && parseIPv4Into(value, v4)) this.ipv4.insert(v4, 32, rule);
         const textMask = mask & ~ipMask;
         if (textMask !== 0) {
-          this.substrings.add(value, rule);
+          this.substringPatterns.push({ value, rule, mask: textMask });
           this.substringMask |= textMask;
         }
         return true;
@@ -386,9 +461,38 @@ class RuleSet {
   }
 
   seal(): this {
-    this.substrings.build();
+    if (this.sealed) return this;
+    this.sealed = true;
+    this.ruleSuffix = new Uint8Array(this.ruleList.length);
+    for (const rule of this.suffixRules) this.ruleSuffix[rule] = 1;
+    this.buildAutomata();
     this.stamps = new Int32Array(this.ruleList.length);
     return this;
+  }
+
+  private buildAutomata(): void {
+    const patterns = this.substringPatterns;
+    if (patterns.length === 0) return;
+    let shared: AhoCorasick | undefined;
+    const automatonOf = (filter: (pattern: { mask: number }) => boolean): AhoCorasick => {
+      const automaton = new AhoCorasick();
+      for (const pattern of patterns) if (filter(pattern)) automaton.add(pattern.value, pattern.rule);
+      automaton.build();
+      return automaton;
+    };
+    for (let typeIndex = 0; typeIndex < indicatorTypes.length; typeIndex++) {
+      const bit = 1 << typeIndex;
+      if ((this.substringMask & bit) === 0) continue;
+      let count = 0;
+      for (const pattern of patterns) if ((pattern.mask & bit) !== 0) count++;
+      if (count * 4 > patterns.length) {
+        shared ??= automatonOf(() => true);
+        this.automata[typeIndex] = shared;
+      } else {
+        this.automata[typeIndex] = automatonOf((pattern) => (pattern.mask & bit) !== 0);
+      }
+    }
+    this.substringPatterns.length = 0;
   }
 
   private reason(rule: number): SuppressionReason {
@@ -418,14 +522,15 @@ class RuleSet {
     this.hits.push(rule);
   }
 
-  private matchHost(host: string, mask: number): void {
-    this.collect(this.exactHosts.get(host), mask);
+  private matchHost(probe: Probe, mask: number): void {
+    const keys = probe.hostKeys;
+    this.collect(this.hosts.get(keys[0] ?? ""), mask);
     if ((this.hostSuffixMask & mask) === 0) return;
-    this.collect(this.hostSuffix.get(host), mask);
-    // Parents down to two labels: a one-label suffix entry is a public suffix, indexed as exact only.
-    const last = host.lastIndexOf(".");
-    for (let dot = host.indexOf("."); dot !== -1 && dot < last; dot = host.indexOf(".", dot + 1)) {
-      this.collect(this.hostSuffix.get(host.slice(dot + 1)), mask);
+    // Parents: only entries that cover subdomains (not exact strings, not public suffixes).
+    for (let k = 1; k < probe.hostKeyCount; k++) {
+      const rules = this.hosts.get(keys[k] ?? "");
+      if (rules === undefined) continue;
+      for (const rule of rules) if (this.ruleSuffix[rule] === 1) this.hit(rule, mask);
     }
   }
 
@@ -437,10 +542,11 @@ class RuleSet {
     if (probe.ipv4 !== undefined) this.collect(this.ipv4.lookup(probe.ipv4, probe.prefixLength ?? 32), mask);
     else if (probe.ipv6 !== undefined)
       this.collect(this.ipv6.lookup(probe.ipv6, probe.prefixLength ?? 128), mask);
-    else if (probe.host !== undefined) this.matchHost(probe.host, mask);
-    if (probe.wholeValue) this.collect(this.exactWhole.get(probe.lower), mask);
-    if (probe.otherValue) this.collect(this.exactOther.get(probe.lower), mask);
-    if ((this.substringMask & mask) !== 0) this.collect(this.substrings.search(probe.lower), mask);
+    else if (probe.hostKeyCount > 0) this.matchHost(probe, mask);
+    if (probe.wholeValue && this.exactWhole.size > 0) this.collect(this.exactWhole.get(probe.lower), mask);
+    if (probe.otherValue && this.exactOther.size > 0) this.collect(this.exactOther.get(probe.lower), mask);
+    if ((this.substringMask & mask) !== 0)
+      this.collect(this.automata[probe.typeIndex]?.search(probe.lower), mask);
     if ((this.regexMask & mask) !== 0 && probe.value.length <= maxRegexInputLength) {
       for (const { regex, rule } of this.regexes) {
         if (((this.ruleMask[rule] ?? 0) & mask) !== 0 && regex.test(probe.value)) this.hit(rule, mask);
@@ -526,6 +632,7 @@ export interface SuppressionIndexOptions {
  */
 export class SuppressionIndex {
   private readonly scratch = new Uint8Array(4);
+  private readonly probe = newProbe();
   private readonly global: RuleSet;
   private readonly tenant: RuleSet;
   private readonly allowlistName: string;
@@ -568,7 +675,8 @@ export class SuppressionIndex {
    *   // { suppressed: true, reasons: [{ kind: "allowlist", entry: "github.com", … }] }
    */
   match(indicator: IndicatorRef): SuppressionMatch {
-    const probe = prepareProbe(indicator.type, indicator.value, this.scratch);
+    const probe = this.probe;
+    prepareProbe(probe, indicator.type, indicator.value, this.scratch);
     const globalHits = this.global.match(probe);
     const tenantHits = this.tenant.match(probe);
     if (globalHits === 0 && tenantHits === 0) return { suppressed: false, reasons: [] };

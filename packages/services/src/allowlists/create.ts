@@ -24,8 +24,8 @@ export interface CreateAllowlistEntryInput {
 /**
  * Adds an entry to the acting tenant's allowlist (tenant admins and analysts, MSSP staff acting for the
  * client: `allowlist.manage`) and applies it retroactively in the same transaction: every stored catalog
- * indicator it matches is suppressed for this tenant, with the entry as the reason, and leaves its exports,
- * blocklists and alerts (it stays searchable). CONFLICT when the tenant already has the entry.
+ * indicator and every private indicator of the tenant it matches is suppressed for this tenant, with the
+ * entry as the reason, and leaves its exports, blocklists and alerts (it stays searchable). CONFLICT when the tenant already has the entry.
  */
 export async function createAllowlistEntry({
   ctx,
@@ -54,11 +54,13 @@ export async function createAllowlistEntry({
     const row = rows[0];
     if (row === undefined) throw new AppError("CONFLICT", `The allowlist already holds ${type} ${value}`);
     const candidates = await candidateIndicators(tx, { value, type });
+    const privateCandidates = await candidateIndicators(tx, { value, type }, tenantId);
     const applied = await applyAllowlistChange(
       tx,
       { tenantId, msspId: ctx.tenant.msspId ?? null },
       candidates,
       ctx.now().getTime(),
+      privateCandidates,
     );
     await recordAudit(ctx, tx, {
       action: "allowlist.create",

@@ -27,11 +27,15 @@ export async function deleteAllowlistEntry({
     const { rows: affected } = await tx.execute<{ indicator_id: string }>(sql`
       select indicator_id from tenant_indicators
       where tenant_id = ${tenantId} and suppression_reasons @> ${JSON.stringify([{ listId: input.id }])}::jsonb`);
+    const { rows: affectedPrivate } = await tx.execute<{ id: string }>(sql`
+      select id from private_indicators
+      where tenant_id = ${tenantId} and suppression_reasons @> ${JSON.stringify([{ listId: input.id }])}::jsonb`);
     const applied = await applyAllowlistChange(
       tx,
       { tenantId, msspId: ctx.tenant.msspId ?? null },
       affected.map((row) => row.indicator_id),
       ctx.now().getTime(),
+      affectedPrivate.map((row) => row.id),
     );
     await recordAudit(ctx, tx, {
       action: "allowlist.delete",

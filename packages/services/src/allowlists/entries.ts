@@ -2,6 +2,7 @@ import { AppError } from "@threatfusion/core";
 import type { DbTransaction } from "@threatfusion/db";
 import { canonicalize, type IndicatorType, indicatorTypes, refang } from "@threatfusion/ioc";
 import { sql } from "drizzle-orm";
+import { resuppressPrivateIndicators } from "../scoring/private-suppression.ts";
 import { rescoreTenantIndicators, type TenantScoreStats } from "../scoring/tenant-score.ts";
 import { entryKeys, networkOf } from "../warninglists/keys.ts";
 
@@ -92,6 +93,8 @@ export const maxRetroactiveCandidates = 100_000;
 export async function candidateIndicators(
   tx: DbTransaction,
   entry: { value: string; type: AllowlistEntryType },
+  /** The acting tenant's own private indicators instead of the catalog. */
+  privateOf?: string,
 ): Promise<string[]> {
   const keys = entryKeys(entry.type, entry.value);
   let condition: ReturnType<typeof sql>;
@@ -108,17 +111,30 @@ export async function candidateIndicators(
     condition = sql`strpos(lower(i.value), ${entry.value.toLowerCase()}) > 0`;
   }
   const { rows } = await tx.execute<{ id: string }>(
-    sql`select i.id from indicators i where ${condition} limit ${maxRetroactiveCandidates}`,
+    privateOf === undefined
+      ? sql`select i.id from indicators i where ${condition} limit ${maxRetroactiveCandidates}`
+      : sql`select i.id from private_indicators i where i.tenant_id = ${privateOf} and ${condition}
+          limit ${maxRetroactiveCandidates}`,
   );
   return rows.map((row) => row.id);
 }
 
-/** Re-scores the tenant's overlay of the given indicators (retroactive allowlisting and its undoing). */
-export function applyAllowlistChange(
+/**
+ * Re-scores the tenant's overlay of the given catalog indicators and re-decides the given private ones
+ * (retroactive allowlisting and its undoing). `changed` counts both.
+ */
+export async function applyAllowlistChange(
   tx: DbTransaction,
   scope: { tenantId: string; msspId: string | null },
   indicatorIds: readonly string[],
   now: number,
+  privateIndicatorIds: readonly string[] = [],
 ): Promise<TenantScoreStats> {
-  return rescoreTenantIndicators(tx, { ...scope, indicatorIds, now });
+  const catalog = await rescoreTenantIndicators(tx, { ...scope, indicatorIds, now });
+  const own = await resuppressPrivateIndicators(tx, {
+    tenantId: scope.tenantId,
+    select: { ids: privateIndicatorIds },
+    now,
+  });
+  return { ...catalog, examined: catalog.examined + own.examined, changed: catalog.changed + own.changed };
 }

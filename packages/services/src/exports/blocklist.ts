@@ -4,8 +4,10 @@ import {
   type BlocklistVendor,
   blocklistChanges,
   blocklistStream,
+  type ExportIndicator,
   type IndicatorChange,
   ifNoneMatchHits,
+  isSuppressionReason,
   sinceDiffStream,
   vendorLimits,
   versionEtag,
@@ -16,6 +18,8 @@ import { authorizeAction, inTenantTx, type ServiceContext } from "../context.ts"
 import { selectActiveIndicators, toExportIndicator } from "../indicators/active-indicators.ts";
 import { encodeKeysetCursor, type KeysetCursor, parseCursorParameter } from "../indicators/cursor.ts";
 import { streamActiveIndicators } from "../indicators/stream.ts";
+import { cursorBatches } from "./cursor-read.ts";
+import { catalogStatus, excludedStatuses } from "./export-read.ts";
 import { safeCursorTime, viewVersionStamp } from "./version.ts";
 
 export const blocklistTypes: Record<BlocklistKind, IndicatorType[]> = {
@@ -116,15 +120,7 @@ export async function getBlocklist({
     stamp,
   });
   if (ifNoneMatchHits(input.ifNoneMatch, etag)) return { status: 304, etag };
-  const records = (async function* () {
-    for await (const row of streamActiveIndicators(
-      ctx,
-      { types, includeSuppressed },
-      { order: "recent", pageSize: 5_000, lean: true },
-    )) {
-      yield toExportIndicator(row);
-    }
-  })();
+  const records = blocklistRecords(ctx, types, includeSuppressed);
   return {
     status: 200,
     etag,
@@ -140,6 +136,61 @@ export async function getBlocklist({
     // The start cursor for `since` polling is carried in a header by the route (X-Blocklist-Cursor).
     next: encodeKeysetCursor({ at: cursorAt, id: minimalId }),
   };
+}
+
+interface BlocklistRow extends Record<string, unknown> {
+  type: IndicatorType;
+  value: string;
+  status: string;
+}
+
+/**
+ * The list's rows as ONE statement through a server-side cursor: type, value and status only, most
+ * recently seen first (the order the vendor cap keeps): one branch per type plus the tenant's private and
+ * shared rows, the overlay joined from the tenant's own rows, sorted once by PostgreSQL.
+ */
+async function* blocklistRecords(
+  ctx: ServiceContext,
+  types: IndicatorType[],
+  includeSuppressed: boolean,
+): AsyncGenerator<ExportIndicator[]> {
+  const tenantId = ctx.tenant.tenantId;
+  const excluded = excludedStatuses(includeSuppressed);
+  const catalog = types.map(
+    (type) => sql`(select i.id, i.type, i.value::text as value, ${catalogStatus} as status, i.last_seen
+      from indicators i
+      left join tenant_indicators ti on ti.tenant_id = ${tenantId} and ti.indicator_id = i.id
+      where i.type = ${type} and ${catalogStatus} <> all(${sql.param(excluded)}::text[]))`,
+  );
+  const own = sql`(select p.id, p.type, p.value::text, p.status, p.last_seen from private_indicators p
+      where (p.tenant_id = ${tenantId} or p.tenant_id = (select tf_parent_tenant()))
+        and p.type = any(${sql.param(types)}::text[]) and p.status <> all(${sql.param(excluded)}::text[]))`;
+  const statement = sql`select b.type, b.value, b.status
+    from (${sql.join([...catalog, own], sql` union all `)}) as b
+    order by b.last_seen desc, b.id desc`;
+  yield* cursorBatches<BlocklistRow, ExportIndicator>(ctx, statement, {
+    fetchSize: 20_000,
+    map: (row) => {
+      // Only type, value and the reason matter to a list; the other fields are empty on purpose.
+      const record: ExportIndicator = {
+        id: "",
+        type: row.type,
+        value: row.value,
+        firstSeen: "",
+        lastSeen: "",
+        addedAt: "",
+        modifiedAt: "",
+        confidence: 0,
+        score: 0,
+        tlp: "clear",
+        tags: [],
+        context: {},
+        sources: [],
+      };
+      if (isSuppressionReason(row.status)) record.suppressedReason = row.status;
+      return record;
+    },
+  });
 }
 
 /** Every row of the list's types touched after `since`, resolved to its current state. */

@@ -13,7 +13,8 @@ import {
 import { authorizeAction, inTenantTx, type ServiceContext } from "../context.ts";
 import { type ActiveIndicatorFilter, toExportIndicator } from "../indicators/active-indicators.ts";
 import { streamActiveIndicators } from "../indicators/stream.ts";
-import { loadProducer, threatfusionNamespace } from "./producer.ts";
+import { exportBatches, isLeanExportFilter } from "./export-read.ts";
+import { loadProducer, producerIdentityId, threatfusionNamespace } from "./producer.ts";
 
 export const exportFormats = ["stix", "misp", "csv", "ecs", "cef"] as const;
 export type ExportFormat = (typeof exportFormats)[number];
@@ -51,19 +52,28 @@ const extensions: Record<ExportFormat, string> = {
   cef: "cef",
 };
 
-/** The tenant's active indicators as export records, streamed from one transaction. */
+/**
+ * The tenant's active indicators as export records, in batches, streamed from one transaction. A full
+ * export (no filter beyond types) takes the lean cursor read (`exportBatches`); a filtered one walks the
+ * active-indicators query page by page. With `stixIdentityId` the lean read also brings the STIX ids.
+ */
 export async function* exportRecords(
   ctx: ServiceContext,
   filter: ActiveIndicatorFilter,
   includeSuppressed: boolean,
-): AsyncGenerator<ExportIndicator> {
+  stixIdentityId?: string,
+): AsyncGenerator<ExportIndicator[]> {
+  if (isLeanExportFilter(filter)) {
+    yield* exportBatches(ctx, { types: filter.types, includeSuppressed, stixIdentityId });
+    return;
+  }
   // Suppressed rows are read only when asked for; expired and revoked ones never leave in a full export.
   for await (const row of streamActiveIndicators(
     ctx,
     { ...filter, includeSuppressed },
     { order: "version", pageSize: 5_000 },
   )) {
-    yield toExportIndicator(row);
+    yield [toExportIndicator(row)];
   }
 }
 
@@ -88,7 +98,12 @@ export async function exportIndicators({
   authorizeAction(ctx, "export.read");
   const producer = await inTenantTx(ctx, (tx) => loadProducer(tx, ctx.tenant.tenantId));
   const includeSuppressed = input.includeSuppressed === true;
-  const records = exportRecords(ctx, input.filter ?? {}, includeSuppressed);
+  const records = exportRecords(
+    ctx,
+    input.filter ?? {},
+    includeSuppressed,
+    input.format === "stix" ? producerIdentityId(producer) : undefined,
+  );
   const overlay = { includeSuppressed };
   const now = ctx.now();
   let body: ReadableStream<Uint8Array>;

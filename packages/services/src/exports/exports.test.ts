@@ -2,16 +2,27 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { newId } from "@threatfusion/core";
 import { connectTestDatabases, createTenantTree, type TestTenantTree } from "@threatfusion/db/testing";
-import { streamToText } from "@threatfusion/exports";
+import {
+  type ExportIndicator,
+  producerIdentity,
+  stixObjectsWriter,
+  streamToText,
+} from "@threatfusion/exports";
 import { mispEventEvents, parseMispManifest } from "@threatfusion/feeds";
 import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { inTenantTx } from "../context.ts";
+import { toExportIndicator } from "../indicators/active-indicators.ts";
 import { createIndicator } from "../indicators/create.ts";
+import { streamActiveIndicators } from "../indicators/stream.ts";
 import { updateIndicator } from "../indicators/update.ts";
 import { type SeededCatalog, seedCatalog, userContext } from "../testing/intel-fixtures.ts";
+import { getBlocklist } from "./blocklist.ts";
 import { exportIndicators } from "./export.ts";
+import { exportBatches } from "./export-read.ts";
 import { getMispFeedEvent, getMispFeedHashes, getMispFeedManifest } from "./misp-feed.ts";
+import { loadProducer } from "./producer.ts";
 import { getTaxiiObjects, listTaxiiCollections } from "./taxii.ts";
 
 // The OASIS STIX 2.1 JSON schemas (BSD-3-Clause) copied into packages/exports/fixtures (see its SOURCES.md).
@@ -49,6 +60,7 @@ const database = inject("database");
 const dbs = connectTestDatabases(database);
 let tree: TestTenantTree;
 let catalog: SeededCatalog;
+let awkward: SeededCatalog;
 const unique = newId("request").slice(-8);
 
 beforeAll(async () => {
@@ -60,6 +72,22 @@ beforeAll(async () => {
     { type: "sha256", value: `${unique}`.padEnd(64, "a").replace(/[^0-9a-f]/g, "b") },
     { type: "cve", value: "CVE-2023-4966" },
     { type: "email", value: `spam-${unique}@example.com` },
+  ]);
+  // Values whose STIX ids are easy to get wrong: escaping, RFC 3986 encoding, IPv6 CIDRs, hashes, ASNs.
+  awkward = await seedCatalog(dbs, [
+    { type: "ipv4", value: `198.51.${unique.charCodeAt(0) % 200}.${unique.charCodeAt(1) % 200}` },
+    { type: "cidr", value: `2001:db8:${unique.charCodeAt(2).toString(16)}::/48`, tags: ["z", "a"] },
+    { type: "cidr", value: `10.${unique.charCodeAt(3) % 200}.0.0/16` },
+    { type: "domain", value: `bücher-${unique}.example` },
+    { type: "url", value: `http://awk-${unique}.example/it's/100%25?q=a&b=(1)` },
+    { type: "url", value: `http://awk-${unique}.example/"quoted"\\back space/é` },
+    { type: "email", value: `o'brien-${unique}@example.org` },
+    { type: "md5", value: `${unique}`.padEnd(32, "c").replace(/[^0-9a-f]/g, "d") },
+    { type: "sha1", value: `${unique}`.padEnd(40, "e").replace(/[^0-9a-f]/g, "f") },
+    { type: "sha512", value: `${unique}`.padEnd(128, "1").replace(/[^0-9a-f]/g, "2") },
+    { type: "asn", value: `AS${64_500 + (unique.charCodeAt(4) % 20)}` },
+    // The same domain from a second source: two source names, sorted by the database.
+    { type: "domain", value: `exp-${unique}.example.com`, malwareFamily: "mirai" },
   ]);
   await createIndicator({
     ctx: userContext(dbs, tree, "mssp"),
@@ -77,6 +105,99 @@ beforeAll(async () => {
 afterAll(async () => {
   await tree.cleanup();
   await dbs.end();
+});
+
+/** This file's rows only: other test files add catalog rows meanwhile. */
+const ours = (record: ExportIndicator) =>
+  record.value.includes(unique) ||
+  [...catalog.ids.values(), ...awkward.ids.values()].includes(record.id) ||
+  record.value === "2001:db8::77";
+
+async function activeQueryRecords(actor: "clientA" | "clientB" | "mssp", includeSuppressed: boolean) {
+  const records: ExportIndicator[] = [];
+  for await (const row of streamActiveIndicators(
+    userContext(dbs, tree, actor),
+    { includeSuppressed },
+    { order: "version" },
+  )) {
+    const record = toExportIndicator(row);
+    if (ours(record)) records.push(record);
+  }
+  return records.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+async function leanRecords(
+  actor: "clientA" | "clientB" | "mssp",
+  includeSuppressed: boolean,
+  stixIdentityId?: string,
+) {
+  const records: ExportIndicator[] = [];
+  for await (const batch of exportBatches(userContext(dbs, tree, actor), {
+    includeSuppressed,
+    stixIdentityId,
+  })) {
+    records.push(...batch.filter(ours));
+  }
+  return records.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+describe("the lean export read", () => {
+  it("gives the same records, overlay and sources as the active-indicators query, for every tenant", async () => {
+    for (const actor of ["clientA", "clientB", "mssp"] as const) {
+      for (const includeSuppressed of [false, true]) {
+        const expected = await activeQueryRecords(actor, includeSuppressed);
+        expect(expected.length).toBeGreaterThan(10);
+        expect(await leanRecords(actor, includeSuppressed)).toEqual(expected);
+      }
+    }
+    const twoSources = (await leanRecords("clientA", false)).find(
+      (record) => record.value === `exp-${unique}.example.com`,
+    );
+    expect(twoSources?.sources).toEqual([catalog.sourceName, awkward.sourceName].sort());
+    const clientB = await leanRecords("clientB", true);
+    expect(clientB.find((record) => record.value === "2001:db8::77")?.suppressedReason).toBe("allowlisted");
+    expect(clientB.some((record) => record.value === `b-secret-${unique}.example.net`)).toBe(true);
+    expect((await leanRecords("clientA", true)).some((record) => record.value.startsWith("b-secret"))).toBe(
+      false,
+    );
+  });
+
+  it("brings STIX ids from PostgreSQL that equal the ones the writer derives", async () => {
+    const ctx = userContext(dbs, tree, "clientA");
+    const producer = await inTenantTx(ctx, (tx) => loadProducer(tx, ctx.tenant.tenantId));
+    const identityId = producerIdentity(producer).id;
+    const records = await leanRecords("clientA", false, identityId);
+    const write = stixObjectsWriter(identityId);
+    const withObservableIds = records.filter((record) => record.stixIds?.observable !== undefined);
+    // Every type but the ASN and the URL that needs percent-encoding gets all three ids from the database.
+    expect(withObservableIds.length).toBeGreaterThanOrEqual(12);
+    const catalogRows = records.filter((record) => record.id.startsWith("ind_") && record.type !== "cve");
+    expect(catalogRows.every((record) => record.stixIds?.indicator !== undefined)).toBe(true);
+    for (const record of records) {
+      expect(write(record)).toBe(write({ ...record, stixIds: undefined }));
+    }
+  });
+
+  it("serves the full blocklist from one cursor with the overlay of the asking tenant", async () => {
+    const list = async (actor: "clientA" | "clientB", includeSuppressed: boolean) => {
+      const answer = await getBlocklist({
+        ctx: userContext(dbs, tree, actor),
+        input: { kind: "ip", includeSuppressed },
+      });
+      if (answer.status !== 200) throw new Error("expected a list");
+      return (await streamToText(answer.body)).split("\n");
+    };
+    const cidr = `10.${unique.charCodeAt(3) % 200}.0.0/16`;
+    expect(await list("clientA", false)).toEqual(expect.arrayContaining(["2001:db8::77", cidr]));
+    expect(await list("clientB", false)).not.toContain("2001:db8::77");
+    expect(await list("clientB", true)).toContain("2001:db8::77");
+    const domains = await getBlocklist({ ctx: userContext(dbs, tree, "clientB"), input: { kind: "domain" } });
+    if (domains.status !== 200) throw new Error("expected a list");
+    const text = await streamToText(domains.body);
+    expect(text).toContain(`b-secret-${unique}.example.net\n`);
+    expect(text).toContain(`mssp-shared-${unique}.example.net\n`);
+    expect(text).toContain(`exp-${unique}.example.com\n`);
+  });
 });
 
 describe("exports of a client tenant", () => {

@@ -70,7 +70,9 @@ export async function getMispFeedHashes({
   authorizeAction(ctx, "export.read");
   const { header, stamp } = await feedHeader(ctx);
   const pairs = (async function* () {
-    for await (const record of exportRecords(ctx, {}, false)) yield { eventUuid: header.uuid, record };
+    for await (const batch of exportRecords(ctx, {}, false)) {
+      for (const record of batch) yield { eventUuid: header.uuid, record };
+    }
   })();
   return { body: mispHashesCsvStream(pairs), stamp };
 }

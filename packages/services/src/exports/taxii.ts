@@ -45,10 +45,29 @@ interface CollectionDefinition {
   filter: ActiveIndicatorFilter;
 }
 
+function taxiiCollectionId(tenantId: string, name: string): string {
+  return uuidv5(threatfusionNamespace, `taxii/${tenantId}/${name}`);
+}
+
+/** The collection of all the tenant's active indicators: known without a query (the polled one). */
+function allIndicatorsCollection(tenantId: string): CollectionDefinition {
+  return {
+    resource: {
+      id: taxiiCollectionId(tenantId, "all"),
+      title: "All active indicators",
+      description: "Every active indicator of this tenant; accepts Add Objects into its private indicators.",
+      can_read: true,
+      can_write: true,
+      media_types: [stixMediaType],
+    },
+    filter: {},
+  };
+}
+
 /** The tenant's collections: all active indicators, one per subscribed global feed, and saved searches. */
 async function collectionDefinitions(ctx: ServiceContext): Promise<CollectionDefinition[]> {
   const tenantId = ctx.tenant.tenantId;
-  const collectionId = (name: string) => uuidv5(threatfusionNamespace, `taxii/${tenantId}/${name}`);
+  const collectionId = (name: string) => taxiiCollectionId(tenantId, name);
   return inTenantTx(ctx, async (tx) => {
     const { rows: feeds } = await tx.execute<{ id: string; name: string; source_id: string }>(sql`
       select f.id, f.name, f.source_id from feeds f
@@ -62,20 +81,7 @@ async function collectionDefinitions(ctx: ServiceContext): Promise<CollectionDef
     }>(sql`
       select id, name, description, filter from saved_searches
       where tenant_id = ${tenantId} and taxii_collection order by name`);
-    const definitions: CollectionDefinition[] = [
-      {
-        resource: {
-          id: collectionId("all"),
-          title: "All active indicators",
-          description:
-            "Every active indicator of this tenant; accepts Add Objects into its private indicators.",
-          can_read: true,
-          can_write: true,
-          media_types: [stixMediaType],
-        },
-        filter: {},
-      },
-    ];
+    const definitions: CollectionDefinition[] = [allIndicatorsCollection(tenantId)];
     for (const feed of feeds) {
       definitions.push({
         resource: {
@@ -112,6 +118,8 @@ export async function listTaxiiCollections({ ctx }: { ctx: ServiceContext }): Pr
 }
 
 async function findCollection(ctx: ServiceContext, collectionId: string): Promise<CollectionDefinition> {
+  const all = allIndicatorsCollection(ctx.tenant.tenantId);
+  if (collectionId === all.resource.id) return all;
   const found = (await collectionDefinitions(ctx)).find(
     (definition) => definition.resource.id === collectionId,
   );
@@ -161,10 +169,11 @@ async function readRows(
   ctx: ServiceContext,
   input: TaxiiPageInput,
 ): Promise<{ rows: ActiveIndicator[]; identityId: string; more: boolean; next?: KeysetCursor }> {
-  const collection = await findCollection(ctx, input.collectionId);
   const tenantId = ctx.tenant.tenantId;
   const filter = input.filter;
+  // One transaction for the collection, the producer and the page: each statement is a round trip.
   return inTenantTx(ctx, async (tx) => {
+    const collection = await findCollection({ ...ctx, tx }, input.collectionId);
     const producer = await loadProducer(tx, tenantId);
     const identityId = producerIdentityId(producer);
     const empty = { rows: [], identityId, more: false };
@@ -200,10 +209,13 @@ async function readRows(
         ? {}
         : { versionAfter: { at: microIso(filter.addedAfter), id: "zzz_zzzzzzzzzzzzzzzzzzzzzzzzzz" } }),
     };
+    // A change of the tenant's overlay (revoked, false positive, re-scored) is a new object version: its
+    // date_added and modified move, so a SIEM polling `added_after` picks it up.
     const page = await selectActiveIndicators(tx, { tenantId }, activeFilter, {
       order: "version",
       limit: filter.limit,
       after: input.next,
+      overlayVersions: true,
     });
     return {
       rows: page.rows,

@@ -1,11 +1,10 @@
-import { Readable } from "node:stream";
 import { type Actor, createLogger, newId, type Role } from "@threatfusion/core";
 import { connectTestDatabases, createTenantTree, type TestTenantTree } from "@threatfusion/db/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { ServiceContext } from "../context.ts";
 import { applyFeedChunks } from "../ingestion/apply-chunks.ts";
 import { handOffChanges, type TenantChangeBatch } from "../ingestion/hand-off.ts";
-import { importIndicators } from "../ingestion/import-indicators.ts";
+import { importInProcess } from "../ingestion/queued-import.testing.ts";
 import { createPrivateFeed } from "./create-private-feed.ts";
 import { listFeedRuns } from "./list-feed-runs.ts";
 import { listFeeds } from "./list-feeds.ts";
@@ -100,24 +99,10 @@ describe("feeds and runs seen by a tenant", () => {
       `${"x".repeat(70_000)}`,
       "nothing here",
     ].join("\n");
-    const summary = await importIndicators({
-      ctx: clientA(),
-      input: {
-        body: Readable.toWeb(Readable.from([Buffer.from(text)])) as ReadableStream<Uint8Array>,
-        format: "auto",
-      },
-      deps: { ingestDb: dbs.ingest.db },
-    });
+    const { progress: summary } = await importInProcess(clientA(), dbs.ingest.db, { text });
     expect(summary).toMatchObject({ format: "text", parsed: 3, new: 3, rejected: 1, status: "partial" });
     expect(summary.rejectedRows).toEqual([expect.objectContaining({ line: 3 })]);
-    const again = await importIndicators({
-      ctx: clientA(),
-      input: {
-        body: Readable.toWeb(Readable.from([Buffer.from(text)])) as ReadableStream<Uint8Array>,
-        format: "text",
-      },
-      deps: { ingestDb: dbs.ingest.db },
-    });
+    const { progress: again } = await importInProcess(clientA(), dbs.ingest.db, { text, format: "text" });
     // Seen again later: the same three rows, their last-seen moved forward, nothing new.
     expect(again).toMatchObject({ new: 0, changed: 3, unchanged: 0 });
     const { rows } = await dbs.admin.pool.query(
@@ -139,14 +124,7 @@ describe("feeds and runs seen by a tenant", () => {
   it("refuses an HTML page as an import with a clear reason", async () => {
     const html = "<!DOCTYPE html><html><head><title>Error 502</title></head><body></body></html>";
     await expect(
-      importIndicators({
-        ctx: clientA(),
-        input: {
-          body: Readable.toWeb(Readable.from([Buffer.from(html)])) as ReadableStream<Uint8Array>,
-          format: "csv",
-        },
-        deps: { ingestDb: dbs.ingest.db },
-      }),
+      importInProcess(clientA(), dbs.ingest.db, { text: html, format: "csv" }),
     ).rejects.toMatchObject({ code: "UNPROCESSABLE", message: expect.stringContaining("Error 502") });
   });
 

@@ -210,13 +210,24 @@ function where(conditions: SQL[]): SQL {
   return conditions.length === 0 ? sql`true` : sql.join(conditions, sql` and `);
 }
 
+/**
+ * Which version a catalog branch walks in `version` order. `catalog`: the catalog row's own change
+ * (`indicators.updated_at`). With the tenant overlay counted as a change (`overlayVersions`) the walk is split
+ * in two index-ordered halves that together cover every row exactly once: `catalog-only` (no overlay, or one
+ * not newer than the catalog row) walks `indicators (updated_at, id)`, `overlay` (an overlay change newer than
+ * the catalog row) walks `tenant_indicators (tenant_id, updated_at, indicator_id)`.
+ */
+type CatalogVersion = "catalog" | "catalog-only" | "overlay";
+
 function catalogBranch(
   scope: TenantScopeFacts,
   filter: ActiveIndicatorFilter,
   order: ActiveIndicatorOrder,
   after: KeysetCursor | undefined,
   limit: number,
+  versionKind: CatalogVersion = "catalog",
 ): SQL {
+  const overlayVersion = versionKind === "overlay";
   const columns: BranchColumns = {
     type: sql`i.type`,
     value: sql`i.value`,
@@ -228,10 +239,15 @@ function catalogBranch(
     tags: sql`(i.tags || coalesce(ti.tags, '{}'))`,
     // Without an overlay row the catalog's own suppression (warninglists) and expiry still apply.
     status: sql`coalesce(ti.status, case when i.suppressed then 'allowlisted' when i.score_expired then 'expired' else 'new' end)`,
-    id: sql`i.id`,
-    version: sql`i.updated_at`,
+    // The overlay half keys on the overlay's own columns so that its (tenant_id, updated_at, indicator_id)
+    // index serves both the order and the keyset condition.
+    id: overlayVersion ? sql`ti.indicator_id` : sql`i.id`,
+    version: overlayVersion ? sql`ti.updated_at` : sql`i.updated_at`,
   };
   const conditions = commonConditions(columns, filter);
+  if (versionKind === "catalog-only")
+    conditions.push(sql`(ti.updated_at is null or ti.updated_at <= i.updated_at)`);
+  if (overlayVersion) conditions.push(sql`ti.updated_at > i.updated_at`);
   if (filter.sourceIds !== undefined) {
     conditions.push(
       sql`exists (select 1 from observations ob where ob.indicator_id = i.id and ob.source_id = any(${sql.param(
@@ -248,16 +264,20 @@ function catalogBranch(
   const keyset = keysetCondition(columns, order, after);
   if (keyset !== undefined) conditions.push(keyset);
   const sortKey = order === "recent" ? columns.lastSeen : columns.version;
+  const from = overlayVersion
+    ? sql`tenant_indicators ti join indicators i on i.id = ti.indicator_id
+    where ti.tenant_id = ${scope.tenantId} and`
+    : sql`indicators i
+    left join tenant_indicators ti on ti.tenant_id = ${scope.tenantId} and ti.indicator_id = i.id
+    where`;
   return sql`(select i.id, 'catalog' as origin, i.type, i.value::text as value, i.first_seen, i.last_seen,
-      i.created_at, i.updated_at as version_at, greatest(i.updated_at, ti.updated_at) as modified_at,
+      i.created_at, ${columns.version} as version_at, greatest(i.updated_at, ti.updated_at) as modified_at,
       i.confidence, ${columns.score}::int as score, i.base_score::int as global_score, i.tlp,
       array(select distinct t from unnest(${columns.tags}) as t order by t) as tags, ${columns.status} as status,
       ti.notes, coalesce(ti.sightings_count, 0) as sightings_count, ti.last_sighted_at,
       null::text as description, null::jsonb as context, null::text as owner_name,
       ${microIso(sortKey)} as cursor_at
-    from indicators i
-    left join tenant_indicators ti on ti.tenant_id = ${scope.tenantId} and ti.indicator_id = i.id
-    where ${where(conditions)}
+    from ${from} ${where(conditions)}
     order by ${orderBy(columns, order)}
     limit ${limit})`;
 }
@@ -397,6 +417,12 @@ export interface SelectOptions {
    * need only type, value, status and scores, such as firewall blocklists. Saves one lookup per row.
    */
   lean?: boolean | undefined;
+  /**
+   * In `version` order, count a change of the tenant's overlay (status, effective score, notes, tags) as a
+   * new version of a catalog row: `versionAt` and the walk then move with it, so incremental readers (TAXII
+   * `added_after`) see a revoked or re-scored indicator again.
+   */
+  overlayVersions?: boolean | undefined;
 }
 
 /**
@@ -422,6 +448,10 @@ export async function selectActiveIndicators(
         branches.push(
           catalogBranch(scope, { ...filter, types: [type] }, options.order, options.after, limit + 1),
         );
+      }
+    } else if (options.order === "version" && options.overlayVersions === true) {
+      for (const versionKind of ["catalog-only", "overlay"] as const) {
+        branches.push(catalogBranch(scope, filter, options.order, options.after, limit + 1, versionKind));
       }
     } else {
       branches.push(catalogBranch(scope, filter, options.order, options.after, limit + 1));

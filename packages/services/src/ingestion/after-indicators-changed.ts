@@ -24,22 +24,39 @@ export type IndicatorChangeListener = (
   context: IndicatorChangeContext,
 ) => Promise<void>;
 
-const listeners: IndicatorChangeListener[] = [];
+const listeners: { name: string; listener: IndicatorChangeListener }[] = [];
 
-/** Registers a listener (search indexing, scoring) at module load; returns a function that removes it. */
-export function onIndicatorsChanged(listener: IndicatorChangeListener): () => void {
-  listeners.push(listener);
+/**
+ * Registers a listener (search indexing, scoring) at module load; returns a function that removes it. The
+ * name labels its time in the consumer's log.
+ */
+export function onIndicatorsChanged(listener: IndicatorChangeListener, name = "listener"): () => void {
+  const entry = { name, listener };
+  listeners.push(entry);
   return () => {
-    const index = listeners.indexOf(listener);
+    const index = listeners.indexOf(entry);
     if (index >= 0) listeners.splice(index, 1);
   };
 }
 
-/** Calls every listener in registration order; a listener that throws makes the hand-off retry. */
+/**
+ * Calls every listener at the same time (they are independent: search indexing and scoring each read the
+ * committed rows and write their own columns or tables, on their own connections), and waits for all of
+ * them; one that throws makes the hand-off retry.
+ */
 export async function afterIndicatorsChanged(
   change: IndicatorChange,
   context: IndicatorChangeContext,
-): Promise<void> {
-  if (change.indicatorIds.length === 0) return;
-  for (const listener of listeners) await listener(change, context);
+): Promise<Record<string, number>> {
+  const durations: Record<string, number> = {};
+  if (change.indicatorIds.length === 0) return durations;
+  const settled = await Promise.allSettled(
+    listeners.map(async ({ name, listener }) => {
+      const started = Date.now();
+      await listener(change, context);
+      durations[name] = (durations[name] ?? 0) + Date.now() - started;
+    }),
+  );
+  for (const result of settled) if (result.status === "rejected") throw result.reason;
+  return durations;
 }

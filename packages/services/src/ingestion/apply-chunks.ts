@@ -3,6 +3,8 @@ import type { Database, DbTransaction, Tlp } from "@threatfusion/db";
 import { upsertIndicators, upsertObservations, withIngestTx, withTenantTx } from "@threatfusion/db";
 import type { Reliability, ScoringModel } from "@threatfusion/scoring";
 import { sql } from "drizzle-orm";
+import { scoreRowsBeforeUpsert } from "../scoring/ingest-score.ts";
+import { loadGlobalModel } from "../scoring/model-store.ts";
 import type { FeedChunkMessage } from "./messages.ts";
 import { upsertPrivateIndicators } from "./private-upsert.ts";
 import { type FeedFacts, type RejectedIndicator, toGlobalRows, toPrivateRows } from "./rows.ts";
@@ -21,8 +23,16 @@ export interface ApplyDependencies {
   appDb: Database;
   model?: ScoringModel;
   logger?: Logger;
+  /** Clock for the score written with new catalog rows (epoch ms); defaults to `Date.now`. */
+  now?: () => number;
   /** Test seam: called inside the transaction after the upserts, before commit ("kill mid-batch"). */
   beforeCommit?: () => void | Promise<void>;
+  /**
+   * Global chunks are split into this many groups, each written in its own transaction on its own connection
+   * at the same time (default 2: the ingest pool holds two). Each group claims its own ledger rows, so a
+   * failure of one group retries only what it did not commit.
+   */
+  parallelism?: number;
 }
 
 export type ChunkOutcome = "applied" | "duplicate" | "unknown-run";
@@ -187,11 +197,23 @@ async function applyGlobal(
     for (const chunk of chunks)
       outcomes.set(chunkKey(chunk), fresh.has(chunkKey(chunk)) ? "applied" : "duplicate");
     if (toApply.length === 0) return;
-    const prepared = toApply.map((chunk) => {
+    const scored = toApply.map((chunk) => {
       const facts = runs.get(chunk.runId);
       if (!facts) throw new Error(`run ${chunk.runId} vanished`);
-      return toGlobalRows(chunk.indicators, facts, chunk.observedAt, deps.model);
+      return { facts, rows: toGlobalRows(chunk.indicators, facts, chunk.observedAt, deps.model) };
     });
+    // New catalog rows are scored here and written once, scored, by the upsert (the global model, as the
+    // scoring stage uses it); rows that already existed are re-scored by the scoring stage afterwards.
+    await scoreRowsBeforeUpsert(
+      tx,
+      scored.map(({ facts, rows }) => ({
+        source: facts,
+        indicators: rows.indicators,
+        observations: rows.observations,
+      })),
+      { now: (deps.now ?? Date.now)(), model: await loadGlobalModel(tx) },
+    );
+    const prepared = scored.map(({ rows }) => rows);
     const indicatorResult = await upsertIndicators(
       tx,
       prepared.flatMap((rows) => rows.indicators),
@@ -252,6 +274,24 @@ async function applyPrivate(
   });
 }
 
+/** Contiguous groups of about equal indicator counts (neighbouring chunks share key ranges less often). */
+function splitEvenly(chunks: readonly FeedChunkMessage[], parts: number): FeedChunkMessage[][] {
+  const total = chunks.reduce((sum, chunk) => sum + chunk.indicators.length, 0);
+  const groups: FeedChunkMessage[][] = [];
+  let current: FeedChunkMessage[] = [];
+  let size = 0;
+  for (const chunk of chunks) {
+    current.push(chunk);
+    size += chunk.indicators.length;
+    if (groups.length < parts - 1 && size >= (total / parts) * (groups.length + 1)) {
+      groups.push(current);
+      current = [];
+    }
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
+
 /**
  * Applies feed chunks (from one queue batch) exactly once each. Throws when a transaction fails: nothing of
  * that group was written, and the caller retries the messages. Chunks of unknown runs are reported, not applied.
@@ -280,7 +320,10 @@ export async function applyFeedChunks(
     if (tenantId === null) global.push(message);
     else byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), message]);
   }
-  if (global.length > 0) await applyGlobal(deps, global, runs, outcomes);
+  const groups = splitEvenly(global, deps.parallelism ?? 2);
+  // Settle all before throwing: the caller closes the pool, which must not cut a group still committing.
+  const settled = await Promise.allSettled(groups.map((group) => applyGlobal(deps, group, runs, outcomes)));
+  for (const result of settled) if (result.status === "rejected") throw result.reason;
   for (const [tenantId, chunks] of byTenant) await applyPrivate(deps, tenantId, chunks, runs, outcomes);
   return { outcomes, runIds: runIds.filter((runId) => runs.has(runId)) };
 }

@@ -10,10 +10,21 @@ import {
   feedFailureReason,
   feedFormats,
   findBuiltInFeed,
+  firstIncrementalUrl,
+  type IncrementalKind,
   iterateBytes,
+  mispEventsChangedSince,
+  mispEventUrl,
+  nextPageUrl,
+  type ParseEvent,
   type ParseStats,
+  type ProviderBudget,
   parseFeed,
   parseFeedDefinition,
+  parseMispManifest,
+  providerBudget,
+  providerKey,
+  taxiiDateAddedRange,
 } from "@threatfusion/feeds";
 import { sql } from "drizzle-orm";
 import type { FeedChunkMessage } from "./messages.ts";
@@ -40,6 +51,8 @@ export interface CollectDependencies {
   batch?: BatchOptions;
   /** Per-request time limit in ms. Default 120 s. */
   timeoutMs?: number;
+  /** The request budget of a provider key; default the catalog's (`providerBudget`). Test seam. */
+  budgetOf?: (provider: string) => ProviderBudget;
 }
 
 export type CollectResult =
@@ -61,6 +74,8 @@ interface FeedRow extends Record<string, unknown> {
   started_at: string;
   etag: string | null;
   last_modified: string | null;
+  cursor: string | null;
+  last_fetch_at: string | null;
 }
 
 interface Request {
@@ -70,6 +85,11 @@ interface Request {
   format: FeedFormat;
   parser: FeedDefinition["parser"];
   auth: FeedDefinition["auth"];
+  incremental: IncrementalKind;
+  /** The catalog provider; undefined for a plain feed (budgeted by host). */
+  provider?: string | undefined;
+  /** The source's shortest interval between fetches (the definition's cadence); none for a plain feed. */
+  minIntervalSeconds?: number | undefined;
   secretMissing?: string;
 }
 
@@ -95,7 +115,14 @@ function resolveRequest(feed: FeedRow, deps: CollectDependencies): Request {
     if (!feed.url || !isFeedFormat(feed.format)) {
       throw new AppError("VALIDATION_FAILED", "the feed has no URL or an unknown format");
     }
-    return { urls: [feed.url], method: "GET", format: feed.format, parser: {}, auth: { kind: "none" } };
+    return {
+      urls: [feed.url],
+      method: "GET",
+      format: feed.format,
+      parser: {},
+      auth: { kind: "none" },
+      incremental: "snapshot",
+    };
   }
   if (builtIn && deps.mirrorUrl) {
     const mirror = deps.mirrorUrl.replace(/\/$/, "");
@@ -105,6 +132,9 @@ function resolveRequest(feed: FeedRow, deps: CollectDependencies): Request {
       format: builtIn.format,
       parser: builtIn.parser,
       auth: { kind: "none" },
+      incremental: builtIn.incremental.kind,
+      provider: builtIn.provider,
+      minIntervalSeconds: builtIn.cadenceSeconds,
     };
   }
   const request: Request = {
@@ -114,6 +144,9 @@ function resolveRequest(feed: FeedRow, deps: CollectDependencies): Request {
     format: definition.format,
     parser: definition.parser,
     auth: definition.auth,
+    incremental: definition.incremental.kind,
+    provider: definition.provider,
+    minIntervalSeconds: definition.cadenceSeconds,
   };
   if (definition.auth.kind !== "none" && !deps.secrets[definition.auth.secret]) {
     request.secretMissing = secretVariables[definition.auth.secret] ?? definition.auth.secret;
@@ -165,10 +198,92 @@ async function* counted(
   }
 }
 
+/** Passes events through, keeping the feed-level facts (TAXII `more`/`next`, OTX `next`) for paging. */
+async function* recordMeta(
+  events: AsyncIterable<ParseEvent>,
+  meta: Map<string, string | number | boolean>,
+): AsyncGenerator<ParseEvent> {
+  for await (const event of events) {
+    if (event.kind === "meta") meta.set(event.key, event.value);
+    yield event;
+  }
+}
+
+const maxManifestBytes = 64 * 1024 * 1024;
+
+/** Reads a whole (small) document, refusing one larger than `limit` bytes. */
+async function readBounded(
+  body: ReadableStream<Uint8Array>,
+  counter: { bytes: number },
+  limit: number,
+): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = "";
+  let bytes = 0;
+  for await (const chunk of counted(body, counter)) {
+    bytes += chunk.byteLength;
+    if (bytes > limit) throw new Error(`larger than ${limit} bytes`);
+    text += decoder.decode(chunk, { stream: true });
+  }
+  return text + decoder.decode();
+}
+
+/**
+ * Counts one request against the provider's budget (shared by all its feeds, in the database so that
+ * parallel collectors agree). Returns undefined when allowed, else the seconds until a request may be made.
+ */
+async function takeProviderRequest(
+  db: Database,
+  provider: string,
+  budget: ProviderBudget,
+  now: Date,
+): Promise<number | undefined> {
+  const at = now.toISOString();
+  const { rows } = await db.execute<{ provider: string }>(sql`
+    insert into feed_provider_budgets as b (provider, window_started_at, requests)
+    values (${provider}, ${at}::timestamptz, 1)
+    on conflict (provider) do update set
+      window_started_at = case when b.window_started_at + make_interval(secs => ${budget.windowSeconds}) <= ${at}::timestamptz
+                               then ${at}::timestamptz else b.window_started_at end,
+      requests = case when b.window_started_at + make_interval(secs => ${budget.windowSeconds}) <= ${at}::timestamptz
+                      then 1 else b.requests + 1 end,
+      updated_at = now()
+    where (b.blocked_until is null or b.blocked_until <= ${at}::timestamptz)
+      and (b.window_started_at + make_interval(secs => ${budget.windowSeconds}) <= ${at}::timestamptz
+           or b.requests < ${budget.requests})
+    returning b.provider`);
+  if (rows.length > 0) return undefined;
+  const { rows: state } = await db.execute<{ wait: number }>(sql`
+    select ceil(extract(epoch from greatest(
+      coalesce(blocked_until, ${at}::timestamptz),
+      case when requests >= ${budget.requests}
+           then window_started_at + make_interval(secs => ${budget.windowSeconds}) else ${at}::timestamptz end
+    ) - ${at}::timestamptz))::int as wait
+    from feed_provider_budgets where provider = ${provider}`);
+  return Math.max(1, state[0]?.wait ?? 1);
+}
+
+/** A 429 from the provider: no feed of it is fetched before Retry-After. */
+async function blockProvider(db: Database, provider: string, now: Date, seconds: number): Promise<void> {
+  await db.execute(sql`
+    update feed_provider_budgets set
+      blocked_until = greatest(coalesce(blocked_until, ${now.toISOString()}::timestamptz),
+                               ${now.toISOString()}::timestamptz + make_interval(secs => ${seconds})),
+      updated_at = now()
+    where provider = ${provider}`);
+}
+
+async function recordFetch(db: Database, feedId: string, now: Date): Promise<void> {
+  await db.execute(sql`
+    update feed_collector_state set last_fetch_at = ${now.toISOString()}::timestamptz, updated_at = now()
+    where feed_id = ${feedId}`);
+}
+
 async function loadFeed(db: Database, runId: string, feedId: string): Promise<FeedRow | undefined> {
   const { rows } = await db.execute<FeedRow>(sql`
     select f.id, f.tenant_id, f.name, f.url, f.format, f.catalog_id, f.config,
-           r.status as run_status, r.chunks_expected, r.started_at::text as started_at, s.etag, s.last_modified
+           r.status as run_status, r.chunks_expected, r.started_at::text as started_at, s.etag, s.last_modified, s.cursor,
+           s.last_fetch_at::text as last_fetch_at
     from feed_runs r join feeds f on f.id = r.feed_id
     left join feed_collector_state s on s.feed_id = f.id
     where r.id = ${runId} and f.id = ${feedId}`);
@@ -209,6 +324,21 @@ export async function collectFeed(
     );
   }
 
+  // The source's minimum interval holds even for an admin's "collect now".
+  const lastFetch = feed.last_fetch_at === null ? Number.NaN : Date.parse(feed.last_fetch_at);
+  if (request.minIntervalSeconds !== undefined && !Number.isNaN(lastFetch)) {
+    const waitSeconds = Math.ceil(
+      (lastFetch + request.minIntervalSeconds * 1000 - deps.now().getTime()) / 1000,
+    );
+    if (waitSeconds > 0) {
+      return fail(
+        "rate-limited",
+        `${feed.name}: fetched ${Math.round(request.minIntervalSeconds - waitSeconds)} s ago; the source allows one fetch every ${request.minIntervalSeconds} s`,
+        { retryAfterSeconds: waitSeconds },
+      );
+    }
+  }
+
   const observedAt = new Date(Date.parse(feed.started_at) || deps.now().getTime()).toISOString();
   const counter = { bytes: 0 };
   const totals: ParseStats = { units: 0, indicators: 0, rejected: 0, skipped: 0 };
@@ -216,12 +346,42 @@ export async function collectFeed(
   let httpStatus: number | null = null;
   let etag: string | null = null;
   let lastModified: string | null = null;
-  // Validators only make sense for a single-URL feed (several URLs are one logical snapshot).
+  const incremental = request.incremental;
+  // Validators only make sense for a single-URL snapshot (several URLs are one logical snapshot) and for a
+  // MISP manifest; incremental queries change with the cursor.
   const conditional =
-    request.urls.length === 1 ? { etag: feed.etag, lastModified: feed.last_modified } : null;
+    (incremental === "snapshot" && request.urls.length === 1) || incremental === "misp-manifest"
+      ? { etag: feed.etag, lastModified: feed.last_modified }
+      : null;
+  // The cursor the next run starts from; stored with the run and copied to the feed only when it succeeds.
+  let nextCursor: string | null = null;
+  if (incremental === "otx-modified-since") nextCursor = observedAt;
+  const targets =
+    incremental === "snapshot"
+      ? [...request.urls]
+      : request.urls.slice(0, 1).map((url) => firstIncrementalUrl(url, incremental, feed.cursor));
+  // Paging is bounded: a server that always answers `more` must not keep a collector busy forever.
+  const maxRequests = 1_000;
 
-  for (const url of request.urls) {
-    const { url: target, init } = buildRequest(request, url, deps, conditional);
+  for (let index = 0; index < targets.length && index < maxRequests; index++) {
+    const url = targets[index] ?? "";
+    const first = index === 0;
+    const { url: target, init } = buildRequest(request, url, deps, first ? conditional : null);
+    const provider = providerKey(request.provider, target);
+    const denied = await takeProviderRequest(
+      db,
+      provider,
+      (deps.budgetOf ?? providerBudget)(provider),
+      deps.now(),
+    );
+    if (denied !== undefined) {
+      return fail(
+        "rate-limited",
+        `${feed.name}: the request budget of ${provider} is used up; next request in ${denied} s`,
+        { retryAfterSeconds: denied },
+      );
+    }
+    if (first) await recordFetch(db, feed.id, deps.now());
     let response: Response;
     try {
       response = await deps.fetch(target, init);
@@ -232,7 +392,7 @@ export async function collectFeed(
       );
     }
     httpStatus = response.status;
-    if (response.status === 304 && conditional) {
+    if (response.status === 304 && first && conditional) {
       await response.body?.cancel();
       await declareRunChunks(db, input.runId, { chunks: 0, bytesFetched: 0, stats: totals, httpStatus });
       await finishRunIfComplete(db, input.runId, deps.now());
@@ -246,6 +406,10 @@ export async function collectFeed(
     });
     if (!verdict.ok) {
       await response.body?.cancel();
+      // A 429 speaks for the provider, not just this endpoint: every feed of it waits.
+      if (verdict.reason === "rate-limited") {
+        await blockProvider(db, provider, deps.now(), verdict.retryAfterSeconds ?? 60);
+      }
       return fail(verdict.reason, verdict.message, {
         httpStatus,
         retryAfterSeconds: verdict.retryAfterSeconds,
@@ -253,8 +417,27 @@ export async function collectFeed(
     }
     if (!response.body)
       return fail("invalid-document", `${feed.name}: the answer had no body`, { httpStatus });
-    etag = response.headers.get("etag");
-    lastModified = response.headers.get("last-modified");
+    if (first) {
+      etag = response.headers.get("etag");
+      lastModified = response.headers.get("last-modified");
+    }
+    if (incremental === "misp-manifest" && first) {
+      // The manifest lists every event with its last-change time: fetch only those changed since the cursor.
+      let refs: ReturnType<typeof parseMispManifest>;
+      try {
+        refs = parseMispManifest(JSON.parse(await readBounded(response.body, counter, maxManifestBytes)));
+      } catch (error) {
+        return fail(
+          "invalid-document",
+          `${feed.name}: manifest.json is not readable: ${error instanceof Error ? error.message : String(error)}`,
+          { httpStatus },
+        );
+      }
+      const since = Number(feed.cursor ?? "0") || 0;
+      for (const ref of mispEventsChangedSince(refs, since)) targets.push(mispEventUrl(url, ref.uuid));
+      nextCursor = String(refs.reduce((latest, ref) => Math.max(latest, ref.timestamp), since));
+      continue;
+    }
     let queueFailure: unknown;
     const sendOrMark = async (message: FeedChunkMessage) => {
       try {
@@ -264,8 +447,12 @@ export async function collectFeed(
         throw error;
       }
     };
+    const meta = new Map<string, string | number | boolean>();
     try {
-      const events = parseFeed(request.format, counted(response.body, counter), request.parser);
+      const events = recordMeta(
+        parseFeed(request.format, counted(response.body, counter), request.parser),
+        meta,
+      );
       for await (const batch of batchParsed(events, deps.batch)) {
         if (batch.stats) {
           totals.units += batch.stats.units;
@@ -300,6 +487,12 @@ export async function collectFeed(
             httpStatus,
           });
     }
+    if (incremental === "taxii-added-after") {
+      const added = taxiiDateAddedRange(response.headers);
+      if (added.last) nextCursor = added.last;
+    }
+    const next = nextPageUrl(url, incremental, meta);
+    if (next !== undefined) targets.push(next);
   }
   await declareRunChunks(db, input.runId, {
     chunks: chunk,
@@ -308,6 +501,7 @@ export async function collectFeed(
     httpStatus,
     etag: conditional ? etag : null,
     lastModified: conditional ? lastModified : null,
+    cursor: nextCursor,
   });
   const finished = await finishRunIfComplete(db, input.runId, deps.now());
   return {

@@ -17,8 +17,9 @@ export interface HandOffDependencies {
   notifyTenants: (batches: TenantChangeBatch[]) => Promise<void>;
 }
 
-// The coordinator message schema accepts at most 5,000 ids per batch.
-const maxIdsPerBatch = 5_000;
+// A queue message holds at most 128 KB: 3,000 ids of about 33 serialized bytes each (~100 KB) leave room for
+// the envelope (5,000, the coordinator schema's cap, would not fit).
+const maxIdsPerBatch = 3_000;
 
 function split(batch: TenantChangeBatch): TenantChangeBatch[] {
   const out: TenantChangeBatch[] = [];
@@ -44,13 +45,15 @@ export interface HandOffResult {
   chunks: number;
   /** Time spent in the after-change listeners (search indexing, scoring), for the consumer's log. */
   listenersMs: number;
+  /** The same by listener name (they run at the same time, so these overlap). */
+  listenerMs: Record<string, number>;
 }
 
 export async function handOffChanges(
   deps: HandOffDependencies,
   runIds: readonly string[],
 ): Promise<HandOffResult> {
-  if (runIds.length === 0) return { chunks: 0, listenersMs: 0 };
+  if (runIds.length === 0) return { chunks: 0, listenersMs: 0, listenerMs: {} };
   const runParam = sql.param([...runIds]);
   const { rows } = await deps.ingestDb.execute<{
     run_id: string;
@@ -63,7 +66,7 @@ export async function handOffChanges(
     from ingest_chunks c join feed_runs r on r.id = c.run_id
     where c.run_id = any (${runParam}::text[]) and not c.handed_off
     order by c.run_id, c.chunk`);
-  if (rows.length === 0) return { chunks: 0, listenersMs: 0 };
+  if (rows.length === 0) return { chunks: 0, listenersMs: 0, listenerMs: {} };
   const batches: TenantChangeBatch[] = [];
   if (rows.some((row) => row.tenant_id === null && row.touched_ids.length > 0)) {
     const { rows: routed } = await deps.ingestDb.execute<{
@@ -109,13 +112,15 @@ export async function handOffChanges(
     groups.set(key, group);
   }
   const listenersStarted = Date.now();
+  const listenerMs: Record<string, number> = {};
   for (const group of groups.values()) {
-    await afterIndicatorsChanged(
+    const durations = await afterIndicatorsChanged(
       group.tenantId === null
         ? { scope: "global", feedId: group.feedId, indicatorIds: group.ids }
         : { scope: "private", tenantId: group.tenantId, feedId: group.feedId, indicatorIds: group.ids },
       context,
     );
+    for (const [name, ms] of Object.entries(durations)) listenerMs[name] = (listenerMs[name] ?? 0) + ms;
   }
   const listenersMs = Date.now() - listenersStarted;
   await deps.ingestDb.execute(sql`
@@ -123,5 +128,5 @@ export async function handOffChanges(
     from unnest(${sql.param(rows.map((row) => row.run_id))}::text[], ${sql.param(rows.map((row) => row.chunk))}::int[])
       as u(run_id, chunk)
     where c.run_id = u.run_id and c.chunk = u.chunk`);
-  return { chunks: rows.length, listenersMs };
+  return { chunks: rows.length, listenersMs, listenerMs };
 }

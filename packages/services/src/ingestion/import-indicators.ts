@@ -1,10 +1,8 @@
-import { AppError, newId } from "@threatfusion/core";
-import type { Database } from "@threatfusion/db";
+import { newId } from "@threatfusion/core";
 import {
   type ByteSource,
   decodeFeedText,
   type FeedFormat,
-  feedFailureReason,
   type ParseEvent,
   parseFeed,
   sniffFormat,
@@ -12,49 +10,16 @@ import {
 } from "@threatfusion/feeds";
 import { extract } from "@threatfusion/ioc";
 import { sql } from "drizzle-orm";
-import { authorizeAction, inTenantTx, type ServiceContext } from "../context.ts";
-import { applyFeedChunks } from "./apply-chunks.ts";
-import { handOffChanges, type TenantChangeBatch } from "./hand-off.ts";
-import type { ChunkIndicator, FeedChunkMessage } from "./messages.ts";
-import { declareRunChunks, failRun, finishRunIfComplete } from "./runs.ts";
+import { inTenantTx, type ServiceContext } from "../context.ts";
+
+/**
+ * What a manual import parses: the format resolution (known layouts through their parsers, anything else
+ * through free-text extraction) and the tenant's import feed. The queued flow is in `queued-import.ts`.
+ */
 
 export const importFormats = ["auto", "csv", "stix", "misp", "text"] as const;
 export type ImportFormat = (typeof importFormats)[number];
 
-export interface ImportInput {
-  body: ByteSource;
-  format: ImportFormat;
-  /** The tenant's private feed the import is recorded under; created when missing. Default "Manual imports". */
-  feedName?: string | undefined;
-}
-
-export interface ImportDependencies {
-  /** Ingestion-role database: writes the import's feed run (the app role may not). */
-  ingestDb: Database;
-  /** Hands the changed private indicators to the tenant's coordinator; default: nobody. */
-  notifyTenants?: (batches: TenantChangeBatch[]) => Promise<void>;
-  /** Indicators per transaction. Default 5,000. */
-  chunkSize?: number;
-}
-
-export interface ImportSummary {
-  runId: string;
-  feedId: string;
-  /** The format actually parsed (`auto` resolved; `text` means free-text extraction). */
-  format: string;
-  status: string;
-  parsed: number;
-  new: number;
-  changed: number;
-  unchanged: number;
-  rejected: number;
-  skipped: number;
-  /** The first rejected rows, with line numbers and reasons. */
-  rejectedRows: { line: number; reason: string; raw: string }[];
-  durationMs: number;
-}
-
-const maxRejectedShown = 100;
 const encoder = new TextEncoder();
 
 async function* encode(chunks: AsyncIterable<string>): AsyncGenerator<Uint8Array> {
@@ -94,7 +59,7 @@ async function* extractEvents(chunks: AsyncIterable<string>): AsyncGenerator<Par
 }
 
 /** Resolves the format from the first KB and returns the matching event stream. */
-async function importEvents(
+export async function importEvents(
   body: ByteSource,
   format: ImportFormat,
 ): Promise<{ format: string; events: AsyncIterable<ParseEvent> }> {
@@ -115,7 +80,7 @@ async function importEvents(
   return { format: resolved, events: parseFeed(resolved, encode(decoded.chunks)) };
 }
 
-async function ensureImportFeed(ctx: ServiceContext, name: string): Promise<string> {
+export async function ensureImportFeed(ctx: ServiceContext, name: string): Promise<string> {
   return inTenantTx(ctx, async (tx) => {
     const { rows } = await tx.execute<{ id: string }>(
       sql`select id from feeds where tenant_id = ${ctx.tenant.tenantId} and name = ${name}`,
@@ -133,110 +98,4 @@ async function ensureImportFeed(ctx: ServiceContext, name: string): Promise<stri
       from sources s where s.tenant_id = ${ctx.tenant.tenantId} and s.name = ${`import: ${name}`}`);
     return feedId;
   });
-}
-
-/**
- * Imports a file or pasted text into the acting tenant's private indicators: the known layouts through
- * their parsers, free text through extraction. Streams and writes chunk by chunk (bounded memory), records
- * the import as a run of the tenant's import feed (visible in the feed-run API), and answers a summary with
- * the rejected rows' line numbers. A body that is an HTML page or binary data fails with a clear message.
- */
-export async function importIndicators({
-  ctx,
-  input,
-  deps,
-}: {
-  ctx: ServiceContext;
-  input: ImportInput;
-  deps: ImportDependencies;
-}): Promise<ImportSummary> {
-  authorizeAction(ctx, "indicator.write");
-  const started = ctx.now();
-  const feedId = await ensureImportFeed(
-    ctx,
-    (input.feedName ?? "Manual imports").trim().slice(0, 200) || "Manual imports",
-  );
-  const runId = newId("feedRun", started.getTime());
-  await deps.ingestDb.execute(sql`
-    insert into feed_runs (id, feed_id, tenant_id, status, started_at, trigger)
-    values (${runId}, ${feedId}, ${ctx.tenant.tenantId}, 'running', ${started.toISOString()}::timestamptz, 'import')`);
-
-  const observedAt = started.toISOString();
-  const chunkSize = deps.chunkSize ?? 5_000;
-  const rejectedRows: ImportSummary["rejectedRows"] = [];
-  const stats = { units: 0, indicators: 0, rejected: 0, skipped: 0 };
-  let format: string = input.format;
-  let chunk = 0;
-  let pending: ChunkIndicator[] = [];
-  let pendingRejected: FeedChunkMessage["rejected"] = [];
-  const flush = async () => {
-    if (pending.length === 0 && pendingRejected.length === 0) return;
-    const message: FeedChunkMessage = {
-      kind: "feed-chunk",
-      runId,
-      feedId,
-      chunk,
-      observedAt,
-      indicators: pending,
-      rejected: pendingRejected,
-    };
-    chunk++;
-    pending = [];
-    pendingRejected = [];
-    await applyFeedChunks({ ingestDb: deps.ingestDb, appDb: ctx.db, logger: ctx.logger }, [message]);
-  };
-  try {
-    const resolved = await importEvents(input.body, input.format);
-    format = resolved.format;
-    for await (const event of resolved.events) {
-      if (event.kind === "indicator") {
-        pending.push({ ...event.indicator, context: event.indicator.context as Record<string, unknown> });
-        if (pending.length >= chunkSize) await flush();
-      } else if (event.kind === "rejected") {
-        if (rejectedRows.length < maxRejectedShown) rejectedRows.push(event.row);
-        if (pendingRejected.length < 500) pendingRejected.push(event.row);
-      } else if (event.kind === "end") {
-        stats.units = event.stats.units;
-        stats.indicators = event.stats.indicators;
-        stats.rejected = event.stats.rejected;
-        stats.skipped = event.stats.skipped;
-      }
-    }
-    await flush();
-  } catch (error) {
-    const reason = feedFailureReason(error);
-    const message = error instanceof Error ? error.message : String(error);
-    await failRun(deps.ingestDb, runId, { reason: reason ?? "invalid-document", message, now: ctx.now() });
-    if (reason !== undefined) throw new AppError("UNPROCESSABLE", `The upload could not be read: ${message}`);
-    throw error;
-  }
-  await declareRunChunks(deps.ingestDb, runId, { chunks: chunk, bytesFetched: 0, stats, httpStatus: null });
-  await handOffChanges(
-    { ingestDb: deps.ingestDb, appDb: ctx.db, notifyTenants: deps.notifyTenants ?? (async () => undefined) },
-    [runId],
-  );
-  const finished = await finishRunIfComplete(deps.ingestDb, runId, ctx.now());
-  const { rows } = await deps.ingestDb.execute<{
-    status: string;
-    indicators_new: number;
-    indicators_changed: number;
-    indicators_unchanged: number;
-    rows_rejected: number;
-  }>(sql`select status, indicators_new, indicators_changed, indicators_unchanged, rows_rejected
-         from feed_runs where id = ${runId}`);
-  const run = rows[0];
-  return {
-    runId,
-    feedId,
-    format,
-    status: finished?.status ?? run?.status ?? "running",
-    parsed: stats.indicators,
-    new: run?.indicators_new ?? 0,
-    changed: run?.indicators_changed ?? 0,
-    unchanged: run?.indicators_unchanged ?? 0,
-    rejected: run?.rows_rejected ?? stats.rejected,
-    skipped: stats.skipped,
-    rejectedRows,
-    durationMs: ctx.now().getTime() - started.getTime(),
-  };
 }

@@ -6,5 +6,6 @@ export * from "./hand-off.ts";
 export * from "./import-indicators.ts";
 export * from "./messages.ts";
 export * from "./private-upsert.ts";
+export * from "./queued-import.ts";
 export * from "./rows.ts";
 export * from "./runs.ts";

@@ -31,6 +31,12 @@ export const collectFeedMessageSchema = z.object({
   runId: z.string().min(1).max(64),
 });
 
+/** "Parse the stored upload of import run R": the API enqueues it once the upload is stored. */
+export const importFileMessageSchema = z.object({
+  kind: z.literal("import-file"),
+  runId: z.string().min(1).max(64),
+});
+
 /**
  * One chunk of a feed run: normalized indicators and a few rejected rows, under 128 KB serialized.
  * Idempotency key: `${runId}:${chunk}`.
@@ -47,5 +53,6 @@ export const feedChunkMessageSchema = z.object({
 });
 
 export type CollectFeedMessage = z.infer<typeof collectFeedMessageSchema>;
+export type ImportFileMessage = z.infer<typeof importFileMessageSchema>;
 export type FeedChunkMessage = z.infer<typeof feedChunkMessageSchema>;
 export type ChunkIndicator = FeedChunkMessage["indicators"][number];

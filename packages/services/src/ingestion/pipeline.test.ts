@@ -35,7 +35,13 @@ afterAll(async () => {
 });
 
 /** A global (or tenant-private) feed pointing at the fake provider, created with the owner connection. */
-async function createFeed(options: { path: string; format: string; tenantId?: string; cadence?: number }) {
+async function createFeed(options: {
+  path: string;
+  format: string;
+  tenantId?: string;
+  cadence?: number;
+  server?: FakeFeedProvider;
+}) {
   const sourceId = newId("source");
   const feedId = newId("feed");
   await dbs.admin.pool.query(
@@ -49,7 +55,7 @@ async function createFeed(options: { path: string; format: string; tenantId?: st
       options.tenantId ?? null,
       sourceId,
       `fake ${feedId}`,
-      `${provider.url}${options.path}`,
+      `${(options.server ?? provider).url}${options.path}`,
       options.format,
       options.cadence ?? 300,
     ],
@@ -164,10 +170,12 @@ describe("a global feed run through the pipeline", () => {
     [429, "rate-limited", "rate limited"],
     [503, "server-error", "failing"],
   ])("fails the run on HTTP %i with reason %s and backs off", async (status, reason, words) => {
-    provider.route(`/status-${status}`, (response) => {
+    // A 429 holds back every feed of that server until Retry-After: give it a server of its own.
+    const server = status === 429 ? await startFakeFeedProvider() : provider;
+    server.route(`/status-${status}`, (response) => {
       response.writeHead(status, { "content-type": "text/plain", "retry-after": "7200" }).end("nope");
     });
-    const { feedId } = await createFeed({ path: `/status-${status}`, format: "text" });
+    const { feedId } = await createFeed({ path: `/status-${status}`, format: "text", server });
     const now = new Date();
     const { claim, result } = await runPipeline(feedId, now);
     expect(result).toMatchObject({ status: "failed", reason });
@@ -185,6 +193,7 @@ describe("a global feed run through the pipeline", () => {
       expect(new Date(rows[0]?.next_fetch_at).getTime()).toBeGreaterThanOrEqual(now.getTime() + 7_200_000);
     // Not due again right away: the backoff holds.
     expect(await claimDueFeeds({ db: dbs.ingest.db, now, feedIds: [feedId] })).toEqual([]);
+    if (server !== provider) await server.close();
   });
 
   it("fails the run when the feed answers an HTML page instead of data", async () => {

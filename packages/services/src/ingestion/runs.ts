@@ -38,17 +38,13 @@ const defaultLeaseSeconds = 15 * 60;
 export async function claimDueFeeds(options: ClaimOptions): Promise<ClaimedFeed[]> {
   const { db, now } = options;
   const lease = options.leaseSeconds ?? defaultLeaseSeconds;
-  const { rows: expired } = await db.execute<{ run_id: string }>(sql`
-    select claimed_run_id as run_id from feed_collector_state
-    where claimed_run_id is not null and claimed_until <= ${now.toISOString()}::timestamptz
-      and (${options.feedIds === undefined}::boolean or feed_id = any (${sql.param([...(options.feedIds ?? [])])}::text[]))`);
-  for (const row of expired) {
-    await failRun(db, row.run_id, {
-      reason: "abandoned",
-      message: "the collector did not finish this run within its lease",
-      now,
-    });
-  }
+  await abandonClaimedRuns({
+    db,
+    now,
+    onlyExpired: true,
+    message: "the collector did not finish this run within its lease",
+    ...(options.feedIds === undefined ? {} : { feedIds: options.feedIds }),
+  });
   const { rows: due } = await db.execute<{ id: string; tenant_id: string | null }>(sql`
     select f.id, f.tenant_id
     from feeds f left join feed_collector_state s on s.feed_id = f.id
@@ -80,6 +76,35 @@ export async function claimDueFeeds(options: ClaimOptions): Promise<ClaimedFeed[
     if (won) claimed.push({ feedId: feed.id, runId, tenantId: feed.tenant_id });
   }
   return claimed;
+}
+
+/**
+ * Fails claimed runs as abandoned and releases their feeds' claims: those whose lease ran out
+ * (`onlyExpired`, every claim tick), or every claim (`pnpm dev` at start, when any claim belongs to a dead
+ * process). An abandoned run says nothing about the feed, so the feed keeps its due time and failure count:
+ * a due feed is collected again at the next tick instead of backing off for hours. Returns the run ids.
+ */
+export async function abandonClaimedRuns(options: {
+  db: Database;
+  now: Date;
+  onlyExpired: boolean;
+  message: string;
+  /** Only these feeds (tests). */
+  feedIds?: readonly string[];
+}): Promise<string[]> {
+  const { db, now } = options;
+  const { rows } = await db.execute<{ run_id: string }>(sql`
+    select claimed_run_id as run_id from feed_collector_state
+    where claimed_run_id is not null
+      and (not ${options.onlyExpired}::boolean or claimed_until <= ${now.toISOString()}::timestamptz)
+      and (${options.feedIds === undefined}::boolean or feed_id = any (${sql.param([...(options.feedIds ?? [])])}::text[]))`);
+  const abandoned: string[] = [];
+  for (const row of rows) {
+    if (await failRun(db, row.run_id, { reason: "abandoned", message: options.message, now })) {
+      abandoned.push(row.run_id);
+    }
+  }
+  return abandoned;
 }
 
 /** Makes a feed due now (an admin's "collect now"), unless a run of it is in progress. */
@@ -202,8 +227,8 @@ export interface RunFailure {
 
 /**
  * Fails a run with a clear reason and schedules the feed's next attempt with backoff (never sooner than its
- * cadence, longer when the source sent Retry-After). Other feeds are untouched. Returns false when the run
- * had already finished.
+ * cadence, longer when the source sent Retry-After); an abandoned run only releases the claim (see
+ * `abandonClaimedRuns`). Other feeds are untouched. Returns false when the run had already finished.
  */
 export async function failRun(db: Database, runId: string, failure: RunFailure): Promise<boolean> {
   return withIngestTx({ db }, async (tx) => {
@@ -222,6 +247,14 @@ export async function failRun(db: Database, runId: string, failure: RunFailure):
       returning r.feed_id, coalesce(f.cadence_seconds, 3600) as cadence, s.consecutive_failures as failures`);
     const failed = rows[0];
     if (!failed) return false;
+    if (failure.reason === "abandoned") {
+      // Not the feed's fault (the collector died or was stopped): release the claim, keep due time and
+      // failure count, so the feed is collected again at once and never backs off for it.
+      await tx.execute(sql`
+        update feed_collector_state set claimed_run_id = null, claimed_until = null, updated_at = now()
+        where feed_id = ${failed.feed_id} and claimed_run_id = ${runId}`);
+      return true;
+    }
     const failures = (failed.failures ?? 0) + 1;
     const delay = nextFetchDelaySeconds(
       failed.cadence,

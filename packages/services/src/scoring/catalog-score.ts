@@ -1,13 +1,17 @@
-import type { DbTransaction } from "@threatfusion/db";
+import { type DbTransaction, numberArrayLiteral, textArrayLiteral } from "@threatfusion/db";
+import type { IndicatorType } from "@threatfusion/ioc";
 import {
+  type Reliability,
   type ScoreResult,
   type ScoringModel,
+  type SuppressionMatch,
   type SuppressionReason,
+  scoreAt,
   scoreIndicator,
 } from "@threatfusion/scoring";
 import { sql } from "drizzle-orm";
 import { matchWarninglists } from "../warninglists/match.ts";
-import { loadScoringInputs } from "./inputs.ts";
+import { type ScoringInputRow, toScoringInput } from "./inputs.ts";
 
 /** What a global re-score did: how many rows it read and how many it had to write. */
 export interface CatalogScoreStats {
@@ -20,8 +24,8 @@ export interface CatalogScoreStats {
   changedIds: string[];
 }
 
-interface StoredRow extends Record<string, unknown> {
-  id: string;
+/** A catalog row as read for re-scoring: the scoring inputs plus the stored result. */
+interface StoredRow extends ScoringInputRow {
   score: number;
   score_confidence: number | null;
   score_base: number | null;
@@ -31,6 +35,8 @@ interface StoredRow extends Record<string, unknown> {
   suppressed: boolean;
   suppression_reasons: SuppressionReason[];
   scored: boolean;
+  /** The stored suppression was decided after the last warninglist change (a row's value never changes). */
+  suppression_current: boolean;
 }
 
 /** The explanation as stored (and shown by the API): the factors, their weights and the summary. */
@@ -54,6 +60,8 @@ export function storedExplanation(result: ScoreResult): StoredExplanation {
 
 function sameReasons(a: readonly SuppressionReason[], b: readonly SuppressionReason[]): boolean {
   if (a.length !== b.length) return false;
+  // Most rows match no list: no arrays to build for them.
+  if (a.length === 0) return true;
   const key = (reason: SuppressionReason) => `${reason.listId}\u0000${reason.entry}\u0000${reason.effect}`;
   const left = a.map(key).sort();
   const right = b.map(key).sort();
@@ -74,25 +82,33 @@ export async function scoreCatalogIndicators(
 ): Promise<CatalogScoreStats> {
   const stats: CatalogScoreStats = { examined: 0, changed: 0, membershipChanged: 0, changedIds: [] };
   if (indicatorIds.length === 0) return stats;
-  const inputs = (await loadScoringInputs(tx, indicatorIds)).filter((row) => row.type in options.model.types);
-  if (inputs.length === 0) return stats;
-  const { rows: storedRows } = await tx.execute<StoredRow>(sql`
-    select id, score, score_confidence, score_base, score_expired, suppressed, suppression_reasons,
-      round(extract(epoch from score_decay_start) * 1000)::float8 as decay_start_ms,
-      round(extract(epoch from score_next_reaction_at) * 1000)::float8 as next_reaction_ms,
-      scored_at is not null as scored
-    from indicators where id = any(${sql.param(inputs.map((row) => row.id))}::text[])`);
-  const stored = new Map(storedRows.map((row) => [row.id, row]));
-  const matches = await matchWarninglists(tx, inputs);
+  // One statement reads the inputs and the stored result; warninglists are matched only for rows whose
+  // stored suppression predates the last list change (new rows, a sweep after a refresh), not at every
+  // decay reaction point.
+  const rows = await readStoredRows(tx, indicatorIds);
+  const stored = rows.filter((row) => row.type in options.model.types);
+  if (stored.length === 0) return stats;
+  const inputs = stored.map(toScoringInput);
+  const toMatch = stored.filter((row) => !row.suppression_current);
+  const fresh = await matchWarninglists(tx, toMatch);
+  const matchOf = new Map<string, SuppressionMatch>();
+  toMatch.forEach((row, i) => {
+    matchOf.set(row.id, fresh[i] ?? { suppressed: false, reasons: [] });
+  });
 
-  const changes: Record<string, unknown>[] = [];
+  const changes: CatalogScoreChange[] = [];
   inputs.forEach((row, i) => {
     stats.examined++;
-    const result = scoreIndicator({ ...row.input, now: options.now }, options.model);
-    const match = matches[i] ?? { suppressed: false, reasons: [] };
-    const before = stored.get(row.id);
+    const before = stored[i];
+    if (before === undefined) return;
+    // Numbers first, without the explanation: most re-scored rows do not change.
+    const result = scoreAt(row.input, options.now, options.model, false);
+    const match = matchOf.get(row.id) ?? {
+      suppressed: before.suppressed,
+      reasons: before.suppression_reasons,
+    };
     if (
-      before?.scored === true &&
+      before.scored &&
       before.score === result.score &&
       before.score_confidence === result.confidence &&
       before.score_expired === result.expired &&
@@ -105,41 +121,167 @@ export async function scoreCatalogIndicators(
     ) {
       return;
     }
+    const explained = scoreIndicator({ ...row.input, now: options.now }, options.model);
     const visible =
-      before === undefined ||
+      !before.scored ||
       before.score !== result.score ||
       before.score_confidence !== result.confidence ||
       before.score_expired !== result.expired ||
       before.suppressed !== match.suppressed;
     const membership =
-      before !== undefined &&
-      (before.score_expired !== result.expired || before.suppressed !== match.suppressed);
+      before.scored && (before.score_expired !== result.expired || before.suppressed !== match.suppressed);
     if (membership) stats.membershipChanged++;
     changes.push({
       id: row.id,
       score: result.score,
       confidence: result.confidence,
       base: result.baseScore,
-      decay_start: new Date(result.decayStart).toISOString(),
+      decayStart: result.decayStart,
       expired: result.expired,
-      next_reaction_at: result.nextReactionAt === null ? null : new Date(result.nextReactionAt).toISOString(),
-      explanation: storedExplanation(result),
+      nextReactionAt: result.nextReactionAt,
+      explanation: JSON.stringify(storedExplanation(explained)),
       suppressed: match.suppressed,
-      reasons: match.reasons,
+      reasons: JSON.stringify(match.reasons),
       visible,
     });
   });
   stats.changed = changes.length;
-  stats.changedIds = changes.map((change) => String(change.id));
+  stats.changedIds = changes.map((change) => change.id);
   if (changes.length > 0) await writeCatalogScores(tx, changes, options.now);
   return stats;
 }
 
-async function writeCatalogScores(
+interface FlatRow extends Record<string, unknown> {
+  id: string;
+  type: IndicatorType;
+  value: string;
+  tags: string[];
+  score: number;
+  score_confidence: number | null;
+  score_base: number | null;
+  score_expired: boolean;
+  suppressed: boolean;
+  suppression_reasons: SuppressionReason[];
+  decay_start_ms: number | null;
+  next_reaction_ms: number | null;
+  scored: boolean;
+  suppression_current: boolean;
+  source_id: string | null;
+  source_name: string | null;
+  reliability: Reliability | null;
+  first_ms: number | null;
+  last_ms: number | null;
+  malware_family: string | null;
+  threat_type: string | null;
+  source_confidence: number | null;
+  false_positive_tenants: number | null;
+  true_positive_tenants: number | null;
+}
+
+/**
+ * Reads the scoring inputs and the stored result of catalog rows as one flat join (a row per observation,
+ * plain columns, epoch ms numbers) grouped here: measured faster than aggregating observations into JSON
+ * per indicator in SQL (`packages/services/bench/rescore-db.ts`, "raw read" lines).
+ */
+async function readStoredRows(tx: DbTransaction, indicatorIds: readonly string[]): Promise<StoredRow[]> {
+  const ids = textArrayLiteral([...indicatorIds]);
+  const { rows } = await tx.execute<FlatRow>(sql`
+    select i.id, i.type, i.value::text as value, i.tags, i.score, i.score_confidence, i.score_base,
+      i.score_expired, i.suppressed, i.suppression_reasons,
+      round(extract(epoch from i.score_decay_start) * 1000)::float8 as decay_start_ms,
+      round(extract(epoch from i.score_next_reaction_at) * 1000)::float8 as next_reaction_ms,
+      i.scored_at is not null as scored,
+      coalesce(i.scored_at >= (select max(greatest(w.imported_at, w.updated_at)) from warninglists w),
+        i.scored_at is not null) as suppression_current,
+      o.source_id, s.name as source_name, s.reliability,
+      -- Epoch ms, truncated as Date.parse would.
+      floor(extract(epoch from o.first_seen) * 1000)::float8 as first_ms,
+      floor(extract(epoch from o.last_seen) * 1000)::float8 as last_ms,
+      o.malware_family, o.threat_type,
+      case when jsonb_typeof(o.context -> 'confidence') = 'number'
+           then (o.context ->> 'confidence')::float8 end as source_confidence,
+      f.false_positive_tenants, f.true_positive_tenants
+    from indicators i
+    left join observations o on o.indicator_id = i.id
+    left join sources s on s.id = o.source_id
+    left join tf_feedback_counts(${ids}::text[]) f on f.indicator_id = i.id
+    where i.id = any(${ids}::text[])`);
+  const byId = new Map<string, StoredRow>();
+  for (const row of rows) {
+    let stored = byId.get(row.id);
+    if (stored === undefined) {
+      stored = {
+        id: row.id,
+        type: row.type,
+        value: row.value,
+        tags: row.tags,
+        observations: [],
+        false_positive_tenants: row.false_positive_tenants,
+        true_positive_tenants: row.true_positive_tenants,
+        score: row.score,
+        score_confidence: row.score_confidence,
+        score_base: row.score_base,
+        decay_start_ms: row.decay_start_ms,
+        score_expired: row.score_expired,
+        next_reaction_ms: row.next_reaction_ms,
+        suppressed: row.suppressed,
+        suppression_reasons: row.suppression_reasons,
+        scored: row.scored,
+        suppression_current: row.suppression_current,
+      };
+      byId.set(row.id, stored);
+    }
+    if (row.source_id !== null && row.first_ms !== null && row.last_ms !== null) {
+      stored.observations.push({
+        sourceId: row.source_id,
+        sourceName: row.source_name ?? "",
+        reliability: row.reliability ?? "F",
+        firstSeen: row.first_ms,
+        lastSeen: row.last_ms,
+        malwareFamily: row.malware_family,
+        threatType: row.threat_type,
+        sourceConfidence: row.source_confidence,
+      });
+    }
+  }
+  return [...byId.values()];
+}
+
+/** One changed catalog row, in the column order of the typed arrays `writeCatalogScores` sends. */
+export interface CatalogScoreChange {
+  id: string;
+  score: number;
+  confidence: number;
+  base: number;
+  decayStart: number;
+  expired: boolean;
+  nextReactionAt: number | null;
+  /** JSON text of the stored explanation. */
+  explanation: string;
+  suppressed: boolean;
+  /** JSON text of the suppression reasons. */
+  reasons: string;
+  /** Moves `updated_at` (score, confidence, expiry or suppression changed). */
+  visible: boolean;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/**
+ * Writes changed rows with one `UPDATE … FROM unnest(typed arrays)`: one array parameter per column, no
+ * per-row JSON object to build or parse (measured against `json_to_recordset` in
+ * `packages/services/bench/rescore-db.ts`).
+ */
+export async function writeCatalogScores(
   tx: DbTransaction,
-  changes: Record<string, unknown>[],
+  changes: readonly CatalogScoreChange[],
   now: number,
 ): Promise<void> {
+  const numbers = (pick: (change: CatalogScoreChange) => number | null) =>
+    numberArrayLiteral(changes.map(pick));
+  const texts = (pick: (change: CatalogScoreChange) => string | null) => textArrayLiteral(changes.map(pick));
+  const flags = (pick: (change: CatalogScoreChange) => boolean) =>
+    textArrayLiteral(changes.map((change) => (pick(change) ? "t" : "f")));
   await tx.execute(sql`
     update indicators i set
       score = u.score, score_confidence = u.confidence, score_base = u.base, score_decay_start = u.decay_start,
@@ -147,8 +289,13 @@ async function writeCatalogScores(
       suppressed = u.suppressed, suppression_reasons = u.reasons, scored_at = ${new Date(now).toISOString()}::timestamptz,
       -- Never backwards: since-cursors rely on a change moving the row forward.
       updated_at = case when u.visible then greatest(now(), i.updated_at + interval '1 microsecond') else i.updated_at end
-    from json_to_recordset(${JSON.stringify(changes)}::json) as u(
-      id text, score smallint, confidence smallint, base real, decay_start timestamptz, expired boolean,
-      next_reaction_at timestamptz, explanation jsonb, suppressed boolean, reasons jsonb, visible boolean)
+    from unnest(${texts((c) => c.id)}::text[], ${numbers((c) => c.score)}::smallint[],
+      ${numbers((c) => c.confidence)}::smallint[], ${numbers((c) => c.base)}::real[],
+      ${texts((c) => iso(c.decayStart))}::timestamptz[], ${flags((c) => c.expired)}::boolean[],
+      ${texts((c) => iso(c.nextReactionAt))}::timestamptz[], ${texts((c) => c.explanation)}::jsonb[],
+      ${flags((c) => c.suppressed)}::boolean[], ${texts((c) => c.reasons)}::jsonb[],
+      ${flags((c) => c.visible)}::boolean[])
+      as u(id, score, confidence, base, decay_start, expired, next_reaction_at, explanation, suppressed, reasons,
+        visible)
     where i.id = u.id`);
 }

@@ -4,6 +4,7 @@ export * from "./get-scoring-model.ts";
 export * from "./inputs.ts";
 export * from "./model-store.ts";
 export * from "./pipeline.ts";
+export * from "./private-suppression.ts";
 export * from "./stage.ts";
 export * from "./tenant-score.ts";
 export * from "./update-scoring-model.ts";

@@ -7,7 +7,7 @@ import type {
   Reliability,
   UnscoredInput,
 } from "@threatfusion/scoring";
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 
 /** What scoring reads about one catalog indicator: its identity and everything the model takes. */
 export interface CatalogScoringInput {
@@ -29,22 +29,38 @@ const contextPatterns: [RegExp, ContextKind][] = [
   [/malware|payload|trojan|stealer|rat([^a-z]|$)|loader/, "malware"],
 ];
 
+/** Labels repeat across millions of rows (a feed's few threat types and tags): each is classified once. */
+const kindOfLabel = new Map<string, ContextKind | null>();
+const maxRememberedLabels = 10_000;
+
+function contextKindOf(label: string): ContextKind | null {
+  const known = kindOfLabel.get(label);
+  if (known !== undefined) return known;
+  const text = label.toLowerCase();
+  let found: ContextKind | null = null;
+  for (const [pattern, kind] of contextPatterns) {
+    if (pattern.test(text)) {
+      found = kind;
+      break;
+    }
+  }
+  if (kindOfLabel.size >= maxRememberedLabels) kindOfLabel.clear();
+  kindOfLabel.set(label, found);
+  return found;
+}
+
 /** The context kinds a feed's threat type or tags name ("botnet_cc" -> c2, "malware_download" -> malware). */
 export function contextKindsOf(labels: readonly string[]): ContextKind[] {
   const kinds = new Set<ContextKind>();
   for (const label of labels) {
-    const text = label.toLowerCase();
-    for (const [pattern, kind] of contextPatterns) {
-      if (pattern.test(text)) {
-        kinds.add(kind);
-        break;
-      }
-    }
+    const kind = contextKindOf(label);
+    if (kind !== null) kinds.add(kind);
   }
   return [...kinds];
 }
 
-interface Row extends Record<string, unknown> {
+/** A row of `scoringInputsQuery`. */
+export interface ScoringInputRow extends Record<string, unknown> {
   id: string;
   type: IndicatorType;
   value: string;
@@ -53,8 +69,9 @@ interface Row extends Record<string, unknown> {
     sourceId: string;
     sourceName: string;
     reliability: Reliability;
-    firstSeen: string;
-    lastSeen: string;
+    /** Epoch ms. */
+    firstSeen: number;
+    lastSeen: number;
     malwareFamily: string | null;
     threatType: string | null;
     sourceConfidence: number | null;
@@ -64,35 +81,45 @@ interface Row extends Record<string, unknown> {
 }
 
 /**
- * Reads the scoring inputs of catalog indicators in one statement: each global source's observation with
- * the source's reliability letter and name, the threat context the feeds gave (threat types, tags, malware
- * families), and the tenants' verdicts as counts (`tf_feedback_counts`: no tenant ids). Works as tf_ingest
- * and inside a tenant transaction alike.
+ * The statement that reads scoring inputs: each global source's observation with the source's reliability
+ * letter and name, the threat context the feeds gave (threat types, tags, malware families), and the
+ * tenants' verdicts as counts (`tf_feedback_counts`: no tenant ids). `extra` adds columns of `indicators i`
+ * (the catalog re-score reads its stored result in the same statement).
+ */
+export function scoringInputsQuery(indicatorIds: readonly string[], extra: SQL = sql``): SQL {
+  return sql`
+    select i.id, i.type, i.value::text as value, i.tags,
+      coalesce((
+        select json_agg(json_build_object(
+          'sourceId', o.source_id, 'sourceName', s.name, 'reliability', s.reliability,
+          -- Epoch ms, truncated as Date.parse would: numbers parse faster than timestamps in JSON.
+          'firstSeen', floor(extract(epoch from o.first_seen) * 1000), 'lastSeen', floor(extract(epoch from o.last_seen) * 1000),
+          'malwareFamily', o.malware_family,
+          'threatType', o.threat_type,
+          'sourceConfidence', case when jsonb_typeof(o.context -> 'confidence') = 'number'
+                                   then (o.context ->> 'confidence')::numeric end))
+        from observations o join sources s on s.id = o.source_id
+        where o.indicator_id = i.id), '[]'::json) as observations,
+      f.false_positive_tenants, f.true_positive_tenants ${extra}
+    from indicators i
+    left join tf_feedback_counts(${sql.param([...indicatorIds])}::text[]) f on f.indicator_id = i.id
+    where i.id = any(${sql.param([...indicatorIds])}::text[])`;
+}
+
+/**
+ * Reads the scoring inputs of catalog indicators in one statement (`scoringInputsQuery`). Works as
+ * tf_ingest and inside a tenant transaction alike.
  */
 export async function loadScoringInputs(
   tx: DbTransaction,
   indicatorIds: readonly string[],
 ): Promise<CatalogScoringInput[]> {
   if (indicatorIds.length === 0) return [];
-  const { rows } = await tx.execute<Row>(sql`
-    select i.id, i.type, i.value::text as value, i.tags,
-      coalesce((
-        select json_agg(json_build_object(
-          'sourceId', o.source_id, 'sourceName', s.name, 'reliability', s.reliability,
-          'firstSeen', o.first_seen, 'lastSeen', o.last_seen, 'malwareFamily', o.malware_family,
-          'threatType', o.threat_type,
-          'sourceConfidence', case when jsonb_typeof(o.context -> 'confidence') = 'number'
-                                   then (o.context ->> 'confidence')::numeric end))
-        from observations o join sources s on s.id = o.source_id
-        where o.indicator_id = i.id), '[]'::json) as observations,
-      f.false_positive_tenants, f.true_positive_tenants
-    from indicators i
-    left join tf_feedback_counts(${sql.param([...indicatorIds])}::text[]) f on f.indicator_id = i.id
-    where i.id = any(${sql.param([...indicatorIds])}::text[])`);
+  const { rows } = await tx.execute<ScoringInputRow>(scoringInputsQuery(indicatorIds));
   return rows.map(toScoringInput);
 }
 
-function toScoringInput(row: Row): CatalogScoringInput {
+export function toScoringInput(row: ScoringInputRow): CatalogScoringInput {
   const observations: Observation[] = [];
   const labels: string[] = [...row.tags];
   const families = new Set<string>();
@@ -104,8 +131,8 @@ function toScoringInput(row: Row): CatalogScoringInput {
       ...(observation.sourceConfidence === null
         ? {}
         : { sourceConfidence: Number(observation.sourceConfidence) }),
-      firstSeen: Date.parse(observation.firstSeen),
-      lastSeen: Date.parse(observation.lastSeen),
+      firstSeen: Number(observation.firstSeen),
+      lastSeen: Number(observation.lastSeen),
     });
     if (observation.threatType !== null) labels.push(observation.threatType);
     if (observation.malwareFamily !== null) families.add(observation.malwareFamily);

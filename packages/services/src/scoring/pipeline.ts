@@ -1,11 +1,18 @@
 import { newId } from "@threatfusion/core";
-import { type Database, type DbTransaction, withIngestTx, withTenantTx } from "@threatfusion/db";
+import {
+  type Database,
+  type DbTransaction,
+  textArrayLiteral,
+  withIngestTx,
+  withTenantTx,
+} from "@threatfusion/db";
 import type { IndicatorType } from "@threatfusion/ioc";
 import type { ScoringModel } from "@threatfusion/scoring";
 import { sql } from "drizzle-orm";
 import { probeKeys } from "../warninglists/keys.ts";
 import { type CatalogScoreStats, scoreCatalogIndicators } from "./catalog-score.ts";
 import { loadGlobalModel } from "./model-store.ts";
+import { type PrivateSuppressionStats, resuppressPrivateIndicators } from "./private-suppression.ts";
 import { rescoreTenantIndicators, type TenantScoreStats } from "./tenant-score.ts";
 
 /** The two roles the scoring stage works with: the catalog (tf_ingest) and tenant overlays (tf_app). */
@@ -36,22 +43,34 @@ function emptyCatalogStats(): CatalogScoreStats {
   return { examined: 0, changed: 0, membershipChanged: 0, changedIds: [] };
 }
 
+/**
+ * Batches scored at once: each in its own ingest transaction on its own pooled connection, so reading and
+ * writing one batch in Postgres overlaps with scoring another in the isolate (the Worker's pools hold 2).
+ */
+export const scoringParallelBatches = 2;
+
 /** Scores catalog indicators globally, in batches, each batch in its own ingest transaction. */
 export async function scoreCatalog(
   ingestDb: Database,
   indicatorIds: readonly string[],
-  options: { now: number; model?: ScoringModel },
+  options: { now: number; model?: ScoringModel; parallel?: number },
 ): Promise<CatalogScoreStats> {
   const stats = emptyCatalogStats();
-  for (const batch of batches([...new Set(indicatorIds)], scoringBatchSize)) {
-    const result = await withIngestTx({ db: ingestDb }, async (tx) =>
-      scoreCatalogIndicators(tx, batch, {
-        now: options.now,
-        model: options.model ?? (await loadGlobalModel(tx)),
-      }),
-    );
-    addStats(stats, result);
-  }
+  const pending = batches([...new Set(indicatorIds)], scoringBatchSize);
+  if (pending.length === 0) return stats;
+  const model = options.model ?? (await withIngestTx({ db: ingestDb }, (tx) => loadGlobalModel(tx)));
+  let next = 0;
+  const worker = async () => {
+    for (let batch = pending[next++]; batch !== undefined; batch = pending[next++]) {
+      const current = batch;
+      const result = await withIngestTx({ db: ingestDb }, (tx) =>
+        scoreCatalogIndicators(tx, current, { now: options.now, model }),
+      );
+      addStats(stats, result);
+    }
+  };
+  const workers = Math.max(1, Math.min(options.parallel ?? scoringParallelBatches, pending.length));
+  await Promise.all(Array.from({ length: workers }, worker));
   return stats;
 }
 
@@ -79,8 +98,30 @@ async function parentTenant(tx: DbTransaction): Promise<string | null> {
 }
 
 /**
+ * Of the catalog rows ingestion touched, those whose stored global score may be stale. A row the consumer
+ * inserted carries its score from the upsert (`scored_at` = `updated_at` = that transaction's time) and is
+ * skipped, unless an observation was written outside that transaction since (another source's chunk applied
+ * beside it: corroboration). Rows ingestion changed (`updated_at` moved), or that were never scored, remain.
+ */
+export async function staleCatalogScores(
+  ingestDb: Database,
+  indicatorIds: readonly string[],
+): Promise<string[]> {
+  if (indicatorIds.length === 0) return [];
+  return withIngestTx({ db: ingestDb }, async (tx) => {
+    const { rows } = await tx.execute<{ id: string }>(sql`
+      select i.id from indicators i
+      where i.id = any(${textArrayLiteral([...indicatorIds])}::text[])
+        and (i.scored_at is distinct from i.updated_at
+          or exists (select 1 from observations o
+                     where o.indicator_id = i.id and o.updated_at is distinct from i.scored_at))`);
+    return rows.map((row) => row.id);
+  });
+}
+
+/**
  * The scoring stage for catalog indicators that ingestion changed (plugged into `afterIndicatorsChanged`):
- * scores them globally, then re-scores the overlay of every tenant that holds state about them or whose
+ * scores globally those whose score is stale (`staleCatalogScores`: new rows came scored), then re-scores the overlay of every tenant that holds state about them or whose
  * allowlist could match them (`tf_scoring_tenants`: tenant ids only). Idempotent, so at-least-once
  * delivery is harmless.
  */
@@ -89,7 +130,9 @@ export async function scoreChangedIndicators(
   indicatorIds: readonly string[],
   now: number,
 ): Promise<{ global: CatalogScoreStats; tenants: number }> {
-  const global = await scoreCatalog(dbs.ingestDb, indicatorIds, { now });
+  const global = await scoreCatalog(dbs.ingestDb, await staleCatalogScores(dbs.ingestDb, indicatorIds), {
+    now,
+  });
   const tenants = await tenantsConcerned(dbs.ingestDb, indicatorIds);
   for (const tenantId of tenants) await rescoreTenant(dbs.appDb, tenantId, indicatorIds, now);
   return { global, tenants: tenants.length };
@@ -99,11 +142,11 @@ async function tenantsConcerned(ingestDb: Database, indicatorIds: readonly strin
   if (indicatorIds.length === 0) return [];
   return withIngestTx({ db: ingestDb }, async (tx) => {
     const { rows: refs } = await tx.execute<{ type: IndicatorType; value: string }>(
-      sql`select type, value::text as value from indicators where id = any(${sql.param([...indicatorIds])}::text[])`,
+      sql`select type, value::text as value from indicators where id = any(${textArrayLiteral([...indicatorIds])}::text[])`,
     );
     const keys = probeKeys(refs);
     const { rows } = await tx.execute<{ tenant_id: string }>(sql`
-      select tenant_id from tf_scoring_tenants(${sql.param([...indicatorIds])}::text[],
+      select tenant_id from tf_scoring_tenants(${textArrayLiteral([...indicatorIds])}::text[],
         ${sql.param(keys.matchKeys)}::text[], ${sql.param(keys.nets)}::inet[])`);
     return rows.map((row) => row.tenant_id);
   });
@@ -121,11 +164,13 @@ export interface DueRescoreStats {
   due: CatalogScoreStats;
   sweep: (CatalogScoreStats & { id: string; finished: boolean }) | null;
   tenants: { tenants: number } & TenantScoreStats;
+  /** Tenants' private indicators created or changed since their suppression was decided. */
+  privateIndicators: { tenants: number } & PrivateSuppressionStats;
 }
 
 /**
- * The scheduled re-score (cron, every minute): (1) indicators whose global feedback counts changed,
- * (2) catalog rows whose decay reaction point has come or that were never scored, (3) one page of an open
+ * The scheduled re-score (cron, every minute): (1) requested indicators (global feedback counts changed, or
+ * inserted without a score: `score_requests`), (2) catalog rows whose decay reaction point has come, (3) one page of an open
  * sweep, (4) tenant overlays due (reaction point reached, or changed since scored). Each step is bounded by
  * `limit` rows, so a tick stays short; what is left is due again on the next tick. Writes only changed rows.
  */
@@ -149,10 +194,8 @@ export async function rescoreDue(
 
   const dueIds = await withIngestTx({ db: dbs.ingestDb }, async (tx) => {
     const { rows } = await tx.execute<{ id: string }>(sql`
-      (select id from indicators where score_next_reaction_at <= ${nowIso}::timestamptz
-        order by score_next_reaction_at limit ${limit})
-      union
-      (select id from indicators where scored_at is null order by id limit ${limit})`);
+      select id from indicators where score_next_reaction_at <= ${nowIso}::timestamptz
+      order by score_next_reaction_at limit ${limit}`);
     return rows.map((row) => row.id);
   });
   const due = await scoreCatalog(dbs.ingestDb, dueIds, { now, model });
@@ -185,7 +228,45 @@ export async function rescoreDue(
       await rescoreTenant(dbs.appDb, tenantId, [...new Set([...ids, ...followedHere])], now),
     );
   }
-  return { requests, due, sweep, tenants: tenantStats };
+  const privateIndicators = await suppressDuePrivateIndicators(dbs, { now, limit });
+  return { requests, due, sweep, tenants: tenantStats, privateIndicators };
+}
+
+/**
+ * Private indicators arrive through the API, imports and private feeds; whichever path wrote them, the
+ * scheduler decides their suppression (warninglists, reserved ranges, the owner's allowlist) within a tick,
+ * in each owning tenant's transaction.
+ */
+async function suppressDuePrivateIndicators(
+  dbs: ScoringDatabases,
+  options: { now: number; limit: number },
+): Promise<DueRescoreStats["privateIndicators"]> {
+  const stats: DueRescoreStats["privateIndicators"] = {
+    tenants: 0,
+    examined: 0,
+    changed: 0,
+    membershipChanged: 0,
+  };
+  const tenants = await withIngestTx({ db: dbs.ingestDb }, async (tx) => {
+    const { rows } = await tx.execute<{ tenant_id: string }>(
+      sql`select tenant_id from tf_scoring_private_tenants()`,
+    );
+    return rows.map((row) => row.tenant_id);
+  });
+  for (const tenantId of tenants) {
+    stats.tenants++;
+    addStats(
+      stats,
+      await withTenantTx({ db: dbs.appDb, tenantId }, (tx) =>
+        resuppressPrivateIndicators(tx, {
+          tenantId,
+          select: { due: true, limit: options.limit },
+          now: options.now,
+        }),
+      ),
+    );
+  }
+  return stats;
 }
 
 /** Walks one page of the oldest open sweep; null when none is open. */

@@ -32,7 +32,7 @@ export function registerScoringStage(options: { now?: () => number } = {}): () =
           select unnest(${sql.param([...change.indicatorIds])}::text[]) on conflict do nothing`),
       );
     }
-  });
+  }, "scoring");
   unregister = () => {
     remove();
     unregister = undefined;

@@ -84,8 +84,8 @@ const analystOpenStatuses = new Set(["new", "investigating"]);
  * anything suppresses it and in `expired` while its effective score is expired, and goes back to the
  * status it had (`restore_status`) when the cause goes.
  */
-function nextStatus(
-  row: OverlayRow | undefined,
+export function nextStatus(
+  row: { status: string; restore_status: string | null } | undefined,
   suppressed: boolean,
   expired: boolean,
 ): { status: string; restore: string | null } {

@@ -1,24 +1,62 @@
-import { withIngestTx } from "@threatfusion/db";
-import { indexIndicators, type MeilisearchSearch } from "@threatfusion/search";
-import { onIndicatorsChanged } from "../ingestion/after-indicators-changed.ts";
+import { withIngestTx, withTenantTx } from "@threatfusion/db";
+import { indexIndicators, type MeilisearchSearch, type SearchDocument } from "@threatfusion/search";
+import { sql } from "drizzle-orm";
+import { type IndicatorChangeContext, onIndicatorsChanged } from "../ingestion/after-indicators-changed.ts";
 
 let meilisearch: MeilisearchSearch | undefined;
+// The index's filterable attributes are declared once per isolate, before its first documents.
+let configured: Promise<void> | undefined;
 
 /**
- * Also send catalog search documents to Meilisearch (when `MEILISEARCH_URL` is configured); the Postgres
- * search table is always maintained.
+ * Also send search documents to Meilisearch (when `MEILISEARCH_URL` is configured; the Worker's queue
+ * handler calls this from its configuration); the Postgres search table is always maintained.
  */
 export function useMeilisearchForIndexing(backend: MeilisearchSearch | undefined): void {
+  if (backend !== meilisearch) configured = undefined;
   meilisearch = backend;
+}
+
+async function meilisearchReady(): Promise<MeilisearchSearch | undefined> {
+  const backend = meilisearch;
+  if (backend === undefined) return undefined;
+  configured ??= backend.configure().catch((error: unknown) => {
+    configured = undefined;
+    throw error;
+  });
+  await configured;
+  return backend;
+}
+
+/** Meilisearch documents of a tenant's private indicators (value, tags and description as terms). */
+async function privateDocuments(
+  context: IndicatorChangeContext,
+  tenantId: string,
+  ids: readonly string[],
+): Promise<SearchDocument[]> {
+  return withTenantTx({ db: context.appDb, tenantId }, async (tx) => {
+    const { rows } = await tx.execute<{ id: string; type: string; value: string; terms: string }>(sql`
+      select id, type, value, concat_ws(' ', array_to_string(tags, ' '), description) as terms
+      from private_indicators where tenant_id = ${tenantId} and id = any(${sql.param([...ids])}::text[])`);
+    return rows;
+  });
 }
 
 // Search indexing plugs into ingestion's one hook: every applied chunk of a global feed re-indexes the
 // catalog rows it changed (idempotent, so at-least-once delivery is fine). Private indicators need no
-// index: the Postgres backend searches the tenant's (small) tables directly.
+// Postgres index (that backend searches the tenant's small tables directly); Meilisearch gets them as
+// documents of their tenant.
 onIndicatorsChanged(async (change, context) => {
-  if (change.scope !== "global") return;
+  if (change.scope === "private") {
+    const backend = await meilisearchReady();
+    if (backend === undefined) return;
+    const documents = await privateDocuments(context, change.tenantId, change.indicatorIds);
+    await backend.indexDocuments(documents, change.tenantId);
+    return;
+  }
+  // Without Meilisearch nothing needs the documents back: the statement then returns no rows.
+  const returnDocuments = meilisearch !== undefined;
   const documents = await withIngestTx({ db: context.ingestDb }, (tx) =>
-    indexIndicators(tx, change.indicatorIds),
+    indexIndicators(tx, change.indicatorIds, { returnDocuments }),
   );
-  await meilisearch?.indexDocuments(documents);
-});
+  await (await meilisearchReady())?.indexDocuments(documents);
+}, "search");

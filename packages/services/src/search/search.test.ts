@@ -1,6 +1,7 @@
 import { newId } from "@threatfusion/core";
+import { withIngestTx } from "@threatfusion/db";
 import { connectTestDatabases, createTenantTree, type TestTenantTree } from "@threatfusion/db/testing";
-import { MeilisearchSearch, PostgresSearch } from "@threatfusion/search";
+import { indexIndicators, MeilisearchSearch, PostgresSearch } from "@threatfusion/search";
 import { type FakeMeilisearch, startFakeMeilisearch } from "@threatfusion/search/fake-meilisearch";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createIndicator } from "../indicators/create.ts";
@@ -81,6 +82,50 @@ describe("search through either backend", () => {
       expect(leaked.items.map((item) => item.indicator.value)).not.toContain(`srch-${unique}-b.example.net`);
     } finally {
       fake.forcedHits = undefined;
+    }
+  });
+
+  it("pages by keyset cursor: every hit once, in rank order, from either backend", async () => {
+    const many = await seedCatalog(
+      dbs,
+      Array.from({ length: 7 }, (_, i) => ({ type: "domain", value: `kset${i}-${unique}.example.org` })),
+    );
+    // Search documents for the Postgres backend (as ingestion's hook writes them) and for Meilisearch.
+    await withIngestTx({ db: dbs.ingest.db }, (tx) => indexIndicators(tx, [...many.ids.values()]));
+    await meili.indexDocuments(
+      [...many.ids.entries()].map(([value, id]) => ({ id, type: "domain", value, terms: "" })),
+    );
+    const ctx = userContext(dbs, tree, "clientA");
+    for (const backend of [new PostgresSearch(), meili]) {
+      const seen: string[] = [];
+      const cursors: string[] = [];
+      const scores: number[] = [];
+      let cursor: string | undefined;
+      for (let page = 0; page < 10; page++) {
+        const result = await searchIndicators({
+          ctx,
+          input: { q: `${unique}.example.org`, limit: 2, cursor },
+          backend,
+        });
+        seen.push(...result.items.map((item) => item.indicator.id));
+        scores.push(...result.items.map((item) => item.score));
+        if (result.nextCursor === null) break;
+        cursors.push(result.nextCursor);
+        cursor = result.nextCursor;
+      }
+      expect(seen.slice().sort(), backend.name).toEqual([...many.ids.values()].sort());
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(cursors.length).toBe(3);
+      expect(scores).toEqual(scores.slice().sort((a, b) => b - a));
+    }
+  });
+
+  it("refuses a cursor it did not issue with a validation error", async () => {
+    const ctx = userContext(dbs, tree, "clientA");
+    for (const cursor of ["p50", "zzz", btoa("1|ind_x|2").replace(/=/g, ""), "a".repeat(200)]) {
+      await expect(searchIndicators({ ctx, input: { q: "x", cursor } })).rejects.toMatchObject({
+        code: "VALIDATION_FAILED",
+      });
     }
   });
 });

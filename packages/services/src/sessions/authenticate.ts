@@ -25,6 +25,8 @@ export type SessionAuthentication =
       refreshed: boolean;
       /** The home tenant is suspended: its own users may only sign out. */
       tenantSuspended: boolean;
+      /** The client an MSSP user switched this session into (`switchActingTenant`), if any; reach unchecked. */
+      actingTenantId: string | null;
     }
   | {
       ok: false;
@@ -49,6 +51,7 @@ interface SessionRow extends Record<string, unknown> {
   tenant_requires_mfa: boolean;
   user_disabled_at: Date | string | null;
   user_has_totp: boolean;
+  acting_tenant_id: string | null;
 }
 
 /**
@@ -110,5 +113,6 @@ export async function authenticateSession({
     }),
     refreshed,
     tenantSuspended: row.tenant_suspended_at !== null,
+    actingTenantId: row.acting_tenant_id ?? null,
   };
 }

@@ -31,6 +31,10 @@ export type TokenAuthentication =
       actor: TokenActor;
       tenant: TenantTarget;
       rateLimits: { perToken: RateLimitPolicy; perTenant: RateLimitPolicy };
+      /** When the token expires (ISO), for callers that keep a verified token for a moment. */
+      expiresAt: string | null;
+      /** True when the token may be used only from listed addresses (checked per request). */
+      ipPinned: boolean;
     }
   | {
       ok: false;
@@ -153,5 +157,7 @@ export async function authenticateToken({
       perToken: policyFrom(limits.perToken, defaultTokenRateLimits.perToken),
       perTenant: policyFrom(limits.perTenant, defaultTokenRateLimits.perTenant),
     },
+    expiresAt: row.expires_at === null ? null : new Date(row.expires_at).toISOString(),
+    ipPinned: row.ip_allowlist.length > 0,
   };
 }

@@ -1,4 +1,5 @@
 import type { App } from "../../app.ts";
+import { registerActingTenant } from "./acting-tenant.ts";
 import { registerMe } from "./me.ts";
 import { registerMfaVerify, registerTotpDisable, registerTotpEnrolment } from "./mfa.ts";
 import { registerSignIn } from "./sign-in.ts";
@@ -12,4 +13,5 @@ export function registerAuthRoutes(app: App): void {
   registerTotpEnrolment(app);
   registerTotpDisable(app);
   registerSignOut(app);
+  registerActingTenant(app);
 }

@@ -1,6 +1,7 @@
 import type { TestTenantTree } from "@threatfusion/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiFetch, createTestTenantTree, createTestToken } from "../../testing/index.ts";
+import { uploadAndWait } from "../imports/imports.testing.ts";
 
 let tree: TestTenantTree;
 let tokenA = "";
@@ -22,19 +23,11 @@ const pasted = [
 
 describe("imports and feed runs through the API", () => {
   it("imports a streamed raw body and answers the summary; the run shows up for the tenant only", async () => {
-    const response = await apiFetch("/api/v1/imports?format=text&feed=Phishing%20reports", {
-      method: "POST",
-      headers: { authorization: tokenA, "content-type": "text/plain" },
+    const summary = await uploadAndWait("/api/v1/imports?format=text&feed=Phishing%20reports", tokenA, {
+      headers: { "content-type": "text/plain" },
       body: pasted,
     });
-    expect(response.status).toBe(200);
-    const summary = (await response.json()) as {
-      feedId: string;
-      parsed: number;
-      new: number;
-      format: string;
-    };
-    expect(summary).toMatchObject({ format: "text", parsed: 3, new: 3 });
+    expect(summary).toMatchObject({ format: "text", parsed: 3, new: 3, status: "succeeded" });
 
     const runs = await apiFetch(`/api/v1/feeds/${summary.feedId}/runs`, {
       headers: { authorization: tokenA },
@@ -67,13 +60,7 @@ describe("imports and feed runs through the API", () => {
   it("accepts a multipart upload with a file field", async () => {
     const form = new FormData();
     form.set("file", new File(["203.0.113.77\n203.0.113.78\n"], "list.txt", { type: "text/plain" }));
-    const response = await apiFetch("/api/v1/imports", {
-      method: "POST",
-      headers: { authorization: tokenA },
-      body: form,
-    });
-    expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ parsed: 2 });
+    expect(await uploadAndWait("/api/v1/imports", tokenA, { body: form })).toMatchObject({ parsed: 2 });
   });
 
   it("refuses an import without the write scope, and without credentials", async () => {

@@ -1,31 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { AppError } from "@threatfusion/core";
-import { importFormats, importIndicators } from "@threatfusion/services";
+import { acceptImport, importFormats, maxImportBytes } from "@threatfusion/services";
 import type { App } from "../../app.ts";
 import { serviceContext } from "../../auth/service-context.ts";
-import { sendTenantChanges } from "../../queue/consumer.ts";
+import { importUploadStore } from "../../ingestion/imports.ts";
+import type { QueueMessage } from "../../queue/messages.ts";
 import { withIngestDatabase } from "../feeds/ingest-database.ts";
-import { apiErrors, rejectedRowSchema } from "../feeds/schemas.ts";
-
-const importSummarySchema = z
-  .object({
-    runId: z.string(),
-    feedId: z.string(),
-    format: z.string().openapi({ description: "The format parsed (`text`: free-text extraction)" }),
-    status: z.string(),
-    parsed: z.number(),
-    new: z.number(),
-    changed: z.number(),
-    unchanged: z.number(),
-    rejected: z.number(),
-    skipped: z.number(),
-    rejectedRows: z.array(rejectedRowSchema),
-    durationMs: z.number(),
-  })
-  .openapi("ImportSummary");
-
-/** Largest upload: Workers accept request bodies up to 100 MB. */
-export const maxImportBytes = 100 * 1024 * 1024;
+import { apiErrors } from "../feeds/schemas.ts";
+import { acceptedImportSchema } from "./schemas.ts";
 
 export function registerCreateImport(app: App): void {
   app.openapi(
@@ -33,11 +15,13 @@ export function registerCreateImport(app: App): void {
       method: "post",
       path: "/api/v1/imports",
       tags: ["imports"],
-      summary: "Import a file or pasted text into the tenant's private indicators",
+      summary: "Upload a file or pasted text to import into the tenant's private indicators",
       description:
         "Send the file as the raw body (streamed: any size up to 100 MB) or as `multipart/form-data` with a `file` field. " +
-        "Known layouts (abuse.ch CSVs, STIX 2.1, MISP events, KEV…) use their parser; anything else, including pasted " +
-        "free text, goes through IOC extraction. Answers a summary with the rejected rows' line numbers.",
+        "The upload is checked as it arrives (size, binary data, HTML page, invalid UTF-8), stored, and answered with 202 " +
+        "and the import's run id; a queue consumer then parses it (known layouts such as abuse.ch CSVs, STIX 2.1, MISP " +
+        "events or KEV through their parser, anything else, including pasted free text, through IOC extraction) and " +
+        "applies it like a feed. Poll `statusUrl` (`GET /api/v1/imports/{runId}`) for progress and the summary.",
       request: {
         query: z.object({
           format: z.enum(importFormats).default("auto"),
@@ -50,8 +34,12 @@ export function registerCreateImport(app: App): void {
         }),
       },
       responses: {
-        200: { description: "Imported", content: { "application/json": { schema: importSummarySchema } } },
-        422: { description: "The upload is not a readable feed (HTML page, binary data…)" },
+        202: {
+          description: "Stored and queued",
+          content: { "application/json": { schema: acceptedImportSchema } },
+        },
+        413: { description: "Larger than 100 MB" },
+        422: { description: "The upload is not a readable feed (HTML page, binary data, invalid UTF-8…)" },
         ...apiErrors(400, 401, 403, 429),
       },
     }),
@@ -68,14 +56,18 @@ export function registerCreateImport(app: App): void {
       }
       if (!body) throw new AppError("VALIDATION_FAILED", "The import body is empty");
       const input = { body, format, feedName: feed };
-      const summary = await withIngestDatabase(c, (ingestDb) =>
-        importIndicators({
+      const accepted = await withIngestDatabase(c, (ingestDb) =>
+        acceptImport({
           ctx,
           input,
-          deps: { ingestDb, notifyTenants: (batches) => sendTenantChanges(c.env, batches) },
+          deps: { ingestDb, store: importUploadStore(c.env, { ingestDb, appDb: ctx.db }) },
         }),
       );
-      return c.json(summary, 200);
+      const message: QueueMessage = { kind: "import-file", runId: accepted.runId };
+      await c.env.COLLECT_QUEUE.send(message, { contentType: "json" });
+      const statusUrl = `/api/v1/imports/${accepted.runId}`;
+      c.header("location", statusUrl);
+      return c.json({ ...accepted, statusUrl }, 202);
     },
   );
 }

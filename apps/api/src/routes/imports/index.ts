@@ -1,7 +1,9 @@
 import type { App } from "../../app.ts";
 import { registerCreateImport } from "./create.ts";
+import { registerGetImport } from "./get.ts";
 
-/** Manual imports under /api/v1/imports (the body is streamed; its size limit is checked in the route). */
+/** Manual imports under /api/v1/imports: upload (202, queued) and progress. */
 export function registerImportRoutes(app: App): void {
   registerCreateImport(app);
+  registerGetImport(app);
 }

@@ -1,9 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { searchBackendInUse } from "@threatfusion/core";
-import { createSearchBackend } from "@threatfusion/search";
 import { searchIndicators } from "@threatfusion/services";
 import type { App } from "../../app.ts";
 import { serviceContext } from "../../auth/service-context.ts";
+import { searchBackendFromConfig } from "../../search-backend.ts";
 import { jsonWithEtag } from "../etag.ts";
 import { apiErrors, filterFromQuery, indicatorSchema } from "../indicators/schemas.ts";
 
@@ -24,7 +23,11 @@ export function registerSearch(app: App): void {
             .regex(/^\d{1,3}$/)
             .optional()
             .openapi({ description: "1–200, default 50" }),
-          cursor: z.string().max(16).optional(),
+          cursor: z
+            .string()
+            .max(128)
+            .optional()
+            .openapi({ description: "`nextCursor` of the previous page" }),
         }),
       },
       responses: {
@@ -48,12 +51,7 @@ export function registerSearch(app: App): void {
     }),
     async (c) => {
       const query = c.req.valid("query");
-      const config = c.get("config");
-      const backend = createSearchBackend({
-        backend: searchBackendInUse(config),
-        meilisearchUrl: config.MEILISEARCH_URL,
-        meilisearchApiKey: config.MEILISEARCH_API_KEY,
-      });
+      const backend = searchBackendFromConfig(c.get("config"));
       const types = filterFromQuery({ type: query.type }).types;
       const results = await searchIndicators({
         ctx: serviceContext(c),

@@ -1,6 +1,6 @@
 import { A, useNavigate } from "@solidjs/router";
 import { createResource, createSignal, For, type JSX, onMount, Show } from "solid-js";
-import { checkTenantReach, listClients } from "../../api/endpoints.ts";
+import { listClients } from "../../api/endpoints.ts";
 import type { ClientTenant } from "../../api/types.ts";
 import { pageTitle } from "../../branding.ts";
 import { Async } from "../../components/async.tsx";
@@ -9,12 +9,11 @@ import { Empty, ErrorNotice } from "../../components/notice.tsx";
 import { session } from "../../session.ts";
 
 /**
- * Enter a client's workspace: from now on every request names the client in the `x-tf-tenant` header (the
- * API checks the actor's reach each time); a banner marks every page until the user leaves.
+ * Enter a client's workspace: the API switches the session into the client (checking the reach, auditing in
+ * both tenants) and keeps it there server-side; a banner marks every page until the user returns.
  */
 export async function enterClientWorkspace(client: ClientTenant): Promise<void> {
-  await checkTenantReach(client.id);
-  session.enterClient({ id: client.id, name: client.name, kind: "client", slug: client.slug });
+  await session.enterClient(client.id);
 }
 
 export default function ClientsPage(): JSX.Element {

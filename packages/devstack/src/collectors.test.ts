@@ -1,13 +1,16 @@
 import { connectTestDatabases } from "@threatfusion/db/testing";
-// The dev stack's offline mirror serves the committed real-format samples.
-import { type FeedMirror, startFeedMirror } from "@threatfusion/devstack/feed-mirror";
 import { builtInFeeds } from "@threatfusion/feeds";
+import {
+  applyFeedChunks,
+  claimDueFeeds,
+  collectFeed,
+  type FeedChunkMessage,
+  finishRunIfComplete,
+  syncFeedCatalog,
+} from "@threatfusion/services";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { syncFeedCatalog } from "../feeds/sync-catalog.ts";
-import { applyFeedChunks } from "./apply-chunks.ts";
-import { collectFeed } from "./collect.ts";
-import type { FeedChunkMessage } from "./messages.ts";
-import { claimDueFeeds, finishRunIfComplete } from "./runs.ts";
+// The dev stack's offline mirror serves the committed real-format samples.
+import { type FeedMirror, startFeedMirror } from "./feed-mirror.ts";
 
 const dbs = connectTestDatabases(inject("database"));
 let mirror: FeedMirror;

@@ -1,0 +1,152 @@
+import { readFile } from "node:fs/promises";
+import { newId } from "@threatfusion/core";
+import type { TestDatabases } from "@threatfusion/db/testing";
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { applyFeedChunks } from "../ingestion/apply-chunks.ts";
+import type { FeedChunkMessage } from "../ingestion/messages.ts";
+import { importWarninglists } from "../warninglists/import.ts";
+import { scoreCatalog, scoreChangedIndicators, staleCatalogScores } from "./pipeline.ts";
+import { createScoringTestDatabase } from "./test-database.ts";
+
+let database: Awaited<ReturnType<typeof createScoringTestDatabase>>;
+let dbs: TestDatabases;
+
+beforeAll(async () => {
+  database = await createScoringTestDatabase(inject("database"));
+  dbs = database.dbs;
+  const url = new URL("../../fixtures/warninglists/amazon-aws.json", import.meta.url);
+  await importWarninglists({
+    db: dbs.ingest.db,
+    lists: [{ id: "amazon-aws", json: JSON.parse(await readFile(url, "utf8")) }],
+  });
+}, 60_000);
+afterAll(async () => {
+  await database.drop();
+});
+
+/** A global source and feed with one open run, as the cron's claim leaves them. */
+async function openRun(reliability: string): Promise<{ runId: string; feedId: string }> {
+  const sourceId = newId("source");
+  const feedId = newId("feed");
+  const runId = newId("feedRun");
+  await dbs.admin.pool.query(
+    "insert into sources (id, tenant_id, name, reliability) values ($1, null, $2, $3)",
+    [sourceId, `source ${sourceId.slice(-6)}`, reliability],
+  );
+  await dbs.admin.pool.query(
+    "insert into feeds (id, tenant_id, source_id, name, url, format, enabled) values ($1, null, $2, $3, 'http://127.0.0.1/x', 'text', false)",
+    [feedId, sourceId, `feed ${feedId}`],
+  );
+  await dbs.admin.pool.query("insert into feed_runs (id, feed_id, tenant_id) values ($1, $2, null)", [
+    runId,
+    feedId,
+  ]);
+  return { runId, feedId };
+}
+
+function chunk(run: { runId: string; feedId: string }, values: [string, string][]): FeedChunkMessage {
+  return {
+    kind: "feed-chunk",
+    runId: run.runId,
+    feedId: run.feedId,
+    chunk: 0,
+    observedAt: new Date().toISOString(),
+    indicators: values.map(([type, value], line) => ({
+      type: type as FeedChunkMessage["indicators"][number]["type"],
+      value,
+      tags: [],
+      context: { threatType: "botnet_cc" },
+      line,
+    })),
+    rejected: [],
+  };
+}
+
+interface StoredRow extends Record<string, unknown> {
+  id: string;
+  value: string;
+  score: number;
+  score_confidence: number | null;
+  suppressed: boolean;
+  suppression_reasons: { listId: string }[];
+  scored: boolean;
+  scored_ms: number | null;
+}
+
+async function stored(values: readonly string[]): Promise<Map<string, StoredRow>> {
+  const { rows } = await dbs.admin.db.execute<StoredRow>(sql`
+    select id, value::text as value, score, score_confidence, suppressed, suppression_reasons,
+      scored_at is not null as scored, round(extract(epoch from scored_at) * 1000)::float8 as scored_ms
+    from indicators where value = any(${sql.param([...values])}::text[])`);
+  return new Map(rows.map((row) => [row.value, row]));
+}
+
+describe("scoring at ingestion", () => {
+  const domain = `c2-${newId("job").slice(-8).toLowerCase()}.example.com`;
+  // Inside an AWS range of the fixture list: suppressed with the list as reason from the first write on.
+  const awsAddress = "100.20.0.9";
+  const plainAddress = "11.22.33.44";
+
+  it("writes new catalog rows once, already scored and suppressed, so the stored re-score finds nothing to change", async () => {
+    const run = await openRun("B");
+    const message = chunk(run, [
+      ["domain", domain],
+      ["ipv4", awsAddress],
+      ["ipv4", plainAddress],
+    ]);
+    const deps = { ingestDb: dbs.ingest.db, appDb: dbs.app.db };
+    await applyFeedChunks(deps, [message]);
+    const rows = await stored([domain, awsAddress, plainAddress]);
+    expect([...rows.values()].map((row) => row.scored)).toEqual([true, true, true]);
+    expect(rows.get(domain)?.score).toBeGreaterThan(0);
+    expect(rows.get(awsAddress)).toMatchObject({ suppressed: true });
+    expect(rows.get(awsAddress)?.suppression_reasons.map((reason) => reason.listId)).toEqual(["amazon-aws"]);
+    expect(rows.get(plainAddress)).toMatchObject({ suppressed: false });
+    // Nothing queued for the scheduler: no unscored row is left behind.
+    const ids = [...rows.values()].map((row) => row.id);
+    const { rows: requested } = await dbs.admin.db.execute(
+      sql`select 1 from score_requests where indicator_id = any(${sql.param(ids)}::text[])`,
+    );
+    expect(requested).toEqual([]);
+
+    // The scoring stage skips them, and a full stored re-score agrees with what ingestion wrote.
+    expect(await staleCatalogScores(dbs.ingest.db, ids)).toEqual([]);
+    const rescored = await scoreCatalog(dbs.ingest.db, ids, { now: Date.now() });
+    expect(rescored).toMatchObject({ examined: 3, changed: 0 });
+
+    // Redelivery changes nothing, not even the scoring time.
+    await applyFeedChunks(deps, [message]);
+    const again = await stored([domain, awsAddress, plainAddress]);
+    expect([...again.values()].map((row) => row.scored_ms)).toEqual(
+      [...rows.values()].map((row) => row.scored_ms),
+    );
+  });
+
+  it("re-scores set-based only the rows a second source corroborated", async () => {
+    const before = await stored([domain, plainAddress]);
+    const run = await openRun("A");
+    const other = `fresh-${newId("job").slice(-8).toLowerCase()}.example.com`;
+    await applyFeedChunks({ ingestDb: dbs.ingest.db, appDb: dbs.app.db }, [
+      chunk(run, [
+        ["domain", domain],
+        ["domain", other],
+      ]),
+    ]);
+    const ids = [...(await stored([domain, other])).values()].map((row) => row.id);
+    const stale = await staleCatalogScores(dbs.ingest.db, ids);
+    expect(stale).toEqual([before.get(domain)?.id]);
+
+    const result = await scoreChangedIndicators(
+      { ingestDb: dbs.ingest.db, appDb: dbs.app.db },
+      ids,
+      Date.now(),
+    );
+    expect(result.global).toMatchObject({ examined: 1, changed: 1 });
+    const after = await stored([domain]);
+    // Two independent sources: more confidence than the first source alone gave.
+    expect(after.get(domain)?.score_confidence ?? 0).toBeGreaterThan(
+      before.get(domain)?.score_confidence ?? 0,
+    );
+  });
+});

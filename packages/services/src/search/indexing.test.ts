@@ -1,0 +1,79 @@
+import { newId } from "@threatfusion/core";
+import { upsertObservations, withIngestTx } from "@threatfusion/db";
+import { connectTestDatabases } from "@threatfusion/db/testing";
+import { indexIndicators } from "@threatfusion/search";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { seedCatalog } from "../testing/intel-fixtures.ts";
+
+const database = inject("database");
+const dbs = connectTestDatabases(database);
+const unique = newId("request").slice(-8);
+afterAll(() => dbs.end());
+
+async function searchRow(id: string) {
+  const { rows } = await dbs.admin.pool.query(
+    "select terms, document::text as document, updated_at from indicator_search where indicator_id = $1",
+    [id],
+  );
+  return rows[0] as { terms: string; document: string; updated_at: Date } | undefined;
+}
+
+describe("indexIndicators", () => {
+  it("writes a document with tags, malware families, threat types and source names, once per change", async () => {
+    const value = `idx-${unique}.example.com`;
+    const catalog = await seedCatalog(dbs, [
+      { type: "domain", value, malwareFamily: "lumma", tags: ["phish"] },
+    ]);
+    const id = catalog.ids.get(value) ?? "";
+    const index = () => withIngestTx({ db: dbs.ingest.db }, (tx) => indexIndicators(tx, [id]));
+    // The fixture indexes what it seeds: start from a catalog row without a search document.
+    await dbs.admin.pool.query("delete from indicator_search where indicator_id = $1", [id]);
+
+    const first = await index();
+    expect(first).toEqual([{ id, type: "domain", value, terms: expect.stringContaining("lumma") }]);
+    const written = await searchRow(id);
+    expect(written?.terms.split(" ")).toEqual(
+      expect.arrayContaining(["phish", "lumma", ...catalog.sourceName.split(" ")]),
+    );
+    expect(written?.document).toContain("'lumma'");
+
+    // The feed seen again: nothing searchable changed, so nothing is written (or returned for Meilisearch).
+    expect(await index()).toEqual([]);
+    expect((await searchRow(id))?.updated_at).toEqual(written?.updated_at);
+
+    // A second source reports it with a threat type: the document changes.
+    const secondSource = newId("source");
+    await dbs.admin.pool.query(
+      "insert into sources (id, tenant_id, name, reliability) values ($1, null, $2, 'C')",
+      [secondSource, `Second ${unique}`],
+    );
+    await withIngestTx({ db: dbs.ingest.db }, (tx) =>
+      upsertObservations(tx, [
+        {
+          indicatorType: "domain",
+          indicatorValue: value,
+          sourceId: secondSource,
+          firstSeen: new Date(),
+          lastSeen: new Date(),
+          threatType: "phishing",
+        },
+      ]),
+    );
+    const changed = await index();
+    expect(changed).toHaveLength(1);
+    expect(changed[0]?.terms).toContain("phishing");
+    expect(changed[0]?.terms).toContain(`Second ${unique}`);
+  });
+
+  it("writes without returning documents when no second backend needs them", async () => {
+    const value = `idx-quiet-${unique}.example.com`;
+    const catalog = await seedCatalog(dbs, [{ type: "domain", value }]);
+    const id = catalog.ids.get(value) ?? "";
+    await dbs.admin.pool.query("delete from indicator_search where indicator_id = $1", [id]);
+    const returned = await withIngestTx({ db: dbs.ingest.db }, (tx) =>
+      indexIndicators(tx, [id], { returnDocuments: false }),
+    );
+    expect(returned).toEqual([]);
+    expect((await searchRow(id))?.terms).toContain(catalog.sourceName);
+  });
+});
