@@ -6,7 +6,7 @@
 -- stored once per catalog row. `to_json(text)` escapes exactly as RFC 8785 / JSON.stringify do (", \,
 -- \b \f \n \r \t, other control characters as lower-case \u00xx, nothing else).
 -- NULL where the JavaScript writer must derive the id itself: URLs that need RFC 3986 percent-encoding
--- first, ASNs (the number is parsed from free text), CVEs and unknown types. A test compares both sides.
+-- first (including every URL holding `[` or `]`: RFC 3986 allows them only around an IPv6 host), ASNs (the number is parsed from free text), CVEs and unknown types. A test compares both sides.
 create function tf_stix_observable_id(indicator_type text, indicator_value text)
 returns text
 language sql
@@ -23,7 +23,7 @@ as $$
       || uuid_generate_v5('00abedb4-aa42-466c-9c01-fed23315a9b7', '{"value":' || to_json(indicator_value)::text || '}')
     when indicator_type = 'email' then 'email-addr--'
       || uuid_generate_v5('00abedb4-aa42-466c-9c01-fed23315a9b7', '{"value":' || to_json(indicator_value)::text || '}')
-    when indicator_type = 'url' and indicator_value !~ '[^]A-Za-z0-9._~:/?#[@!$&''()*+,;=%-]' then 'url--'
+    when indicator_type = 'url' and indicator_value !~ '[^A-Za-z0-9._~:/?#@!$&''()*+,;=%-]' then 'url--'
       || uuid_generate_v5('00abedb4-aa42-466c-9c01-fed23315a9b7', '{"value":' || to_json(indicator_value)::text || '}')
     when indicator_type in ('md5', 'sha1', 'sha256', 'sha512') then 'file--'
       || uuid_generate_v5('00abedb4-aa42-466c-9c01-fed23315a9b7', '{"hashes":{"'

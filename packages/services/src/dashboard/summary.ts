@@ -1,6 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { authorizeAction, inTenantTx, type ServiceContext } from "../context.ts";
+import { catalogRowStatus } from "../indicators/active-indicators.ts";
 
 export const dashboardSummaryInput = z.object({
   /** How many days the "new indicators per day" series covers (ending today, UTC). */
@@ -57,8 +58,6 @@ const listLimit = 8;
 
 /** Statuses outside the default active view (the same set `selectActiveIndicators` leaves out). */
 const outsideActive = sql`('false_positive', 'allowlisted', 'expired', 'revoked')`;
-/** A catalog row's status in the tenant's view: the overlay's, else the catalog's own suppression/expiry. */
-const catalogStatus = sql`coalesce(ti.status, case when i.suppressed then 'allowlisted' when i.score_expired then 'expired' else 'new' end)`;
 
 function privateScope(tenantId: string): SQL {
   return sql`(p.tenant_id = ${tenantId} or p.tenant_id = (select tf_parent_tenant()))`;
@@ -107,10 +106,10 @@ export async function getDashboardSummary({
       from (
         select i.type, case when i.first_seen >= ${since}::timestamptz
                             then to_char(i.first_seen at time zone 'UTC', 'YYYY-MM-DD') end as day,
-               coalesce(ti.effective_score, i.base_score) as score, ${catalogStatus} as status
+               coalesce(ti.effective_score, i.base_score) as score, ${catalogRowStatus} as status
         from indicators i
         left join tenant_indicators ti on ti.tenant_id = ${tenantId} and ti.indicator_id = i.id
-        where ${catalogStatus} not in ${outsideActive}
+        where ${catalogRowStatus} not in ${outsideActive}
         union all
         select p.type, case when p.first_seen >= ${since}::timestamptz
                             then to_char(p.first_seen at time zone 'UTC', 'YYYY-MM-DD') end,
@@ -127,7 +126,7 @@ export async function getDashboardSummary({
         join indicators i on i.id = o.indicator_id
         left join tenant_indicators ti on ti.tenant_id = ${tenantId} and ti.indicator_id = i.id
         join sources s on s.id = o.source_id
-        where ${catalogStatus} not in ${outsideActive}
+        where ${catalogRowStatus} not in ${outsideActive}
         group by s.id, s.name
         union all
         select owner.id, owner.name, count(*)::int
@@ -145,7 +144,7 @@ export async function getDashboardSummary({
           join indicators i on i.id = o.indicator_id
           left join tenant_indicators ti on ti.tenant_id = ${tenantId} and ti.indicator_id = i.id
           where o.${sql.raw(column)} is not null and o.${sql.raw(column)} <> ''
-            and ${catalogStatus} not in ${outsideActive}
+            and ${catalogRowStatus} not in ${outsideActive}
           group by 1
           union all
           select p.context ->> ${contextKey}, count(*)::int

@@ -15,11 +15,15 @@ import {
 import type { IndicatorType } from "@threatfusion/ioc";
 import { sql } from "drizzle-orm";
 import { authorizeAction, inTenantTx, type ServiceContext } from "../context.ts";
-import { selectActiveIndicators, toExportIndicator } from "../indicators/active-indicators.ts";
+import {
+  catalogRowStatus,
+  selectActiveIndicators,
+  toExportIndicator,
+} from "../indicators/active-indicators.ts";
 import { encodeKeysetCursor, type KeysetCursor, parseCursorParameter } from "../indicators/cursor.ts";
 import { streamActiveIndicators } from "../indicators/stream.ts";
 import { cursorBatches } from "./cursor-read.ts";
-import { catalogStatus, excludedStatuses } from "./export-read.ts";
+import { excludedStatuses } from "./export-read.ts";
 import { safeCursorTime, viewVersionStamp } from "./version.ts";
 
 export const blocklistTypes: Record<BlocklistKind, IndicatorType[]> = {
@@ -157,10 +161,10 @@ async function* blocklistRecords(
   const tenantId = ctx.tenant.tenantId;
   const excluded = excludedStatuses(includeSuppressed);
   const catalog = types.map(
-    (type) => sql`(select i.id, i.type, i.value::text as value, ${catalogStatus} as status, i.last_seen
+    (type) => sql`(select i.id, i.type, i.value::text as value, ${catalogRowStatus} as status, i.last_seen
       from indicators i
       left join tenant_indicators ti on ti.tenant_id = ${tenantId} and ti.indicator_id = i.id
-      where i.type = ${type} and ${catalogStatus} <> all(${sql.param(excluded)}::text[]))`,
+      where i.type = ${type} and ${catalogRowStatus} <> all(${sql.param(excluded)}::text[]))`,
   );
   const own = sql`(select p.id, p.type, p.value::text, p.status, p.last_seen from private_indicators p
       where (p.tenant_id = ${tenantId} or p.tenant_id = (select tf_parent_tenant()))

@@ -5,6 +5,7 @@ import { sql } from "drizzle-orm";
 import { inTenantTx, type ServiceContext } from "../context.ts";
 import {
   type ActiveIndicatorFilter,
+  catalogRowStatus,
   selectActiveIndicators,
   toExportIndicator,
 } from "../indicators/active-indicators.ts";
@@ -52,13 +53,6 @@ export function excludedStatuses(includeSuppressed: boolean): string[] {
   return [...(includeSuppressed ? [] : suppressionReasons), "expired", "revoked"];
 }
 
-/**
- * A catalog row's status for the tenant (`i` = indicators, `ti` = its overlay row): the overlay first, then the
- * catalog's own warninglist suppression and expiry. The same expression as the active-indicators query; the
- * lean-read test compares both readers.
- */
-export const catalogStatus = sql`coalesce(ti.status, case when i.suppressed then 'allowlisted' when i.score_expired then 'expired' else 'new' end)`;
-
 export interface ExportBatchesOptions {
   types?: readonly IndicatorType[] | undefined;
   includeSuppressed: boolean;
@@ -87,7 +81,6 @@ export async function* exportBatches(
     return new Map(rows.map((row, rank) => [row.id, { name: row.name, rank }]));
   });
   const excluded = excludedStatuses(options.includeSuppressed);
-  const status = catalogStatus;
   const typeCondition =
     options.types === undefined ? sql`true` : sql`i.type = any(${sql.param([...options.types])}::text[])`;
   const identity = options.stixIdentityId;
@@ -111,7 +104,7 @@ export async function* exportBatches(
       coalesce(ti.effective_score, i.base_score)::int as score, i.tlp,
       case when coalesce(cardinality(ti.tags), 0) = 0 and cardinality(i.tags) < 2 then i.tags
            else array(select distinct t from unnest(i.tags || coalesce(ti.tags, '{}')) as t order by t) end as tags,
-      ${status} as status, src.source_ids, src.malware_family, src.threat_type, src.reference, ${stixIds}
+      ${catalogRowStatus} as status, src.source_ids, src.malware_family, src.threat_type, src.reference, ${stixIds}
     from indicators i
     left join tenant_indicators ti on ti.tenant_id = ${tenantId} and ti.indicator_id = i.id
     left join (
@@ -121,7 +114,7 @@ export async function* exportBatches(
       from observations ob group by ob.indicator_id
     ) as src on src.indicator_id = i.id
     ${idsJoin}
-    where ${typeCondition} and ${status} <> all(${sql.param(excluded)}::text[])
+    where ${typeCondition} and ${catalogRowStatus} <> all(${sql.param(excluded)}::text[])
     order by i.id`;
   const sourceNames = (ids: string[] | null): string[] => {
     if (ids === null || ids.length === 0) return [];

@@ -18,6 +18,12 @@ import type { KeysetCursor } from "./cursor.ts";
  * columns (the scoring stage materializes them), never computed here.
  */
 
+/**
+ * A catalog row's status in a tenant's view (`i` = indicators, `ti` = the tenant's overlay): the overlay's,
+ * else the catalog's own suppression (warninglists) and expiry. Every reader of the view uses this one.
+ */
+export const catalogRowStatus = sql`coalesce(ti.status, case when i.suppressed then 'allowlisted' when i.score_expired then 'expired' else 'new' end)`;
+
 export type IndicatorOrigin = "catalog" | "private" | "shared";
 
 /** Statuses that take an indicator out of exports, blocklists and TAXII by default (with this reason). */
@@ -238,7 +244,7 @@ function catalogBranch(
     tlp: sql`i.tlp`,
     tags: sql`(i.tags || coalesce(ti.tags, '{}'))`,
     // Without an overlay row the catalog's own suppression (warninglists) and expiry still apply.
-    status: sql`coalesce(ti.status, case when i.suppressed then 'allowlisted' when i.score_expired then 'expired' else 'new' end)`,
+    status: catalogRowStatus,
     // The overlay half keys on the overlay's own columns so that its (tenant_id, updated_at, indicator_id)
     // index serves both the order and the keyset condition.
     id: overlayVersion ? sql`ti.indicator_id` : sql`i.id`,
