@@ -8,7 +8,7 @@
 // Postgres, or the serializer alone). Run: `pnpm bench:api` (BENCH_INDICATORS=200000 for a quicker run).
 
 import { readdirSync, readFileSync } from "node:fs";
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { createApiToken } from "@threatfusion/auth";
@@ -23,8 +23,7 @@ import {
 import { createTenantTree } from "@threatfusion/db/testing";
 import { type ExportIndicator, stixBundleStream } from "@threatfusion/exports";
 import { encodeKeysetCursor } from "@threatfusion/services";
-import { provideDevDatabase } from "../../../packages/devstack/src/dev-database.ts";
-import { runToCompletion, startProcess } from "../../../packages/devstack/src/processes.ts";
+import { startFrozenStack } from "../../../packages/devstack/src/frozen-stack.ts";
 
 const root = join(import.meta.dirname, "../../..");
 const total = Number(process.env.BENCH_INDICATORS ?? 1_000_000);
@@ -187,104 +186,21 @@ async function drain(response: Response): Promise<{ bytes: number; lines: number
   return { bytes, lines };
 }
 
-/**
- * Embedded Postgres + bridge + migrations (the dev stack's own function), then `wrangler dev` on a bundle
- * built once into the work folder: other work edits the repository meanwhile, and `wrangler dev` on the
- * sources would rebuild and restart the Worker on each change, dropping requests in flight.
- */
-async function startFrozenStack(work: string): Promise<{
-  origin: string;
-  adminUrl: string;
-  appUrl: string;
-  wsProxy?: string | undefined;
-  stop(): Promise<void>;
-}> {
-  const database = await provideDevDatabase({ root, dataDir: work, setting: () => undefined, log });
-  const bundleDir = join(work, "bundle");
-  try {
-    await runToCompletion(
-      "bundle",
-      "pnpm",
-      ["exec", "wrangler", "deploy", "--dry-run", "--outdir", bundleDir],
-      {
-        cwd: root,
-        env: { WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
-      },
-    );
-  } catch (error) {
-    // A tree that does not bundle (someone's edit in progress) must not leave the database running.
-    await database.stop();
-    throw error;
-  }
-  const toml = (await readFile(join(root, "wrangler.toml"), "utf8"))
-    .replace(/^main = .*$/m, `main = "${join(bundleDir, "index.js")}"`)
-    .replace(/\[assets\][\s\S]*?\n\n/, "");
-  await mkdir(join(work, "config"));
-  const configPath = join(work, "config", "wrangler.toml");
-  await writeFile(configPath, toml);
-  const vars: Record<string, string> = {
-    ENVIRONMENT: "development",
-    DATABASE_URL: database.appUrl,
-    DATABASE_INGEST_URL: database.ingestUrl,
-    ...(database.wsProxy ? { PG_WS_PROXY: database.wsProxy } : {}),
-  };
-  const wrangler = startProcess(
-    "wrangler",
-    "pnpm",
-    [
-      "exec",
-      "wrangler",
-      "dev",
-      "--config",
-      configPath,
-      "--local",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--persist-to",
-      join(work, "wrangler"),
-      "--show-interactive-dev-session=false",
-      ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
-    ],
-    {
-      cwd: root,
-      env: { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1" },
-      onLine: (line) => {
-        if (process.env.BENCH_VERBOSE || /error|exception/i.test(line)) console.log(`[wrangler] ${line}`);
-      },
-    },
-  );
-  const origin = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 180_000;
-  while (
-    !(await fetch(`${origin}/api/health`).then(
-      (r) => r.ok,
-      () => false,
-    ))
-  ) {
-    if (Date.now() > deadline) throw new Error("the Worker did not become healthy in 180 s");
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  return {
-    origin,
-    adminUrl: database.adminUrl,
-    appUrl: database.appUrl,
-    wsProxy: database.wsProxy,
-    stop: async () => {
-      await wrangler.stop();
-      await database.stop();
-    },
-  };
-}
-
 const dataDir = await mkdtemp(join(root, ".data", "bench-api-"));
 // The embedded server runs as its own user, which must be able to enter the folder.
 await chmod(dataDir, 0o755);
 log(
   `starting the local stack (wrangler dev on :${port} over a frozen bundle, fresh embedded Postgres in ${dataDir})…`,
 );
-const stack = await startFrozenStack(dataDir);
+const stack = await startFrozenStack({
+  root,
+  work: dataDir,
+  port,
+  log,
+  onWorkerLine: (line) => {
+    if (process.env.BENCH_VERBOSE || /error|exception/i.test(line)) console.log(`[wrangler] ${line}`);
+  },
+});
 const admin = { url: stack.adminUrl, wsProxy: stack.wsProxy };
 // Stop the stack (Postgres, wrangler) on Ctrl-C or a timeout too, not only at the end.
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

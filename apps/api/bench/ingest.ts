@@ -14,12 +14,12 @@
  * domains, one per line, seeded); no fixture files are needed.
  */
 import { createReadStream, createWriteStream } from "node:fs";
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
-import { createLogger, newId, parseConfig } from "@threatfusion/core";
+import { createLogger, newId } from "@threatfusion/core";
 import {
   createDatabase,
   createPool,
@@ -32,8 +32,7 @@ import {
 // The bench starts the dev stack's parts itself (a bench-only import across packages) so that it can run the
 // Worker from a frozen bundle: `wrangler dev` rebuilds and restarts (dropping local queue state) whenever a
 // source file changes, which other work in the same checkout does at any time.
-import { provideDevDatabase } from "../../../packages/devstack/src/dev-database.ts";
-import { runToCompletion, startProcess } from "../../../packages/devstack/src/processes.ts";
+import { startFrozenStack } from "../../../packages/devstack/src/frozen-stack.ts";
 
 const total = Number(process.argv[2] ?? 1_000_000);
 const root = resolve(import.meta.dirname, "../../..");
@@ -244,7 +243,19 @@ async function main(): Promise<void> {
 
   const port = 8_700 + Math.floor(Math.random() * 200);
   say(`starting PostgreSQL, bundling the Worker and starting it on port ${port} (data in ${work})…`);
-  const stack = await startFrozenStack(work, port);
+  const stack = await startFrozenStack({
+    root,
+    work,
+    port,
+    log: say,
+    healthTimeoutMs: 120_000,
+    onWorkerLine: (line) => {
+      recordWorkerLine(line);
+      if (process.env.BENCH_VERBOSE || (/error|exception/i.test(line) && !/dead-lettered/.test(line))) {
+        console.log(`[wrangler] ${line}`);
+      }
+    },
+  });
   const admin = createPool({ url: stack.adminUrl, wsProxy: stack.wsProxy }, { max: 2 });
   const memory = sampleWorkerdMemory(port);
   try {
@@ -407,94 +418,6 @@ async function main(): Promise<void> {
     server.close();
     await rm(work, { recursive: true, force: true });
   }
-}
-
-interface FrozenStack {
-  origin: string;
-  adminUrl: string;
-  wsProxy?: string | undefined;
-  stop(): Promise<void>;
-}
-
-/** Embedded Postgres + bridge + migrations (the dev stack's own function), then `wrangler dev` on a bundle. */
-async function startFrozenStack(work: string, port: number): Promise<FrozenStack> {
-  const database = await provideDevDatabase({ root, dataDir: work, setting: () => undefined, log: say });
-  const bundleDir = join(work, "bundle");
-  await runToCompletion(
-    "bundle",
-    "pnpm",
-    ["exec", "wrangler", "deploy", "--dry-run", "--outdir", bundleDir],
-    {
-      cwd: root,
-      env: { WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
-    },
-  );
-  const toml = (await readFile(join(root, "wrangler.toml"), "utf8"))
-    .replace(/^main = .*$/m, `main = "${join(bundleDir, "index.js")}"`)
-    // No assets: the portal folder is rebuilt by other work, and wrangler reloads on every change there.
-    .replace(/\[assets\][\s\S]*?\n\n/, "");
-  await mkdir(join(work, "config"));
-  const configPath = join(work, "config", "wrangler.toml");
-  await writeFile(configPath, toml);
-  const vars: Record<string, string> = {
-    ENVIRONMENT: "development",
-    DATABASE_URL: database.appUrl,
-    DATABASE_INGEST_URL: database.ingestUrl,
-    ...(database.wsProxy ? { PG_WS_PROXY: database.wsProxy } : {}),
-  };
-  const config = parseConfig(vars);
-  if (!config.ok) throw new Error(config.problems.join("; "));
-  const wrangler = startProcess(
-    "wrangler",
-    "pnpm",
-    [
-      "exec",
-      "wrangler",
-      "dev",
-      "--config",
-      configPath,
-      "--local",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--test-scheduled",
-      "--persist-to",
-      join(work, "wrangler"),
-      "--show-interactive-dev-session=false",
-      ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
-    ],
-    {
-      cwd: root,
-      env: { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1" },
-      onLine: (line) => {
-        recordWorkerLine(line);
-        if (process.env.BENCH_VERBOSE || (/error|exception/i.test(line) && !/dead-lettered/.test(line))) {
-          console.log(`[wrangler] ${line}`);
-        }
-      },
-    },
-  );
-  const origin = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const ok = await fetch(`${origin}/api/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error("the Worker did not become healthy in 120 s");
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  return {
-    origin,
-    adminUrl: database.adminUrl,
-    wsProxy: database.wsProxy,
-    stop: async () => {
-      await wrangler.stop();
-      await database.stop();
-    },
-  };
 }
 
 /** The dev stack keeps the role passwords in its data folder. */
