@@ -14,7 +14,7 @@
  * domains, one per line, seeded); no fixture files are needed.
  */
 import { createReadStream, createWriteStream } from "node:fs";
-import { chmod, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { appendFile, chmod, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadavg } from "node:os";
@@ -33,8 +33,35 @@ import {
 // Worker from a frozen bundle: `wrangler dev` rebuilds and restarts (dropping local queue state) whenever a
 // source file changes, which other work in the same checkout does at any time.
 import { startFrozenStack } from "../../../packages/devstack/src/frozen-stack.ts";
+import { startLocalPostgres } from "../../../packages/devstack/src/postgres.ts";
 
 const total = Number(process.argv[2] ?? 1_000_000);
+/** BENCH_PG_STATEMENTS=1: load pg_stat_statements and print where PostgreSQL's time went, by statement. */
+const statementStats = process.env.BENCH_PG_STATEMENTS === "1";
+
+/**
+ * Server settings for a catalog of a million rows, the same as the database benchmark's (bench:db), so the
+ * raw rate here and there compare: PostgreSQL's defaults (128 MB of shared buffers, 1 GB of WAL between
+ * checkpoints) are sized for a laptop and make every insert page the indexes in and out. Production is Neon,
+ * whose compute keeps the working set in memory (shared buffers plus its local file cache).
+ */
+const serverSettings = [
+  "shared_buffers = '2GB'",
+  "max_wal_size = '8GB'",
+  "checkpoint_timeout = '30min'",
+  // `all`: statements run inside functions and triggers too (foreign-key checks, trigger bodies).
+  ...(statementStats
+    ? ["shared_preload_libraries = 'pg_stat_statements'", "pg_stat_statements.track = 'all'"]
+    : []),
+];
+
+/** Creates the embedded server's data folder (as the dev stack would) and writes the settings into it. */
+async function prepareServer(work: string): Promise<void> {
+  const dataDir = join(work, "postgres");
+  const server = await startLocalPostgres({ dataDir });
+  await server.stop();
+  await appendFile(join(dataDir, "postgresql.auto.conf"), serverSettings.map((line) => `${line}\n`).join(""));
+}
 const root = resolve(import.meta.dirname, "../../..");
 const say = (message: string) => console.log(`[bench:ingest] ${message}`);
 const logger = createLogger({ bench: "ingest" });
@@ -66,19 +93,47 @@ async function writeFeed(path: string, count: number, salt: string): Promise<num
   return bytes;
 }
 
-/** Peak resident memory of every workerd process, sampled every 100 ms; and their CPU seconds meanwhile. */
-function sampleWorkerdMemory(port: number): { stop(): number; cpuSeconds(): number } {
+async function descendsFromThisProcess(pid: string): Promise<boolean> {
+  let current = pid;
+  for (let depth = 0; depth < 16; depth++) {
+    const stat = await readFile(`/proc/${current}/stat`, "utf8").catch(() => "");
+    const parent = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1];
+    if (parent === undefined || parent === "0" || parent === "1") return false;
+    if (Number(parent) === process.pid) return true;
+    current = parent;
+  }
+  return false;
+}
+
+/**
+ * Peak resident memory of this stack's workerd processes, sampled every 100 ms; and their CPU seconds
+ * meanwhile. The process list is scanned once a second only: reading every process's command line ten times
+ * a second cost this (bridge-hosting) process several CPU seconds per minute, counted against the bridge.
+ */
+function sampleWorkerdMemory(): { stop(): number; cpuSeconds(): number } {
   let peak = 0;
+  let pids: string[] = [];
+  let scannedAt = 0;
   const cpu = new Map<string, { first: number; last: number }>();
-  const sample = async () => {
+  const scan = async () => {
     const { readdir } = await import("node:fs/promises");
-    let sum = 0;
+    const found: string[] = [];
     for (const pid of await readdir("/proc")) {
       if (!/^\d+$/.test(pid)) continue;
+      const cmd = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+      // Only this stack's workerd processes (descendants of this one; other helpers run workerd too).
+      if (cmd.includes("workerd") && (await descendsFromThisProcess(pid))) found.push(pid);
+    }
+    pids = found;
+  };
+  const sample = async () => {
+    if (performance.now() - scannedAt > 1_000) {
+      scannedAt = performance.now();
+      await scan();
+    }
+    let sum = 0;
+    for (const pid of pids) {
       try {
-        const cmd = await readFile(`/proc/${pid}/cmdline`, "utf8");
-        // Only this stack's workerd (other workerd processes may run on the machine).
-        if (!cmd.includes("workerd") || !cmd.includes(`entry=127.0.0.1:${port}`)) continue;
         const status = await readFile(`/proc/${pid}/status`, "utf8");
         sum += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
         const stat = await readFile(`/proc/${pid}/stat`, "utf8");
@@ -92,10 +147,17 @@ function sampleWorkerdMemory(port: number): { stop(): number; cpuSeconds(): numb
     }
     peak = Math.max(peak, sum);
   };
-  const timer = setInterval(() => void sample(), 100);
+  let running = true;
+  const loop = async () => {
+    while (running) {
+      await sample();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  void loop();
   return {
     stop: () => {
-      clearInterval(timer);
+      running = false;
       return peak;
     },
     cpuSeconds: () => [...cpu.values()].reduce((sum, entry) => sum + entry.last - entry.first, 0),
@@ -118,6 +180,16 @@ const stages = {
 };
 let benchStarted = 0;
 
+/** One line per delivery, to see whether a stage degrades as the tables grow. */
+interface DeliveryRecord {
+  endedAtMs: number;
+  indicators: number;
+  totalMs: number;
+  applyMs: number;
+  listenerMs: Record<string, number>;
+}
+const deliveries: DeliveryRecord[] = [];
+
 function recordWorkerLine(line: string): void {
   const start = line.indexOf("{");
   if (start < 0) return;
@@ -139,11 +211,21 @@ function recordWorkerLine(line: string): void {
     stages.listenersMs += number("listenersMs");
     stages.finishMs += number("finishMs");
     const byListener = fields.listenerMs;
+    const record: DeliveryRecord = {
+      endedAtMs: performance.now() - benchStarted,
+      indicators: number("indicators"),
+      totalMs: number("totalMs"),
+      applyMs: number("applyMs"),
+      listenerMs: {},
+    };
     if (byListener !== null && typeof byListener === "object") {
       for (const [name, ms] of Object.entries(byListener)) {
-        if (typeof ms === "number") stages.listenerMs[name] = (stages.listenerMs[name] ?? 0) + ms;
+        if (typeof ms !== "number") continue;
+        stages.listenerMs[name] = (stages.listenerMs[name] ?? 0) + ms;
+        record.listenerMs[name] = ms;
       }
     }
+    deliveries.push(record);
   } catch {
     // Not one of our JSON lines.
   }
@@ -158,7 +240,7 @@ async function cpuSeconds(match: (cmdline: string) => boolean): Promise<number> 
     if (!/^\d+$/.test(pid)) continue;
     try {
       const cmd = (await readFile(`/proc/${pid}/cmdline`, "utf8")).replaceAll("\u0000", " ");
-      if (!match(cmd)) continue;
+      if (!match(cmd) || !(await descendsFromThisProcess(pid))) continue;
       const stat = await readFile(`/proc/${pid}/stat`, "utf8");
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       // utime, stime, cutime, cstime are fields 14-17 (1-based), i.e. 11-14 after the command.
@@ -179,13 +261,23 @@ async function rawUpsertRate(
   sourceId: string,
   count: number,
 ) {
-  const db = createDatabase({ url: ingestUrl, wsProxy }, { max: 2 });
+  // One connection, so the PostgreSQL backend doing the work is known and its CPU can be read.
+  const db = createDatabase({ url: ingestUrl, wsProxy }, { max: 1 });
+  const backendPid = async () =>
+    Number((await db.pool.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]?.pid);
+  const backendCpu = async (pid: number) => {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / 100;
+  };
   const salt = newId("feed").slice(-6);
   const now = new Date().toISOString();
   const batch = 5_000;
   try {
     let indicatorsMs = 0;
     let bothMs = 0;
+    const pid = await backendPid();
+    const cpuBefore = await backendCpu(pid);
     for (let start = 0; start < count; start += batch) {
       const rows: IndicatorUpsertRow[] = [];
       const observations: ObservationUpsertRow[] = [];
@@ -217,7 +309,9 @@ async function rawUpsertRate(
       });
       bothMs += performance.now() - started;
     }
-    return { indicatorsMs, bothMs };
+    // NaN if the pool replaced its connection meanwhile (then the backend's CPU is unknown).
+    const postgresCpu = (await backendPid()) === pid ? (await backendCpu(pid)) - cpuBefore : Number.NaN;
+    return { indicatorsMs, bothMs, postgresCpu };
   } finally {
     await db.end();
   }
@@ -243,10 +337,13 @@ async function main(): Promise<void> {
 
   const port = 8_700 + Math.floor(Math.random() * 200);
   say(`starting PostgreSQL, bundling the Worker and starting it on port ${port} (data in ${work})…`);
+  await prepareServer(work);
   const stack = await startFrozenStack({
     root,
     work,
     port,
+    // The stage timings come from the consumer's log lines, which this runtime hands to onWorkerLine.
+    runtime: "wrangler-dev",
     log: say,
     healthTimeoutMs: 120_000,
     onWorkerLine: (line) => {
@@ -257,7 +354,7 @@ async function main(): Promise<void> {
     },
   });
   const admin = createPool({ url: stack.adminUrl, wsProxy: stack.wsProxy }, { max: 2 });
-  const memory = sampleWorkerdMemory(port);
+  const memory = sampleWorkerdMemory();
   try {
     const sourceId = newId("source");
     const feedId = newId("feed");
@@ -270,6 +367,10 @@ async function main(): Promise<void> {
       [feedId, sourceId, `bench ${salt}`, feedUrl, JSON.stringify({})],
     );
     const postgresCpu = (cmd: string) => cmd.startsWith("postgres") || cmd.includes("/bin/postgres");
+    if (statementStats) {
+      await admin.query("create extension if not exists pg_stat_statements");
+      await admin.query("select pg_stat_statements_reset()");
+    }
     const cpuBefore = {
       postgres: await cpuSeconds(postgresCpu),
       node: process.cpuUsage(),
@@ -305,6 +406,7 @@ async function main(): Promise<void> {
         throw new Error("the run did not finish within 60 minutes");
     }
     const endToEndMs = performance.now() - started;
+    const statements = statementStats ? await topStatements(admin) : [];
     const cpuAfter = {
       workerd: memory.cpuSeconds(),
       postgres: await cpuSeconds(postgresCpu),
@@ -355,6 +457,15 @@ async function main(): Promise<void> {
       await app.end();
     }
     const queryMs = performance.now() - queryStarted;
+    // Searchable too: the run finishes only after its hand-off, which writes the search documents.
+    const searchable = Number(
+      (
+        await admin.query<{ n: number }>(
+          "select count(*)::int as n from indicator_search s join observations o on o.indicator_id = s.indicator_id where o.source_id = $1",
+          [sourceId],
+        )
+      ).rows[0]?.n ?? 0,
+    );
 
     say("measuring the raw database upsert rate (same driver, bridge and role, from Node)…");
     // A sample is enough for a rate (the bulk path's cost per row does not grow with the table at this size).
@@ -365,7 +476,9 @@ async function main(): Promise<void> {
       sourceId,
       rawRows,
     );
+    const rawPostgresCpu = raw.postgresCpu;
     const nodePeak = process.resourceUsage().maxRSS * 1024;
+    const pipelinePostgresCpu = cpuAfter.postgres - cpuBefore.postgres;
 
     console.log("");
     console.log(
@@ -384,16 +497,32 @@ async function main(): Promise<void> {
       `| queryable: point lookup + count as tf_app (${found.lookup} found, ${found.count.toLocaleString("en-US")} observations) | ${queryMs.toFixed(0)} ms |`,
     );
     console.log(
+      `| searchable: search documents of the feed's indicators | ${searchable.toLocaleString("en-US")} |`,
+    );
+    console.log(
       `| raw upsertIndicators, 5,000/statement, 1 connection (same run, ${rawRows.toLocaleString("en-US")} rows) | ${rate(rawRows, raw.indicatorsMs)} rows/s |`,
     );
     console.log(
       `| raw upsertIndicators + upsertObservations (what the consumer writes) | ${rate(rawRows, raw.bothMs)} indicators/s |`,
+    );
+    // The floor: PostgreSQL CPU per indicator of the raw bulk statements alone, against the whole pipeline's.
+    const microseconds = (seconds: number, rows: number) => `${Math.round((seconds / rows) * 1e6)} µs`;
+    console.log(
+      `| PostgreSQL CPU per indicator: raw upserts alone (its one backend) / whole pipeline (all backends, all stages) | ${microseconds(rawPostgresCpu, rawRows)} / ${microseconds(pipelinePostgresCpu, total)} |`,
+    );
+    console.log(
+      `| => PostgreSQL CPU of the raw upserts for this feed, and its wall time on 2 cores at best | ${((rawPostgresCpu / rawRows) * total).toFixed(1)} s, ${(((rawPostgresCpu / rawRows) * total) / 2).toFixed(1)} s |`,
     );
     const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
     console.log(
       `| collector done (parse + enqueue of the whole feed), after start | ${seconds(stages.collectedAt)} |`,
     );
     console.log(`| first delivery applied, after start | ${seconds(stages.firstAppliedAt)} |`);
+    // Miniflare delivers one batch per queue at a time, except that a batch flushed by its timeout can overlap
+    // with the next one when the backlog fills meanwhile: this shows how many were in flight on average.
+    console.log(
+      `| deliveries in flight on average (consumer time summed / wall from first delivery to end) | ${(stages.totalMs / Math.max(1, endToEndMs - stages.firstAppliedAt + (deliveries[0]?.totalMs ?? 0))).toFixed(2)} |`,
+    );
     console.log(
       `| consumer: deliveries / chunks / indicators | ${stages.deliveries} / ${stages.chunks} / ${stages.indicators.toLocaleString("en-US")} |`,
     );
@@ -411,12 +540,58 @@ async function main(): Promise<void> {
     );
     console.log(`| peak RSS, workerd (all isolates + runtime) | ${mb(workerdPeak)} |`);
     console.log(`| peak RSS, this Node process (feed server, polling, raw upserts) | ${mb(nodePeak)} |`);
+    printTimeline();
+    if (statements.length > 0) {
+      console.log("");
+      console.log("PostgreSQL time by statement during the run (pg_stat_statements, top 20 by total time):");
+      console.log("| total | calls | rows | statement |");
+      console.log("| ---: | ---: | ---: | --- |");
+      for (const row of statements)
+        console.log(`| ${(row.total_ms / 1000).toFixed(1)} s | ${row.calls} | ${row.rows} | ${row.query} |`);
+    }
   } finally {
     memory.stop();
     await admin.end();
     await stack.stop();
     server.close();
     await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function topStatements(admin: ReturnType<typeof createPool>) {
+  const { rows } = await admin.query<{ total_ms: number; calls: number; rows: number; query: string }>(`
+    select total_exec_time::float8 as total_ms, calls::int, rows::int,
+           left(regexp_replace(query, '\\s+', ' ', 'g'), 110) as query
+    from pg_stat_statements order by total_exec_time desc limit 20`);
+  return rows;
+}
+
+/**
+ * Deliveries in about ten groups in the order they ended: ms per 1,000 indicators of each stage, so growth
+ * with the table size shows (a flat line means the cost per row does not depend on what is already stored).
+ */
+function printTimeline(): void {
+  if (deliveries.length === 0) return;
+  const names = [...new Set(deliveries.flatMap((entry) => Object.keys(entry.listenerMs)))];
+  const size = Math.max(1, Math.ceil(deliveries.length / 10));
+  console.log("");
+  console.log(
+    "Per delivery over time (ms per 1,000 indicators, consumer-side wall time; groups of deliveries):",
+  );
+  console.log(`| deliveries | ended at | indicators | total | apply | ${names.join(" | ")} |`);
+  console.log(`| --- | ---: | ---: | ---: | ---: | ${names.map(() => "---:").join(" | ")} |`);
+  let stored = 0;
+  for (let start = 0; start < deliveries.length; start += size) {
+    const group = deliveries.slice(start, start + size);
+    const indicators = group.reduce((sum, entry) => sum + entry.indicators, 0);
+    const per = (ms: number) => (indicators === 0 ? "-" : ((ms / indicators) * 1000).toFixed(0));
+    const sum = (pick: (entry: DeliveryRecord) => number) =>
+      group.reduce((total, entry) => total + pick(entry), 0);
+    const last = group[group.length - 1];
+    stored += indicators;
+    console.log(
+      `| ${start + 1}-${start + group.length} | ${((last?.endedAtMs ?? 0) / 1000).toFixed(1)} s | ${stored.toLocaleString("en-US")} | ${per(sum((entry) => entry.totalMs))} | ${per(sum((entry) => entry.applyMs))} | ${names.map((name) => per(sum((entry) => entry.listenerMs[name] ?? 0))).join(" | ")} |`,
+    );
   }
 }
 

@@ -5,7 +5,9 @@
  * bridge, so every query goes through the Neon driver exactly as in dev and tests. Then:
  *  1. loads N new indicators (default 1,000,000) with `upsertIndicators` as the ingestion role, two
  *     connections in parallel, 5,000 rows per statement; then a raw `unnest` upsert of the same rows into a
- *     copy of the table (same columns, constraints and indexes) through the same driver and role;
+ *     copy of the table (same columns, constraints and indexes) through the same driver and role, the same
+ *     over plain TCP (`pg`), over TCP into the table as migration 0050 left it (before 0051), and the floor:
+ *     a plain insert into a heap with no index or constraint;
  *  2. loads N rows again of which half already exist (a fifth of those with a newer last-seen), same pair;
  *  3. times the API's queries with EXPLAIN ANALYZE as the application role in a tenant transaction
  *     (planning + execution in the database), printing p50/p95, plus the round trip through the driver.
@@ -146,8 +148,14 @@ function rawStatement(table: string): string {
     from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::smallint[],
                 $7::smallint[], $8::text[], $9::text[])
       as u(id, type, value, first_seen, last_seen, confidence, base_score, tlp, tags)
-    on conflict (type, value) do update set last_seen = excluded.last_seen`;
+    ${table === floorTable ? "" : "on conflict (type, value) do update set last_seen = excluded.last_seen"}`;
 }
+
+/**
+ * The floor: the same rows appended to a heap with no index, no constraint and no ON CONFLICT (a copy of the
+ * table's columns and defaults only). What PostgreSQL spends per row before any key is kept.
+ */
+const floorTable = "bench_floor_heap";
 
 function rawParameters(rows: readonly IndicatorUpsertRow[]): unknown[] {
   return [
@@ -253,10 +261,21 @@ async function main(): Promise<void> {
     const passwords = { app: newId("job"), ingest: newId("job") };
     await ensureLoginRoles({ url: adminUrl, wsProxy }, passwords);
     // One copy of the table (same columns, constraints and indexes) per raw line, so every line starts alike.
-    for (const table of ["bench_raw_indicators", "bench_raw_tcp_indicators"]) {
+    // A fourth copy is the table as migration 0050 left it (id and type in the database's default collation,
+    // GIN index on tags), so the effect of 0051 shows in the same run.
+    for (const table of [
+      "bench_raw_indicators",
+      "bench_raw_tcp_indicators",
+      "bench_raw_tcp_0050_indicators",
+    ]) {
       await admin.query(`create table ${table} (like indicators including all)`);
       await admin.query(`grant select, insert, update on ${table} to tf_ingest`);
     }
+    await admin.query(`alter table bench_raw_tcp_0050_indicators
+      alter column id type text collate "default", alter column type type text collate "default"`);
+    await admin.query("create index on bench_raw_tcp_0050_indicators using gin (tags)");
+    await admin.query(`create table ${floorTable} (like indicators including defaults)`);
+    await admin.query(`grant select, insert on ${floorTable} to tf_ingest`);
     const tenantId = newId("tenant");
     await admin.query(
       "insert into tenants (id, kind, name, slug) values ($1, 'platform', 'Bench', 'bench')",
@@ -318,7 +337,7 @@ async function main(): Promise<void> {
       // What the 2 cores would do if this load had them to itself: rows per CPU-second, times 2.
       const cpuBound = (2 * 1e6) / cpuPerRow;
       console.log(
-        `${phase.padEnd(15)} ${name.padEnd(34)} ${fmt(figures.rowsPerSecond).padStart(8)} rows/s | CPU/row: node ${((figures.nodeCpu * 1e6) / total).toFixed(1).padStart(5)} µs + postgres ${((figures.postgresCpu * 1e6) / total).toFixed(1).padStart(5)} µs = 2-core bound ${fmt(cpuBound).padStart(8)} rows/s${note}`,
+        `${phase.padEnd(15)} ${name.padEnd(38)} ${fmt(figures.rowsPerSecond).padStart(8)} rows/s | CPU/row: node ${((figures.nodeCpu * 1e6) / total).toFixed(1).padStart(5)} µs + postgres ${((figures.postgresCpu * 1e6) / total).toFixed(1).padStart(5)} µs = 2-core bound ${fmt(cpuBound).padStart(8)} rows/s${note}`,
       );
       lines.push({ name: `${phase}/${name}`, figures });
     };
@@ -330,7 +349,9 @@ async function main(): Promise<void> {
       const ours = await measure(dataDir, rows.length, () =>
         parallel(batchesOf(rows), async (batch) => {
           const result = await withIngestTx({ db: ingest.db }, (tx) =>
-            upsertIndicators(tx, batch, { batchSize }),
+            // No score here and none in the raw line: queueing every new row for the scheduled re-score (an
+            // insert into score_requests, with a foreign-key check per row) is scoring's cost, not the upsert's.
+            upsertIndicators(tx, batch, { batchSize, queueUnscored: false }),
           );
           counts.new += result.new;
           counts.changed += result.changed;
@@ -352,6 +373,14 @@ async function main(): Promise<void> {
       );
       show(phase, "raw unnest (Neon + bridge)", rawNeon);
       show(phase, "raw unnest (pg, plain TCP)", rawTcp);
+      const rawBefore = await measure(dataDir, rows.length, () =>
+        parallel(batchesOf(rows), (batch) => queryOn(tcp, "bench_raw_tcp_0050_indicators", batch)),
+      );
+      show(phase, "raw unnest (pg, TCP), 0050 table", rawBefore);
+      const floor = await measure(dataDir, rows.length, () =>
+        parallel(batchesOf(rows), (batch) => queryOn(tcp, floorTable, batch)),
+      );
+      show(phase, "floor: plain insert, no index (TCP)", floor);
     }
     console.log(
       `load average after the loads: ${loadavg()
@@ -404,19 +433,21 @@ async function main(): Promise<void> {
           sql`select id, type, value from indicators where type = 'domain' and value like ${`${words[i % words.length]}-${hex(2)}%`} order by value limit 50`,
       },
       {
-        name: "tag filter, by last seen (50)",
-        statement: () =>
-          sql`select id, value from indicators where tags @> array['c2'] order by last_seen desc, id desc limit 50`,
+        name: "tag filter within a type, by last seen (50)",
+        statement: (i) =>
+          sql`select id, value from indicators where type = ${types[i % types.length]} and tags @> array['c2']
+            order by last_seen desc, id desc limit 50`,
       },
     ];
 
     console.log(`\nqueries as tf_app in a tenant transaction, ${queryRuns} runs each (ms)`);
     console.log(
-      `${"query".padEnd(66)} ${"db p50".padStart(7)} ${"db p95".padStart(7)} ${"rtt p50".padStart(8)} ${"rtt p95".padStart(8)}`,
+      `${"query".padEnd(66)} ${"db p50".padStart(7)} ${"db p95".padStart(7)} ${"rtt p50".padStart(8)} ${"rtt p95".padStart(8)}  index used`,
     );
     for (const query of queries) {
       const inDatabase: number[] = [];
       const roundTrip: number[] = [];
+      let indexesUsed: string[] = [];
       await withTenantTx({ db: app.db, tenantId }, async (tx) => {
         for (let i = 0; i < queryRuns; i++) {
           const explained = await tx.execute<{
@@ -424,6 +455,10 @@ async function main(): Promise<void> {
           }>(sql`explain (analyze, format json) ${query.statement(i)}`);
           const plan = explained.rows[0]?.["QUERY PLAN"][0];
           if (plan) inDatabase.push(plan["Planning Time"] + plan["Execution Time"]);
+          if (i === 0)
+            indexesUsed = [...JSON.stringify(plan).matchAll(/"Index Name":"([^"]+)"/g)].map(
+              (m) => m[1] ?? "",
+            );
           const began = performance.now();
           await tx.execute(query.statement(i));
           roundTrip.push(performance.now() - began);
@@ -432,7 +467,7 @@ async function main(): Promise<void> {
       inDatabase.sort((a, b) => a - b);
       roundTrip.sort((a, b) => a - b);
       console.log(
-        `${query.name.padEnd(66)} ${percentile(inDatabase, 50).toFixed(2).padStart(7)} ${percentile(inDatabase, 95).toFixed(2).padStart(7)} ${percentile(roundTrip, 50).toFixed(2).padStart(8)} ${percentile(roundTrip, 95).toFixed(2).padStart(8)}`,
+        `${query.name.padEnd(66)} ${percentile(inDatabase, 50).toFixed(2).padStart(7)} ${percentile(inDatabase, 95).toFixed(2).padStart(7)} ${percentile(roundTrip, 50).toFixed(2).padStart(8)} ${percentile(roundTrip, 95).toFixed(2).padStart(8)}  ${indexesUsed.length > 0 ? indexesUsed.join(", ") : "NO INDEX"}`,
       );
     }
 

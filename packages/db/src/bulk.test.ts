@@ -129,6 +129,34 @@ describe("upsertIndicators", () => {
     });
   });
 
+  it("lets two writers insert and merge the same rows at once: each row once, both merges kept", async () => {
+    const values = domains(300);
+    const writer = (tag: string, lastSeen: string) =>
+      ingest((tx) =>
+        upsertIndicators(
+          tx,
+          values.map((value) => indicator(value, { tags: [tag], lastSeen })),
+        ),
+      );
+    const [first, second] = await Promise.all([
+      writer("alpha", "2026-02-01T00:00:00.000Z"),
+      writer("beta", "2026-03-01T00:00:00.000Z"),
+    ]);
+    expect((first?.new ?? 0) + (second?.new ?? 0)).toBe(values.length);
+    expect((first?.changed ?? 0) + (second?.changed ?? 0)).toBe(values.length);
+    // Both again, now merging rows that exist: no deadlock whatever order each writer's rows come in.
+    await Promise.all([
+      writer("gamma", "2026-02-15T00:00:00.000Z"),
+      writer("delta", "2026-01-20T00:00:00.000Z"),
+    ]);
+    for (const value of [values[0] ?? "", values[values.length - 1] ?? ""]) {
+      expect(await stored(value)).toMatchObject({
+        last_seen: new Date("2026-03-01T00:00:00.000Z"),
+        tags: ["alpha", "beta", "delta", "gamma"],
+      });
+    }
+  });
+
   it("merges duplicates inside one input the same way (ON CONFLICT cannot touch a row twice)", async () => {
     const [value = ""] = domains(1);
     const result = await ingest((tx) =>
@@ -190,6 +218,94 @@ describe("upsertIndicators", () => {
 });
 
 describe("upsertObservations", () => {
+  it("removes a deleted source's observations and no other (no foreign key since migration 0056)", async () => {
+    const values = domains(2);
+    await ingest((tx) =>
+      upsertIndicators(
+        tx,
+        values.map((value) => indicator(value)),
+      ),
+    );
+    const doomedSourceId = newId("source");
+    await dbs.admin.pool.query("insert into sources (id, tenant_id, name) values ($1, null, $2)", [
+      doomedSourceId,
+      `bulk doomed ${doomedSourceId}`,
+    ]);
+    const observe = (sourceId: string) =>
+      ingest((tx) =>
+        upsertObservations(
+          tx,
+          values.map((value) => ({
+            indicatorType: "domain",
+            indicatorValue: value,
+            sourceId,
+            firstSeen: "2026-01-10T00:00:00.000Z",
+            lastSeen: "2026-01-12T00:00:00.000Z",
+          })),
+        ),
+      );
+    expect(await observe(doomedSourceId)).toMatchObject({ new: 2 });
+    expect(await observe(globalSourceId)).toMatchObject({ new: 2 });
+    const countFor = async (sourceId: string) =>
+      Number(
+        (
+          await dbs.admin.pool.query(
+            "select count(*) as n from observations o join indicators i on i.id = o.indicator_id where o.source_id = $1 and i.value = any($2::text[])",
+            [sourceId, values],
+          )
+        ).rows[0]?.n,
+      );
+
+    await dbs.admin.pool.query("delete from sources where id = $1", [doomedSourceId]);
+    expect(await countFor(doomedSourceId)).toBe(0);
+    expect(await countFor(globalSourceId)).toBe(2);
+    // A source that does not exist (any more) is still refused by the bulk path itself.
+    expect(await observe(doomedSourceId)).toMatchObject({ new: 0, rejected: 2 });
+  });
+
+  it("answers the same counts without listing the rows when the caller does not need them", async () => {
+    const values = domains(3);
+    await ingest((tx) =>
+      upsertIndicators(
+        tx,
+        values.map((value) => indicator(value)),
+      ),
+    );
+    const observations = (lastSeen: string) => [
+      ...values.map((value) => ({
+        indicatorType: "domain",
+        indicatorValue: value,
+        sourceId: globalSourceId,
+        firstSeen: "2026-01-10T00:00:00.000Z",
+        lastSeen,
+      })),
+      // Unknown indicator: rejected.
+      {
+        indicatorType: "domain",
+        indicatorValue: `missing-${values[0]}`,
+        sourceId: globalSourceId,
+        firstSeen: "2026-01-10T00:00:00.000Z",
+        lastSeen,
+      },
+    ];
+    const countsOnly = { returnTouched: false };
+    const first = await ingest((tx) =>
+      upsertObservations(tx, observations("2026-01-12T00:00:00.000Z"), countsOnly),
+    );
+    expect(first).toEqual({ new: 3, changed: 0, unchanged: 0, rejected: 1, touched: [] });
+    const [newer = ""] = values;
+    const later = await ingest((tx) =>
+      upsertObservations(
+        tx,
+        observations("2026-01-12T00:00:00.000Z").map((row) =>
+          row.indicatorValue === newer ? { ...row, lastSeen: "2026-02-01T00:00:00.000Z" } : row,
+        ),
+        countsOnly,
+      ),
+    );
+    expect(later).toEqual({ new: 0, changed: 1, unchanged: 2, rejected: 1, touched: [] });
+  });
+
   it("links observations by (type, value), counts a newer report, ignores a re-read snapshot", async () => {
     const values = domains(3);
     await ingest((tx) =>

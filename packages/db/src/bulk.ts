@@ -96,6 +96,11 @@ export interface BulkOptions {
    * them. Benchmarks that measure the bare upsert (no scoring anywhere) pass false.
    */
   queueUnscored?: boolean;
+  /**
+   * `upsertObservations` only: list the written rows in `touched` (default true). False answers counts
+   * only, so a caller that does not use them (the ingestion consumer) has no row per observation sent back.
+   */
+  returnTouched?: boolean;
 }
 
 const defaultBatchSize = 5_000;
@@ -457,9 +462,12 @@ function prepareObservations(rows: readonly ObservationUpsertRow[]): {
 
 interface UpsertedObservation extends Record<string, unknown> {
   matched: string | number;
-  id: string | null;
-  indicator_id: string | null;
-  inserted: boolean | null;
+  id?: string | null;
+  indicator_id?: string | null;
+  inserted?: boolean | null;
+  /** Counts only (`returnTouched: false`). */
+  written?: string | number;
+  inserted_count?: string | number;
 }
 
 /**
@@ -482,6 +490,7 @@ export async function upsertObservations(
     rejected,
     touched: [],
   };
+  const returnTouched = options.returnTouched ?? true;
   for (const batch of chunks(prepared, options.batchSize ?? defaultBatchSize)) {
     const ids = newIds("observation", batch.length);
     const { rows: upserted } = await tx.execute<UpsertedObservation>(sql`
@@ -527,13 +536,28 @@ export async function upsertObservations(
            or not (o.context @> excluded.context)
         returning o.id, o.indicator_id, (o.xmax = 0) as inserted
       )
-      select total.matched, written.id, written.indicator_id, written.inserted
-      from (select count(*) as matched from matched) as total
-      left join written on true`);
+      ${
+        returnTouched
+          ? sql`select total.matched, written.id, written.indicator_id, written.inserted
+                from (select count(*) as matched from matched) as total
+                left join written on true`
+          : sql`select (select count(*) from matched) as matched, count(*) as written,
+                       count(*) filter (where inserted) as inserted_count
+                from written`
+      }`);
     const matched = Number(upserted[0]?.matched ?? 0);
+    if (!returnTouched) {
+      const written = Number(upserted[0]?.written ?? 0);
+      const inserted = Number(upserted[0]?.inserted_count ?? 0);
+      result.new += inserted;
+      result.changed += written - inserted;
+      result.unchanged += matched - written;
+      result.rejected += batch.length - matched;
+      continue;
+    }
     let writtenCount = 0;
     for (const row of upserted) {
-      if (row.id === null || row.indicator_id === null) continue;
+      if (row.id == null || row.indicator_id == null) continue;
       writtenCount++;
       const outcome: UpsertOutcome = row.inserted ? "new" : "changed";
       result[outcome]++;

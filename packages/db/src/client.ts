@@ -24,13 +24,21 @@ export interface DatabaseHandle {
 }
 
 /**
- * Points the Neon driver at the dev/test WebSocket bridge. The setting is process-wide in the driver; a
- * process talks to one database server, so one value is enough.
+ * Points the Neon driver at the dev/test bridge (`127.0.0.1:PORT/v1`): WebSockets for `Pool`/`Client`, and
+ * the same port's `/sql` for one-shot HTTP queries (`readInTenant`), as Neon's proxy serves both. The
+ * setting is process-wide in the driver; a process talks to one database server, so one value is enough.
+ * Without it (production) the driver derives Neon's own endpoints from the connection string's host.
  */
 export function useWsProxy(wsProxy: string): void {
   neonConfig.wsProxy = (host, port) => `${wsProxy}?address=${host}:${port}`;
   neonConfig.useSecureWebSocket = false;
   neonConfig.pipelineConnect = false;
+  neonConfig.fetchEndpoint = bridgeHttpEndpoint(wsProxy);
+}
+
+/** The bridge's HTTP query endpoint for its WebSocket address: `127.0.0.1:PORT/v1` -> `http://127.0.0.1:PORT/sql`. */
+export function bridgeHttpEndpoint(wsProxy: string): string {
+  return `http://${wsProxy.replace(/\/v1$/, "")}/sql`;
 }
 
 /** A Neon `Pool` for the given config (applies `wsProxy` when present). */

@@ -810,7 +810,7 @@ describe("the global catalog", () => {
     }
   });
 
-  it("keeps its indexes usable for LIKE prefixes and tag filters (no RLS condition blocks them)", async () => {
+  it("keeps its indexes usable for LIKE prefixes and tag-filtered lists (no RLS condition blocks them)", async () => {
     // Under an RLS condition PostgreSQL may not use an index for a non-LEAKPROOF operator (LIKE, @>);
     // with sequential scans disabled, a plan that still scans the table proves the index was refused.
     const plans = await withTenantTx({ db: dbs.app.db, tenantId: trees.one.clientAId }, async (tx) => {
@@ -818,7 +818,9 @@ describe("the global catalog", () => {
       const out: string[] = [];
       for (const query of [
         sql`select id from indicators where type = 'domain' and value like 'abc%' order by value limit 50`,
-        sql`select id from indicators where tags @> array['c2'] limit 50`,
+        // The list's tag filter runs on the rows its (type, last_seen) index walk yields; the catalog has no
+        // tag index since 0051 (the API filters catalog and overlay tags together, which no such index serves).
+        sql`select id from indicators where type = 'domain' and tags @> array['c2'] order by last_seen desc, id desc limit 50`,
       ]) {
         const result = await tx.execute<{ "QUERY PLAN": unknown }>(sql`explain (format json) ${query}`);
         out.push(JSON.stringify(result.rows[0]?.["QUERY PLAN"]));

@@ -364,6 +364,11 @@ export const ingestDeadLetters = pgTable("ingest_dead_letters", {
   createdAt: createdAt(),
 });
 
+/**
+ * The global catalog. `id`, `type` and `value` (and every column holding a catalog id elsewhere) use the "C"
+ * collation (migrations 0003, 0051), which drizzle does not model: byte comparisons keep the catalog's btrees
+ * cheap to write.
+ */
 export const indicators = pgTable("indicators", {
   id: text("id").primaryKey(),
   type: text("type").notNull(),
@@ -394,9 +399,9 @@ export const observations = pgTable("observations", {
   indicatorId: text("indicator_id")
     .notNull()
     .references(() => indicators.id),
-  sourceId: text("source_id")
-    .notNull()
-    .references(() => sources.id),
+  // No foreign key since migration 0056: the bulk path joins `sources` itself; a trigger removes a deleted
+  // source's observations.
+  sourceId: text("source_id").notNull(),
   firstSeen: at("first_seen").notNull(),
   lastSeen: at("last_seen").notNull(),
   reportCount: integer("report_count").notNull().default(1),
@@ -550,11 +555,12 @@ export const taxiiStatuses = pgTable("taxii_statuses", {
   createdAt: createdAt(),
 });
 
-/** Search documents of the global catalog, maintained by the search stage (migration 0030). */
+/**
+ * Search documents of the global catalog, maintained by the search stage (migration 0030). No foreign key
+ * to `indicators` since 0055 (a trigger removes the documents of deleted catalog rows).
+ */
 export const indicatorSearch = pgTable("indicator_search", {
-  indicatorId: text("indicator_id")
-    .primaryKey()
-    .references(() => indicators.id),
+  indicatorId: text("indicator_id").primaryKey(),
   type: text("type").notNull(),
   value: text("value").notNull(),
   terms: text("terms").notNull().default(""),

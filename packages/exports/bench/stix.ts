@@ -1,10 +1,10 @@
 /**
  * Benchmark: stream a STIX 2.1 bundle of N synthetic indicators (default 1,000,000) to /dev/null, next to
  * the raw limit measured in the same run: `JSON.stringify` of the same objects held in an array. Also
- * compares three SHA-1 sources for UUIDv5 over 1M ids. Each case runs in its own child process so that
+ * compares our UUIDv5 with three other SHA-1 sources over 1M names. Each case runs in its own child process so that
  * peak RSS is per case. Synthetic data only (no fixture needed).
  *
- *   node packages/exports/bench/stix.ts [count] [--only=bundle]     (or: ./pnpmw bench:exports)
+ *   node packages/exports/bench/stix.ts [count] [--only=bundle|uuid]     (or: ./pnpmw bench:exports)
  */
 import { spawnSync } from "node:child_process";
 import { closeSync, openSync, writeSync } from "node:fs";
@@ -15,7 +15,7 @@ import type { IndicatorType } from "@threatfusion/ioc";
 import { canonicalJson } from "../src/canonical-json.ts";
 import { producerIdentity, type StixObject, stixBundleStream, stixObjectsFor } from "../src/stix.ts";
 import type { ExportIndicator, Tlp } from "../src/types.ts";
-import { formatUuidV5, stixNamespace, uuidv5Async } from "../src/uuid.ts";
+import { formatUuidV5, stixNamespace, uuidv5Async, uuidv5For } from "../src/uuid.ts";
 
 const count = Number(process.argv.slice(2).find((arg) => /^\d+$/.test(arg)) ?? 1_000_000);
 const producer = { name: "Acme MSSP" };
@@ -60,19 +60,11 @@ async function* syntheticRecords(n: number): AsyncGenerator<ExportIndicator> {
   for (let i = 0; i < n; i++) yield syntheticRecord(i);
 }
 
-/** Well-formed ids as the lean export read brings them from PostgreSQL (their values do not change the cost). */
-const givenIds = {
-  indicator: "indicator--8e2e2d2b-17d4-5cbd-938b-8d8f2b4f3f10",
-  observable: "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd",
-  relationship: "relationship--2f9a2b8c-45f5-5ff1-b6a4-61bb2e5b2a7e",
-};
-
-/** Batches of 10,000 records carrying their STIX ids, as the service hands them to the writer. */
-async function* syntheticBatchesWithIds(n: number): AsyncGenerator<ExportIndicator[]> {
+/** Batches of 10,000 records, as the service hands them to the writer. */
+async function* syntheticBatches(n: number): AsyncGenerator<ExportIndicator[]> {
   for (let start = 0; start < n; start += 10_000) {
     const batch: ExportIndicator[] = [];
-    for (let i = start; i < Math.min(n, start + 10_000); i++)
-      batch.push({ ...syntheticRecord(i), stixIds: givenIds });
+    for (let i = start; i < Math.min(n, start + 10_000); i++) batch.push(syntheticRecord(i));
     yield batch;
   }
 }
@@ -81,14 +73,14 @@ function peakRssMb(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
 
-async function caseStream(withIds: boolean): Promise<Record<string, number>> {
+async function caseStream(batched: boolean): Promise<Record<string, number>> {
   const start = performance.now();
   const cpuStart = process.cpuUsage();
   let bytes = 0;
   // A reader plus synchronous writes: `pipeTo(Writable.toWeb(fs stream))` queues chunks inside Node's
   // adapter and measured about 3x the RSS, which is the harness's memory, not the writer's.
   const devNull = openSync("/dev/null", "w");
-  const source = withIds ? syntheticBatchesWithIds(count) : syntheticRecords(count);
+  const source = batched ? syntheticBatches(count) : syntheticRecords(count);
   const reader = stixBundleStream(source, { producer }).getReader();
   for (;;) {
     const { done, value } = await reader.read();
@@ -156,6 +148,10 @@ async function caseUuid(): Promise<Record<string, number>> {
   };
   const result: Record<string, number> = {};
   let start = performance.now();
+  const ours = uuidv5For(stixNamespace);
+  for (const name of names) ours(name);
+  result.oursSeconds = (performance.now() - start) / 1000;
+  start = performance.now();
   for (const name of names) formatUuidV5(osloSha1(input(name)));
   result.osloSeconds = (performance.now() - start) / 1000;
   start = performance.now();
@@ -205,8 +201,12 @@ if (caseArg !== undefined) {
   console.log(
     `STIX 2.1 bundle of ${count.toLocaleString("en")} indicators (${(count * 3 + 6).toLocaleString("en")} objects), Node ${process.version}`,
   );
+  if (only === "uuid") {
+    printUuid(child("uuid"));
+    process.exit(0);
+  }
   const stream = child("stream");
-  const streamIds = child("stream-ids");
+  const streamBatches = child("stream-batches");
   const stringify = child("stringify", ["--max-old-space-size=12288"]);
   const row = (label: string, r: Record<string, number>) =>
     `${label.padEnd(34)} ${(r.seconds ?? 0).toFixed(1).padStart(7)} s ${(r.mb ?? 0).toFixed(0).padStart(6)} MB ${Math.round(
@@ -222,15 +222,24 @@ if (caseArg !== undefined) {
   );
   console.log(row("stixBundleStream -> /dev/null", stream));
   console.log(`  (stream CPU time ${(stream.cpuSeconds ?? 0).toFixed(1)} s)`);
-  console.log(row("same, STIX ids given (lean read)", streamIds));
-  console.log(`  (stream CPU time ${(streamIds.cpuSeconds ?? 0).toFixed(1)} s)`);
+  console.log(row("same, batches of 10,000", streamBatches));
+  console.log(`  (stream CPU time ${(streamBatches.cpuSeconds ?? 0).toFixed(1)} s)`);
   console.log(row("JSON.stringify (objects prebuilt)", stringify));
   console.log(
     `  (prebuilding the array took ${(stringify.buildSeconds ?? 0).toFixed(1)} s; whole bundle in one string: ${stringify.wholeBundleInOneString === 1 ? "yes" : "no, exceeds V8's string limit; stringified per object"})`,
   );
   if (only === "bundle") process.exit(0);
-  const uuid = child("uuid");
-  console.log("UUIDv5 over 1,000,000 names (SHA-1 source):");
+  printUuid(child("uuid"));
+}
+
+function printUuid(uuid: Record<string, number>): void {
+  console.log(
+    `UUIDv5 over 1,000,000 names (SHA-1 source; load average ${os
+      .loadavg()
+      .map((load) => load.toFixed(2))
+      .join(" ")}):`,
+  );
+  console.log(`  ours: uuidv5For (noble, cloned)   ${(uuid.oursSeconds ?? 0).toFixed(2)} s`);
   console.log(`  @oslojs/crypto sha1 (sync)        ${(uuid.osloSeconds ?? 0).toFixed(2)} s`);
   console.log(`  @noble/hashes sha1 (sync)         ${(uuid.nobleSeconds ?? 0).toFixed(2)} s`);
   console.log(`  crypto.subtle, 1000 in parallel   ${(uuid.subtleBatchedSeconds ?? 0).toFixed(2)} s`);

@@ -8,6 +8,8 @@ import {
   ContentEtag,
   ifNoneMatchHits,
   panosUrlEntry,
+  type RenderedLines,
+  renderedBlocklistStream,
   sinceDiffStream,
   versionEtag,
 } from "./blocklist.ts";
@@ -97,6 +99,78 @@ describe("blocklistStream", () => {
     );
     expect(text).toBe("x.example/a\n");
     expect(skipped).toEqual(["not-a-url.example: a domain does not belong in a URL list"]);
+  });
+});
+
+describe("renderedBlocklistStream", () => {
+  /** Cuts unique entries into runs of the given sizes, as the database renders them. */
+  const runsOf = (entries: string[], sizes: number[]): RenderedLines[][] => {
+    const runs: RenderedLines[] = [];
+    let start = 0;
+    for (let k = 0; start < entries.length; k++) {
+      const part = entries.slice(start, start + Math.max(1, sizes[k % sizes.length] ?? 1));
+      start += part.length;
+      const text = part.join("\n");
+      runs.push({
+        text,
+        entries: part.length,
+        utf8Bytes: new TextEncoder().encode(text).length - (part.length - 1),
+      });
+    }
+    return runs.map((run) => [run]);
+  };
+
+  it("writes the body blocklistStream writes from the same entries, whatever the runs and limits", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.ipV6(), { maxLength: 60 }),
+        fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 5 }),
+        fc.option(fc.integer({ min: 0, max: 70 }), { nil: undefined }),
+        async (entries, sizes, maxEntries) => {
+          const limits: unknown[] = [];
+          const expectedLimits: unknown[] = [];
+          const options = {
+            kind: "ip",
+            vendor: "plain",
+            ...(maxEntries === undefined ? {} : { maxEntries }),
+          } as const;
+          const rendered = await streamToText(
+            renderedBlocklistStream(runsOf(entries, sizes), {
+              ...options,
+              onLimit: (info) => limits.push(info),
+            }),
+          );
+          const fromRecords = await streamToText(
+            blocklistStream(
+              entries.map((value) => makeRecord("ipv6", value)),
+              { ...options, onLimit: (info) => expectedLimits.push(info) },
+            ),
+          );
+          expect(rendered).toBe(fromRecords);
+          expect(limits).toEqual(expectedLimits);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it("cuts the run that crosses the vendor's byte limit at the same entry as blocklistStream", async () => {
+    // FortiGate before 7.4.4 stops at 10 MB: 2,700 entries of ~4 KB (non-ASCII, so UTF-8 bytes differ from length).
+    const entries = Array.from({ length: 2_700 }, (_, i) => `${i}:${"é".repeat(2_000)}`);
+    const options = { kind: "ip", vendor: "fortigate-legacy" } as const;
+    const limits: unknown[] = [];
+    const rendered = await streamToText(
+      renderedBlocklistStream(runsOf(entries, [700]), { ...options, onLimit: (info) => limits.push(info) }),
+    );
+    const fromRecords = await streamToText(
+      blocklistStream(
+        entries.map((value) => makeRecord("ipv6", value)),
+        options,
+      ),
+    );
+    expect(rendered).toBe(fromRecords);
+    expect(limits).toEqual([{ entries: expect.any(Number), bytes: expect.any(Number), limit: "bytes" }]);
+    expect(rendered.split("\n").length - 1).toBeLessThan(2_700);
   });
 });
 

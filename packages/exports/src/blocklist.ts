@@ -235,6 +235,67 @@ export function blocklistStream(
 }
 
 /**
+ * A run of list lines the reader rendered itself: entries joined by `\n` (no final line end), unique across
+ * the whole list and in priority order, with their count and UTF-8 size (line ends not counted).
+ */
+export interface RenderedLines {
+  text: string;
+  entries: number;
+  utf8Bytes: number;
+}
+
+async function* renderedListPieces(
+  runs: AsyncIterable<readonly RenderedLines[]> | Iterable<readonly RenderedLines[]>,
+  options: Pick<BlocklistOptions, "kind" | "vendor" | "maxEntries" | "onLimit">,
+): AsyncGenerator<string> {
+  const limits: VendorLimits = vendorLimits[options.vendor];
+  const maxEntries = options.maxEntries ?? limits.entries[options.kind];
+  const maxBytes = limits.maxBytes ?? Number.POSITIVE_INFINITY;
+  let entries = 0;
+  let bytes = 0;
+  for await (const batch of runs) {
+    let piece = "";
+    for (const run of batch) {
+      if (run.entries === 0) continue;
+      const runBytes = run.utf8Bytes + run.entries;
+      if (entries + run.entries <= maxEntries && bytes + runBytes <= maxBytes) {
+        piece += `${run.text}\n`;
+        entries += run.entries;
+        bytes += runBytes;
+        continue;
+      }
+      // The run that crosses a limit is cut at the last entry that fits, exactly as `blocklistStream` stops.
+      for (const entry of run.text.split("\n")) {
+        const lineBytes = utf8Length(entry) + 1;
+        if (entries + 1 > maxEntries || bytes + lineBytes > maxBytes) {
+          if (piece.length > 0) yield piece;
+          options.onLimit?.({ entries, bytes, limit: entries + 1 > maxEntries ? "entries" : "bytes" });
+          return;
+        }
+        piece += `${entry}\n`;
+        entries += 1;
+        bytes += lineBytes;
+      }
+    }
+    if (piece.length > 0) yield piece;
+  }
+}
+
+/**
+ * Streams a blocklist from lines the database rendered, for lists whose entry is the indicator's value
+ * itself in every vendor syntax (IP lists): the same body `blocklistStream` writes from records in the
+ * same order, with the same vendor limits, but without a record, a line or a set entry per indicator in
+ * the Worker. The reader guarantees what `blocklistStream` would otherwise do: unique entries, suppressed
+ * rows left out unless asked for.
+ */
+export function renderedBlocklistStream(
+  runs: AsyncIterable<readonly RenderedLines[]> | Iterable<readonly RenderedLines[]>,
+  options: Pick<BlocklistOptions, "kind" | "vendor" | "maxEntries" | "onLimit">,
+): ReadableStream<Uint8Array> {
+  return textToByteStream(renderedListPieces(runs, options));
+}
+
+/**
  * Incremental SHA-256 over list content, for a strong ETag when the body is built or cached before it is
  * sent (e.g. a list stored in object storage). Feed it the same text the body holds.
  */

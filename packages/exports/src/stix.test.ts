@@ -1,9 +1,11 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { sha1 } from "@noble/hashes/legacy.js";
 import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { canonicalJson } from "./canonical-json.ts";
 import {
   escapePatternString,
   producerIdentity,
@@ -13,11 +15,13 @@ import {
   stixObjectsWriter,
   stixObservable,
   stixPattern,
+  threatfusionNamespace,
   tlpMarkingIds,
 } from "./stix.ts";
 import { streamToText } from "./stream.ts";
 import { makeRecord, sampleRecords } from "./test-records.ts";
 import type { ExportIndicator } from "./types.ts";
+import { formatUuidV5, stixNamespace } from "./uuid.ts";
 
 const schemaRoot = join(import.meta.dirname, "../fixtures/stix2.1-schemas");
 
@@ -235,6 +239,35 @@ describe("stixObjectsWriter", () => {
     ]);
     expect(written[2]).toMatchObject({ source_ref: given.indicator, target_ref: ids.observable });
     expect(written[2].id).not.toBe(ids.relationship);
+  });
+
+  it("keeps the ids SIEMs already hold: the documented UUIDv5 names, checked with a general-purpose SHA-1", () => {
+    const reference = (namespace: string, name: string) => {
+      const digits = namespace.replaceAll("-", "");
+      const nameBytes = new TextEncoder().encode(name);
+      const input = new Uint8Array(16 + nameBytes.length);
+      for (let i = 0; i < 16; i++) input[i] = Number.parseInt(digits.slice(i * 2, i * 2 + 2), 16);
+      input.set(nameBytes, 16);
+      return formatUuidV5(sha1(input));
+    };
+    for (const record of sampleRecords().filter((sample) => sample.type !== "cve" && sample.type !== "asn")) {
+      const [indicator, observable, relationship] = JSON.parse(
+        `[${stixObjectsWriter(identityId)(record).slice(1)}]`,
+      );
+      const expectedIndicator = `indicator--${reference(threatfusionNamespace, `${identityId}/${record.id}`)}`;
+      expect(indicator.id).toBe(expectedIndicator);
+      const {
+        type: scoType,
+        spec_version: _,
+        id: __,
+        ...contributing
+      } = stixObservable(record.type, record.value) ?? { type: "", spec_version: "", id: "" };
+      const expectedObservable = `${scoType}--${reference(stixNamespace, canonicalJson(contributing))}`;
+      expect(observable.id).toBe(expectedObservable);
+      expect(relationship.id).toBe(
+        `relationship--${reference(threatfusionNamespace, `based-on/${expectedIndicator}/${expectedObservable}`)}`,
+      );
+    }
   });
 
   it("writes a large batch in chunks of about 256 KB, not as one string", async () => {

@@ -9,7 +9,7 @@ import {
   type Producer,
   type Tlp,
 } from "./types.ts";
-import { stixNamespace, uuidv4, uuidv5 } from "./uuid.ts";
+import { stixNamespace, uuidv4, uuidv5, uuidv5For } from "./uuid.ts";
 
 /**
  * ThreatFusion's own UUIDv5 namespace for ids that STIX leaves to the producer (identity, indicator,
@@ -73,6 +73,8 @@ const hashKeys = { md5: "MD5", sha1: "SHA-1", sha256: "SHA-256", sha512: "SHA-51
 
 /** Escapes a string literal for a STIX pattern: backslash and single quote are the two escapes. */
 export function escapePatternString(value: string): string {
+  // Most values hold neither: one scan instead of two replacements that copy.
+  if (!value.includes("'") && !value.includes("\\")) return value;
   return value.replaceAll("\\", "\\\\").replaceAll("'", "\\'");
 }
 
@@ -357,7 +359,9 @@ function observableMembers(
  * A writer of the STIX objects for one record as JSON text, each preceded by a comma: byte for byte what
  * `JSON.stringify` gives for each object of `stixObjectsFor`, written from a template instead of building
  * objects (strings are escaped with `JSON.stringify` of the value alone). Ids the reader precomputed
- * (`record.stixIds`) are used as they are; missing ones are derived here. CVEs take the object path.
+ * (`record.stixIds`, from PostgreSQL) are used as they are; missing ones are derived here with `uuidv5For`
+ * functions made once per writer (the SHA-1 state of each constant name start precomputed), the same ids
+ * `stixObjectsFor` and every other channel derive. CVEs take the object path.
  *
  * @example const write = stixObjectsWriter(identity.id); const json = `[${write(record).slice(1)}]`;
  */
@@ -372,6 +376,10 @@ export function stixObjectsWriter(
   const modifiedTimestamp = lastValueMemo(stixTimestamp);
   const validFromTimestamp = lastValueMemo(stixTimestamp);
   const typesJson = lastValueMemo((threatType) => JSON.stringify(indicatorTypes(threatType)));
+  // The names `stixIndicatorId`, `stixObservable` and `stixObjectsFor` hash, split at their constant start.
+  const indicatorUuid = uuidv5For(threatfusionNamespace, `${identityId}/`);
+  const observableUuid = uuidv5For(stixNamespace, "{");
+  const relationshipUuid = uuidv5For(threatfusionNamespace, "based-on/");
   return (record) => {
     if (record.type === "cve") {
       let out = "";
@@ -383,7 +391,7 @@ export function stixObjectsWriter(
     if (modified < created) modified = created;
     const common = `"created":"${created}","modified":"${modified}",${createdBy}`;
     const markings = markingRefsJson[record.tlp];
-    const indicatorId = record.stixIds?.indicator ?? stixIndicatorId(record, identityId);
+    const indicatorId = record.stixIds?.indicator ?? `indicator--${indicatorUuid(record.id)}`;
     const context = record.context;
     let indicator = `,{"type":"indicator","spec_version":"2.1","id":"${indicatorId}",${common},"name":${JSON.stringify(record.value)}`;
     if (context.description !== undefined)
@@ -417,11 +425,9 @@ export function stixObjectsWriter(
     const observable = observableMembers(record.type, record.value);
     if (observable === undefined) return indicator;
     const observableId =
-      record.stixIds?.observable ??
-      `${observable.scoType}--${uuidv5(stixNamespace, `{${observable.members}}`)}`;
+      record.stixIds?.observable ?? `${observable.scoType}--${observableUuid(`${observable.members}}`)}`;
     const relationshipId =
-      record.stixIds?.relationship ??
-      `relationship--${uuidv5(threatfusionNamespace, `based-on/${indicatorId}/${observableId}`)}`;
+      record.stixIds?.relationship ?? `relationship--${relationshipUuid(`${indicatorId}/${observableId}`)}`;
     return `${indicator},{"type":"${observable.scoType}","spec_version":"2.1","id":"${observableId}",${observable.members},${markings}},{"type":"relationship","spec_version":"2.1","id":"${relationshipId}",${common},"relationship_type":"based-on","source_ref":"${indicatorId}","target_ref":"${observableId}",${markings}}`;
   };
 }

@@ -1,6 +1,18 @@
+import { sha1 } from "@noble/hashes/legacy.js";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { canonicalJson } from "./canonical-json.ts";
-import { stixNamespace, uuidv5, uuidv5Async } from "./uuid.ts";
+import { formatUuidV5, stixNamespace, uuidv5, uuidv5Async, uuidv5For } from "./uuid.ts";
+
+/** UUIDv5 through one whole SHA-1 per name (@noble/hashes), as the reference for the cloned-state path. */
+function referenceUuidv5(namespace: string, name: string): string {
+  const digits = namespace.replaceAll("-", "");
+  const nameBytes = new TextEncoder().encode(name);
+  const input = new Uint8Array(16 + nameBytes.length);
+  for (let i = 0; i < 16; i++) input[i] = Number.parseInt(digits.slice(i * 2, i * 2 + 2), 16);
+  input.set(nameBytes, 16);
+  return formatUuidV5(sha1(input));
+}
 
 describe("uuidv5", () => {
   it("matches RFC 4122 / Python uuid5 for the DNS namespace", () => {
@@ -8,6 +20,30 @@ describe("uuidv5", () => {
     expect(uuidv5("6ba7b810-9dad-11d1-80b4-00c04fd430c8", "python.org")).toBe(
       "886313e1-3b8a-5372-9b90-0c9aee199e5d",
     );
+  });
+
+  it("matches a general-purpose SHA-1 for any name, prefix and length (block and padding edges included)", () => {
+    const namespace = "d10194cb-b326-416a-9c68-949ab81a41a0";
+    fc.assert(
+      fc.property(
+        fc.string({ unit: "binary", maxLength: 200 }),
+        fc.string({ maxLength: 150 }),
+        (rest, prefix) => {
+          expect(uuidv5For(namespace, prefix)(rest)).toBe(referenceUuidv5(namespace, prefix + rest));
+        },
+      ),
+      { numRuns: 150 },
+    );
+    // Every total length around the 55/56/64-byte boundaries of one and two blocks.
+    const derive = uuidv5For(stixNamespace, "x".repeat(70));
+    for (let length = 0; length < 140; length++) {
+      const rest = "é".repeat(length % 3) + "a".repeat(length);
+      expect(derive(rest)).toBe(referenceUuidv5(stixNamespace, "x".repeat(70) + rest));
+    }
+  });
+
+  it("matches the STIX 2.1 specification's example SCO id", () => {
+    expect(uuidv5For(stixNamespace)('{"value":"198.51.100.3"}')).toBe("28bb3599-77cd-5a82-a950-b5bc3caf07c4");
   });
 
   it("gives the same id synchronously and through Web Crypto", async () => {

@@ -5,26 +5,26 @@ export const stixNamespace = "00abedb4-aa42-466c-9c01-fed23315a9b7";
 
 const hex = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
 const encoder = new TextEncoder();
-const namespaceCache = new Map<string, Uint8Array>();
 
 function namespaceBytes(namespace: string): Uint8Array {
-  const cached = namespaceCache.get(namespace);
-  if (cached !== undefined) return cached;
   const digits = namespace.replaceAll("-", "");
   if (!/^[0-9a-fA-F]{32}$/.test(digits)) throw new TypeError(`not a UUID: ${namespace}`);
   const bytes = new Uint8Array(16);
   for (let i = 0; i < 16; i++) bytes[i] = Number.parseInt(digits.slice(i * 2, i * 2 + 2), 16);
-  namespaceCache.set(namespace, bytes);
   return bytes;
 }
 
-function uuidInput(namespace: string, name: string): Uint8Array<ArrayBuffer> {
-  const ns = namespaceBytes(namespace);
-  const nameBytes = encoder.encode(name);
-  const input = new Uint8Array(16 + nameBytes.length);
-  input.set(ns, 0);
-  input.set(nameBytes, 16);
-  return input;
+/**
+ * A UUIDv5 function for one namespace and a constant start of the name: `uuidv5For(ns, prefix)(rest)` equals
+ * `uuidv5(ns, prefix + rest)`. The SHA-1 state after namespace + prefix is hashed once and cloned for each
+ * name (`@noble/hashes`' `clone()`), so a short name costs one or two compressions instead of hashing the
+ * namespace again: it matters at three ids per exported indicator (docs/BENCHMARKS.md, exports).
+ *
+ * @example const scoId = uuidv5For(stixNamespace); scoId('{"value":"198.51.100.3"}') // "28bb3599-77cd-5a82-a950-b5bc3caf07c4"
+ */
+export function uuidv5For(namespace: string, prefix = ""): (rest: string) => string {
+  const head = sha1.create().update(namespaceBytes(namespace)).update(encoder.encode(prefix));
+  return (rest) => formatUuidV5(head.clone().update(encoder.encode(rest)).digest());
 }
 
 /** Formats the first 16 bytes of a SHA-1 digest as an RFC 4122 version-5 UUID. */
@@ -40,20 +40,30 @@ export function formatUuidV5(digest: Uint8Array): string {
   return out;
 }
 
+const byNamespace = new Map<string, (name: string) => string>();
+
 /**
- * RFC 4122 UUIDv5 (SHA-1, name-based), synchronous. Uses `@noble/hashes`' SHA-1: for 1M short names it
- * measured on par with `@oslojs/crypto` (each won one of two loaded runs) and 2–9x faster than
- * `crypto.subtle.digest`, whose per-call promise costs more than the hash (docs/BENCHMARKS.md, exports).
+ * RFC 4122 UUIDv5 (SHA-1, name-based), synchronous, through `uuidv5For` (one cached function per namespace).
+ * For many names under one namespace and a constant start, call `uuidv5For` with that start instead.
  *
  * @example uuidv5(stixNamespace, '{"value":"198.51.100.3"}') // "28bb3599-77cd-5a82-a950-b5bc3caf07c4"
  */
 export function uuidv5(namespace: string, name: string): string {
-  return formatUuidV5(sha1(uuidInput(namespace, name)));
+  let derive = byNamespace.get(namespace);
+  if (derive === undefined) {
+    derive = uuidv5For(namespace);
+    byNamespace.set(namespace, derive);
+  }
+  return derive(name);
 }
 
 /** The same UUIDv5 through Web Crypto (`crypto.subtle.digest`), for callers that prefer the platform hash. */
 export async function uuidv5Async(namespace: string, name: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-1", uuidInput(namespace, name));
+  const nameBytes = encoder.encode(name);
+  const input = new Uint8Array(16 + nameBytes.length);
+  input.set(namespaceBytes(namespace), 0);
+  input.set(nameBytes, 16);
+  const digest = await crypto.subtle.digest("SHA-1", input);
   return formatUuidV5(new Uint8Array(digest));
 }
 

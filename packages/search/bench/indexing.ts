@@ -250,11 +250,11 @@ async function main(): Promise<void> {
         ["create index indicator_search_value_trgm_idx on indicator_search using gin (value gin_trgm_ops)"],
       ],
       [
-        "  … without the foreign key to indicators (its per-row check and row lock)",
-        ["alter table indicator_search drop constraint indicator_search_indicator_id_fkey"],
+        "  … WITH the foreign key to indicators (as before migration 0055: per-row check and row lock)",
         [
           "alter table indicator_search add constraint indicator_search_indicator_id_fkey foreign key (indicator_id) references indicators (id) on delete cascade",
         ],
+        ["alter table indicator_search drop constraint indicator_search_indicator_id_fkey"],
       ],
       [
         "  … without either GIN index (heap and primary key only)",

@@ -1,4 +1,4 @@
-import type { DbTransaction } from "@threatfusion/db";
+import { type DbTransaction, textArrayLiteral } from "@threatfusion/db";
 import { sql } from "drizzle-orm";
 
 /** A search document of a catalog indicator: what both backends index. */
@@ -47,7 +47,7 @@ export async function indexIndicators(
         from observations o
         join sources src on src.id = o.source_id
         cross join lateral (values (o.malware_family), (o.threat_type), (src.name)) as t(term)
-        where o.indicator_id = any(${batch}::text[]) and t.term is not null
+        where o.indicator_id = any(${batch}::text[]) and t.term <> ''
         group by o.indicator_id
       ), fresh as (
         select i.id, i.type, i.value,
@@ -65,6 +65,48 @@ export async function indexIndicators(
     if (returning) documents.push(...rows);
   }
   return documents;
+}
+
+/** A catalog row the caller has just inserted, with the terms of the observations it wrote for it. */
+export interface NewIndicatorTerms {
+  id: string;
+  /** Malware families, threat types and source names of its observations (duplicates allowed). */
+  terms: readonly string[];
+}
+
+/**
+ * Writes the search documents of catalog rows inserted in this same transaction, from the observation terms
+ * the caller wrote with them: no observation is read back (a new row has no other observations yet). The
+ * documents are the ones `indexIndicators` writes for the same rows (terms distinct and sorted by the
+ * database, tags first). Rows that already existed go through `indexIndicators`, which reads all sources.
+ */
+export async function indexNewIndicators(
+  tx: DbTransaction,
+  rows: readonly NewIndicatorTerms[],
+): Promise<void> {
+  for (let start = 0; start < rows.length; start += idsPerStatement) {
+    const batch = rows.slice(start, start + idsPerStatement);
+    const ids = textArrayLiteral(batch.map((row) => row.id));
+    // `i.id = any(ids)` as well as the join: with the join alone the planner hashes a sequential scan of the
+    // whole catalog (measured: 217 ms per 5,000 ids at 200,000 rows, growing with the table) instead of
+    // probing the primary key (20 ms).
+    await tx.execute(sql`
+      insert into indicator_search as s (indicator_id, type, value, terms, document, updated_at)
+      select i.id, i.type, i.value, x.terms, to_tsvector('simple', i.value || ' ' || x.terms), now()
+      from indicators i
+      join unnest(${ids}::text[],
+                  ${textArrayLiteral(batch.map((row) => row.terms.filter((term) => term !== "").join("\u001f")))}::text[])
+        as u(id, terms) on u.id = i.id
+      cross join lateral (
+        select concat_ws(' ', array_to_string(i.tags, ' '),
+          (select string_agg(distinct t.term, ' ') from unnest(string_to_array(u.terms, chr(31))) as t(term))) as terms
+      ) as x
+      where i.id = any(${ids}::text[])
+      on conflict (indicator_id) do update set
+        type = excluded.type, value = excluded.value, terms = excluded.terms, document = excluded.document,
+        updated_at = excluded.updated_at
+      where (s.type, s.value, s.terms) is distinct from (excluded.type, excluded.value, excluded.terms)`);
+  }
 }
 
 /**

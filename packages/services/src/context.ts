@@ -1,6 +1,6 @@
 import type { Action, Actor, Logger, TenantTarget } from "@threatfusion/core";
 import { AppError, can, canAccessTenant } from "@threatfusion/core";
-import type { Database, DbTransaction, TenantScope } from "@threatfusion/db";
+import type { Database, DbTransaction, TenantContext, TenantScope } from "@threatfusion/db";
 import { withTenantTx } from "@threatfusion/db";
 
 /**
@@ -82,4 +82,17 @@ export function inTenantTx<T>(
     },
     fn,
   );
+}
+
+/**
+ * The acting tenant's context for a single-statement read in one round trip (`readInTenant`, or a query
+ * helper that takes a TenantContext); reuses the outer transaction when the service runs inside one.
+ */
+export function tenantReadContext(ctx: ServiceContext, options: { scope?: TenantScope } = {}): TenantContext {
+  return {
+    db: ctx.db,
+    tenantId: ctx.tenant.tenantId,
+    ...(options.scope ? { scope: options.scope } : {}),
+    ...(ctx.tx ? { tx: ctx.tx } : {}),
+  };
 }

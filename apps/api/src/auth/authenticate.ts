@@ -158,25 +158,23 @@ async function admitToken(c: AppContext, verified: VerifiedToken): Promise<void>
 
 /**
  * API token authentication. A token this isolate verified less than TOKEN_CACHE_SECONDS ago (token-cache.ts)
- * skips the lookup, and its rate-limit steps run while the request's connection opens; otherwise the
- * connection opens, the token is verified, then admitted.
+ * skips the lookup; otherwise the token is verified (one round trip over the driver's HTTP endpoint), then
+ * admitted. No database session is opened here: a handler that needs one opens it on first use, and hot
+ * reads (`readInTenant`) need none.
  */
 async function authenticateByToken(c: AppContext, token: string): Promise<void> {
   const ttlMs = c.get("config").TOKEN_CACHE_SECONDS * 1000;
   const key = ttlMs > 0 ? await tokenCacheKey(token) : undefined;
   const cached = key === undefined ? undefined : cachedToken(key, Date.now());
+  startTime(c, "auth");
   if (cached !== undefined) {
     setMetric(c, "token-cache", "hit");
-    startTime(c, "auth");
-    await Promise.all([wrapTime(c, "db-connect", connectRequestDatabase(c)), admitToken(c, cached)]);
-    endTime(c, "auth");
-    return;
+    await admitToken(c, cached);
+  } else {
+    const verified = await verifyToken(c, token);
+    if (key !== undefined) rememberToken(key, verified, Date.now(), ttlMs);
+    await admitToken(c, verified);
   }
-  await wrapTime(c, "db-connect", connectRequestDatabase(c));
-  startTime(c, "auth");
-  const verified = await verifyToken(c, token);
-  if (key !== undefined) rememberToken(key, verified, Date.now(), ttlMs);
-  await admitToken(c, verified);
   endTime(c, "auth");
 }
 

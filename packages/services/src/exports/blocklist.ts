@@ -8,6 +8,8 @@ import {
   type IndicatorChange,
   ifNoneMatchHits,
   isSuppressionReason,
+  type RenderedLines,
+  renderedBlocklistStream,
   sinceDiffStream,
   vendorLimits,
   versionEtag,
@@ -124,17 +126,26 @@ export async function getBlocklist({
     stamp,
   });
   if (ifNoneMatchHits(input.ifNoneMatch, etag)) return { status: 304, etag };
-  const records = blocklistRecords(ctx, types, includeSuppressed);
+  const limitOption = Number.isFinite(limit) ? { maxEntries: limit } : {};
+  // An IP list's entry is the value itself in every vendor syntax, so PostgreSQL renders the lines.
+  const body =
+    input.kind === "ip"
+      ? renderedBlocklistStream(renderedIpLines(ctx, types, includeSuppressed), {
+          kind: input.kind,
+          vendor,
+          ...limitOption,
+        })
+      : blocklistStream(blocklistRecords(ctx, types, includeSuppressed), {
+          kind: input.kind,
+          vendor,
+          includeSuppressed,
+          ...limitOption,
+          ...(input.wildcardSubdomains ? { wildcardSubdomains: true } : {}),
+        });
   return {
     status: 200,
     etag,
-    body: blocklistStream(records, {
-      kind: input.kind,
-      vendor,
-      includeSuppressed,
-      ...(Number.isFinite(limit) ? { maxEntries: limit } : {}),
-      ...(input.wildcardSubdomains ? { wildcardSubdomains: true } : {}),
-    }),
+    body,
     contentType: "text/plain; charset=utf-8",
     ...(Number.isFinite(limit) ? { entryLimit: limit } : {}),
     // The start cursor for `since` polling is carried in a header by the route (X-Blocklist-Cursor).
@@ -194,6 +205,59 @@ async function* blocklistRecords(
       if (isSuppressionReason(row.status)) record.suppressedReason = row.status;
       return record;
     },
+  });
+}
+
+/** Lines per rendered run: ~100 KB of IPv4 text, one row through the driver instead of 8,192. */
+const renderedRunEntries = 8_192;
+
+interface RenderedRow extends Record<string, unknown> {
+  text: string;
+  entries: number;
+  utf8_bytes: number;
+}
+
+/**
+ * The IP list as text rendered by PostgreSQL in runs of lines, with the rows and order of `blocklistRecords`
+ * (most recently seen first) and the writer's rule for duplicates applied in SQL: an entry is listed once,
+ * at its first place. Catalog values are unique per type and the canonical forms of IPv4, IPv6 and CIDR
+ * never coincide, so only the tenant's private and shared rows can repeat a value: such a row is left out
+ * when an earlier row holds the same value, and a catalog row when an earlier private row does.
+ */
+async function* renderedIpLines(
+  ctx: ServiceContext,
+  types: IndicatorType[],
+  includeSuppressed: boolean,
+): AsyncGenerator<RenderedLines[]> {
+  const tenantId = ctx.tenant.tenantId;
+  const excluded = sql.param(excludedStatuses(includeSuppressed));
+  const typeList = sql.param(types);
+  const listedCatalog = sql`indicators i left join tenant_indicators ti on ti.tenant_id = ${tenantId} and ti.indicator_id = i.id`;
+  // A literal, not a parameter: GROUP BY and ORDER BY must hold the same expression.
+  const runSize = sql.raw(String(renderedRunEntries));
+  const statement = sql`with own as materialized (
+      select p.id, p.value::text as value, p.last_seen from private_indicators p
+      where (p.tenant_id = ${tenantId} or p.tenant_id = (select tf_parent_tenant()))
+        and p.type = any(${typeList}::text[]) and p.status <> all(${excluded}::text[])
+    ), listed as (
+      select i.id, i.value::text as value, i.last_seen from ${listedCatalog}
+      where i.type = any(${typeList}::text[]) and ${catalogRowStatus} <> all(${excluded}::text[])
+        and not exists (select 1 from own o where o.value = i.value and (o.last_seen, o.id) > (i.last_seen, i.id))
+      union all
+      select o.id, o.value, o.last_seen from own o
+      where not exists (select 1 from own o2 where o2.value = o.value and (o2.last_seen, o2.id) > (o.last_seen, o.id))
+        and not exists (select 1 from ${listedCatalog}
+          where i.type = any(${typeList}::text[]) and i.value = o.value and ${catalogRowStatus} <> all(${excluded}::text[])
+            and (i.last_seen, i.id) > (o.last_seen, o.id))
+    )
+    select string_agg(value, chr(10) order by position) as text, count(*)::int as entries,
+      sum(octet_length(value))::int as utf8_bytes
+    from (select value, row_number() over (order by last_seen desc, id desc) as position from listed) as numbered
+    group by (position - 1) / ${runSize}
+    order by (position - 1) / ${runSize}`;
+  yield* cursorBatches<RenderedRow, RenderedLines>(ctx, statement, {
+    fetchSize: 8,
+    map: (row) => ({ text: row.text, entries: row.entries, utf8Bytes: row.utf8_bytes }),
   });
 }
 

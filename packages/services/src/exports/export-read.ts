@@ -36,7 +36,8 @@ interface CatalogExportRow extends Record<string, unknown> {
   tlp: Tlp;
   tags: string[];
   status: string;
-  source_ids: string[] | null;
+  /** The global source ids of the row's observations, comma-separated (one text field, not an array to parse). */
+  source_ids: string | null;
   malware_family: string | null;
   threat_type: string | null;
   reference: string | null;
@@ -108,7 +109,7 @@ export async function* exportBatches(
     from indicators i
     left join tenant_indicators ti on ti.tenant_id = ${tenantId} and ti.indicator_id = i.id
     left join (
-      select ob.indicator_id, array_agg(distinct ob.source_id) as source_ids,
+      select ob.indicator_id, string_agg(distinct ob.source_id, ',') as source_ids,
              max(ob.malware_family) as malware_family, max(ob.threat_type) as threat_type,
              max(ob.reference) as reference
       from observations ob group by ob.indicator_id
@@ -116,14 +117,22 @@ export async function* exportBatches(
     ${idsJoin}
     where ${typeCondition} and ${catalogRowStatus} <> all(${sql.param(excluded)}::text[])
     order by i.id`;
-  const sourceNames = (ids: string[] | null): string[] => {
-    if (ids === null || ids.length === 0) return [];
-    const known = ids.flatMap((id) => {
+  // Most rows share a handful of source sets: each set's names are worked out once (and shared by the
+  // records, which every writer only reads).
+  const namesBySet = new Map<string, string[]>();
+  const sourceNames = (ids: string | null): string[] => {
+    if (ids === null || ids === "") return [];
+    const cached = namesBySet.get(ids);
+    if (cached !== undefined) return cached;
+    const known = ids.split(",").flatMap((id) => {
       const source = sourceRank.get(id);
       return source === undefined ? [] : [source];
     });
     if (known.length > 1) known.sort((a, b) => a.rank - b.rank);
-    return [...new Set(known.map((source) => source.name))];
+    const names = [...new Set(known.map((source) => source.name))];
+    if (namesBySet.size >= 10_000) namesBySet.clear();
+    namesBySet.set(ids, names);
+    return names;
   };
   const privateFilter: ActiveIndicatorFilter = {
     origins: ["private", "shared"],

@@ -178,6 +178,37 @@ describe("the lean export read", () => {
     }
   });
 
+  it("lists an IP held by the catalog and by private or shared rows once, at its first place", async () => {
+    const catalogIp = [...awkward.ids.keys()].find((value) => value.startsWith("198.51.")) ?? "";
+    const privateIp = `203.0.113.${unique.charCodeAt(5) % 250}`;
+    const clientB = userContext(dbs, tree, "clientB");
+    const mssp = userContext(dbs, tree, "mssp");
+    // clientB's own copy of a catalog IP, seen later than the catalog row: listed in the private row's place.
+    await createIndicator({ ctx: clientB, input: { value: catalogIp, lastSeen: "2099-01-01T00:00:00Z" } });
+    // The MSSP shares the same IP, seen earlier than the catalog row: not listed again.
+    await createIndicator({
+      ctx: mssp,
+      input: { value: catalogIp, lastSeen: "2000-01-01T00:00:00Z", sharedWithAllClients: true },
+    });
+    // An IP only in private rows: clientB's and the MSSP's shared copy.
+    await createIndicator({ ctx: clientB, input: { value: privateIp, lastSeen: "2098-01-01T00:00:00Z" } });
+    await createIndicator({
+      ctx: mssp,
+      input: { value: privateIp, lastSeen: "2097-01-01T00:00:00Z", sharedWithAllClients: true },
+    });
+    const list = async (actor: "clientA" | "clientB") => {
+      const answer = await getBlocklist({ ctx: userContext(dbs, tree, actor), input: { kind: "ip" } });
+      if (answer.status !== 200) throw new Error("expected a list");
+      const text = await streamToText(answer.body);
+      expect(text.endsWith("\n")).toBe(true);
+      return text.split("\n").filter((line) => line === catalogIp || line === privateIp);
+    };
+    // clientB: its own rows (2099, 2098) come first; every value once.
+    expect(await list("clientB")).toEqual([catalogIp, privateIp]);
+    // clientA sees the MSSP's shared copy (2097) before the catalog row (seen now), never clientB's rows.
+    expect(await list("clientA")).toEqual([privateIp, catalogIp]);
+  });
+
   it("serves the full blocklist from one cursor with the overlay of the asking tenant", async () => {
     const list = async (actor: "clientA" | "clientB", includeSuppressed: boolean) => {
       const answer = await getBlocklist({

@@ -1,4 +1,11 @@
-import type { DbTransaction, IndicatorStatus, PrivateIndicatorStatus } from "@threatfusion/db";
+import { AppError } from "@threatfusion/core";
+import {
+  type DbTransaction,
+  type IndicatorStatus,
+  type PrivateIndicatorStatus,
+  readInTenant,
+  type TenantContext,
+} from "@threatfusion/db";
 import type { ExportIndicator, SuppressionReason, Tlp } from "@threatfusion/exports";
 import type { IndicatorType } from "@threatfusion/ioc";
 import { type SQL, sql } from "drizzle-orm";
@@ -432,12 +439,18 @@ export interface SelectOptions {
 }
 
 /**
- * One page of the active indicators of the transaction's tenant. Run inside `inTenantTx` (or
- * `withTenantTx`) of the same tenant. Each branch is sorted and limited by its own index before the
- * union, so a page costs about `limit` index entries whatever the catalog size.
+ * Where the query runs: an open transaction of the tenant (`inTenantTx` / `withTenantTx`), or the tenant's
+ * context for a read of its own in one round trip (`readInTenant`: a single hot read, such as one lookup).
+ */
+export type ActiveIndicatorsTarget = DbTransaction | TenantContext;
+
+/**
+ * One page of the active indicators of the tenant: inside its open transaction, or as one round trip of its
+ * own (`target` a TenantContext of the same tenant). Each branch is sorted and limited by its own index
+ * before the union, so a page costs about `limit` index entries whatever the catalog size.
  */
 export async function selectActiveIndicators(
-  tx: DbTransaction,
+  target: ActiveIndicatorsTarget,
   scope: TenantScopeFacts,
   filter: ActiveIndicatorFilter,
   options: SelectOptions,
@@ -474,7 +487,7 @@ export async function selectActiveIndicators(
       : sql.raw(`${alias}.version_at asc, ${alias}.id asc`);
   const outerOrder = orderOf("u");
   const page = sql`select * from (${sql.join(branches, sql` union all `)}) as b order by ${orderOf("b")} limit ${limit + 1}`;
-  const { rows } = await tx.execute<RawRow>(
+  const statement =
     options.lean === true
       ? sql`select u.*, null::text[] as source_names, null::text as malware_family, null::text as threat_type,
                    null::text as reference
@@ -489,8 +502,14 @@ export async function selectActiveIndicators(
       from observations ob join sources s on s.id = ob.source_id
       where ob.indicator_id = u.id
     ) as src on u.origin = 'catalog'
-    order by ${outerOrder}`,
-  );
+    order by ${outerOrder}`;
+  if ("tenantId" in target && target.tenantId !== scope.tenantId) {
+    throw new AppError("INTERNAL", "the read target belongs to another tenant than the query");
+  }
+  const rows =
+    "tenantId" in target
+      ? await readInTenant<RawRow>(target, statement)
+      : (await target.execute<RawRow>(statement)).rows;
   const more = rows.length > limit;
   const result = (more ? rows.slice(0, limit) : rows).map(toActiveIndicator);
   const last = result[result.length - 1];

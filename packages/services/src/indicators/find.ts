@@ -1,7 +1,10 @@
 import { AppError } from "@threatfusion/core";
-import type { DbTransaction } from "@threatfusion/db";
 import { canonicalize, detectIndicator, type IndicatorType, indicatorTypes } from "@threatfusion/ioc";
-import { type ActiveIndicator, selectActiveIndicators } from "./active-indicators.ts";
+import {
+  type ActiveIndicator,
+  type ActiveIndicatorsTarget,
+  selectActiveIndicators,
+} from "./active-indicators.ts";
 
 const idPattern = /^(ind|pin)_[0-9a-z]{26}$/;
 
@@ -29,10 +32,11 @@ export function canonicalKey(raw: string, type?: string): { type: IndicatorType;
 /**
  * One indicator of the tenant's view by id or by (defanged or not) value, whatever its status: the
  * single-object read behind GET /indicators/{id}, timelines, related indicators and overlay updates.
- * Answers NOT_FOUND for anything the tenant cannot see, exactly as for what does not exist.
+ * Answers NOT_FOUND for anything the tenant cannot see, exactly as for what does not exist. One statement:
+ * inside the tenant's open transaction, or as a round trip of its own (`target` a TenantContext).
  */
 export async function findIndicator(
-  tx: DbTransaction,
+  target: ActiveIndicatorsTarget,
   tenantId: string,
   ref: { id?: string | undefined; value?: string | undefined; type?: string | undefined },
 ): Promise<ActiveIndicator> {
@@ -41,7 +45,7 @@ export async function findIndicator(
   if (ref.id !== undefined) {
     if (!isIndicatorId(ref.id)) throw new AppError("NOT_FOUND", "No such indicator");
     ({ rows } = await selectActiveIndicators(
-      tx,
+      target,
       { tenantId },
       { ...everything, ids: [ref.id] },
       {
@@ -53,7 +57,7 @@ export async function findIndicator(
     const key = canonicalKey(ref.value, ref.type);
     // A value can be both in the catalog and private: the tenant's own private row wins, then shared, then catalog.
     ({ rows } = await selectActiveIndicators(
-      tx,
+      target,
       { tenantId },
       { ...everything, keys: [key] },
       {

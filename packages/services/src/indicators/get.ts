@@ -1,8 +1,11 @@
-import { authorizeAction, inTenantTx, type ServiceContext } from "../context.ts";
+import { authorizeAction, type ServiceContext, tenantReadContext } from "../context.ts";
 import { findIndicator } from "./find.ts";
 import { type IndicatorView, toIndicatorView } from "./view.ts";
 
-/** One indicator by id (`ind_…`, `pin_…`) or by value (defanged input accepted; type optional). */
+/**
+ * One indicator by id (`ind_…`, `pin_…`) or by value (defanged input accepted; type optional). A hot read of
+ * one statement: one round trip (`readInTenant`), no session of its own.
+ */
 export async function getIndicator({
   ctx,
   input,
@@ -11,6 +14,6 @@ export async function getIndicator({
   input: { id?: string | undefined; value?: string | undefined; type?: string | undefined };
 }): Promise<IndicatorView> {
   authorizeAction(ctx, "indicator.read");
-  const row = await inTenantTx(ctx, (tx) => findIndicator(tx, ctx.tenant.tenantId, input));
+  const row = await findIndicator(tenantReadContext(ctx), ctx.tenant.tenantId, input);
   return toIndicatorView(row);
 }

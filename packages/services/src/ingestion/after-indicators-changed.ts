@@ -7,8 +7,11 @@ import type { Database } from "@threatfusion/db";
  * so listeners must be idempotent, e.g. "re-index these ids".
  */
 export type IndicatorChange =
-  /** Global catalog ids (`indicators.id`) changed by a global feed. */
-  | { scope: "global"; feedId: string; indicatorIds: readonly string[] }
+  /**
+   * Global catalog ids (`indicators.id`) changed by a global feed. `searchIndexed`: their search documents
+   * were written in the transaction that applied them (the consumer does so when no Meilisearch is configured).
+   */
+  | { scope: "global"; feedId: string; indicatorIds: readonly string[]; searchIndexed?: boolean }
   /** A tenant's private indicator ids (`private_indicators.id`), from its private feed or an import. */
   | { scope: "private"; tenantId: string; feedId: string; indicatorIds: readonly string[] };
 

@@ -1,5 +1,6 @@
 import type { Database } from "@threatfusion/db";
 import { sql } from "drizzle-orm";
+import { searchIndexedAtApply } from "../search/index-on-change.ts";
 import { afterIndicatorsChanged } from "./after-indicators-changed.ts";
 
 /** A batch of changed indicator ids for one tenant's coordinator; `batchKey` makes it idempotent there. */
@@ -116,7 +117,13 @@ export async function handOffChanges(
   for (const group of groups.values()) {
     const durations = await afterIndicatorsChanged(
       group.tenantId === null
-        ? { scope: "global", feedId: group.feedId, indicatorIds: group.ids }
+        ? {
+            scope: "global",
+            feedId: group.feedId,
+            indicatorIds: group.ids,
+            // applyFeedChunks wrote their search documents with them (same rule, same isolate).
+            searchIndexed: searchIndexedAtApply(),
+          }
         : { scope: "private", tenantId: group.tenantId, feedId: group.feedId, indicatorIds: group.ids },
       context,
     );

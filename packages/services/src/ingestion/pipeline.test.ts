@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { newId } from "@threatfusion/core";
+import { withIngestTx } from "@threatfusion/db";
 import { connectTestDatabases, createTenantTree, type TestTenantTree } from "@threatfusion/db/testing";
+import { indexIndicators } from "@threatfusion/search";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { applyFeedChunks } from "./apply-chunks.ts";
 import { collectFeed } from "./collect.ts";
@@ -140,6 +142,28 @@ describe("a global feed run through the pipeline", () => {
     expect(observed.map((o) => o.value)).toContain(
       `https://malware.example.com/${runPath}/payload/update.exe`,
     );
+
+    // Searchable once applied: the documents written with the delivery are those a rebuild from the stored
+    // observations gives (malware family, threat type, source name).
+    const documents = async () =>
+      (
+        await dbs.admin.pool.query(
+          `select s.indicator_id, s.terms, s.document::text as document from indicator_search s
+           join observations o on o.indicator_id = s.indicator_id join feeds f on f.source_id = o.source_id
+           where f.id = $1 order by s.indicator_id`,
+          [feedId],
+        )
+      ).rows;
+    const written = await documents();
+    expect(written).toHaveLength(4);
+    expect(written.every((document) => document.terms.includes("fake provider"))).toBe(true);
+    await withIngestTx({ db: dbs.ingest.db }, (tx) =>
+      indexIndicators(
+        tx,
+        written.map((document) => document.indicator_id),
+      ),
+    );
+    expect(await documents()).toEqual(written);
   });
 
   it("sends the stored ETag next time and records a 304 as a run with nothing new", async () => {

@@ -1,6 +1,6 @@
 import { AppError } from "@threatfusion/core";
 import { detectIndicator, extract, type IndicatorType } from "@threatfusion/ioc";
-import { authorizeAction, inTenantTx, type ServiceContext } from "../context.ts";
+import { authorizeAction, type ServiceContext, tenantReadContext } from "../context.ts";
 import { selectActiveIndicators } from "../indicators/active-indicators.ts";
 import { type IndicatorView, toIndicatorView } from "../indicators/view.ts";
 
@@ -50,7 +50,7 @@ interface Candidate {
 /**
  * Bulk lookup: up to 10,000 values or the indicators found in free text, answered with matches (with the
  * tenant's view of each indicator, suppressed ones included with their reason) and misses (unknown values,
- * and inputs that are not indicators, with why). One query per 1,000 distinct values.
+ * and inputs that are not indicators, with why). One query (one round trip) per 1,000 distinct values.
  */
 export async function lookupIndicators({
   ctx,
@@ -92,23 +92,24 @@ export async function lookupIndicators({
   for (const candidate of candidates) distinct.set(keyOf(candidate.type, candidate.value), candidate);
   const found = new Map<string, IndicatorView[]>();
   const keys = [...distinct.values()];
-  await inTenantTx(ctx, async (tx) => {
-    for (let start = 0; start < keys.length; start += 1000) {
-      const batch = keys.slice(start, start + 1000);
-      const page = await selectActiveIndicators(
-        tx,
-        { tenantId: ctx.tenant.tenantId },
-        { keys: batch, includeSuppressed: true, includeInactive: true },
-        { order: "recent", limit: batch.length * 3 },
-      );
-      for (const row of page.rows) {
-        const key = keyOf(row.type, row.value);
-        const list = found.get(key) ?? [];
-        list.push(toIndicatorView(row));
-        found.set(key, list);
-      }
+  // Each batch is one statement in one round trip (readInTenant): the values are answered independently, so
+  // they need no common transaction, and a lookup opens no database session.
+  const target = tenantReadContext(ctx);
+  for (let start = 0; start < keys.length; start += 1000) {
+    const batch = keys.slice(start, start + 1000);
+    const page = await selectActiveIndicators(
+      target,
+      { tenantId: ctx.tenant.tenantId },
+      { keys: batch, includeSuppressed: true, includeInactive: true },
+      { order: "recent", limit: batch.length * 3 },
+    );
+    for (const row of page.rows) {
+      const key = keyOf(row.type, row.value);
+      const list = found.get(key) ?? [];
+      list.push(toIndicatorView(row));
+      found.set(key, list);
     }
-  });
+  }
   const matches: LookupMatch[] = [];
   for (const candidate of candidates) {
     const indicators = found.get(keyOf(candidate.type, candidate.value));

@@ -1,5 +1,11 @@
-import { withIngestTx, withTenantTx } from "@threatfusion/db";
-import { indexIndicators, type MeilisearchSearch, type SearchDocument } from "@threatfusion/search";
+import { type DbTransaction, withIngestTx, withTenantTx } from "@threatfusion/db";
+import {
+  indexIndicators,
+  indexNewIndicators,
+  type MeilisearchSearch,
+  type NewIndicatorTerms,
+  type SearchDocument,
+} from "@threatfusion/search";
 import { sql } from "drizzle-orm";
 import { type IndicatorChangeContext, onIndicatorsChanged } from "../ingestion/after-indicators-changed.ts";
 
@@ -41,6 +47,28 @@ async function privateDocuments(
   });
 }
 
+/**
+ * Search documents of a global delivery, written by the consumer inside its apply transaction (the rows are
+ * still in cache, the work is split over the apply's parallel groups, and new rows need no read of their
+ * observations: the consumer hands their terms over). Only without Meilisearch: Meilisearch needs the
+ * documents that changed, which the after-change listener collects as before. Returns whether it indexed;
+ * the hand-off then marks the change `searchIndexed` and the listener leaves it alone.
+ */
+export async function indexDeliveryInTransaction(
+  tx: DbTransaction,
+  rows: { created: readonly NewIndicatorTerms[]; changedIds: readonly string[] },
+): Promise<boolean> {
+  if (meilisearch !== undefined) return false;
+  await indexNewIndicators(tx, rows.created);
+  await indexIndicators(tx, rows.changedIds, { returnDocuments: false });
+  return true;
+}
+
+/** Whether global deliveries are indexed in their apply transaction (see `indexDeliveryInTransaction`). */
+export function searchIndexedAtApply(): boolean {
+  return meilisearch === undefined;
+}
+
 // Search indexing plugs into ingestion's one hook: every applied chunk of a global feed re-indexes the
 // catalog rows it changed (idempotent, so at-least-once delivery is fine). Private indicators need no
 // Postgres index (that backend searches the tenant's small tables directly); Meilisearch gets them as
@@ -53,6 +81,8 @@ onIndicatorsChanged(async (change, context) => {
     await backend.indexDocuments(documents, change.tenantId);
     return;
   }
+  // Written with the delivery already (no Meilisearch to feed): nothing left to do.
+  if (change.searchIndexed === true && meilisearch === undefined) return;
   // Without Meilisearch nothing needs the documents back: the statement then returns no rows.
   const returnDocuments = meilisearch !== undefined;
   const documents = await withIngestTx({ db: context.ingestDb }, (tx) =>

@@ -1,7 +1,7 @@
 import { newId } from "@threatfusion/core";
 import { upsertObservations, withIngestTx } from "@threatfusion/db";
 import { connectTestDatabases } from "@threatfusion/db/testing";
-import { indexIndicators } from "@threatfusion/search";
+import { indexIndicators, indexNewIndicators } from "@threatfusion/search";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { seedCatalog } from "../testing/intel-fixtures.ts";
 
@@ -75,5 +75,48 @@ describe("indexIndicators", () => {
     );
     expect(returned).toEqual([]);
     expect((await searchRow(id))?.terms).toContain(catalog.sourceName);
+  });
+
+  it("removes the documents of catalog rows that are deleted (no foreign key since migration 0055)", async () => {
+    const values = [`idx-gone-${unique}.example.com`, `idx-kept-${unique}.example.com`];
+    const catalog = await seedCatalog(
+      dbs,
+      values.map((value) => ({ type: "domain", value })),
+    );
+    const [goneId, keptId] = values.map((value) => catalog.ids.get(value) ?? "");
+    await withIngestTx({ db: dbs.ingest.db }, (tx) => indexIndicators(tx, [goneId ?? "", keptId ?? ""]));
+    expect(await searchRow(goneId ?? "")).toBeDefined();
+
+    await dbs.admin.pool.query("delete from indicators where id = $1", [goneId]);
+    expect(await searchRow(goneId ?? "")).toBeUndefined();
+    expect(await searchRow(keptId ?? "")).toBeDefined();
+  });
+
+  it("writes the same document for a new row from the consumer's terms as from its stored observations", async () => {
+    const values = [`idx-new-${unique}.example.com`, `idx-bare-${unique}.example.com`];
+    const catalog = await seedCatalog(dbs, [
+      { type: "domain", value: values[0] ?? "", malwareFamily: "lumma", tags: ["phish", "c2"] },
+      { type: "domain", value: values[1] ?? "" },
+    ]);
+    const ids = values.map((value) => catalog.ids.get(value) ?? "");
+    const documents = async () => {
+      const { rows } = await dbs.admin.pool.query(
+        "select indicator_id, type, value, terms, document::text as document from indicator_search where indicator_id = any($1::text[]) order by indicator_id",
+        [ids],
+      );
+      return rows;
+    };
+    const fromObservations = await documents();
+    expect(fromObservations).toHaveLength(2);
+
+    await dbs.admin.pool.query("delete from indicator_search where indicator_id = any($1::text[])", [ids]);
+    await withIngestTx({ db: dbs.ingest.db }, (tx) =>
+      indexNewIndicators(tx, [
+        // As the consumer lists them: unsorted, repeated, the source name included.
+        { id: ids[0] ?? "", terms: [catalog.sourceName, "lumma", "lumma"] },
+        { id: ids[1] ?? "", terms: [catalog.sourceName] },
+      ]),
+    );
+    expect(await documents()).toEqual(fromObservations);
   });
 });

@@ -13,7 +13,7 @@ import {
   type TokenActor,
   type TokenScope,
 } from "@threatfusion/core";
-import { withTenantTx } from "@threatfusion/db";
+import { readWithoutTenant, withTenantTx } from "@threatfusion/db";
 import { sql } from "drizzle-orm";
 import { appendAudit } from "../audit/append.ts";
 import type { AnonymousContext } from "../context.ts";
@@ -99,8 +99,8 @@ export async function authenticateToken({
 }): Promise<TokenAuthentication> {
   const parsed = parseApiToken(input.token);
   if (parsed === null) return { ok: false, reason: "malformed" };
-  const result = await ctx.db.execute<TokenRow>(sql`select * from tf_auth_api_token(${parsed.id})`);
-  const row = result.rows[0];
+  // One round trip over the driver's HTTP endpoint: no session is opened for a request that needs none.
+  const [row] = await readWithoutTenant<TokenRow>(ctx.db, sql`select * from tf_auth_api_token(${parsed.id})`);
   if (row === undefined) return { ok: false, reason: "unknown" };
   if (!(await verifyApiTokenSecret(parsed.secret, row.token_hash)))
     return { ok: false, reason: "bad_secret" };

@@ -88,6 +88,16 @@ describe("REST indicators", { timeout: 60_000 }, () => {
     const privateId = ((await created.json()) as { id: string }).id;
     const hidden = await apiFetch(`/api/v1/indicators/${privateId}`, { headers: { authorization: readB } });
     expect(hidden.status).toBe(404);
+    // The single lookup reads in one round trip (readInTenant): the sibling's lookup by value is refused too.
+    const privateValue = encodeURIComponent(`https://phish-${suffix}.example.net/login`);
+    const ownLookup = await apiFetch(`/api/v1/indicators/by-value?value=${privateValue}`, {
+      headers: { authorization: readA },
+    });
+    expect(((await ownLookup.json()) as { id: string }).id).toBe(privateId);
+    const siblingLookup = await apiFetch(`/api/v1/indicators/by-value?value=${privateValue}`, {
+      headers: { authorization: readB },
+    });
+    expect(siblingLookup.status).toBe(404);
     const id = catalog.ids.get("192.0.2.77") ?? "";
     const patched = await apiFetch(`/api/v1/indicators/${id}`, {
       method: "PATCH",

@@ -1,0 +1,237 @@
+/**
+ * Where PostgreSQL's CPU per written catalog row goes (`node packages/db/bench/index-cost.ts [rows]`, default
+ * 200,000; `PROBE_ONLY=name,…`, `PROBE_BATCH`, `PROBE_CONNECTIONS` narrow or vary it).
+ *
+ * Loads the same synthetic rows into several variants of the `indicators` table (bare heap, keys only, the
+ * full index set, narrower index sets, collations) with the raw `unnest` statement over plain TCP (`pg`), two
+ * connections, 5,000 rows per statement, and prints the PostgreSQL CPU per row of each (read from /proc for
+ * the cluster's processes, so load on the shared cores does not skew it the way it skews wall time). The
+ * bare-heap line is the floor: what PostgreSQL spends per row with no index and no constraint at all.
+ */
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { newIds } from "@threatfusion/core";
+import { Pool } from "pg";
+import { startLocalPostgres } from "../../devstack/src/postgres.ts";
+
+const total = Number(process.argv[2] ?? 200_000);
+const only = process.env.PROBE_ONLY?.split(",");
+const batchSize = Number(process.env.PROBE_BATCH ?? 5_000);
+const workers = Number(process.env.PROBE_CONNECTIONS ?? 2);
+
+function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const random = prng(7);
+const hex = (length: number) => {
+  let out = "";
+  while (out.length < length)
+    out += Math.floor(random() * 0x100000000)
+      .toString(16)
+      .padStart(8, "0");
+  return out.slice(0, length);
+};
+const day = 86_400_000;
+const start = Date.UTC(2025, 0, 1);
+
+interface Row {
+  type: string;
+  value: string;
+  firstSeen: string;
+  lastSeen: string;
+  tags: string;
+}
+
+function row(serial: number): Row {
+  const roll = random();
+  const [type, value] =
+    roll < 0.3
+      ? ["domain", `login-${hex(6)}${serial.toString(36)}.com`]
+      : roll < 0.55
+        ? ["url", `http://cdn-${serial.toString(36)}.xyz/${hex(10)}/pay.php`]
+        : roll < 0.75
+          ? [
+              "ipv4",
+              `${(serial >>> 24) + 11}.${(serial >>> 16) & 255}.${(serial >>> 8) & 255}.${serial & 255}`,
+            ]
+          : ["sha256", hex(64)];
+  const firstSeen = start + Math.floor(random() * 300) * day;
+  return {
+    type,
+    value,
+    firstSeen: new Date(firstSeen).toISOString(),
+    lastSeen: new Date(firstSeen + Math.floor(random() * 60) * day).toISOString(),
+    tags: random() < 0.5 ? "c2" : "",
+  };
+}
+
+const columns = `
+  id text not null,
+  type text not null,
+  value text collate "C" not null,
+  first_seen timestamptz not null,
+  last_seen timestamptz not null,
+  confidence smallint,
+  base_score smallint not null default 0,
+  tlp text not null default 'clear',
+  tags text[] not null default '{}',
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  score smallint not null default 0,
+  score_next_reaction_at timestamptz`;
+
+const checks = `,
+  check (type ~ '^[a-z][a-z0-9-]{1,31}$'), check (length(value) between 1 and 2048),
+  check (confidence between 0 and 100), check (base_score between 0 and 100), check (score between 0 and 100),
+  check (tlp in ('clear', 'green', 'amber', 'amber+strict', 'red'))`;
+
+const secondary = {
+  typeLastSeen: "create index on t (type, last_seen desc, id desc) include (base_score)",
+  lastSeen: "create index on t (last_seen desc, id desc)",
+  tags: "create index on t using gin (tags)",
+  updated: "create index on t (updated_at, id)",
+  scoreDue: "create index on t (score_next_reaction_at) where score_next_reaction_at is not null",
+};
+const allSecondary = Object.values(secondary);
+
+/** The table with checks, primary key and (type, value) unique; `collateC` lists text key columns made "C". */
+function keyed(collateC: readonly ("id" | "type")[] = [], withChecks = true): string {
+  let body = columns;
+  for (const column of collateC)
+    body = body.replace(`${column} text not null`, `${column} text collate "C" not null`);
+  return `create table t (${body}${withChecks ? checks : ""}, primary key (id), unique (type, value))`;
+}
+
+/** Variants: name → DDL for table `t` (the statement upserts on (type, value) unless `conflict` is false). */
+const variants: { name: string; ddl: string[]; conflict: boolean }[] = [
+  { name: "bare heap, plain insert (floor)", ddl: [`create table t (${columns})`], conflict: false },
+  { name: "keys: checks, pkey, unique (type, value)", ddl: [keyed()], conflict: true },
+  { name: "keys, no checks", ddl: [keyed([], false)], conflict: true },
+  { name: "keys, on conflict do nothing", ddl: [keyed()], conflict: false },
+  { name: "keys, id+type collate C", ddl: [keyed(["id", "type"])], conflict: true },
+  { name: "today: keys + 5 secondary", ddl: [keyed(), ...allSecondary], conflict: true },
+  { name: "today, type collate C", ddl: [keyed(["type"]), ...allSecondary], conflict: true },
+  { name: "today, id collate C", ddl: [keyed(["id"]), ...allSecondary], conflict: true },
+  { name: "today, id+type collate C", ddl: [keyed(["id", "type"]), ...allSecondary], conflict: true },
+  {
+    name: "today minus GIN tags",
+    ddl: [keyed(), ...allSecondary.filter((ddl) => ddl !== secondary.tags)],
+    conflict: true,
+  },
+  {
+    name: "minus GIN tags, id+type collate C",
+    ddl: [keyed(["id", "type"]), ...allSecondary.filter((ddl) => ddl !== secondary.tags)],
+    conflict: true,
+  },
+  ...Object.entries(secondary).map(([name, ddl]) => ({
+    name: `keys + ${name} only`,
+    ddl: [keyed(), ddl],
+    conflict: true,
+  })),
+];
+
+function statement(conflict: boolean): string {
+  return `insert into t (id, type, value, first_seen, last_seen, confidence, base_score, tlp, tags,
+      score, score_next_reaction_at)
+    select u.id, u.type, u.value, u.first_seen, u.last_seen, 50, 50, 'clear',
+           case when u.tags = '' then '{}'::text[] else string_to_array(u.tags, chr(31)) end,
+           50, u.last_seen + interval '30 days'
+    from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[])
+      as u(id, type, value, first_seen, last_seen, tags)
+    ${conflict ? "on conflict (type, value) do update set last_seen = excluded.last_seen" : ""}`;
+}
+
+async function clusterCpuTicks(dataDir: string): Promise<Map<string, number>> {
+  const postmaster = (await readFile(join(dataDir, "postmaster.pid"), "utf8")).split("\n")[0] ?? "";
+  const ticks = new Map<string, number>();
+  for (const pid of await readdir("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    let stat: string;
+    try {
+      stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (pid !== postmaster && fields[1] !== postmaster) continue;
+    ticks.set(pid, Number(fields[11]) + Number(fields[12]));
+  }
+  return ticks;
+}
+
+async function main(): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), "tf-probe-pg-"));
+  const pg = await startLocalPostgres({ dataDir });
+  try {
+    await pg.createDatabase("probe");
+    const pool = new Pool({ connectionString: pg.superuserUrl("probe"), max: workers });
+    pool.on("error", () => undefined); // the server stopping at the end closes idle connections
+    const info = await pool.query<{ collate: string; provider: string; version: string }>(
+      `select datcollate as collate, datlocprovider as provider, current_setting('server_version') as version
+       from pg_database where datname = current_database()`,
+    );
+    console.log(
+      `PostgreSQL ${info.rows[0]?.version}, database collation ${info.rows[0]?.collate} (provider ${info.rows[0]?.provider}); ${total} rows per variant, ${batchSize} rows/statement, ${workers} connections; load ${loadavg()
+        .map((n) => n.toFixed(2))
+        .join(" ")}`,
+    );
+    const rows = Array.from({ length: total }, (_, i) => row(i));
+    const batches: unknown[][] = [];
+    for (let i = 0; i < rows.length; i += batchSize) {
+      const slice = rows.slice(i, i + batchSize);
+      batches.push([
+        newIds("indicator", slice.length),
+        slice.map((r) => r.type),
+        slice.map((r) => r.value),
+        slice.map((r) => r.firstSeen),
+        slice.map((r) => r.lastSeen),
+        slice.map((r) => r.tags),
+      ]);
+    }
+    for (const variant of variants) {
+      if (only && !only.some((name) => variant.name.includes(name))) continue;
+      await pool.query("drop table if exists t");
+      for (const ddl of variant.ddl) await pool.query(ddl);
+      await pool.query("checkpoint");
+      const text = statement(variant.conflict);
+      const before = await clusterCpuTicks(dataDir);
+      const began = performance.now();
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: workers }, async () => {
+          while (next < batches.length) {
+            const batch = batches[next++];
+            if (batch) await pool.query(text, batch);
+          }
+        }),
+      );
+      const seconds = (performance.now() - began) / 1000;
+      let ticks = 0;
+      for (const [pid, now] of await clusterCpuTicks(dataDir)) ticks += now - (before.get(pid) ?? 0);
+      const cpuPerRow = (ticks / 100 / total) * 1e6;
+      console.log(
+        `${variant.name.padEnd(40)} postgres ${cpuPerRow.toFixed(1).padStart(5)} µs/row  wall ${Math.round(
+          total / seconds,
+        )
+          .toLocaleString("en-US")
+          .padStart(
+            8,
+          )} rows/s  (postgres-only 2-core bound ${Math.round(2e6 / cpuPerRow).toLocaleString("en-US")} rows/s)`,
+      );
+    }
+    await pool.end();
+  } finally {
+    await pg.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
