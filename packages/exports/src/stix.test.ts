@@ -368,4 +368,12 @@ describe("RFC 3986 form of URL values", () => {
     expect(rfc3986Url("http://[2001:db8::1]:8080/p[0]")).toBe("http://[2001:db8::1]:8080/p%5B0%5D");
     expect(rfc3986Url("https://user@[::1]/")).toBe("https://user@[::1]/");
   });
+
+  it("encodes a second '#' and a '%' that starts no escape, as seen in a real feed's URL with hashtags", () => {
+    expect(rfc3986Url("https://shop.example/p.php?slug=a-dobr-vel%22,#phishing,#scam,@brand")).toBe(
+      "https://shop.example/p.php?slug=a-dobr-vel%22,#phishing,%23scam,@brand",
+    );
+    expect(rfc3986Url("http://x.example/100%/a%2")).toBe("http://x.example/100%25/a%252");
+    expect(rfc3986Url("http://x.example/a%41#b")).toBe("http://x.example/a%41#b");
+  });
 });

@@ -88,19 +88,30 @@ function asnNumber(value: string): number {
 
 const outsideUri = /[^A-Za-z0-9\-._~:/?#@!$&'()*+,;=%]/gu;
 const ipv6HostLiteral = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/(?:[^/?#@[\]]*@)?)(\[[0-9A-Fa-f:.]+\])/u;
-const percentEncode = (part: string) => part.replace(outsideUri, (char) => encodeURIComponent(char));
+const strayPercent = /%(?![0-9A-Fa-f]{2})/gu;
+const percentEncode = (part: string) =>
+  part.replace(strayPercent, "%25").replace(outsideUri, (char) => encodeURIComponent(char));
+
+/** A fragment may not hold `#` (RFC 3986 section 3.5): every `#` after the first is encoded as `%23`. */
+function encodeLaterHashes(url: string): string {
+  const fragment = url.indexOf("#");
+  if (fragment < 0 || url.indexOf("#", fragment + 1) < 0) return url;
+  return url.slice(0, fragment + 1) + url.slice(fragment + 1).replaceAll("#", "%23");
+}
 
 /**
  * STIX requires `url:value` to conform to RFC 3986, so characters a URL may not hold raw (quotes,
- * backslashes, spaces, non-ASCII, and `[` `]` anywhere but around an IPv6 host) are percent-encoded as
- * UTF-8. Pattern and SCO use the same form, so the indicator still matches its observable; the indicator's
+ * backslashes, spaces, non-ASCII, `[` `]` anywhere but around an IPv6 host, a `%` that starts no escape, and
+ * any `#` after the fragment's own, as feeds glue hashtags onto URLs) are percent-encoded as UTF-8. Pattern and SCO use the same form, so the indicator still matches its observable; the indicator's
  * `name` keeps the value as we hold it.
  */
 export function rfc3986Url(value: string): string {
   const host = ipv6HostLiteral.exec(value);
-  if (host === null) return percentEncode(value);
+  if (host === null) return encodeLaterHashes(percentEncode(value));
   const [literal, authorityStart = "", hostLiteral = ""] = host;
-  return percentEncode(authorityStart) + hostLiteral + percentEncode(value.slice(literal.length));
+  return encodeLaterHashes(
+    percentEncode(authorityStart) + hostLiteral + percentEncode(value.slice(literal.length)),
+  );
 }
 
 function ipScoType(value: string): "ipv4-addr" | "ipv6-addr" {

@@ -24,6 +24,19 @@ export function isHexCode(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
 }
 
+/**
+ * `value.toLowerCase()`, skipped when nothing would change: values cut out of a two-byte text (any report
+ * with a curly quote) take a slow runtime path in toLowerCase, and nearly all are lower case already.
+ * Non-ASCII still goes through toLowerCase (U+212A KELVIN SIGN lower-cases to `k`).
+ */
+export function toLowerCaseIfNeeded(value: string): string {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || c > 127) return value.toLowerCase();
+  }
+  return value;
+}
+
 /** Ports dropped from canonical URLs because they are the scheme's default. */
 const defaultPorts: Record<string, string> = { http: "80", https: "443", ftp: "21", ws: "80", wss: "443" };
 
@@ -67,7 +80,7 @@ export interface CanonicalUrl {
 export function canonicalUrlParts(raw: string): CanonicalUrl | null {
   const schemeEnd = raw.indexOf("://");
   if (schemeEnd <= 0 || schemeEnd > 16) return null;
-  const scheme = raw.slice(0, schemeEnd).toLowerCase();
+  const scheme = toLowerCaseIfNeeded(raw.slice(0, schemeEnd));
   if (!/^[a-z][a-z0-9+.-]*$/.test(scheme)) return null;
   const authorityStart = schemeEnd + 3;
   let authorityEnd = raw.length;
@@ -111,7 +124,7 @@ export function canonicalEmail(raw: string): string | null {
   const local = raw.slice(0, at);
   if (!emailLocalPattern.test(local)) return null;
   const domain = canonicalHostname(raw.slice(at + 1));
-  return domain === null ? null : `${local.toLowerCase()}@${domain}`;
+  return domain === null ? null : `${toLowerCaseIfNeeded(local)}@${domain}`;
 }
 
 const cvePattern = /^CVE-(\d{4})-(\d{4,7})$/i;

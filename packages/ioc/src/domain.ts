@@ -58,14 +58,37 @@ function checkAsciiHostname(host: string): boolean {
     if (!ok) return false;
   }
   if (labels < 2) return false;
-  const tld = host.slice(labelStart);
-  if (tld.startsWith("xn--")) {
-    if (tld.length < 5) return false;
+  const tldLength = length - labelStart;
+  if (host.startsWith("xn--", labelStart)) {
+    if (tldLength < 5) return false;
   } else {
-    for (let i = 0; i < tld.length; i++) if (!isAsciiLetter(tld.charCodeAt(i))) return false;
-    if (tld.length < 2) return false;
+    for (let i = labelStart; i < length; i++) if (!isAsciiLetter(host.charCodeAt(i))) return false;
+    if (tldLength < 2) return false;
   }
-  return isPublicSuffix(tld) || (labels >= 3 && isPublicSuffix(host.slice(previousLabelStart)));
+  return isKnownTld(host, labelStart) || (labels >= 3 && isPublicSuffix(host.slice(previousLabelStart)));
+}
+
+/**
+ * isPublicSuffix of the last label `host[start..]`, remembered by a number computed from its letters for
+ * labels of 2-4 letters (nearly all TLDs): no substring and no string hashing per host name.
+ */
+const shortTldCodes = 27 ** 4;
+const shortTldKnown = new Int8Array(shortTldCodes); // 0 not yet looked up, 1 known, -1 unknown
+
+function isKnownTld(host: string, start: number): boolean {
+  const length = host.length - start;
+  if (length > 4) return isPublicSuffix(host.slice(start));
+  let code = 0;
+  for (let i = start; i < host.length; i++) {
+    const c = host.charCodeAt(i);
+    if (c < 97 || c > 122) return isPublicSuffix(host.slice(start));
+    code = code * 27 + (c - 96);
+  }
+  const cached = shortTldKnown[code] ?? 0;
+  if (cached !== 0) return cached === 1;
+  const known = isPublicSuffix(host.slice(start));
+  shortTldKnown[code] = known ? 1 : -1;
+  return known;
 }
 
 /** IDN to A-labels through the WHATWG URL host parser (UTS #46), available in Node, workerd and browsers. */

@@ -6,6 +6,7 @@ import {
   canonicalUrlParts,
   hashLengths,
   isHexCode,
+  toLowerCaseIfNeeded,
 } from "./canonicalize.ts";
 import { canonicalHostname, isPublicSuffix } from "./domain.ts";
 import { canonicalCidr, canonicalIpv4, canonicalIpv6 } from "./ip.ts";
@@ -245,7 +246,7 @@ function findSchemeStart(text: string, from: number, colon: number): number {
   let start = colon;
   while (start > from && colon - start < 16 && isSchemeChar(text.charCodeAt(start - 1))) start--;
   while (start < colon && !isAlnum(text.charCodeAt(start))) start++;
-  const scheme = text.slice(start, colon).toLowerCase();
+  const scheme = toLowerCaseIfNeeded(text.slice(start, colon));
   if (urlSchemes.has(scheme)) return start;
   // Glued prefixes such as `~Chttp://` or `url:http://`: accept a known scheme at the end of the run.
   for (const known of ["https", "http", "ftp"]) {
@@ -437,27 +438,41 @@ function classifyPiece(
   if (scanHashes && length >= 32 && emitHexRuns(token, a, b, emit)) return;
 
   let dots = 0;
+  let lastDot = -1;
   let colons = 0;
   let at = -1;
   let letters = 0;
   let nonHexLetters = 0;
   let hyphens = 0;
   let other = 0;
+  let nonAscii = false;
   for (let i = a; i < b; i++) {
     const c = text.charCodeAt(i);
-    if (c === 46) dots++;
-    else if (c === 58) colons++;
+    if (c === 46) {
+      dots++;
+      lastDot = i;
+    } else if (c === 58) colons++;
     else if (c === 64) at = i;
     else if (c === 45) hyphens++;
     else if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) {
       letters++;
       if (!isHexCode(c)) nonHexLetters++;
-    } else if (!(c >= 48 && c <= 57)) other++;
+    } else if (!(c >= 48 && c <= 57)) {
+      other++;
+      if (c > 127) nonAscii = true;
+    }
   }
+  // An ASCII name whose last label cannot be a TLD is no domain, and no email: decided before any copy
+  // (canonicalHostname applies the same test first).
+  const tldShaped = nonAscii || mayBeTldLabel(text, lastDot + 1, b);
 
   if (at >= 0) {
     // In a URL's query an address is usually the victim's (`?email=user@example.jp`), not an indicator.
     if (inUrlPath) return;
+    if (!tldShaped) {
+      classifyPiece(token, at + 1, b, emit, false, inUrlPath);
+      return;
+    }
     let localStart = a;
     for (let i = at - 1; i >= a; i--) {
       if (text.charCodeAt(i) === 64) {
@@ -533,7 +548,7 @@ function classifyPiece(
     return;
   }
 
-  if (inUrlPath) return;
+  if (inUrlPath || !tldShaped) return;
   const raw = text.slice(a, b);
   const domain = canonicalHostname(raw);
   if (domain === null) return;
@@ -541,6 +556,23 @@ function classifyPiece(
   // A bare public suffix (`co.jp`, `github.io`) names no one.
   if (dots === 1 && isPublicSuffix(domain)) return;
   emitSpan(emit, token, "domain", domain, a, b);
+}
+
+/** `text[start, end)` is letters only (2+) or starts with `xn--`: what canonicalHostname requires of a TLD. */
+function mayBeTldLabel(text: string, start: number, end: number): boolean {
+  if (end - start < 2) return false;
+  const isALabel =
+    end - start >= 4 &&
+    (text.charCodeAt(start) | 32) === 120 &&
+    (text.charCodeAt(start + 1) | 32) === 110 &&
+    text.charCodeAt(start + 2) === 45 &&
+    text.charCodeAt(start + 3) === 45;
+  if (isALabel) return true;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i) | 32;
+    if (c < 97 || c > 122) return false;
+  }
+  return true;
 }
 
 /**
@@ -601,7 +633,8 @@ function emitHexRuns(token: Token, from: number, to: number, emit: Emit): boolea
     if (runStart > 0 && (text.charCodeAt(runStart - 1) | 32) === 120 && text.charCodeAt(runStart - 2) === 48)
       continue;
     const type = hashLengths[length];
-    if (type !== undefined) emitSpan(emit, token, type, text.slice(runStart, i).toLowerCase(), runStart, i);
+    if (type !== undefined)
+      emitSpan(emit, token, type, toLowerCaseIfNeeded(text.slice(runStart, i)), runStart, i);
     if (runStart === from && i === to) return true;
   }
   return false;
@@ -660,9 +693,12 @@ function scan(text: string, emit: Emit): void {
     if (end === start) continue;
     const tokenLength = end - start;
     // Fast path: a bare hex token (the bulk of hash lists) is a hash of a known length or nothing.
-    if (!joined && tokenLength >= 32 && isAllHex(text, start, end)) {
-      emitBareHash(text, start, end, emit);
-      continue;
+    if (!joined && tokenLength >= 32) {
+      const hexDigits = hexDigitCount(text, start, end);
+      if (hexDigits >= 0) {
+        emitBareHash(text, start, end, hexDigits, emit);
+        continue;
+      }
     }
     let interesting = joined || tokenLength >= 32;
     if (!interesting) {
@@ -698,22 +734,23 @@ function scan(text: string, emit: Emit): void {
   }
 }
 
-function isAllHex(text: string, from: number, to: number): boolean {
-  for (let k = from; k < to; k++) if ((flagsOf(text.charCodeAt(k)) & HEX) === 0) return false;
-  return true;
-}
-
-function emitBareHash(text: string, start: number, end: number, emit: Emit): void {
-  const type = hashLengths[end - start];
-  if (type === undefined) return;
+/** Decimal digits in `text[from, to)` when every character is a hex digit, else -1 (one pass for both). */
+function hexDigitCount(text: string, from: number, to: number): number {
   let digits = 0;
-  for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
+  for (let k = from; k < to; k++) {
+    const c = text.charCodeAt(k);
+    if ((flagsOf(c) & HEX) === 0) return -1;
     if (c <= 57) digits++;
   }
+  return digits;
+}
+
+function emitBareHash(text: string, start: number, end: number, digits: number, emit: Emit): void {
+  const type = hashLengths[end - start];
+  if (type === undefined) return;
   if (digits === 0) return;
   if ((text.charCodeAt(start - 1) | 32) === 120 && text.charCodeAt(start - 2) === 48) return;
-  emit(type, text.slice(start, end).toLowerCase(), start, end - start);
+  emit(type, toLowerCaseIfNeeded(text.slice(start, end)), start, end - start);
 }
 
 /**

@@ -11,16 +11,16 @@ export function canonicalIpv4(raw: string): string | null {
   let octet = 0;
   let digits = 0;
   let dots = 0;
-  let out = "";
+  let leadingZero = false;
   for (let i = 0; i <= length; i++) {
     const c = i === length ? 46 : raw.charCodeAt(i);
     if (c >= 48 && c <= 57) {
+      if (digits === 1 && octet === 0) leadingZero = true;
       octet = octet * 10 + (c - 48);
       digits++;
       if (digits > 3) return null;
     } else if (c === 46) {
       if (digits === 0 || octet > 255) return null;
-      out += i === length ? `${octet}` : `${octet}.`;
       if (i !== length) dots++;
       octet = 0;
       digits = 0;
@@ -28,7 +28,9 @@ export function canonicalIpv4(raw: string): string | null {
       return null;
     }
   }
-  return dots === 3 ? out : null;
+  if (dots !== 3) return null;
+  // Nearly every address is written canonically already: return it without rebuilding it.
+  return leadingZero ? raw.split(".").map(Number).join(".") : raw;
 }
 
 /** Canonical IPv6 in RFC 5952 form (lower-case, longest zero run compressed, embedded IPv4 kept). */

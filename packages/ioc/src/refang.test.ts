@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { defang, refang, refangRange, refangWithOrigin } from "./refang.ts";
+import { defang, originalOffset, refang, refangRange, refangWithOrigin } from "./refang.ts";
 
 const fixtures = join(import.meta.dirname, "..", "fixtures");
 
@@ -116,6 +116,16 @@ describe("refangRange", () => {
       expect(inPlace?.text ?? token).toBe(alone.text);
       expect(inPlace?.edits ?? null).toEqual(alone.edits);
     }
+  });
+
+  it("keeps one edit for a run of identical markers and still maps each replacement to its own marker", () => {
+    const run = refangWithOrigin("a[.][.](.)b");
+    expect(run.text).toBe("a...b");
+    expect(run.edits?.length).toBe(5);
+    const edits = run.edits ?? [];
+    // a=0, markers at 1, 4, 7, b at 10: the k-th dot points at the k-th marker, a position right after a
+    // dot at the end of its marker.
+    expect([0, 1, 2, 3, 4, 5].map((index) => originalOffset(edits, index))).toEqual([0, 1, 4, 7, 10, 11]);
   });
 
   it("returns null when the token has nothing to undo", () => {

@@ -120,9 +120,10 @@ export function refang(text: string): string {
 }
 
 /**
- * A refanged token and where its characters came from. `edits` holds, for each replaced marker, four
- * numbers: output offset of the replacement, input offset and input end of the marker, and output offset
- * where copying resumes; null when nothing changed. Map positions with {@link originalOffset}.
+ * A refanged token and where its characters came from. `edits` holds, for each replaced marker or run of
+ * adjacent identical markers (`[.][.][.]`, one entry instead of one per marker), five numbers: output offset
+ * of the replacement, input offset and input end of the run, output offset where copying resumes, and the
+ * input length of one marker; null when nothing changed. Map positions with {@link originalOffset}.
  */
 export interface RefangedSpan {
   text: string;
@@ -281,6 +282,9 @@ function fastRefang(source: string, from: number, to: number): RefangedSpan | nu
   let copied = from;
   let defanged = false;
   let openBrackets = 0;
+  let runMarker = "";
+  let runMarkerLength = 0;
+  let runCount = 0;
   for (let i = from; i < to; i++) {
     const c = source.charCodeAt(i);
     const kind = c < 128 ? (fastKinds[c] ?? 0) : 0;
@@ -360,16 +364,28 @@ function fastRefang(source: string, from: number, to: number): RefangedSpan | nu
     }
     out ??= [];
     edits ??= [];
-    written += i - copied;
-    edits.push(written, i - from, i - from + markerLength, written + marker.length);
+    if (i === copied && marker === runMarker && markerLength === runMarkerLength && marker !== "") {
+      // Adjacent identical markers (`[.][.][.]`) extend one edit: hostile input of nothing but markers
+      // costs one entry, not one per marker.
+      const last = edits.length - 5;
+      edits[last + 2] = (edits[last + 2] ?? 0) + markerLength;
+      edits[last + 3] = (edits[last + 3] ?? 0) + marker.length;
+      runCount++;
+    } else {
+      if (runCount > 0) out.push(runCount === 1 ? runMarker : runMarker.repeat(runCount));
+      written += i - copied;
+      edits.push(written, i - from, i - from + markerLength, written + marker.length, markerLength);
+      if (i > copied) out.push(source.slice(copied, i));
+      runMarker = marker;
+      runMarkerLength = markerLength;
+      runCount = 1;
+    }
     written += marker.length;
-    // Runs of adjacent markers (`[.][.][.]`) add no empty copies: fewer pieces to join.
-    if (i > copied) out.push(source.slice(copied, i));
-    out.push(marker);
     copied = i + markerLength;
     i = copied - 1;
   }
   if (out === null || edits === null) return unchanged;
+  if (runCount > 0) out.push(runCount === 1 ? runMarker : runMarker.repeat(runCount));
   if (to > copied) out.push(source.slice(copied, to));
   return { text: out.join(""), edits, defanged };
 }
@@ -400,7 +416,7 @@ export function refangRange(source: string, from: number, to: number): RefangedS
     const groups = match.groups ?? {};
     if (groups.loosedot === undefined) defanged = true;
     const replacement = replacementFor(groups);
-    edits.push(written, start, start + match[0].length, written + replacement.length);
+    edits.push(written, start, start + match[0].length, written + replacement.length, match[0].length);
     written += replacement.length;
     out.push(replacement);
     cursor = start + match[0].length;
@@ -421,15 +437,16 @@ export function refangWithOrigin(token: string): RefangedSpan {
 
 /**
  * Offset in the original token of position `index` of the refanged text (an end position inside or right
- * after a replacement maps to the end of the marker). Binary search: tokens can hold many markers.
+ * after a replacement maps to the end of that marker; inside a run of identical markers, the k-th
+ * replacement maps to the k-th marker). Binary search: tokens can hold many markers.
  */
 export function originalOffset(edits: readonly number[], index: number): number {
   let low = 0;
-  let high = edits.length / 4 - 1;
+  let high = edits.length / 5 - 1;
   let found = -1;
   while (low <= high) {
     const middle = (low + high) >> 1;
-    if ((edits[middle * 4] ?? 0) <= index) {
+    if ((edits[middle * 5] ?? 0) <= index) {
       found = middle;
       low = middle + 1;
     } else {
@@ -437,12 +454,18 @@ export function originalOffset(edits: readonly number[], index: number): number 
     }
   }
   if (found < 0) return index;
-  const outStart = edits[found * 4] ?? 0;
-  const inStart = edits[found * 4 + 1] ?? 0;
-  const inEnd = edits[found * 4 + 2] ?? 0;
-  const resume = edits[found * 4 + 3] ?? 0;
+  const outStart = edits[found * 5] ?? 0;
+  const inStart = edits[found * 5 + 1] ?? 0;
+  const inEnd = edits[found * 5 + 2] ?? 0;
+  const resume = edits[found * 5 + 3] ?? 0;
   if (index >= resume) return inEnd + (index - resume);
-  return index === outStart ? inStart : inEnd;
+  if (index === outStart) return inStart;
+  const markerLength = edits[found * 5 + 4] ?? 1;
+  if (inEnd - inStart === markerLength) return inEnd;
+  const replacementLength = (resume - outStart) / ((inEnd - inStart) / markerLength);
+  const within = index - outStart;
+  const markerIndex = Math.floor(within / replacementLength);
+  return inStart + (within % replacementLength === 0 ? markerIndex : markerIndex + 1) * markerLength;
 }
 
 /** Quick test used by canonicalize() to skip refang on the (usual) clean value. */

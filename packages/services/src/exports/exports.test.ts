@@ -81,6 +81,7 @@ beforeAll(async () => {
     { type: "domain", value: `bücher-${unique}.example` },
     { type: "url", value: `http://awk-${unique}.example/it's/100%25?q=a&b=(1)` },
     { type: "url", value: `http://awk-${unique}.example/"quoted"\\back space/é` },
+    { type: "url", value: `http://awk-${unique}.example/p?s=a%22,#phish,#scam,@brand/50%` },
     { type: "email", value: `o'brien-${unique}@example.org` },
     { type: "md5", value: `${unique}`.padEnd(32, "c").replace(/[^0-9a-f]/g, "d") },
     { type: "sha1", value: `${unique}`.padEnd(40, "e").replace(/[^0-9a-f]/g, "f") },

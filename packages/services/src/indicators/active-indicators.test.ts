@@ -99,6 +99,7 @@ describe("the active indicators of a tenant", { timeout: 60_000 }, () => {
     const typed = await listIndicators({ ctx, input: { filter: { types: [...filter.types] }, limit: 1000 } });
     const typedSeen: string[] = [];
     cursor = undefined;
+    // The first 200 rows in pages of 2 (or all of them, if fewer), against the same rows read in one page.
     for (let i = 0; i < 100; i++) {
       const page = await listIndicators({
         ctx,
@@ -108,7 +109,8 @@ describe("the active indicators of a tenant", { timeout: 60_000 }, () => {
       if (page.nextCursor === null) break;
       cursor = page.nextCursor;
     }
-    expect(typedSeen).toEqual(typed.items.map((item) => item.id));
+    expect(typedSeen.length).toBe(Math.min(200, typed.items.length));
+    expect(typedSeen).toEqual(typed.items.slice(0, typedSeen.length).map((item) => item.id));
     expect(typed.items.map((item) => item.type)).toEqual(expect.arrayContaining(["domain", "url", "ipv4"]));
   });
 
