@@ -28,6 +28,7 @@ import { createClient, createDatabase } from "../src/client.ts";
 import { migrate } from "../src/migrate.ts";
 import { ensureLoginRoles, roleUrl } from "../src/roles.ts";
 import { withIngestTx, withTenantTx } from "../src/tenant-tx.ts";
+import { hexFrom, prng } from "./seeded-random.ts";
 
 const total = Number(process.argv[2] ?? 1_000_000);
 const batchSize = 5_000;
@@ -38,27 +39,8 @@ const queryRuns = 200;
 const webSocket = process.env.BENCH_WEBSOCKET === "builtin" ? "builtin" : "loopback";
 if (webSocket === "loopback") neonConfig.webSocketConstructor = LoopbackWebSocket;
 
-/** mulberry32: a small seeded PRNG, so two runs load the same values. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const random = prng(20261125);
-const hex = (length: number) => {
-  let out = "";
-  while (out.length < length)
-    out += Math.floor(random() * 0x100000000)
-      .toString(16)
-      .padStart(8, "0");
-  return out.slice(0, length);
-};
+const hex = hexFrom(random);
 const words = [
   "login",
   "secure",

@@ -14,31 +14,15 @@ import { join } from "node:path";
 import { newIds } from "@threatfusion/core";
 import { Pool } from "pg";
 import { startLocalPostgres } from "../../devstack/src/postgres.ts";
+import { hexFrom, prng } from "./seeded-random.ts";
 
 const total = Number(process.argv[2] ?? 200_000);
 const only = process.env.PROBE_ONLY?.split(",");
 const batchSize = Number(process.env.PROBE_BATCH ?? 5_000);
 const workers = Number(process.env.PROBE_CONNECTIONS ?? 2);
 
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = prng(7);
-const hex = (length: number) => {
-  let out = "";
-  while (out.length < length)
-    out += Math.floor(random() * 0x100000000)
-      .toString(16)
-      .padStart(8, "0");
-  return out.slice(0, length);
-};
+const hex = hexFrom(random);
 const day = 86_400_000;
 const start = Date.UTC(2025, 0, 1);
 
