@@ -1,15 +1,14 @@
-import { Pool } from "@neondatabase/serverless";
+import type { Pool } from "@neondatabase/serverless";
 import type { Config } from "@threatfusion/core";
-import { useWsProxy } from "@threatfusion/db";
+import { createPool } from "@threatfusion/db";
 
 /**
  * One pool per request, as the Neon driver requires inside Workers (sockets cannot outlive a request).
  * In dev and tests `PG_WS_PROXY` points the driver at the loopback bridge to a local Postgres.
  */
 export function openPool(config: Config, role: "app" | "ingest" = "app"): Pool {
-  if (config.PG_WS_PROXY) useWsProxy(config.PG_WS_PROXY);
-  return new Pool({
-    connectionString: role === "app" ? config.DATABASE_URL : config.DATABASE_INGEST_URL,
-    max: 4,
+  return createPool({
+    url: role === "app" ? config.DATABASE_URL : config.DATABASE_INGEST_URL,
+    ...(config.PG_WS_PROXY ? { wsProxy: config.PG_WS_PROXY } : {}),
   });
 }

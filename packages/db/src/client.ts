@@ -41,10 +41,17 @@ export function bridgeHttpEndpoint(wsProxy: string): string {
   return `http://${wsProxy.replace(/\/v1$/, "")}/sql`;
 }
 
-/** A Neon `Pool` for the given config (applies `wsProxy` when present). */
+/**
+ * A Neon `Pool` for the given config (applies `wsProxy` when present). An idle client whose socket closes (in a
+ * Worker, every socket closes when its request ends) makes the pool emit `error`; without a listener that
+ * event is thrown as an uncaught exception. The pool drops that client either way, and a query in flight gets
+ * its own error through its promise, so the listener has nothing more to do.
+ */
 export function createPool(config: DatabaseConfig, options: { max?: number } = {}): Pool {
   if (config.wsProxy) useWsProxy(config.wsProxy);
-  return new Pool({ connectionString: config.url, max: options.max ?? 4 });
+  const pool = new Pool({ connectionString: config.url, max: options.max ?? 4 });
+  pool.on("error", () => {});
+  return pool;
 }
 
 /** A single Neon `Client`, not yet connected (migrations and admin tools). */

@@ -220,12 +220,21 @@ export interface StixMappingOptions {
   observables?: boolean;
 }
 
-function commonProperties(record: ExportIndicator, identityId: string): { [key: string]: JsonValue } {
+/** The STIX `modified` of a record's objects (its version): never before `created`. */
+export function stixModified(record: Pick<ExportIndicator, "addedAt" | "modifiedAt">): string {
   const created = stixTimestamp(record.addedAt);
   let modified = stixTimestamp(record.modifiedAt);
-  // `modified` must not precede `created`; the lexical compare is exact for this fixed format.
+  // The lexical compare is exact for this fixed format.
   if (modified < created) modified = created;
-  return { created, modified, created_by_ref: identityId };
+  return modified;
+}
+
+function commonProperties(record: ExportIndicator, identityId: string): { [key: string]: JsonValue } {
+  return {
+    created: stixTimestamp(record.addedAt),
+    modified: stixModified(record),
+    created_by_ref: identityId,
+  };
 }
 
 function extraProperties(record: ExportIndicator): { [key: string]: JsonValue } {

@@ -10,7 +10,17 @@ export function taxiiJson(
   status = 200,
   headers: Record<string, string> = {},
 ): Response {
-  return new Response(JSON.stringify(body), {
+  return taxiiJsonText(c, JSON.stringify(body), status, headers);
+}
+
+/** A TAXII 2.1 resource whose JSON text is already written (an objects page from the exports string writer). */
+export function taxiiJsonText(
+  c: AppContext,
+  json: string,
+  status = 200,
+  headers: Record<string, string> = {},
+): Response {
+  return new Response(json, {
     status,
     headers: { "content-type": taxiiMediaType, "x-request-id": c.get("requestId"), ...headers },
   });

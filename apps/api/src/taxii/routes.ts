@@ -17,7 +17,7 @@ import {
 } from "@threatfusion/services";
 import type { App, AppContext } from "../app.ts";
 import { serviceContext } from "../auth/service-context.ts";
-import { assertAcceptsTaxii, taxiiError, taxiiJson } from "./respond.ts";
+import { assertAcceptsTaxii, taxiiError, taxiiJson, taxiiJsonText } from "./respond.ts";
 
 const maxPage = 1000;
 
@@ -89,6 +89,13 @@ function envelopeOf<T>(page: TaxiiPage<T>, key: "objects" | "versions") {
   };
 }
 
+/** The envelope of a page of objects given as JSON texts: the same members, in the same order, as `envelopeOf`. */
+function objectsEnvelopeText(page: TaxiiPage<string>): string {
+  const next = page.more && page.next ? `,"next":${JSON.stringify(encodeKeysetCursor(page.next))}` : "";
+  const objects = page.items.length > 0 ? `,"objects":[${page.items.join(",")}]` : "";
+  return `{"more":${page.more}${next}${objects}}`;
+}
+
 /**
  * TAXII 2.1 at /taxii2/: discovery, one API root per tenant (`/taxii2/<tenant id>/`), collections (all active
  * indicators, each subscribed feed, saved searches marked as collections), objects / manifest / versions
@@ -147,7 +154,7 @@ export function registerTaxii(app: App): void {
       ctx,
       input: { collectionId: c.req.param("collectionId") ?? "", ...pageQuery(c) },
     });
-    return taxiiJson(c, envelopeOf(page, "objects"), 200, pageHeaders(page));
+    return taxiiJsonText(c, objectsEnvelopeText(page), 200, pageHeaders(page));
   });
 
   get("/taxii2/:apiRoot/collections/:collectionId/objects/:objectId/", async (c, ctx) => {
@@ -161,7 +168,7 @@ export function registerTaxii(app: App): void {
       },
     });
     if (page.items.length === 0) throw new AppError("NOT_FOUND", "No such object in this collection");
-    return taxiiJson(c, envelopeOf(page, "objects"), 200, pageHeaders(page));
+    return taxiiJsonText(c, objectsEnvelopeText(page), 200, pageHeaders(page));
   });
 
   get("/taxii2/:apiRoot/collections/:collectionId/objects/:objectId/versions/", async (c, ctx) => {

@@ -23,7 +23,7 @@ import { exportIndicators } from "./export.ts";
 import { exportBatches } from "./export-read.ts";
 import { getMispFeedEvent, getMispFeedHashes, getMispFeedManifest } from "./misp-feed.ts";
 import { loadProducer } from "./producer.ts";
-import { getTaxiiObjects, listTaxiiCollections } from "./taxii.ts";
+import { getTaxiiManifest, getTaxiiObjects, listTaxiiCollections } from "./taxii.ts";
 
 // The OASIS STIX 2.1 JSON schemas (BSD-3-Clause) copied into packages/exports/fixtures (see its SOURCES.md).
 const schemaRoot = join(import.meta.dirname, "../../../exports/fixtures/stix2.1-schemas");
@@ -313,10 +313,29 @@ describe("exports of a client tenant", () => {
       ctx,
       input: { collectionId: all?.id ?? "", filter: { limit: 1000, versions: [{ kind: "last" }] } },
     });
-    const ours = page.items.filter(
+    const objects = page.items.map((text) => JSON.parse(text) as { type: string; id: string });
+    const ours = objects.filter(
       (object) => JSON.stringify(object).includes(unique) || object.type === "vulnerability",
     );
     expect(ours.length).toBeGreaterThanOrEqual(5);
     expect(stixValidator()(ours)).toEqual([]);
+  });
+
+  it("names each TAXII object with the id every other channel derives (ids from PostgreSQL match the JS ones)", async () => {
+    const ctx = userContext(dbs, tree, "clientA");
+    const [all] = await listTaxiiCollections({ ctx });
+    const input = {
+      collectionId: all?.id ?? "",
+      filter: { limit: 1000, versions: [{ kind: "last" as const }] },
+    };
+    const objects = (await getTaxiiObjects({ ctx, input })).items.map(
+      (text) => JSON.parse(text) as { id: string; modified: string },
+    );
+    // The manifest derives each id in JS (`stixObjectsFor`), the objects page takes it from PostgreSQL.
+    const manifest = (await getTaxiiManifest({ ctx, input })).items;
+    expect(objects.some((object) => object.id.startsWith("indicator--"))).toBe(true);
+    expect(objects.map((object) => [object.id, object.modified])).toEqual(
+      manifest.map((record) => [record.id, record.version]),
+    );
   });
 });

@@ -1,9 +1,11 @@
 import { AppError } from "@threatfusion/core";
 import type { Tlp } from "@threatfusion/db";
 import {
-  type StixObject,
+  type ExportIndicator,
   stixMediaType,
+  stixModified,
   stixObjectsFor,
+  stixObjectsWriter,
   type TaxiiFilter,
   type TaxiiManifestRecord,
   type TaxiiStatus,
@@ -16,7 +18,7 @@ import { stixObjectEvents } from "@threatfusion/feeds";
 import { type IndicatorType, indicatorTypes } from "@threatfusion/ioc";
 import { sql } from "drizzle-orm";
 import { appendAudit } from "../audit/append.ts";
-import { authorizeAction, inTenantTx, type ServiceContext } from "../context.ts";
+import { authorizeAction, inTenantTx, type ServiceContext, tenantReadContext } from "../context.ts";
 import {
   type ActiveIndicator,
   type ActiveIndicatorFilter,
@@ -171,90 +173,101 @@ async function readRows(
 ): Promise<{ rows: ActiveIndicator[]; identityId: string; more: boolean; next?: KeysetCursor }> {
   const tenantId = ctx.tenant.tenantId;
   const filter = input.filter;
-  // One transaction for the collection, the producer and the page: each statement is a round trip.
-  return inTenantTx(ctx, async (tx) => {
-    const collection = await findCollection({ ...ctx, tx }, input.collectionId);
-    const producer = await loadProducer(tx, tenantId);
-    const identityId = producerIdentityId(producer);
-    const empty = { rows: [], identityId, more: false };
-    if (filter.specVersions !== undefined && !filter.specVersions.includes("2.1")) return empty;
-    let types: IndicatorType[] | undefined;
-    if (filter.types !== undefined) {
-      const wanted = new Set<IndicatorType>();
-      if (filter.types.includes("indicator")) for (const type of nonCveTypes) wanted.add(type);
-      if (filter.types.includes("vulnerability")) wanted.add("cve");
-      if (wanted.size === 0) return empty;
-      types = [...wanted];
-    }
-    const stixIds = [...(filter.ids ?? []), ...(input.objectId === undefined ? [] : [input.objectId])];
-    let ids: string[] | undefined;
-    if (stixIds.length > 0) {
-      ids = [...(await resolveStixIndicatorIds(tx, tenantId, producer, stixIds)).values()];
-      if (ids.length === 0) return empty;
-    }
-    const activeFilter: ActiveIndicatorFilter = {
-      ...collection.filter,
-      // Revoked and expired objects are served (as revoked / with valid_until) so pollers learn of them;
-      // false positives and allowlisted ones are not served at all.
-      includeInactive: true,
-      ...(types === undefined
-        ? {}
-        : {
-            types: collection.filter.types
-              ? collection.filter.types.filter((type) => types.includes(type))
-              : types,
-          }),
-      ...(ids === undefined ? {} : { ids }),
-      ...(filter.addedAfter === undefined
-        ? {}
-        : { versionAfter: { at: microIso(filter.addedAfter), id: "zzz_zzzzzzzzzzzzzzzzzzzzzzzzzz" } }),
-    };
-    // A change of the tenant's overlay (revoked, false positive, re-scored) is a new object version: its
-    // date_added and modified move, so a SIEM polling `added_after` picks it up.
-    const page = await selectActiveIndicators(tx, { tenantId }, activeFilter, {
-      order: "version",
-      limit: filter.limit,
-      after: input.next,
-      overlayVersions: true,
-    });
-    return {
-      rows: page.rows,
-      identityId,
-      more: page.next !== undefined,
-      ...(page.next ? { next: page.next } : {}),
-    };
+  // The polled collection (all indicators) needs no query. The producer and the page are each ONE statement
+  // in one round trip of their own (`readInTenant`: the tenant set transaction-locally, no WebSocket session)
+  // instead of a session and three statements in a row.
+  const collection = await findCollection(ctx, input.collectionId);
+  const target = tenantReadContext(ctx);
+  const producerRead = loadProducer(target, tenantId);
+  const empty = async () => ({
+    rows: [],
+    identityId: producerIdentityId(await producerRead),
+    more: false,
   });
+  if (filter.specVersions !== undefined && !filter.specVersions.includes("2.1")) return empty();
+  let types: IndicatorType[] | undefined;
+  if (filter.types !== undefined) {
+    const wanted = new Set<IndicatorType>();
+    if (filter.types.includes("indicator")) for (const type of nonCveTypes) wanted.add(type);
+    if (filter.types.includes("vulnerability")) wanted.add("cve");
+    if (wanted.size === 0) return empty();
+    types = [...wanted];
+  }
+  const stixIds = [...(filter.ids ?? []), ...(input.objectId === undefined ? [] : [input.objectId])];
+  let ids: string[] | undefined;
+  if (stixIds.length > 0) {
+    // `match[id]` and Get An Object: the ids depend on the producer, so this rare path reads in two steps.
+    const producer = await producerRead;
+    const resolved = await inTenantTx(ctx, (tx) => resolveStixIndicatorIds(tx, tenantId, producer, stixIds));
+    ids = [...resolved.values()];
+    if (ids.length === 0) return empty();
+  }
+  const activeFilter: ActiveIndicatorFilter = {
+    ...collection.filter,
+    // Revoked and expired objects are served (as revoked / with valid_until) so pollers learn of them;
+    // false positives and allowlisted ones are not served at all.
+    includeInactive: true,
+    ...(types === undefined
+      ? {}
+      : {
+          types: collection.filter.types
+            ? collection.filter.types.filter((type) => types.includes(type))
+            : types,
+        }),
+    ...(ids === undefined ? {} : { ids }),
+    ...(filter.addedAfter === undefined
+      ? {}
+      : { versionAfter: { at: microIso(filter.addedAfter), id: "zzz_zzzzzzzzzzzzzzzzzzzzzzzzzz" } }),
+  };
+  // A change of the tenant's overlay (revoked, false positive, re-scored) is a new object version: its
+  // date_added and modified move, so a SIEM polling `added_after` picks it up. PostgreSQL derives each
+  // row's STIX indicator id from the producer's identity (as the full export does), so the page waits for it.
+  const identityId = producerIdentityId(await producerRead);
+  const page = await selectActiveIndicators(target, { tenantId }, activeFilter, {
+    order: "version",
+    limit: filter.limit,
+    after: input.next,
+    overlayVersions: true,
+    stixIdentityId: identityId,
+  });
+  return {
+    rows: page.rows,
+    identityId,
+    more: page.next !== undefined,
+    ...(page.next ? { next: page.next } : {}),
+  };
 }
 
-function versionSelected(filter: TaxiiFilter, object: StixObject): boolean {
-  const modified = typeof object.modified === "string" ? object.modified : undefined;
+/** `match[version]`: `last`, `first` and `all` keep our single version; a timestamp must equal `modified`. */
+function versionSelected(filter: TaxiiFilter, record: ExportIndicator): boolean {
   return filter.versions.some(
     (selector) =>
-      selector.kind !== "at" ||
-      (modified !== undefined && Date.parse(modified) === Date.parse(selector.timestamp)),
+      selector.kind !== "at" || Date.parse(stixModified(record)) === Date.parse(selector.timestamp),
   );
 }
 
-function objectFor(row: ActiveIndicator, identityId: string): StixObject | undefined {
-  return stixObjectsFor(toExportIndicator(row), identityId, { observables: false })[0];
-}
-
-/** Get Objects (section 5.3) and Get An Object (5.5): one STIX object per indicator, oldest change first. */
+/**
+ * Get Objects (section 5.3) and Get An Object (5.5): one STIX object per indicator, oldest change first. Each
+ * item is the object's JSON text, written by the exports string writer (byte for byte `JSON.stringify` of
+ * the object `stixObjectsFor` builds), so a 1,000-object page builds no object trees to serialize.
+ */
 export async function getTaxiiObjects({
   ctx,
   input,
 }: {
   ctx: ServiceContext;
   input: TaxiiPageInput;
-}): Promise<TaxiiPage<StixObject>> {
+}): Promise<TaxiiPage<string>> {
   authorizeAction(ctx, "taxii.read");
   const { rows, identityId, more, next } = await readRows(ctx, input);
-  const items: StixObject[] = [];
+  const write = stixObjectsWriter(identityId, { observables: false });
+  const items: string[] = [];
   const dateAdded: string[] = [];
   for (const row of rows) {
-    const object = objectFor(row, identityId);
-    if (object === undefined || !versionSelected(input.filter, object)) continue;
-    items.push(object);
+    const record = toExportIndicator(row);
+    if (!versionSelected(input.filter, record)) continue;
+    // The writer puts a comma before each object.
+    items.push(write(record).slice(1));
     dateAdded.push(microIso(row.cursor.at));
   }
   return { items, more, ...(next ? { next } : {}), dateAdded };
@@ -273,8 +286,9 @@ export async function getTaxiiManifest({
   const items: TaxiiManifestRecord[] = [];
   const dateAdded: string[] = [];
   for (const row of rows) {
-    const object = objectFor(row, identityId);
-    if (object === undefined || !versionSelected(input.filter, object)) continue;
+    const record = toExportIndicator(row);
+    const object = stixObjectsFor(record, identityId, { observables: false })[0];
+    if (object === undefined || !versionSelected(input.filter, record)) continue;
     const added = microIso(row.cursor.at);
     items.push({
       id: object.id,
@@ -296,11 +310,14 @@ export async function getTaxiiObjectVersions({
   input: TaxiiPageInput & { objectId: string };
 }): Promise<TaxiiPage<string>> {
   authorizeAction(ctx, "taxii.read");
-  const page = await getTaxiiObjects({
-    ctx,
-    input: { ...input, filter: { ...input.filter, versions: [{ kind: "all" }] } },
-  });
-  return { ...page, items: page.items.map((object) => String(object.modified)) };
+  const { rows, more, next } = await readRows(ctx, input);
+  const items: string[] = [];
+  const dateAdded: string[] = [];
+  for (const row of rows) {
+    items.push(stixModified(toExportIndicator(row)));
+    dateAdded.push(microIso(row.cursor.at));
+  }
+  return { items, more, ...(next ? { next } : {}), dateAdded };
 }
 
 /** Largest Add Objects request body (bytes): the API root's `max_content_length`. */

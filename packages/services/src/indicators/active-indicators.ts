@@ -6,7 +6,12 @@ import {
   readInTenant,
   type TenantContext,
 } from "@threatfusion/db";
-import type { ExportIndicator, SuppressionReason, Tlp } from "@threatfusion/exports";
+import {
+  type ExportIndicator,
+  type SuppressionReason,
+  type Tlp,
+  threatfusionNamespace,
+} from "@threatfusion/exports";
 import type { IndicatorType } from "@threatfusion/ioc";
 import { type SQL, sql } from "drizzle-orm";
 import type { KeysetCursor } from "./cursor.ts";
@@ -112,6 +117,8 @@ export interface ActiveIndicator {
   threatType: string | null;
   reference: string | null;
   description: string | null;
+  /** The STIX indicator id, when read with `stixIdentityId` (not for a CVE). */
+  stixIndicatorId?: string;
   /** Keyset position of this row in the order it was read with. */
   cursor: KeysetCursor;
 }
@@ -373,6 +380,8 @@ interface RawRow extends Record<string, unknown> {
   malware_family: string | null;
   threat_type: string | null;
   reference: string | null;
+  /** Only when read with `stixIdentityId`. */
+  stix_indicator_id?: string | null;
 }
 
 function iso(value: Date | string): string {
@@ -417,6 +426,7 @@ function toActiveIndicator(row: RawRow): ActiveIndicator {
       row.threat_type ?? contextText(row.context, "threatType") ?? contextText(row.context, "threat_type"),
     reference: row.reference ?? contextText(row.context, "reference"),
     description: row.description,
+    ...(typeof row.stix_indicator_id === "string" ? { stixIndicatorId: row.stix_indicator_id } : {}),
     cursor: { at: row.cursor_at, id: row.id },
   };
 }
@@ -436,6 +446,11 @@ export interface SelectOptions {
    * `added_after`) see a revoked or re-scored indicator again.
    */
   overlayVersions?: boolean | undefined;
+  /**
+   * The producer's STIX identity id: each row then carries its STIX indicator id (`stixIndicatorId`, none for
+   * a CVE) derived by PostgreSQL's `uuid_generate_v5`, as the full export reads it, so the writer hashes nothing.
+   */
+  stixIdentityId?: string | undefined;
 }
 
 /**
@@ -486,14 +501,20 @@ export async function selectActiveIndicators(
       ? sql.raw(`${alias}.last_seen desc, ${alias}.id desc`)
       : sql.raw(`${alias}.version_at asc, ${alias}.id asc`);
   const outerOrder = orderOf("u");
+  const stixIdColumn =
+    options.stixIdentityId === undefined
+      ? sql``
+      : sql`, case when u.type = 'cve' then null
+                else 'indicator--' || uuid_generate_v5(${threatfusionNamespace}::uuid, ${options.stixIdentityId} || '/' || u.id)
+                end as stix_indicator_id`;
   const page = sql`select * from (${sql.join(branches, sql` union all `)}) as b order by ${orderOf("b")} limit ${limit + 1}`;
   const statement =
     options.lean === true
       ? sql`select u.*, null::text[] as source_names, null::text as malware_family, null::text as threat_type,
-                   null::text as reference
+                   null::text as reference${stixIdColumn}
             from (${page}) as u order by ${outerOrder}`
       : sql`
-    select u.*, src.source_names, src.malware_family, src.threat_type, src.reference
+    select u.*, src.source_names, src.malware_family, src.threat_type, src.reference${stixIdColumn}
     from (${page}) as u
     left join lateral (
       select array_agg(distinct s.name order by s.name) as source_names,
@@ -544,6 +565,7 @@ export function toExportIndicator(row: ActiveIndicator): ExportIndicator {
     sources: row.sources,
     status: row.status === "revoked" ? "revoked" : row.status === "expired" ? "expired" : "active",
     ...(row.suppressedReason === undefined ? {} : { suppressedReason: row.suppressedReason }),
+    ...(row.stixIndicatorId === undefined ? {} : { stixIds: { indicator: row.stixIndicatorId } }),
   };
 }
 
