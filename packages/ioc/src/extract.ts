@@ -255,12 +255,23 @@ function findSchemeStart(text: string, from: number, colon: number): number {
   return -1;
 }
 
-/** First `://` wholly inside `text[from, to)`, or -1. Bounded, because `text` may be the whole input. */
-function findSeparator(text: string, from: number, to: number): number {
-  for (let k = from; k + 2 < to; k++) {
-    if (text.charCodeAt(k) === 58 && text.charCodeAt(k + 1) === 47 && text.charCodeAt(k + 2) === 47) return k;
+/**
+ * The last `indexOf("://")` answer: in `separatorToken`'s text, none between `separatorFrom` and
+ * `separatorAt` (-1: none to the end). `text` may be the whole input, so an unbounded search per token
+ * would be quadratic; reusing the answer while callers move forward keeps all searches of a text linear.
+ */
+let separatorToken: Token | null = null;
+let separatorFrom = 0;
+let separatorAt = -1;
+
+/** First `://` wholly inside `token.text[from, to)`, or -1. */
+function findSeparator(token: Token, from: number, to: number): number {
+  if (token !== separatorToken || from < separatorFrom || (separatorAt >= 0 && separatorAt < from)) {
+    separatorToken = token;
+    separatorFrom = from;
+    separatorAt = token.text.indexOf("://", from);
   }
-  return -1;
+  return separatorAt >= 0 && separatorAt + 3 <= to ? separatorAt : -1;
 }
 
 function indexOfCode(text: string, code: number, from: number, to: number): number {
@@ -275,11 +286,11 @@ function processToken(token: Token, from: number, to: number, emit: Emit, hasCol
   // End of the URL whose path is being read: URLs nested in it (`?u=http://b.com/`) are reported too, but bare
   // names in a path (`/files/au.jp`, `gitlab.com/user.name/`) are path segments, not hosts.
   let urlEnd = from;
-  let separator = hasColon ? findSeparator(text, from, to) : -1;
+  let separator = hasColon ? findSeparator(token, from, to) : -1;
   while (separator > from) {
     const schemeStart = findSchemeStart(text, from, separator);
     if (schemeStart < 0 || schemeStart < cursor) {
-      separator = findSeparator(text, separator + 3, to);
+      separator = findSeparator(token, separator + 3, to);
       continue;
     }
     let end = separator + 3;
@@ -309,7 +320,7 @@ function processToken(token: Token, from: number, to: number, emit: Emit, hasCol
       processPlain(token, separator + 3, end, emit, schemeStart < urlEnd);
       cursor = end;
     }
-    separator = findSeparator(text, Math.max(cursor, separator + 3), to);
+    separator = findSeparator(token, Math.max(cursor, separator + 3), to);
   }
   if (cursor < urlEnd) {
     processPlain(token, cursor, urlEnd, emit, true);
@@ -434,8 +445,6 @@ function classifyPiece(
   const b = strippedEnd;
   const length = b - a;
   if (length < 3) return;
-  // A piece that is one hex run is a hash or nothing.
-  if (scanHashes && length >= 32 && emitHexRuns(token, a, b, emit)) return;
 
   let dots = 0;
   let lastDot = -1;
@@ -446,8 +455,19 @@ function classifyPiece(
   let hyphens = 0;
   let other = 0;
   let nonAscii = false;
+  // Hex runs are looked for only when one is long enough to be a hash: a separate pass over every long
+  // piece cost a third of the time on hostile input such as `1.1.1.1...`.
+  let hexRun = 0;
+  let longestHexRun = 0;
   for (let i = a; i < b; i++) {
     const c = text.charCodeAt(i);
+    if (isHexCode(c)) {
+      hexRun++;
+      if (c > 57) letters++;
+      continue;
+    }
+    if (hexRun > longestHexRun) longestHexRun = hexRun;
+    hexRun = 0;
     if (c === 46) {
       dots++;
       lastDot = i;
@@ -456,11 +476,15 @@ function classifyPiece(
     else if (c === 45) hyphens++;
     else if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) {
       letters++;
-      if (!isHexCode(c)) nonHexLetters++;
-    } else if (!(c >= 48 && c <= 57)) {
+      nonHexLetters++;
+    } else {
       other++;
       if (c > 127) nonAscii = true;
     }
+  }
+  // A piece that is one hex run is a hash or nothing.
+  if (scanHashes && length >= 32 && Math.max(hexRun, longestHexRun) >= 32 && emitHexRuns(token, a, b, emit)) {
+    return;
   }
   // An ASCII name whose last label cannot be a TLD is no domain, and no email: decided before any copy
   // (canonicalHostname applies the same test first).
@@ -732,6 +756,7 @@ function scan(text: string, emit: Emit): void {
     }
     processToken(inPlace, start, end, emit, (anyFlags & COLON) !== 0);
   }
+  separatorToken = null;
 }
 
 /** Decimal digits in `text[from, to)` when every character is a hex digit, else -1 (one pass for both). */

@@ -128,6 +128,21 @@ describe("refangRange", () => {
     expect([0, 1, 2, 3, 4, 5].map((index) => originalOffset(edits, index))).toEqual([0, 1, 4, 7, 10, 11]);
   });
 
+  it("refangs a token with thousands of markers whole and maps each one back to where it was written", () => {
+    // 3,000 markers: more parts than one join batch and more edits than the first edit buffer holds.
+    const unit = "a1.b2:c3@d4[.]e5/";
+    const token = unit.repeat(3000);
+    const refanged = refangWithOrigin(token);
+    expect(refanged.text).toBe("a1.b2:c3@d4.e5/".repeat(3000));
+    expect(refanged.edits?.length).toBe(3000 * 5);
+    const edits = refanged.edits ?? [];
+    for (const k of [0, 1, 511, 512, 1024, 2999]) {
+      const dot = k * 15 + 11;
+      expect(originalOffset(edits, dot)).toBe(k * unit.length + 11);
+      expect(originalOffset(edits, dot + 1)).toBe(k * unit.length + 14);
+    }
+  });
+
   it("returns null when the token has nothing to undo", () => {
     expect(refangRange("see example.com today", 4, 15)).toBeNull();
   });
