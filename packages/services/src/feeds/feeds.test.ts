@@ -1,10 +1,10 @@
-import { type Actor, createLogger, newId, type Role } from "@threatfusion/core";
+import { newId } from "@threatfusion/core";
 import { connectTestDatabases, createTenantTree, type TestTenantTree } from "@threatfusion/db/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { ServiceContext } from "../context.ts";
 import { applyFeedChunks } from "../ingestion/apply-chunks.ts";
 import { handOffChanges, type TenantChangeBatch } from "../ingestion/hand-off.ts";
 import { importInProcess } from "../ingestion/queued-import.testing.ts";
+import { userContext } from "../testing/intel-fixtures.ts";
 import { createPrivateFeed } from "./create-private-feed.ts";
 import { listFeedRuns } from "./list-feed-runs.ts";
 import { listFeeds } from "./list-feeds.ts";
@@ -24,19 +24,8 @@ afterAll(async () => {
   await dbs.end();
 });
 
-function context(tenantId: string, role: Role, userId: string): ServiceContext {
-  const actor: Actor = { kind: "user", userId, role, tenantId, msspId: tree.msspId };
-  return {
-    db: dbs.app.db,
-    actor,
-    tenant: { tenantId, msspId: tenantId === tree.msspId ? null : tree.msspId },
-    requestId: newId("request"),
-    logger: createLogger({ test: "feeds" }),
-    now: () => new Date(),
-  };
-}
-const clientA = () => context(tree.clientAId, "tenant_admin", tree.userIds.clientA);
-const clientB = () => context(tree.clientBId, "tenant_admin", tree.userIds.clientB);
+const clientA = () => userContext(dbs, tree, "clientA");
+const clientB = () => userContext(dbs, tree, "clientB");
 
 describe("the built-in catalog sync", () => {
   it("writes every built-in feed as a global row, and a second sync changes nothing", async () => {

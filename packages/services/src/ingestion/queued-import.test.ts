@@ -1,7 +1,6 @@
-import { type Actor, createLogger, newId, type Role } from "@threatfusion/core";
 import { connectTestDatabases, createTenantTree, type TestTenantTree } from "@threatfusion/db/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { ServiceContext } from "../context.ts";
+import { userContext } from "../testing/intel-fixtures.ts";
 import { applyFeedChunks } from "./apply-chunks.ts";
 import { importInProcess } from "./queued-import.testing.ts";
 import { acceptImport, getImport, postgresUploadStore, processImport } from "./queued-import.ts";
@@ -18,19 +17,8 @@ afterAll(async () => {
   await dbs.end();
 });
 
-function context(tenantId: string, role: Role, userId: string): ServiceContext {
-  const actor: Actor = { kind: "user", userId, role, tenantId, msspId: tree.msspId };
-  return {
-    db: dbs.app.db,
-    actor,
-    tenant: { tenantId, msspId: tenantId === tree.msspId ? null : tree.msspId },
-    requestId: newId("request"),
-    logger: createLogger({ test: "queued-import" }),
-    now: () => new Date(),
-  };
-}
-const clientA = () => context(tree.clientAId, "tenant_admin", tree.userIds.clientA);
-const clientB = () => context(tree.clientBId, "tenant_admin", tree.userIds.clientB);
+const clientA = () => userContext(dbs, tree, "clientA");
+const clientB = () => userContext(dbs, tree, "clientB");
 
 async function* bytesOf(text: string | Uint8Array): AsyncGenerator<Uint8Array> {
   yield typeof text === "string" ? new TextEncoder().encode(text) : text;
