@@ -1,6 +1,6 @@
 /**
  * Where PostgreSQL's CPU per written catalog row goes (`node packages/db/bench/index-cost.ts [rows]`, default
- * 200,000; `PROBE_ONLY=name,…`, `PROBE_BATCH`, `PROBE_CONNECTIONS` narrow or vary it).
+ * 200,000; `PROBE_ONLY=name|…` (substrings of variant names), `PROBE_BATCH`, `PROBE_CONNECTIONS` narrow or vary it).
  *
  * Loads the same synthetic rows into several variants of the `indicators` table (bare heap, keys only, the
  * full index set, narrower index sets, collations) with the raw `unnest` statement over plain TCP (`pg`), two
@@ -17,7 +17,7 @@ import { startLocalPostgres } from "../../devstack/src/postgres.ts";
 import { hexFrom, prng } from "./seeded-random.ts";
 
 const total = Number(process.argv[2] ?? 200_000);
-const only = process.env.PROBE_ONLY?.split(",");
+const only = process.env.PROBE_ONLY?.split("|");
 const batchSize = Number(process.env.PROBE_BATCH ?? 5_000);
 const workers = Number(process.env.PROBE_CONNECTIONS ?? 2);
 
@@ -85,6 +85,8 @@ const secondary = {
   scoreDue: "create index on t (score_next_reaction_at) where score_next_reaction_at is not null",
 };
 const allSecondary = Object.values(secondary);
+/** The index set on `indicators` since 0051 (GIN tags dropped). */
+const current = [secondary.typeLastSeen, secondary.lastSeen, secondary.updated, secondary.scoreDue];
 
 /** The table with checks, primary key and (type, value) unique; `collateC` lists text key columns made "C". */
 function keyed(collateC: readonly ("id" | "type")[] = [], withChecks = true): string {
@@ -94,9 +96,67 @@ function keyed(collateC: readonly ("id" | "type")[] = [], withChecks = true): st
   return `create table t (${body}${withChecks ? checks : ""}, primary key (id), unique (type, value))`;
 }
 
-/** Variants: name → DDL for table `t` (the statement upserts on (type, value) unless `conflict` is false). */
-const variants: { name: string; ddl: string[]; conflict: boolean }[] = [
+const hashKey = "(md5(type || ' ' || value)::uuid)";
+const cColumns = columns
+  .replace("id text not null", 'id text collate "C" not null')
+  .replace("type text not null", 'type text collate "C" not null');
+
+/**
+ * Variants: name → DDL for table `t` (the statement upserts on `target`, default (type, value), unless
+ * `conflict` is false).
+ */
+const variants: { name: string; ddl: string[]; conflict: boolean; target?: string; sortIds?: boolean }[] = [
   { name: "bare heap, plain insert (floor)", ddl: [`create table t (${columns})`], conflict: false },
+  {
+    name: "min: C keys, no checks, plain insert",
+    ddl: [keyed(["id", "type"], false)],
+    conflict: false,
+  },
+  { name: "min: C keys, no checks, upsert", ddl: [keyed(["id", "type"], false)], conflict: true },
+  {
+    name: "min: C pkey only, plain insert",
+    ddl: [`create table t (${cColumns}, primary key (id))`],
+    conflict: false,
+  },
+  {
+    name: "min: unique (type, value) only, upsert",
+    ddl: [`create table t (${cColumns}, unique (type, value))`],
+    conflict: true,
+  },
+  {
+    name: "min: C pkey + unique md5 uuid, upsert",
+    ddl: [`create table t (${cColumns}, primary key (id))`, `create unique index on t (${hashKey})`],
+    conflict: true,
+    target: `(${hashKey})`,
+  },
+  { name: "now (0051): C keys + 4 secondary", ddl: [keyed(["id", "type"]), ...current], conflict: true },
+  {
+    name: "now, ids sorted per statement",
+    ddl: [keyed(["id", "type"]), ...current],
+    conflict: true,
+    sortIds: true,
+  },
+  {
+    name: "min: C keys, upsert, ids sorted",
+    ddl: [keyed(["id", "type"], false)],
+    conflict: true,
+    sortIds: true,
+  },
+  ...Object.entries(secondary)
+    .filter(([, ddl]) => current.includes(ddl))
+    .map(([name, ddl]) => ({
+      name: `now minus ${name}`,
+      ddl: [keyed(["id", "type"]), ...current.filter((other) => other !== ddl)],
+      conflict: true,
+    })),
+  {
+    name: "now minus lastSeen and scoreDue",
+    ddl: [
+      keyed(["id", "type"]),
+      ...current.filter((ddl) => ddl !== secondary.lastSeen && ddl !== secondary.scoreDue),
+    ],
+    conflict: true,
+  },
   { name: "keys: checks, pkey, unique (type, value)", ddl: [keyed()], conflict: true },
   { name: "keys, no checks", ddl: [keyed([], false)], conflict: true },
   { name: "keys, on conflict do nothing", ddl: [keyed()], conflict: false },
@@ -122,7 +182,13 @@ const variants: { name: string; ddl: string[]; conflict: boolean }[] = [
   })),
 ];
 
-function statement(conflict: boolean): string {
+/** The batch with its ids in ascending order (rows keep their other columns; ids are fresh and arbitrary). */
+function sortedIds(batch: unknown[]): unknown[] {
+  const [ids, ...rest] = batch;
+  return [[...(ids as string[])].sort(), ...rest];
+}
+
+function statement(conflict: boolean, target = "(type, value)"): string {
   return `insert into t (id, type, value, first_seen, last_seen, confidence, base_score, tlp, tags,
       score, score_next_reaction_at)
     select u.id, u.type, u.value, u.first_seen, u.last_seen, 50, 50, 'clear',
@@ -130,7 +196,7 @@ function statement(conflict: boolean): string {
            50, u.last_seen + interval '30 days'
     from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[])
       as u(id, type, value, first_seen, last_seen, tags)
-    ${conflict ? "on conflict (type, value) do update set last_seen = excluded.last_seen" : ""}`;
+    ${conflict ? `on conflict ${target} do update set last_seen = excluded.last_seen` : ""}`;
 }
 
 async function clusterCpuTicks(dataDir: string): Promise<Map<string, number>> {
@@ -153,26 +219,50 @@ async function clusterCpuTicks(dataDir: string): Promise<Map<string, number>> {
 
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), "tf-probe-pg-"));
+  // The same server settings as bench:db (2 GB of shared buffers hold a 1M-row table and its indexes); a restart
+  // applies them.
+  const first = await startLocalPostgres({ dataDir });
+  const setup = new Pool({ connectionString: first.superuserUrl("postgres"), max: 1 });
+  // Autovacuum off: a worker that exits before the CPU reading takes its ticks with it, so its share would land
+  // on some variants and not others (bench:db vacuums after each load instead).
+  for (const setting of [
+    "shared_buffers = '2GB'",
+    "max_wal_size = '8GB'",
+    "checkpoint_timeout = '30min'",
+    "autovacuum = off",
+  ]) {
+    await setup.query(`alter system set ${setting}`);
+  }
+  await setup.end();
+  await first.stop();
   const pg = await startLocalPostgres({ dataDir });
   try {
     await pg.createDatabase("probe");
     const pool = new Pool({ connectionString: pg.superuserUrl("probe"), max: workers });
     pool.on("error", () => undefined); // the server stopping at the end closes idle connections
-    const info = await pool.query<{ collate: string; provider: string; version: string }>(
-      `select datcollate as collate, datlocprovider as provider, current_setting('server_version') as version
+    const info = await pool.query<{ collate: string; provider: string; version: string; buffers: string }>(
+      `select datcollate as collate, datlocprovider as provider, current_setting('server_version') as version,
+         current_setting('shared_buffers') as buffers
        from pg_database where datname = current_database()`,
     );
-    console.log(
-      `PostgreSQL ${info.rows[0]?.version}, database collation ${info.rows[0]?.collate} (provider ${info.rows[0]?.provider}); ${total} rows per variant, ${batchSize} rows/statement, ${workers} connections; load ${loadavg()
+    const load = () =>
+      loadavg()
         .map((n) => n.toFixed(2))
-        .join(" ")}`,
+        .join(" ");
+    const calibrationStart = performance.now();
+    await pool.query("select count(*) from generate_series(1, 3000000)");
+    console.log(
+      `PostgreSQL ${info.rows[0]?.version}, database collation ${info.rows[0]?.collate} (provider ${info.rows[0]?.provider}), shared_buffers ${info.rows[0]?.buffers}; ${total} rows per variant, ${batchSize} rows/statement, ${workers} connections; load ${load()}; calibration (count of 3M generate_series) ${Math.round(performance.now() - calibrationStart)} ms`,
     );
     const rows = Array.from({ length: total }, (_, i) => row(i));
     const batches: unknown[][] = [];
+    const idsStart = Date.now();
     for (let i = 0; i < rows.length; i += batchSize) {
       const slice = rows.slice(i, i + batchSize);
       batches.push([
-        newIds("indicator", slice.length),
+        // One millisecond per statement, as `upsertIndicators` mints them (one `newIds` call per statement):
+        // ordered across statements, random within one.
+        newIds("indicator", slice.length, idsStart + i / batchSize),
         slice.map((r) => r.type),
         slice.map((r) => r.value),
         slice.map((r) => r.firstSeen),
@@ -185,15 +275,16 @@ async function main(): Promise<void> {
       await pool.query("drop table if exists t");
       for (const ddl of variant.ddl) await pool.query(ddl);
       await pool.query("checkpoint");
-      const text = statement(variant.conflict);
+      const text = statement(variant.conflict, variant.target);
       const before = await clusterCpuTicks(dataDir);
+      const nodeBefore = process.cpuUsage();
       const began = performance.now();
       let next = 0;
       await Promise.all(
         Array.from({ length: workers }, async () => {
           while (next < batches.length) {
             const batch = batches[next++];
-            if (batch) await pool.query(text, batch);
+            if (batch) await pool.query(text, variant.sortIds ? sortedIds(batch) : batch);
           }
         }),
       );
@@ -201,14 +292,12 @@ async function main(): Promise<void> {
       let ticks = 0;
       for (const [pid, now] of await clusterCpuTicks(dataDir)) ticks += now - (before.get(pid) ?? 0);
       const cpuPerRow = (ticks / 100 / total) * 1e6;
+      const nodeMicros = process.cpuUsage(nodeBefore);
+      const nodePerRow = (nodeMicros.user + nodeMicros.system) / total;
+      const rate = Math.round(total / seconds).toLocaleString("en-US");
+      const bound = Math.round(2e6 / (cpuPerRow + nodePerRow)).toLocaleString("en-US");
       console.log(
-        `${variant.name.padEnd(40)} postgres ${cpuPerRow.toFixed(1).padStart(5)} µs/row  wall ${Math.round(
-          total / seconds,
-        )
-          .toLocaleString("en-US")
-          .padStart(
-            8,
-          )} rows/s  (postgres-only 2-core bound ${Math.round(2e6 / cpuPerRow).toLocaleString("en-US")} rows/s)`,
+        `${variant.name.padEnd(40)} postgres ${cpuPerRow.toFixed(1).padStart(5)} + node ${nodePerRow.toFixed(1).padStart(4)} µs/row  wall ${rate.padStart(8)} rows/s  2-core bound ${bound.padStart(8)} rows/s  load ${load()}`,
       );
     }
     await pool.end();

@@ -1,6 +1,8 @@
 import { newId } from "@threatfusion/core";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
+  catalogExplanation,
   type IndicatorUpsertRow,
   numberArrayLiteral,
   textArrayLiteral,
@@ -181,11 +183,13 @@ describe("upsertIndicators", () => {
         indicator("x".repeat(2049)),
         indicator("", {}),
         indicator("ok.example", { type: "Not A Type" }),
+        // Well-formed, but not a type the catalog admits (0060): rejected, not a failed statement.
+        indicator("ok.example", { type: "hostname" }),
         indicator("ok.example", { baseScore: 101 }),
         indicator("ok.example", { lastSeen: "not a date" }),
       ]),
     );
-    expect(result).toMatchObject({ new: 1, rejected: 5 });
+    expect(result).toMatchObject({ new: 1, rejected: 6 });
   });
 
   it("splits large inputs into batches and counts across them", async () => {
@@ -261,6 +265,63 @@ describe("upsertObservations", () => {
     expect(await countFor(globalSourceId)).toBe(2);
     // A source that does not exist (any more) is still refused by the bulk path itself.
     expect(await observe(doomedSourceId)).toMatchObject({ new: 0, rejected: 2 });
+  });
+
+  it("removes a deleted catalog row's observations and no other (no foreign key since migration 0065)", async () => {
+    const values = domains(2);
+    await ingest((tx) =>
+      upsertIndicators(
+        tx,
+        values.map((value) => indicator(value)),
+      ),
+    );
+    const observed = await ingest((tx) =>
+      upsertObservations(
+        tx,
+        values.map((value) => ({
+          indicatorType: "domain",
+          indicatorValue: value,
+          sourceId: globalSourceId,
+          firstSeen: "2026-01-10T00:00:00.000Z",
+          lastSeen: "2026-01-12T00:00:00.000Z",
+        })),
+      ),
+    );
+    expect(observed).toMatchObject({ new: 2 });
+    const [doomedValue, keptValue] = values;
+    const observedValues = async () =>
+      (
+        await dbs.admin.pool.query<{ value: string }>(
+          "select i.value from observations o join indicators i on i.id = o.indicator_id where i.value = any($1::text[])",
+          [values],
+        )
+      ).rows.map((row) => row.value);
+    const orphans = async () =>
+      Number(
+        (
+          await dbs.admin.pool.query<{ n: string }>(
+            "select count(*) as n from observations o where o.id = any($1::text[]) and not exists (select 1 from indicators i where i.id = o.indicator_id)",
+            [observed.touched.map((row) => row.id)],
+          )
+        ).rows[0]?.n,
+      );
+
+    await dbs.admin.pool.query("delete from indicators where type = 'domain' and value = $1", [doomedValue]);
+    expect(await observedValues()).toEqual([keptValue]);
+    expect(await orphans()).toBe(0);
+    // A catalog row that does not exist (any more) is still refused by the bulk path itself.
+    const again = await ingest((tx) =>
+      upsertObservations(tx, [
+        {
+          indicatorType: "domain",
+          indicatorValue: doomedValue ?? "",
+          sourceId: globalSourceId,
+          firstSeen: "2026-01-10T00:00:00.000Z",
+          lastSeen: "2026-01-12T00:00:00.000Z",
+        },
+      ]),
+    );
+    expect(again).toMatchObject({ new: 0, rejected: 1 });
   });
 
   it("answers the same counts without listing the rows when the caller does not need them", async () => {
@@ -384,16 +445,53 @@ describe("upsertIndicators with the score computed before the upsert", () => {
   };
 
   async function scoreColumns(value: string) {
-    const { rows } = await dbs.admin.pool.query(
-      `select i.score, i.score_confidence, i.score_base, i.score_expired, i.suppressed, i.suppression_reasons,
-         i.score_explanation, (extract(epoch from i.score_decay_start) * 1000)::float8 as decay_ms,
-         (extract(epoch from i.score_next_reaction_at) * 1000)::float8 as next_ms, i.scored_at = i.updated_at as scored_with_row,
-         exists (select 1 from score_requests r where r.indicator_id = i.id) as requested
-       from indicators i where i.type = 'domain' and i.value = $1`,
-      [value],
-    );
+    const { rows } = await dbs.admin.db.execute(sql`
+      select i.score, i.score_confidence, i.score_base, i.score_expired, i.suppressed, i.suppression_reasons,
+        ${catalogExplanation(sql`i`)} as score_explanation, (extract(epoch from i.score_decay_start) * 1000)::float8 as decay_ms,
+        (extract(epoch from i.score_next_reaction_at) * 1000)::float8 as next_ms, i.scored_at = i.updated_at as scored_with_row,
+        exists (select 1 from score_requests r where r.indicator_id = i.id) as requested
+      from indicators i where i.type = 'domain' and i.value = ${value}`);
     return rows[0];
   }
+
+  it("stores an explanation shared by many new rows once, and a re-scored row's own explanation wins", async () => {
+    const values = domains(3);
+    const explanation = JSON.stringify({
+      summary: `shared ${values[0]}`,
+      factors: [{ key: "decay", weight: 1 }],
+    });
+    await ingest((tx) =>
+      upsertIndicators(
+        tx,
+        values.map((value) => indicator(value, { score: { ...score, explanation } })),
+      ),
+    );
+    const { rows } = await dbs.admin.pool.query<{ stored: string; referencing: string; inline: string }>(
+      `select (select count(*) from score_explanations e where e.explanation = $2::jsonb) as stored,
+         count(*) filter (where i.score_explanation_id is not null) as referencing,
+         count(*) filter (where i.score_explanation is not null) as inline
+       from indicators i where i.type = 'domain' and i.value = any($1::text[])`,
+      [values, explanation],
+    );
+    expect(rows[0]).toEqual({ stored: "1", referencing: "3", inline: "0" });
+    for (const value of values)
+      expect((await scoreColumns(value))?.score_explanation).toEqual(JSON.parse(explanation));
+    // Seen again in a later batch: nothing new is stored.
+    const [again = ""] = domains(1);
+    await ingest((tx) => upsertIndicators(tx, [indicator(again, { score: { ...score, explanation } })]));
+    const count = await dbs.admin.pool.query<{ n: string }>(
+      "select count(*) as n from score_explanations where explanation = $1::jsonb",
+      [explanation],
+    );
+    expect(count.rows[0]?.n).toBe("1");
+
+    const [rescored = ""] = values;
+    await dbs.admin.pool.query(
+      `update indicators set score_explanation = '{"summary":"re-scored"}' where type = 'domain' and value = $1`,
+      [rescored],
+    );
+    expect((await scoreColumns(rescored))?.score_explanation).toEqual({ summary: "re-scored" });
+  });
 
   it("writes the score into a new row in the same statement, and leaves a stored row's score alone", async () => {
     const [value = ""] = domains(1);

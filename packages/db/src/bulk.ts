@@ -1,7 +1,7 @@
 import { AppError, newIds } from "@threatfusion/core";
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { DbTransaction } from "./client.ts";
-import { type Tlp, tlpLevels } from "./schema.ts";
+import { catalogIndicatorTypes, type Tlp, tlpLevels } from "./schema.ts";
 
 /**
  * The ingestion bulk path: one parameterised `INSERT … SELECT FROM unnest(…) ON CONFLICT DO UPDATE … WHERE
@@ -32,6 +32,16 @@ export interface IndicatorUpsertRow {
   score?: IndicatorScoreColumns;
 }
 
+/**
+ * The stored explanation of the catalog row aliased `row` (jsonb): the one the scoring stage wrote into the row
+ * when it re-scored it, else the one ingestion stored once for many rows and referenced (migration 0066).
+ * Every reader of a catalog explanation goes through this.
+ */
+export function catalogExplanation(row: SQL): SQL {
+  return sql`coalesce(${row}.score_explanation,
+    (select e.explanation from score_explanations e where e.id = ${row}.score_explanation_id limit 1))`;
+}
+
 /** The stored global score of a catalog row (the `score*` and `suppress*` columns of `indicators`). */
 export interface IndicatorScoreColumns {
   score: number;
@@ -42,7 +52,7 @@ export interface IndicatorScoreColumns {
   expired: boolean;
   /** Epoch ms; null once nothing more changes by decay. */
   nextReactionAt: number | null;
-  /** JSON text of the stored explanation. */
+  /** JSON text of the explanation (stored once per distinct text in `score_explanations`; the row keeps its id). */
   explanation: string;
   suppressed: boolean;
   /** JSON text of the suppression reasons. */
@@ -105,7 +115,9 @@ export interface BulkOptions {
 
 const defaultBatchSize = 5_000;
 const maxValueLength = 2048;
-const typePattern = /^[a-z][a-z0-9-]{1,31}$/;
+// The catalog's check (0060) admits these types only; a row of another type is rejected here rather than
+// failing its whole statement.
+const catalogTypeSet: ReadonlySet<string> = new Set(catalogIndicatorTypes);
 const tagSeparator = "\u001f";
 const tlpSet: ReadonlySet<string> = new Set(tlpLevels);
 
@@ -210,7 +222,7 @@ function prepareIndicators(rows: readonly IndicatorUpsertRow[]): {
     const firstSeen = toIso(row.firstSeen);
     const lastSeen = toIso(row.lastSeen);
     if (
-      !typePattern.test(row.type) ||
+      !catalogTypeSet.has(row.type) ||
       row.value.length === 0 ||
       row.value.length > maxValueLength ||
       row.value.includes("\u0000") ||
@@ -305,24 +317,36 @@ export async function upsertIndicators(
       tags.push(row.tags.length === 0 ? "" : row.tags.join(tagSeparator));
       scores.push(row.score);
     }
+    // Explanations are stored once per distinct text (`score_explanations`, migration 0066; a feed's rows share
+    // a handful); the row holds the id, the first 16 bytes of the text's SHA-256. Ids already stored are
+    // skipped, so a known explanation costs no write; no unique key, so parallel writers never wait on each other.
     const { rows: upserted } = await tx.execute<UpsertedRow>(sql`
+      with explanation_input as (
+        select x.body, x.n, encode(substr(sha256(convert_to(x.body, 'UTF8')), 1, 16), 'hex')::uuid as id
+        from unnest(${textArrayLiteral(scores.explanationTexts)}::text[]) with ordinality as x(body, n)
+      ), stored_explanations as (
+        insert into score_explanations (id, explanation)
+        select x.id, x.body::jsonb from explanation_input x
+        where not exists (select 1 from score_explanations e where e.id = x.id)
+      )
       insert into indicators as i (id, type, value, first_seen, last_seen, confidence, base_score, tlp, tags,
         score, score_confidence, score_base, score_decay_start, score_expired, score_next_reaction_at,
-        score_explanation, suppressed, suppression_reasons, scored_at)
+        score_explanation_id, suppressed, suppression_reasons, scored_at)
       select u.id, u.type, u.value, u.first_seen, u.last_seen, u.confidence, u.base_score, u.tlp,
              case when u.tags = '' then '{}'::text[] else string_to_array(u.tags, chr(31)) end,
              coalesce(u.score, 0), u.score_confidence, u.score_base, to_timestamp(u.decay_start_ms / 1000.0),
-             coalesce(u.expired, false), to_timestamp(u.next_reaction_ms / 1000.0), u.explanation,
+             coalesce(u.expired, false), to_timestamp(u.next_reaction_ms / 1000.0), explanations.ids[u.explanation],
              coalesce(u.suppressed, false), coalesce(u.reasons, '[]'::jsonb),
              case when u.score is null then null else now() end
-      from unnest(${textArrayLiteral(ids)}::text[], ${textArrayLiteral(types)}::text[],
+      from (select array_agg(x.id order by x.n) as ids from explanation_input x) as explanations,
+           unnest(${textArrayLiteral(ids)}::text[], ${textArrayLiteral(types)}::text[],
                   ${textArrayLiteral(values)}::text[], ${textArrayLiteral(firstSeen)}::timestamptz[],
                   ${textArrayLiteral(lastSeen)}::timestamptz[], ${numberArrayLiteral(confidence)}::smallint[],
                   ${numberArrayLiteral(baseScore)}::smallint[], ${textArrayLiteral(tlp)}::text[],
                   ${textArrayLiteral(tags)}::text[], ${numberArrayLiteral(scores.score)}::smallint[],
                   ${numberArrayLiteral(scores.confidence)}::smallint[], ${numberArrayLiteral(scores.base)}::real[],
                   ${numberArrayLiteral(scores.decayStart)}::float8[], ${textArrayLiteral(scores.expired)}::boolean[],
-                  ${numberArrayLiteral(scores.nextReactionAt)}::float8[], ${textArrayLiteral(scores.explanation)}::jsonb[],
+                  ${numberArrayLiteral(scores.nextReactionAt)}::float8[], ${numberArrayLiteral(scores.explanation)}::int[],
                   ${textArrayLiteral(scores.suppressed)}::boolean[], ${textArrayLiteral(scores.reasons)}::jsonb[])
         as u(id, type, value, first_seen, last_seen, confidence, base_score, tlp, tags, score, score_confidence,
              score_base, decay_start_ms, expired, next_reaction_ms, explanation, suppressed, reasons)
@@ -385,7 +409,11 @@ class ScoreColumnArrays {
   readonly decayStart: (number | null)[] = [];
   readonly expired: (string | null)[] = [];
   readonly nextReactionAt: (number | null)[] = [];
-  readonly explanation: (string | null)[] = [];
+  /** Per row, the 1-based position of its explanation in `explanationTexts`. */
+  readonly explanation: (number | null)[] = [];
+  /** The distinct explanation texts of the batch, in order of first use. */
+  readonly explanationTexts: string[] = [];
+  private readonly explanationNumbers = new Map<string, number>();
   readonly suppressed: (string | null)[] = [];
   readonly reasons: (string | null)[] = [];
 
@@ -396,9 +424,17 @@ class ScoreColumnArrays {
     this.decayStart.push(columns === undefined ? null : columns.decayStart);
     this.expired.push(columns === undefined ? null : columns.expired ? "t" : "f");
     this.nextReactionAt.push(columns === undefined ? null : columns.nextReactionAt);
-    this.explanation.push(columns === undefined ? null : columns.explanation);
+    this.explanation.push(columns === undefined ? null : this.numberOf(columns.explanation));
     this.suppressed.push(columns === undefined ? null : columns.suppressed ? "t" : "f");
     this.reasons.push(columns === undefined ? null : columns.reasons);
+  }
+
+  private numberOf(explanation: string): number {
+    const known = this.explanationNumbers.get(explanation);
+    if (known !== undefined) return known;
+    this.explanationTexts.push(explanation);
+    this.explanationNumbers.set(explanation, this.explanationTexts.length);
+    return this.explanationTexts.length;
   }
 }
 

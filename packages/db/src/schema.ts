@@ -1,3 +1,4 @@
+import { indicatorTypes } from "@threatfusion/ioc";
 import {
   type AnyPgColumn,
   bigint,
@@ -13,6 +14,7 @@ import {
   smallint,
   text,
   timestamp,
+  uuid,
 } from "drizzle-orm/pg-core";
 
 /**
@@ -26,6 +28,12 @@ const updatedAt = () => timestamp("updated_at", { withTimezone: true }).notNull(
 const at = (name: string) => timestamp(name, { withTimezone: true });
 
 export const tlpLevels = ["clear", "green", "amber", "amber+strict", "red"] as const;
+/**
+ * The types the catalog admits (`indicators_type_known`, migration 0060): the IOC engine's `indicatorTypes`
+ * (a services test keeps the database's check equal to it). The list without a type filter reads one index
+ * walk per type.
+ */
+export const catalogIndicatorTypes = indicatorTypes;
 export type Tlp = (typeof tlpLevels)[number];
 export const tenantKinds = ["platform", "mssp", "client"] as const;
 export type TenantKind = (typeof tenantKinds)[number];
@@ -392,15 +400,23 @@ export const indicators = pgTable("indicators", {
   scoredAt: at("scored_at"),
   suppressed: boolean("suppressed").notNull().default(false),
   suppressionReasons: jsonb("suppression_reasons").$type<unknown[]>().notNull().default([]),
+  // The explanation ingestion stored once for many rows (migration 0066); `scoreExplanation`, when set, wins.
+  // Read both through `catalogExplanation` (bulk.ts).
+  scoreExplanationId: uuid("score_explanation_id"),
+});
+
+/** Explanations of catalog scores, stored once per distinct text (id: a hash of it; no unique key, see 0066). */
+export const scoreExplanations = pgTable("score_explanations", {
+  id: uuid("id").notNull(),
+  explanation: jsonb("explanation").$type<Record<string, unknown>>().notNull(),
+  createdAt: createdAt(),
 });
 
 export const observations = pgTable("observations", {
   id: text("id").primaryKey(),
-  indicatorId: text("indicator_id")
-    .notNull()
-    .references(() => indicators.id),
-  // No foreign key since migration 0056: the bulk path joins `sources` itself; a trigger removes a deleted
-  // source's observations.
+  // No foreign keys since migrations 0056 (sources) and 0065 (indicators): the bulk path joins both in the
+  // statement that writes the observation; statement triggers remove the observations of a deleted row.
+  indicatorId: text("indicator_id").notNull(),
   sourceId: text("source_id").notNull(),
   firstSeen: at("first_seen").notNull(),
   lastSeen: at("last_seen").notNull(),

@@ -98,6 +98,35 @@ describe("extract: what is found", () => {
   });
 });
 
+describe("extract: repeated tokens", () => {
+  it("reports every occurrence of a repeated token at its own offset", () => {
+    const token = "hxxp://evil[.]com/a";
+    const text = `${token} x ${token}\n${token}.`;
+    const findings = extract(text);
+    const urls = findings.filter((finding) => finding.type === "url");
+    expect(urls.map((finding) => finding.offset)).toEqual([0, 22, 42]);
+    for (const finding of findings) {
+      const written = text.slice(finding.offset, finding.offset + finding.length);
+      expect(written.replace("hxxp", "http").replace("[.]", ".")).toContain(
+        finding.type === "url" ? "http://evil.com/a" : "evil.com",
+      );
+    }
+    expect(findings).toHaveLength(6);
+  });
+
+  it("tells apart tokens of the same length that differ in one character", () => {
+    const text = Array.from({ length: 200 }, (_, k) => `10.0.${k % 50}.${k % 7} evil${k % 3}[.]com`).join(
+      " ",
+    );
+    const grouped = extractGrouped(text);
+    expect(grouped.domain).toEqual(["evil0.com", "evil1.com", "evil2.com"]);
+    expect(grouped.ipv4).toHaveLength(
+      new Set(Array.from({ length: 200 }, (_, k) => `${k % 50}.${k % 7}`)).size,
+    );
+    expect(extract(text).filter((finding) => finding.type === "ipv4")).toHaveLength(200);
+  });
+});
+
 describe("extract: what is not found", () => {
   it.each([
     ["version strings", "upgrade to 1.2.3.4.5 or v2.0.1.7 and 10.0.19041.1"],

@@ -60,8 +60,13 @@ export function decayedScore(input: DecayInput, now: number, model: ScoringModel
  * When the stored score will next change by decay alone (epoch ms), or null when it never will
  * (already expired). Sightings and feedback are events and trigger their own re-score.
  */
-export function nextReactionAt(input: DecayInput, now: number, model: ScoringModel): number | null {
-  const current = decayedScore(input, now, model);
+export function nextReactionAt(
+  input: DecayInput,
+  now: number,
+  model: ScoringModel,
+  /** `decayedScore(input, now, model)` when the caller has it already (the batch re-scorer does). */
+  current: DecayedScore = decayedScore(input, now, model),
+): number | null {
   if (current.expired) return null;
   const { base, lifetimeDays, decaySpeed } = input;
   let nextAgeDays = lifetimeDays;

@@ -95,6 +95,15 @@ describe("scoreIndicator", () => {
     expect(scanner).toBeLessThan(none);
   });
 
+  it("explains equally boosted context the same whatever order the feeds reported it in", () => {
+    const base = { type: "domain" as const, observations: [{ ...feodo, lastSeen: now }], now };
+    const malwareFirst = scoreIndicator({ ...base, context: { kinds: ["malware", "phishing"] } }, model);
+    const phishingFirst = scoreIndicator({ ...base, context: { kinds: ["phishing", "malware"] } }, model);
+    expect(model.context.boosts.malware).toBe(model.context.boosts.phishing);
+    expect(phishingFirst.explanation).toEqual(malwareFirst.explanation);
+    expect(malwareFirst.explanation.summary).toContain("malware");
+  });
+
   it("decays IPs faster than hashes from the same evidence", () => {
     const ip = scoreIndicator(input({ type: "ipv4" }), model);
     const hash = scoreIndicator(input({ type: "sha256" }), model);

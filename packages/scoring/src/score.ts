@@ -6,7 +6,7 @@ import {
   type SourceContribution,
 } from "./confidence.ts";
 import { dayMs, decayedScore, nextReactionAt } from "./decay.ts";
-import type { ContextKind, ScoringModel } from "./model.ts";
+import { type ContextKind, contextKinds, type ScoringModel } from "./model.ts";
 
 export interface ThreatContext {
   kinds?: readonly ContextKind[];
@@ -160,8 +160,17 @@ interface GlobalParts {
 function strongestContext(kinds: readonly ContextKind[], model: ScoringModel): ContextKind | undefined {
   let best: ContextKind | undefined;
   for (const kind of kinds) {
-    // The strongest boost wins; a negative kind (scanner) applies only when nothing positive does.
-    if (best === undefined || model.context.boosts[kind] > model.context.boosts[best]) best = kind;
+    // The strongest boost wins; a negative kind (scanner) applies only when nothing positive does. Equal
+    // boosts go to the kind listed first in `contextKinds`, not to the first reported: the feeds' order (the
+    // order a database returns observations in) must not change the explanation.
+    const boost = model.context.boosts[kind];
+    if (
+      best === undefined ||
+      boost > model.context.boosts[best] ||
+      (boost === model.context.boosts[best] && contextKinds.indexOf(kind) < contextKinds.indexOf(best))
+    ) {
+      best = kind;
+    }
   }
   return best;
 }
@@ -171,11 +180,11 @@ function globalParts(input: UnscoredInput, now: number, model: ScoringModel, exp
   const factors: ScoreFactor[] = [];
   const summaryParts: string[] = [];
 
-  const computed = explain
-    ? computeConfidence(input.observations, model)
-    : { ...confidenceOnly(input.observations, model), sources: [] };
+  // The batch re-scorer (explain false) skips the per-source breakdown; no object spread on that path.
+  const detailed = explain ? computeConfidence(input.observations, model) : undefined;
+  const computed = detailed ?? confidenceOnly(input.observations, model);
   const confidence = input.confidence === undefined ? computed.confidence : clamp(input.confidence, 0, 100);
-  const bestSource = computed.sources[0];
+  const bestSource = detailed?.sources[0];
   let decayStart = Number.NEGATIVE_INFINITY;
   for (const observation of input.observations) {
     if (observation.lastSeen > decayStart) decayStart = observation.lastSeen;
@@ -388,7 +397,7 @@ function finish(
     liveScore: round1(decayed.live),
     baseScore: round1(parts.base),
     decayStart: parts.decayStart,
-    nextReactionAt: decayed.expired ? null : nextReactionAt(decayInput, now, model),
+    nextReactionAt: decayed.expired ? null : nextReactionAt(decayInput, now, model, decayed),
     confidence: parts.confidence,
     independentSources: parts.independentSources,
     explanation: { factors, clauses: summaryParts, summary },

@@ -1,4 +1,5 @@
 import { AppError } from "@threatfusion/core";
+import type { DbTransaction } from "@threatfusion/db";
 import {
   type BlocklistKind,
   type BlocklistVendor,
@@ -18,6 +19,7 @@ import type { IndicatorType } from "@threatfusion/ioc";
 import { sql } from "drizzle-orm";
 import { authorizeAction, inTenantTx, type ServiceContext } from "../context.ts";
 import {
+  catalogOwnStatus,
   catalogRowStatus,
   selectActiveIndicators,
   toExportIndicator,
@@ -108,9 +110,10 @@ export async function getBlocklist({
       next: nextToken,
     };
   }
-  const { stamp, cursorAt } = await inTenantTx(ctx, async (tx) => ({
+  const { stamp, cursorAt, ipFilterForm } = await inTenantTx(ctx, async (tx) => ({
     stamp: await viewVersionStamp(tx, tenantId),
     cursorAt: await safeCursorTime(tx),
+    ipFilterForm: input.kind === "ip" ? await ipListFilterForm(tx, tenantId, types) : undefined,
   }));
   const limit = Math.min(
     input.maxEntries ?? Number.POSITIVE_INFINITY,
@@ -129,8 +132,8 @@ export async function getBlocklist({
   const limitOption = Number.isFinite(limit) ? { maxEntries: limit } : {};
   // An IP list's entry is the value itself in every vendor syntax, so PostgreSQL renders the lines.
   const body =
-    input.kind === "ip"
-      ? renderedBlocklistStream(renderedIpLines(ctx, types, includeSuppressed), {
+    ipFilterForm !== undefined
+      ? renderedBlocklistStream(renderedIpLines(ctx, types, includeSuppressed, ipFilterForm), {
           kind: input.kind,
           vendor,
           ...limitOption,
@@ -211,6 +214,42 @@ async function* blocklistRecords(
 /** Lines per rendered run: ~100 KB of IPv4 text, one row through the driver instead of 8,192. */
 const renderedRunEntries = 8_192;
 
+/**
+ * Up to this many overlay rows (and own private rows of the list's types) the full IP list tests catalog rows
+ * against them as hashed sets inside the scan. PostgreSQL hashes a `NOT IN (subquery)` only when its estimate
+ * fits in `work_mem` (4 MB: ~100,000 ids); otherwise it re-reads the subquery for every row, so above this
+ * (10x under that line, for stale statistics) the list takes the anti-join form, whose cost does not jump.
+ */
+export const hashedIpListFilterLimit = 10_000;
+
+/** How the full IP list leaves out catalog rows with an overlay row or shadowed by own rows. */
+export type IpListFilterForm = "hashed" | "anti-join";
+
+/** The tenant's and its MSSP's private rows of the list's types (row-level security keeps what is shared). */
+function ownIpRows(tenantId: string, types: IndicatorType[]) {
+  return sql`private_indicators p
+      where (p.tenant_id = ${tenantId} or p.tenant_id = (select tf_parent_tenant()))
+        and p.type = any(${sql.param(types)}::text[])`;
+}
+
+/** `hashed` while the tenant's overlay and own IP rows are few (`hashedIpListFilterLimit`), else `anti-join`. */
+async function ipListFilterForm(
+  tx: DbTransaction,
+  tenantId: string,
+  types: IndicatorType[],
+): Promise<IpListFilterForm> {
+  const probe = sql.raw(String(hashedIpListFilterLimit + 1));
+  const { rows } = await tx.execute<{ overlaid: number; own: number }>(sql`select
+      (select count(*) from (select 1 from tenant_indicators ti where ti.tenant_id = ${tenantId} limit ${probe}) as o)::int as overlaid,
+      (select count(*) from (select 1 from ${ownIpRows(tenantId, types)} limit ${probe}) as p)::int as own`);
+  const sizes = rows[0];
+  return sizes !== undefined &&
+    sizes.overlaid <= hashedIpListFilterLimit &&
+    sizes.own <= hashedIpListFilterLimit
+    ? "hashed"
+    : "anti-join";
+}
+
 interface RenderedRow extends Record<string, unknown> {
   text: string;
   entries: number;
@@ -223,26 +262,42 @@ interface RenderedRow extends Record<string, unknown> {
  * at its first place. Catalog values are unique per type and the canonical forms of IPv4, IPv6 and CIDR
  * never coincide, so only the tenant's private and shared rows can repeat a value: such a row is left out
  * when an earlier row holds the same value, and a catalog row when an earlier private row does.
+ *
+ * Catalog rows without an overlay row (nearly all) are read apart from those with one, so the scan tests
+ * them against the tenant's overlay ids and own values as filters instead of two hash joins over every IP
+ * row (measured at 400,000 IPs: ~25% less PostgreSQL CPU). Both filter forms give the same lines.
  */
-async function* renderedIpLines(
+export async function* renderedIpLines(
   ctx: ServiceContext,
   types: IndicatorType[],
   includeSuppressed: boolean,
+  filterForm: IpListFilterForm,
 ): AsyncGenerator<RenderedLines[]> {
   const tenantId = ctx.tenant.tenantId;
   const excluded = sql.param(excludedStatuses(includeSuppressed));
   const typeList = sql.param(types);
+  const ownRows = ownIpRows(tenantId, types);
+  const shadowedByOwn = sql`exists (select 1 from own o where o.value = i.value and (o.last_seen, o.id) > (i.last_seen, i.id))`;
+  const withoutOverlay =
+    filterForm === "hashed"
+      ? sql`i.id not in (select ti.indicator_id from tenant_indicators ti where ti.tenant_id = ${tenantId})
+        and (i.value not in (select o.value from own o) or not ${shadowedByOwn})`
+      : sql`not exists (select 1 from tenant_indicators ti where ti.tenant_id = ${tenantId} and ti.indicator_id = i.id)
+        and not ${shadowedByOwn}`;
   const listedCatalog = sql`indicators i left join tenant_indicators ti on ti.tenant_id = ${tenantId} and ti.indicator_id = i.id`;
   // A literal, not a parameter: GROUP BY and ORDER BY must hold the same expression.
   const runSize = sql.raw(String(renderedRunEntries));
   const statement = sql`with own as materialized (
-      select p.id, p.value::text as value, p.last_seen from private_indicators p
-      where (p.tenant_id = ${tenantId} or p.tenant_id = (select tf_parent_tenant()))
-        and p.type = any(${typeList}::text[]) and p.status <> all(${excluded}::text[])
+      select p.id, p.value::text as value, p.last_seen from ${ownRows} and p.status <> all(${excluded}::text[])
     ), listed as (
-      select i.id, i.value::text as value, i.last_seen from ${listedCatalog}
-      where i.type = any(${typeList}::text[]) and ${catalogRowStatus} <> all(${excluded}::text[])
-        and not exists (select 1 from own o where o.value = i.value and (o.last_seen, o.id) > (i.last_seen, i.id))
+      select i.id, i.value::text as value, i.last_seen from indicators i
+      where i.type = any(${typeList}::text[]) and ${catalogOwnStatus} <> all(${excluded}::text[])
+        and ${withoutOverlay}
+      union all
+      select i.id, i.value::text as value, i.last_seen
+      from tenant_indicators ti join indicators i on i.id = ti.indicator_id
+      where ti.tenant_id = ${tenantId} and i.type = any(${typeList}::text[])
+        and ${catalogRowStatus} <> all(${excluded}::text[]) and not ${shadowedByOwn}
       union all
       select o.id, o.value, o.last_seen from own o
       where not exists (select 1 from own o2 where o2.value = o.value and (o2.last_seen, o2.id) > (o.last_seen, o.id))

@@ -2,7 +2,7 @@ import { connectTestDatabases, createTenantTree, type TestTenantTree } from "@th
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { userContext } from "../testing/intel-fixtures.ts";
-import { cursorBatches, utcTextToIso } from "./cursor-read.ts";
+import { cursorBatches } from "./cursor-read.ts";
 
 const database = inject("database");
 const dbs = connectTestDatabases(database);
@@ -48,14 +48,5 @@ describe("cursorBatches", () => {
       break;
     }
     expect((await readAll(15, 10)).flat()).toHaveLength(15);
-  });
-});
-
-describe("utcTextToIso", () => {
-  it("turns PostgreSQL's UTC text into RFC 3339 with milliseconds, truncated like Date#toISOString", () => {
-    expect(utcTextToIso("2025-03-01 10:00:00+00")).toBe("2025-03-01T10:00:00.000Z");
-    expect(utcTextToIso("2025-03-01 10:00:00.5+00")).toBe("2025-03-01T10:00:00.500Z");
-    expect(utcTextToIso("2025-03-01 10:00:00.123999+00")).toBe("2025-03-01T10:00:00.123Z");
-    expect(utcTextToIso("2025-03-01T10:00:00+02:00")).toBe("2025-03-01T08:00:00.000Z");
   });
 });

@@ -10,7 +10,8 @@ import {
   toExportIndicator,
 } from "../indicators/active-indicators.ts";
 import type { KeysetCursor } from "../indicators/cursor.ts";
-import { cursorBatches, utcTextToIso } from "./cursor-read.ts";
+import { utcTextToIso } from "../indicators/utc-text.ts";
+import { cursorBatches } from "./cursor-read.ts";
 
 /** Filter fields the lean reader honours; any other field sends the export through the page-by-page path. */
 const leanFilterFields = new Set(["types", "includeSuppressed"]);

@@ -5,6 +5,7 @@ import { connectTestDatabases, createTenantTree, type TestTenantTree } from "@th
 import {
   type ExportIndicator,
   producerIdentity,
+  stixIndicatorId,
   stixObjectsWriter,
   streamToText,
 } from "@threatfusion/exports";
@@ -18,7 +19,7 @@ import { createIndicator } from "../indicators/create.ts";
 import { streamActiveIndicators } from "../indicators/stream.ts";
 import { updateIndicator } from "../indicators/update.ts";
 import { type SeededCatalog, seedCatalog, userContext } from "../testing/intel-fixtures.ts";
-import { getBlocklist } from "./blocklist.ts";
+import { getBlocklist, type IpListFilterForm, renderedIpLines } from "./blocklist.ts";
 import { exportIndicators } from "./export.ts";
 import { exportBatches } from "./export-read.ts";
 import { getMispFeedEvent, getMispFeedHashes, getMispFeedManifest } from "./misp-feed.ts";
@@ -210,6 +211,41 @@ describe("the lean export read", () => {
     expect(await list("clientA")).toEqual([privateIp, catalogIp]);
   });
 
+  it("gives the same IP list whether overlay and own rows are left out by hashed sets or by anti-joins", async () => {
+    // This file's IPs (catalog, overlay, private and shared copies from the test above); other files add rows.
+    const ourValues = new Set([
+      ...awkward.ids.keys(),
+      ...catalog.ids.keys(),
+      `203.0.113.${unique.charCodeAt(5) % 250}`,
+    ]);
+    const lines = async (
+      actor: "clientA" | "clientB",
+      includeSuppressed: boolean,
+      form: IpListFilterForm,
+    ) => {
+      let text = "";
+      for await (const runs of renderedIpLines(
+        userContext(dbs, tree, actor),
+        ["ipv4", "ipv6", "cidr"],
+        includeSuppressed,
+        form,
+      ))
+        for (const run of runs) text += `${run.text}\n`;
+      return text.split("\n").filter((line) => ourValues.has(line));
+    };
+    for (const actor of ["clientA", "clientB"] as const) {
+      for (const includeSuppressed of [false, true]) {
+        const hashed = await lines(actor, includeSuppressed, "hashed");
+        expect(hashed.length).toBeGreaterThan(2);
+        expect(await lines(actor, includeSuppressed, "anti-join")).toEqual(hashed);
+      }
+    }
+    // clientB's allowlisting (an overlay row) holds in both forms; clientA has no overlay for it.
+    expect(await lines("clientB", false, "hashed")).not.toContain("2001:db8::77");
+    expect(await lines("clientB", true, "hashed")).toContain("2001:db8::77");
+    expect(await lines("clientA", false, "hashed")).toContain("2001:db8::77");
+  });
+
   it("serves the full blocklist from one cursor with the overlay of the asking tenant", async () => {
     const list = async (actor: "clientA" | "clientB", includeSuppressed: boolean) => {
       const answer = await getBlocklist({
@@ -319,6 +355,40 @@ describe("exports of a client tenant", () => {
     );
     expect(ours.length).toBeGreaterThanOrEqual(5);
     expect(stixValidator()(ours)).toEqual([]);
+  });
+
+  it("derives the producer identity in PostgreSQL exactly as in JS, whatever characters the brand name holds", async () => {
+    const branded = await createTenantTree(
+      { url: database.adminUrl, wsProxy: database.wsProxy },
+      "exports-brand",
+    );
+    try {
+      const brand = `Brand "Q" \\ a/b é ${String.fromCharCode(1)}\t ${unique}`;
+      await dbs.admin.pool.query(
+        `update tenants set settings = jsonb_set(coalesce(settings, '{}'), '{branding}', $2::jsonb) where id = $1`,
+        [branded.msspId, JSON.stringify({ productName: brand })],
+      );
+      const ctx = userContext(dbs, branded, "clientA");
+      const producer = await inTenantTx(ctx, (tx) => loadProducer(tx, ctx.tenant.tenantId));
+      expect(producer.name).toBe(brand);
+      const identity = producerIdentity(producer).id;
+      const created = await createIndicator({ ctx, input: { value: `brand-${unique}.example.org` } });
+      const [all] = await listTaxiiCollections({ ctx });
+      // Get An Object resolves the id derived in JS; the page itself takes its ids from PostgreSQL.
+      const objectId = stixIndicatorId({ id: created.id }, identity);
+      const page = await getTaxiiObjects({
+        ctx,
+        input: {
+          collectionId: all?.id ?? "",
+          objectId,
+          filter: { limit: 10, versions: [{ kind: "last" as const }] },
+        },
+      });
+      const objects = page.items.map((text) => JSON.parse(text) as { id: string; created_by_ref: string });
+      expect(objects).toEqual([expect.objectContaining({ id: objectId, created_by_ref: identity })]);
+    } finally {
+      await branded.cleanup();
+    }
   });
 
   it("names each TAXII object with the id every other channel derives (ids from PostgreSQL match the JS ones)", async () => {

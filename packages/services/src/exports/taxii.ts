@@ -29,7 +29,7 @@ import type { KeysetCursor } from "../indicators/cursor.ts";
 import { upsertPrivateIndicators } from "../ingestion/private-upsert.ts";
 import type { PrivateIndicatorRow } from "../ingestion/rows.ts";
 import { savedSearchFilter } from "../search/saved-searches.ts";
-import { loadProducer, producerIdentityId, threatfusionNamespace } from "./producer.ts";
+import { loadProducer, producerIdentityIdSql, threatfusionNamespace } from "./producer.ts";
 import { resolveStixIndicatorIds } from "./stix-ids.ts";
 
 /** A TAXII 2.1 collection resource (section 5.2.1) with the filter it is a view of. */
@@ -170,37 +170,32 @@ function microIso(at: string): string {
 async function readRows(
   ctx: ServiceContext,
   input: TaxiiPageInput,
-): Promise<{ rows: ActiveIndicator[]; identityId: string; more: boolean; next?: KeysetCursor }> {
+): Promise<{ rows: ActiveIndicator[]; identityId: string | undefined; more: boolean; next?: KeysetCursor }> {
   const tenantId = ctx.tenant.tenantId;
   const filter = input.filter;
-  // The polled collection (all indicators) needs no query. The producer and the page are each ONE statement
-  // in one round trip of their own (`readInTenant`: the tenant set transaction-locally, no WebSocket session)
-  // instead of a session and three statements in a row.
+  // The polled collection (all indicators) needs no query, and the page is ONE statement in one round trip
+  // (`readInTenant`: the tenant set transaction-locally, no WebSocket session). PostgreSQL derives the
+  // producer's identity id and each row's STIX id itself, so the page does not wait for a read of the producer.
   const collection = await findCollection(ctx, input.collectionId);
   const target = tenantReadContext(ctx);
-  const producerRead = loadProducer(target, tenantId);
-  const empty = async () => ({
-    rows: [],
-    identityId: producerIdentityId(await producerRead),
-    more: false,
-  });
-  if (filter.specVersions !== undefined && !filter.specVersions.includes("2.1")) return empty();
+  const empty = { rows: [], identityId: undefined, more: false };
+  if (filter.specVersions !== undefined && !filter.specVersions.includes("2.1")) return empty;
   let types: IndicatorType[] | undefined;
   if (filter.types !== undefined) {
     const wanted = new Set<IndicatorType>();
     if (filter.types.includes("indicator")) for (const type of nonCveTypes) wanted.add(type);
     if (filter.types.includes("vulnerability")) wanted.add("cve");
-    if (wanted.size === 0) return empty();
+    if (wanted.size === 0) return empty;
     types = [...wanted];
   }
   const stixIds = [...(filter.ids ?? []), ...(input.objectId === undefined ? [] : [input.objectId])];
   let ids: string[] | undefined;
   if (stixIds.length > 0) {
     // `match[id]` and Get An Object: the ids depend on the producer, so this rare path reads in two steps.
-    const producer = await producerRead;
+    const producer = await loadProducer(target, tenantId);
     const resolved = await inTenantTx(ctx, (tx) => resolveStixIndicatorIds(tx, tenantId, producer, stixIds));
     ids = [...resolved.values()];
-    if (ids.length === 0) return empty();
+    if (ids.length === 0) return empty;
   }
   const activeFilter: ActiveIndicatorFilter = {
     ...collection.filter,
@@ -220,19 +215,17 @@ async function readRows(
       : { versionAfter: { at: microIso(filter.addedAfter), id: "zzz_zzzzzzzzzzzzzzzzzzzzzzzzzz" } }),
   };
   // A change of the tenant's overlay (revoked, false positive, re-scored) is a new object version: its
-  // date_added and modified move, so a SIEM polling `added_after` picks it up. PostgreSQL derives each
-  // row's STIX indicator id from the producer's identity (as the full export does), so the page waits for it.
-  const identityId = producerIdentityId(await producerRead);
+  // date_added and modified move, so a SIEM polling `added_after` picks it up.
   const page = await selectActiveIndicators(target, { tenantId }, activeFilter, {
     order: "version",
     limit: filter.limit,
     after: input.next,
     overlayVersions: true,
-    stixIdentityId: identityId,
+    stixIdentityId: producerIdentityIdSql(tenantId),
   });
   return {
     rows: page.rows,
-    identityId,
+    identityId: page.stixIdentityId,
     more: page.next !== undefined,
     ...(page.next ? { next: page.next } : {}),
   };
@@ -260,7 +253,8 @@ export async function getTaxiiObjects({
 }): Promise<TaxiiPage<string>> {
   authorizeAction(ctx, "taxii.read");
   const { rows, identityId, more, next } = await readRows(ctx, input);
-  const write = stixObjectsWriter(identityId, { observables: false });
+  // The identity id comes with the rows; without rows nothing is written.
+  const write = stixObjectsWriter(identityId ?? "", { observables: false });
   const items: string[] = [];
   const dateAdded: string[] = [];
   for (const row of rows) {
@@ -287,7 +281,8 @@ export async function getTaxiiManifest({
   const dateAdded: string[] = [];
   for (const row of rows) {
     const record = toExportIndicator(row);
-    const object = stixObjectsFor(record, identityId, { observables: false })[0];
+    // Each record carries its STIX id from PostgreSQL; the identity id comes with the rows.
+    const object = stixObjectsFor(record, identityId ?? "", { observables: false })[0];
     if (object === undefined || !versionSelected(input.filter, record)) continue;
     const added = microIso(row.cursor.at);
     items.push({

@@ -1,5 +1,6 @@
 import { AppError, newId } from "@threatfusion/core";
 import { parseFeedDefinition } from "@threatfusion/feeds";
+import { indicatorTypes } from "@threatfusion/ioc";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { appendAudit } from "../audit/append.ts";
@@ -50,20 +51,7 @@ export async function createPrivateFeed({
     licence: { name: "private", attributionRequired: false, commercialUse: "unknown" },
     reliability: feed.reliability,
     tlp: feed.tlp,
-    indicatorTypes: [
-      "ipv4",
-      "ipv6",
-      "cidr",
-      "domain",
-      "url",
-      "email",
-      "md5",
-      "sha1",
-      "sha256",
-      "sha512",
-      "cve",
-      "asn",
-    ],
+    indicatorTypes: [...indicatorTypes],
   });
   if (!definition.success) {
     throw new AppError("VALIDATION_FAILED", z.prettifyError(definition.error), {

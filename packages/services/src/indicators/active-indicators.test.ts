@@ -1,13 +1,17 @@
 import { newId } from "@threatfusion/core";
 import { connectTestDatabases, createTenantTree, type TestTenantTree } from "@threatfusion/db/testing";
 import { applySinceDiff, streamToText } from "@threatfusion/exports";
+import { indicatorTypes } from "@threatfusion/ioc";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { inTenantTx } from "../context.ts";
 import { getBlocklist } from "../exports/blocklist.ts";
 import { exportIndicators } from "../exports/export.ts";
 import { lookupIndicators } from "../lookups/lookup.ts";
 import { searchIndicators } from "../search/search.ts";
 import { recordSightings } from "../sightings/create.ts";
 import { type SeededCatalog, seedCatalog, userContext } from "../testing/intel-fixtures.ts";
+import { activeIndicatorsStatement } from "./active-indicators.ts";
 import { createIndicator } from "./create.ts";
 import { getIndicator } from "./get.ts";
 import { listIndicators } from "./list.ts";
@@ -112,6 +116,64 @@ describe("the active indicators of a tenant", { timeout: 60_000 }, () => {
     expect(typedSeen.length).toBe(Math.min(200, typed.items.length));
     expect(typedSeen).toEqual(typed.items.slice(0, typedSeen.length).map((item) => item.id));
     expect(typed.items.map((item) => item.type)).toEqual(expect.arrayContaining(["domain", "url", "ipv4"]));
+  });
+
+  it("lists every type without a type filter, most recently seen first, one index walk per engine type", async () => {
+    // The unfiltered list reads one branch per engine type (migration 0060 dropped the catalog's own
+    // last-seen index): that covers every row only while the catalog admits exactly the engine's types.
+    const { rows } = await dbs.admin.pool.query<{ definition: string }>(
+      "select pg_get_constraintdef(oid) as definition from pg_constraint where conname = 'indicators_type_known'",
+    );
+    const admitted = [...(rows[0]?.definition ?? "").matchAll(/'([a-z0-9-]+)'/g)].map((match) => match[1]);
+    expect(admitted.sort()).toEqual([...indicatorTypes].sort());
+    const outsider = await dbs.admin.pool
+      .query(
+        "insert into indicators (id, type, value, first_seen, last_seen) values ($1, 'hostname', 'x.example', now(), now())",
+        [newId("indicator")],
+      )
+      .then(() => "inserted")
+      .catch((error: unknown) => (error as { code?: string }).code);
+    expect(outsider).toBe("23514");
+    const page = await listIndicators({
+      ctx: userContext(dbs, tree, "clientA"),
+      input: { filter: {}, limit: 1000 },
+    });
+    expect(page.items.map((item) => item.type)).toEqual(expect.arrayContaining(["domain", "url", "ipv4"]));
+    const seen = page.items.map((item) => Date.parse(item.lastSeen));
+    expect(seen).toEqual([...seen].sort((a, b) => b - a));
+  });
+
+  it("reads a page without a type filter as one ordered index walk per type, merged, never scanning the catalog", async () => {
+    const ctx = userContext(dbs, tree, "clientA");
+    const statement = activeIndicatorsStatement(
+      { tenantId: tree.clientAId },
+      { includeSuppressed: true },
+      { order: "recent", limit: 50 },
+    );
+    if (statement === undefined) throw new Error("the unfiltered list has no statement");
+    const plan = await inTenantTx(ctx, async (tx) => {
+      // The test catalog is small enough for a scan to look cheaper; without scans a plan that still sorts
+      // a branch proves its index walk was not ordered.
+      await tx.execute(sql`set local enable_seqscan = off`);
+      const explained = await tx.execute<{ "QUERY PLAN": { Plan: PlanNode }[] }>(
+        sql`explain (format json) ${statement}`,
+      );
+      return explained.rows[0]?.["QUERY PLAN"][0]?.Plan;
+    });
+    const nodes = planNodes(plan);
+    expect(
+      nodes.some((node) => node["Node Type"] === "Seq Scan" && node["Relation Name"] === "indicators"),
+    ).toBe(false);
+    const merge = nodes.find((node) => node["Node Type"] === "Merge Append");
+    const catalogWalks = (merge?.Plans ?? []).filter((child) =>
+      planNodes(child).some((node) => node["Index Name"] === "indicators_type_last_seen_idx"),
+    );
+    expect(catalogWalks).toHaveLength(indicatorTypes.length);
+    // (A branch may sort a row's tags in a subplan; what must not be sorted is the walk by last seen.)
+    const sortKeys = catalogWalks.flatMap((walk) =>
+      planNodes(walk).flatMap((node) => node["Sort Key"] ?? []),
+    );
+    expect(sortKeys.filter((key) => key.includes("last_seen"))).toEqual([]);
   });
 
   it("refuses a forged cursor with a validation error", async () => {
@@ -238,3 +300,17 @@ describe("the active indicators of a tenant", { timeout: 60_000 }, () => {
     expect(privateForA.items).toHaveLength(1);
   });
 });
+
+interface PlanNode {
+  "Node Type": string;
+  "Relation Name"?: string;
+  "Index Name"?: string;
+  "Sort Key"?: string[];
+  Plans?: PlanNode[];
+}
+
+/** Every node of an EXPLAIN (format json) plan tree, root first. */
+function planNodes(node: PlanNode | undefined): PlanNode[] {
+  if (node === undefined) return [];
+  return [node, ...(node.Plans ?? []).flatMap((child) => planNodes(child))];
+}

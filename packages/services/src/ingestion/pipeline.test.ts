@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { newId } from "@threatfusion/core";
-import { withIngestTx } from "@threatfusion/db";
+import { catalogExplanation, withIngestTx } from "@threatfusion/db";
 import { connectTestDatabases, createTenantTree, type TestTenantTree } from "@threatfusion/db/testing";
 import { indexIndicators } from "@threatfusion/search";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { applyFeedChunks } from "./apply-chunks.ts";
 import { collectFeed } from "./collect.ts";
@@ -142,6 +143,22 @@ describe("a global feed run through the pipeline", () => {
     expect(observed.map((o) => o.value)).toContain(
       `https://malware.example.com/${runPath}/payload/update.exe`,
     );
+
+    // Scored at apply: each new row references an explanation stored once (migration 0066), read back whole.
+    const { rows: explained } = await dbs.admin.db.execute<{
+      inline: boolean;
+      explanation_id: string | null;
+      explanation: { summary?: string } | null;
+    }>(sql`
+      select distinct on (i.id) i.score_explanation is not null as inline, i.score_explanation_id as explanation_id,
+        ${catalogExplanation(sql`i`)} as explanation
+      from indicators i join observations o on o.indicator_id = i.id join feeds f on f.source_id = o.source_id
+      where f.id = ${feedId}`);
+    expect(explained).toHaveLength(4);
+    for (const row of explained) {
+      expect(row).toMatchObject({ inline: false, explanation_id: expect.any(String) });
+      expect(row.explanation?.summary).toContain("fake provider");
+    }
 
     // Searchable once applied: the documents written with the delivery are those a rebuild from the stored
     // observations gives (malware family, threat type, source name).

@@ -11,7 +11,7 @@ import {
 } from "@threatfusion/scoring";
 import { sql } from "drizzle-orm";
 import { matchWarninglists } from "../warninglists/match.ts";
-import { type ScoringInputRow, toScoringInput } from "./inputs.ts";
+import { type CatalogScoringInput, type ScoringInputRow, toScoringInput } from "./inputs.ts";
 
 /** What a global re-score did: how many rows it read and how many it had to write. */
 export interface CatalogScoreStats {
@@ -25,7 +25,7 @@ export interface CatalogScoreStats {
 }
 
 /** A catalog row as read for re-scoring: the scoring inputs plus the stored result. */
-interface StoredRow extends ScoringInputRow {
+export interface StoredRow extends ScoringInputRow {
   score: number;
   score_confidence: number | null;
   score_base: number | null;
@@ -96,6 +96,26 @@ export async function scoreCatalogIndicators(
     matchOf.set(row.id, fresh[i] ?? { suppressed: false, reasons: [] });
   });
 
+  const changes = judgeStoredRows(stored, inputs, matchOf, options, stats);
+  stats.changed = changes.length;
+  stats.changedIds = changes.map((change) => change.id);
+  if (changes.length > 0) await writeCatalogScores(tx, changes, options.now);
+  return stats;
+}
+
+/**
+ * Re-scores stored rows with the engine and returns the rows whose stored result must be written: any
+ * stored number, the expiry, or the suppression with its reasons changed (the explanation is built only for
+ * those). `matchOf` holds fresh warninglist matches; a row without one keeps its stored suppression. Counts
+ * examined rows and active-set changes into `stats`. Shared by the id path and the range pass.
+ */
+export function judgeStoredRows(
+  stored: readonly StoredRow[],
+  inputs: readonly CatalogScoringInput[],
+  matchOf: ReadonlyMap<string, SuppressionMatch>,
+  options: { now: number; model: ScoringModel },
+  stats: CatalogScoreStats,
+): CatalogScoreChange[] {
   const changes: CatalogScoreChange[] = [];
   inputs.forEach((row, i) => {
     stats.examined++;
@@ -103,10 +123,10 @@ export async function scoreCatalogIndicators(
     if (before === undefined) return;
     // Numbers first, without the explanation: most re-scored rows do not change.
     const result = scoreAt(row.input, options.now, options.model, false);
-    const match = matchOf.get(row.id) ?? {
-      suppressed: before.suppressed,
-      reasons: before.suppression_reasons,
-    };
+    // No object per row for the common case (no fresh match: the stored suppression stands).
+    const fresh = matchOf.get(row.id);
+    const suppressed = fresh === undefined ? before.suppressed : fresh.suppressed;
+    const reasons = fresh === undefined ? before.suppression_reasons : fresh.reasons;
     if (
       before.scored &&
       before.score === result.score &&
@@ -116,8 +136,8 @@ export async function scoreCatalogIndicators(
       before.decay_start_ms === result.decayStart &&
       before.score_base !== null &&
       Math.abs(before.score_base - result.baseScore) < 0.05 &&
-      before.suppressed === match.suppressed &&
-      sameReasons(before.suppression_reasons, match.reasons)
+      before.suppressed === suppressed &&
+      (fresh === undefined || sameReasons(before.suppression_reasons, reasons))
     ) {
       return;
     }
@@ -127,9 +147,9 @@ export async function scoreCatalogIndicators(
       before.score !== result.score ||
       before.score_confidence !== result.confidence ||
       before.score_expired !== result.expired ||
-      before.suppressed !== match.suppressed;
+      before.suppressed !== suppressed;
     const membership =
-      before.scored && (before.score_expired !== result.expired || before.suppressed !== match.suppressed);
+      before.scored && (before.score_expired !== result.expired || before.suppressed !== suppressed);
     if (membership) stats.membershipChanged++;
     changes.push({
       id: row.id,
@@ -140,15 +160,13 @@ export async function scoreCatalogIndicators(
       expired: result.expired,
       nextReactionAt: result.nextReactionAt,
       explanation: JSON.stringify(storedExplanation(explained)),
-      suppressed: match.suppressed,
-      reasons: JSON.stringify(match.reasons),
+      suppressed,
+      // Stored reasons stay as they are unless a fresh match decided them: the range pass does not read them.
+      reasons: fresh === undefined ? null : JSON.stringify(reasons),
       visible,
     });
   });
-  stats.changed = changes.length;
-  stats.changedIds = changes.map((change) => change.id);
-  if (changes.length > 0) await writeCatalogScores(tx, changes, options.now);
-  return stats;
+  return changes;
 }
 
 interface FlatRow extends Record<string, unknown> {
@@ -259,8 +277,8 @@ export interface CatalogScoreChange {
   /** JSON text of the stored explanation. */
   explanation: string;
   suppressed: boolean;
-  /** JSON text of the suppression reasons. */
-  reasons: string;
+  /** JSON text of the suppression reasons; null keeps the stored ones (no fresh warninglist match). */
+  reasons: string | null;
   /** Moves `updated_at` (score, confidence, expiry or suppression changed). */
   visible: boolean;
 }
@@ -286,7 +304,7 @@ export async function writeCatalogScores(
     update indicators i set
       score = u.score, score_confidence = u.confidence, score_base = u.base, score_decay_start = u.decay_start,
       score_expired = u.expired, score_next_reaction_at = u.next_reaction_at, score_explanation = u.explanation,
-      suppressed = u.suppressed, suppression_reasons = u.reasons, scored_at = ${new Date(now).toISOString()}::timestamptz,
+      suppressed = u.suppressed, suppression_reasons = coalesce(u.reasons, i.suppression_reasons), scored_at = ${new Date(now).toISOString()}::timestamptz,
       -- Never backwards: since-cursors rely on a change moving the row forward.
       updated_at = case when u.visible then greatest(now(), i.updated_at + interval '1 microsecond') else i.updated_at end
     from unnest(${texts((c) => c.id)}::text[], ${numbers((c) => c.score)}::smallint[],

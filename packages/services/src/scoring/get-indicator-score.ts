@@ -1,4 +1,5 @@
 import { AppError } from "@threatfusion/core";
+import { catalogExplanation } from "@threatfusion/db";
 import type { SuppressionReason } from "@threatfusion/scoring";
 import { sql } from "drizzle-orm";
 import { authorizeAction, inTenantTx, type ServiceContext } from "../context.ts";
@@ -70,7 +71,7 @@ export async function getIndicatorScore({
   const row = await inTenantTx(ctx, async (tx) => {
     const { rows } = await tx.execute<Row>(sql`
       select i.id, i.type, i.value::text as value, i.score, i.score_confidence, i.score_expired,
-        i.score_next_reaction_at, i.score_explanation, i.scored_at, i.suppressed, i.suppression_reasons,
+        i.score_next_reaction_at, ${catalogExplanation(sql`i`)} as score_explanation, i.scored_at, i.suppressed, i.suppression_reasons,
         ti.status as ti_status, ti.effective_score, ti.effective_expired, ti.effective_next_reaction_at,
         ti.score_explanation as ti_explanation, ti.suppressed as ti_suppressed, ti.suppression_reasons as ti_reasons
       from indicators i

@@ -1,12 +1,6 @@
 import type { DbTransaction } from "@threatfusion/db";
 import type { IndicatorType } from "@threatfusion/ioc";
-import type {
-  ContextKind,
-  FeedbackCounts,
-  Observation,
-  Reliability,
-  UnscoredInput,
-} from "@threatfusion/scoring";
+import type { ContextKind, Observation, Reliability, UnscoredInput } from "@threatfusion/scoring";
 import { type SQL, sql } from "drizzle-orm";
 
 /** What scoring reads about one catalog indicator: its identity and everything the model takes. */
@@ -120,41 +114,44 @@ export async function loadScoringInputs(
 }
 
 export function toScoringInput(row: ScoringInputRow): CatalogScoringInput {
+  // Runs once per row of a full re-score (a million times): no object spreads, and no label list, family set
+  // or sort for the many rows that carry none.
   const observations: Observation[] = [];
-  const labels: string[] = [...row.tags];
-  const families = new Set<string>();
+  let labels: string[] | null = row.tags.length > 0 ? [...row.tags] : null;
+  let families: Set<string> | null = null;
   for (const observation of row.observations) {
-    observations.push({
+    const item: Observation = {
       sourceId: observation.sourceId,
       sourceName: observation.sourceName,
       reliability: observation.reliability,
-      ...(observation.sourceConfidence === null
-        ? {}
-        : { sourceConfidence: Number(observation.sourceConfidence) }),
       firstSeen: Number(observation.firstSeen),
       lastSeen: Number(observation.lastSeen),
-    });
-    if (observation.threatType !== null) labels.push(observation.threatType);
-    if (observation.malwareFamily !== null) families.add(observation.malwareFamily);
+    };
+    if (observation.sourceConfidence !== null) item.sourceConfidence = Number(observation.sourceConfidence);
+    observations.push(item);
+    if (observation.threatType !== null) {
+      if (labels === null) labels = [];
+      labels.push(observation.threatType);
+    }
+    if (observation.malwareFamily !== null) {
+      if (families === null) families = new Set();
+      families.add(observation.malwareFamily);
+    }
   }
   // A CVE reported by any source is an exploited one only when a feed says so (CISA KEV's tags do).
-  const kinds = contextKindsOf(labels);
-  const feedback: FeedbackCounts | undefined =
-    row.false_positive_tenants === null
-      ? undefined
-      : {
-          falsePositiveTenants: row.false_positive_tenants,
-          truePositiveTenants: row.true_positive_tenants ?? 0,
-        };
-  return {
-    id: row.id,
+  const kinds = labels === null ? [] : contextKindsOf(labels);
+  const input: UnscoredInput = {
     type: row.type,
-    value: row.value,
-    input: {
-      type: row.type,
-      observations,
-      context: { kinds, malwareFamilies: [...families].sort() },
-      ...(feedback === undefined ? {} : { feedback: { global: feedback } }),
-    },
+    observations,
+    context: { kinds, malwareFamilies: families === null ? [] : [...families].sort() },
   };
+  if (row.false_positive_tenants !== null) {
+    input.feedback = {
+      global: {
+        falsePositiveTenants: row.false_positive_tenants,
+        truePositiveTenants: row.true_positive_tenants ?? 0,
+      },
+    };
+  }
+  return { id: row.id, type: row.type, value: row.value, input };
 }

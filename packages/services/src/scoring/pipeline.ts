@@ -10,6 +10,7 @@ import type { IndicatorType } from "@threatfusion/ioc";
 import type { ScoringModel } from "@threatfusion/scoring";
 import { sql } from "drizzle-orm";
 import { probeKeys } from "../warninglists/keys.ts";
+import { rescoreCatalogRanges } from "./catalog-pass.ts";
 import { type CatalogScoreStats, scoreCatalogIndicators } from "./catalog-score.ts";
 import { loadGlobalModel } from "./model-store.ts";
 import { type PrivateSuppressionStats, resuppressPrivateIndicators } from "./private-suppression.ts";
@@ -269,7 +270,11 @@ async function suppressDuePrivateIndicators(
   return stats;
 }
 
-/** Walks one page of the oldest open sweep; null when none is open. */
+/**
+ * Walks one page of the oldest open sweep; null when none is open. A page is read by id range
+ * (`rescoreCatalogRanges`: one text value per range instead of a row per observation); rows scored before the
+ * last warninglist change, which is what a list refresh's sweep is for, are matched on the id path inside it.
+ */
 export async function sweepPage(
   ingestDb: Database,
   options: { now: number; model: ScoringModel; page: number },
@@ -278,22 +283,21 @@ export async function sweepPage(
     const { rows } = await tx.execute<{ id: string; cursor: string }>(
       sql`select id, cursor from scoring_sweeps where finished_at is null order by started_at limit 1`,
     );
-    const sweep = rows[0];
-    if (sweep === undefined) return null;
-    const { rows: page } = await tx.execute<{ id: string }>(
-      sql`select id from indicators where id > ${sweep.cursor} order by id limit ${options.page}`,
-    );
-    return { sweep, ids: page.map((row) => row.id) };
+    return rows[0] ?? null;
   });
   if (open === null) return null;
-  const stats = await scoreCatalog(ingestDb, open.ids, { now: options.now, model: options.model });
-  const finished = open.ids.length < options.page;
-  const last = open.ids[open.ids.length - 1] ?? open.sweep.cursor;
+  const pass = await rescoreCatalogRanges(ingestDb, {
+    now: options.now,
+    model: options.model,
+    after: open.cursor,
+    limit: options.page,
+  });
   await withIngestTx({ db: ingestDb }, (tx) =>
     tx.execute(sql`
-      update scoring_sweeps set cursor = ${last}, examined = examined + ${stats.examined},
-        changed = changed + ${stats.changed}, finished_at = ${finished ? sql`now()` : sql`null`}
-      where id = ${open.sweep.id}`),
+      update scoring_sweeps set cursor = ${pass.lastId}, examined = examined + ${pass.examined},
+        changed = changed + ${pass.changed}, finished_at = ${pass.finished ? sql`now()` : sql`null`}
+      where id = ${open.id}`),
   );
-  return { ...stats, id: open.sweep.id, finished };
+  const { lastId: _lastId, finished, matched: _matched, ...stats } = pass;
+  return { ...stats, id: open.id, finished };
 }

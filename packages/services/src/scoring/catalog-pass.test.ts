@@ -1,0 +1,335 @@
+import { readFile } from "node:fs/promises";
+import { newId } from "@threatfusion/core";
+import { createTenantTree, type TestDatabases, type TestTenantTree } from "@threatfusion/db/testing";
+import { dayMs, defaultScoringModel, type ScoringModel } from "@threatfusion/scoring";
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { importWarninglists } from "../warninglists/import.ts";
+import { parseRange, rescoreCatalogRanges } from "./catalog-pass.ts";
+import { scoreCatalog } from "./pipeline.ts";
+import { createScoringTestDatabase } from "./test-database.ts";
+
+let database: Awaited<ReturnType<typeof createScoringTestDatabase>>;
+let dbs: TestDatabases;
+let tree: TestTenantTree;
+let ids: string[] = [];
+const t0 = Date.UTC(2026, 10, 25, 12);
+
+/** A small seeded generator, so a failure replays. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+const pick = <T>(next: () => number, items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
+
+/**
+ * 300 catalog rows with 0–3 observations each from sources of every reliability, last seen at microsecond
+ * precision (the millisecond flooring must match the id path), free text with tabs, newlines, quotes and
+ * non-ASCII in tags, threat types and malware families, the sources' own confidence as number, string or
+ * absent, and tenants' verdicts on some rows (global feedback counts).
+ */
+async function seedRandomCatalog(): Promise<string[]> {
+  const next = random(20261126);
+  const sources = ["A", "B", "C", "D", "E", "F"].map((reliability) => ({
+    id: newId("source"),
+    name: `Pass source ${reliability}\twith "tab"`,
+    reliability,
+  }));
+  for (const source of sources) {
+    await dbs.admin.pool.query(
+      "insert into sources (id, tenant_id, name, reliability) values ($1, null, $2, $3)",
+      [source.id, source.name, source.reliability],
+    );
+  }
+  const labels = [
+    null,
+    "botnet_cc",
+    "ransomware",
+    "malware_download",
+    "scanner",
+    "phish\tkit\n",
+    'c2 "x"',
+    "ümlaut",
+  ];
+  const types = ["ipv4", "domain", "url", "sha256", "md5", "cve"] as const;
+  const rows: { id: string; type: string; value: string; tags: string[] }[] = [];
+  const observations: unknown[][] = [];
+  for (let n = 0; n < 300; n++) {
+    const id = newId("indicator");
+    const type = pick(next, types);
+    const value =
+      type === "ipv4"
+        ? `45.${n % 256}.${Math.floor(next() * 256)}.${(n * 7) % 256}`
+        : type === "cve"
+          ? `CVE-2024-${10_000 + n}`
+          : `${type}-${n}-${Math.floor(next() * 1e9)}.example.org`;
+    const tags =
+      next() < 0.3
+        ? [
+            pick(
+              next,
+              labels.filter((label) => label !== null),
+            ),
+          ]
+        : [];
+    rows.push({ id, type, value, tags });
+    const count = Math.floor(next() * 4);
+    const used = new Set<string>();
+    for (let k = 0; k < count; k++) {
+      const source = pick(next, sources);
+      if (used.has(source.id)) continue;
+      used.add(source.id);
+      // Microseconds on purpose: the read floors to milliseconds as Date.parse would.
+      const lastMicros = Math.floor(t0 - next() * 90 * dayMs) * 1000 + Math.floor(next() * 1000);
+      const confidence = pick(next, [null, 10, 55, 90, "80"]);
+      observations.push([
+        newId("observation"),
+        id,
+        source.id,
+        new Date(lastMicros / 1000 - 5 * dayMs).toISOString(),
+        `${new Date(Math.floor(lastMicros / 1000)).toISOString().slice(0, 23)}${String(lastMicros % 1000).padStart(3, "0")}Z`,
+        next() < 0.2 ? pick(next, ["Emotet", "Qak\tBot", "Ünïcode\n"]) : null,
+        pick(next, labels),
+        JSON.stringify(confidence === null ? {} : { confidence }),
+      ]);
+    }
+  }
+  await dbs.admin.pool.query(
+    `insert into indicators (id, type, value, first_seen, last_seen, tags)
+     select r.id, r.type, r.value, now(), now(), array(select json_array_elements_text(r.tags))
+     from json_to_recordset($1::json) as r(id text, type text, value text, tags json)`,
+    [JSON.stringify(rows)],
+  );
+  await dbs.admin.pool.query(
+    `insert into observations (id, indicator_id, source_id, first_seen, last_seen, malware_family, threat_type, context)
+     select o->>0, o->>1, o->>2, (o->>3)::timestamptz, (o->>4)::timestamptz, o->>5, o->>6, (o->>7)::jsonb
+     from json_array_elements($1::json) as o`,
+    [JSON.stringify(observations)],
+  );
+  // Verdicts of the three tenants on the first 40 rows: global feedback counts (k = 3 applies to some).
+  const tenants = [tree.msspId, tree.clientAId, tree.clientBId];
+  for (const [n, row] of rows.slice(0, 40).entries()) {
+    for (const [k, tenantId] of tenants.entries()) {
+      if ((n + k) % 4 === 0) continue;
+      await dbs.admin.pool.query(
+        "insert into tenant_indicators (tenant_id, indicator_id, status) values ($1, $2, $3)",
+        [tenantId, row.id, (n + k) % 3 === 0 ? "confirmed" : "false_positive"],
+      );
+    }
+  }
+  return rows.map((row) => row.id);
+}
+
+interface StoredScore extends Record<string, unknown> {
+  id: string;
+  score: number;
+  score_confidence: number | null;
+  score_base: number | null;
+  decay_start: string | null;
+  score_expired: boolean;
+  next_reaction: string | null;
+  explanation: string | null;
+  suppressed: boolean;
+  reasons: string;
+  scored_at: string | null;
+  moved: boolean;
+}
+
+/** Every stored score column, as text, plus whether `updated_at` moved since the snapshot. */
+async function storedScores(): Promise<StoredScore[]> {
+  const { rows } = await dbs.admin.db.execute<StoredScore>(sql`
+    select i.id, i.score, i.score_confidence, i.score_base, i.score_decay_start::text as decay_start, i.score_expired,
+      i.score_next_reaction_at::text as next_reaction, i.score_explanation::text as explanation, i.suppressed,
+      i.suppression_reasons::text as reasons, i.scored_at::text as scored_at, i.updated_at <> s.updated_at as moved
+    from indicators i join pass_snapshot s on s.id = i.id order by i.id`);
+  return rows;
+}
+
+async function snapshot(): Promise<void> {
+  await dbs.admin.pool.query("drop table if exists pass_snapshot");
+  await dbs.admin.pool.query("create table pass_snapshot as select * from indicators");
+}
+
+async function restore(): Promise<void> {
+  await dbs.admin.pool.query(`
+    update indicators i set score = s.score, score_confidence = s.score_confidence, score_base = s.score_base,
+      score_decay_start = s.score_decay_start, score_expired = s.score_expired,
+      score_next_reaction_at = s.score_next_reaction_at, score_explanation = s.score_explanation,
+      suppressed = s.suppressed, suppression_reasons = s.suppression_reasons, scored_at = s.scored_at,
+      updated_at = s.updated_at
+    from pass_snapshot s where s.id = i.id`);
+}
+
+/** Runs the id path and the range pass from the same stored state; returns both outcomes. */
+async function bothPaths(now: number, model: ScoringModel, rangeSize: number) {
+  await restore();
+  const byIds = await scoreCatalog(dbs.ingest.db, ids, { now, model });
+  const idState = await storedScores();
+  await restore();
+  const byRanges = await rescoreCatalogRanges(dbs.ingest.db, { now, model, rangeSize });
+  const rangeState = await storedScores();
+  return { byIds, idState, byRanges, rangeState };
+}
+
+function variedModel(seed: number): ScoringModel {
+  const next = random(seed);
+  const types = Object.fromEntries(
+    Object.entries(defaultScoringModel.types).map(([type, params]) => [
+      type,
+      {
+        weight: Math.round((0.4 + next() * 0.6) * 100) / 100,
+        lifetimeDays: 10 + Math.floor(next() * 700),
+        decaySpeed: pick(next, [0.3, 0.5, 1, 1.5, 2, 3]) ?? params.decaySpeed,
+      },
+    ]),
+  ) as ScoringModel["types"];
+  return {
+    ...defaultScoringModel,
+    types,
+    reliabilityWeights: { A: next(), B: next(), C: next(), D: next(), E: next(), F: next() },
+    confidence: { defaultSourceConfidence: 20 + Math.floor(next() * 80), corroborationWeight: next() },
+    feedback: { ...defaultScoringModel.feedback, globalMinTenants: 1 + Math.floor(next() * 3) },
+  };
+}
+
+beforeAll(async () => {
+  database = await createScoringTestDatabase(inject("database"));
+  dbs = database.dbs;
+  tree = await createTenantTree({ url: database.urls.adminUrl, wsProxy: database.urls.wsProxy }, "pass");
+  ids = await seedRandomCatalog();
+  await scoreCatalog(dbs.ingest.db, ids, { now: t0, model: defaultScoringModel });
+  await snapshot();
+}, 120_000);
+afterAll(async () => {
+  await tree.cleanup();
+  await database.drop();
+});
+
+describe("the catalog range pass", () => {
+  it("writes exactly what the id path writes, field by field, across instants and models", async () => {
+    const cases: [number, ScoringModel][] = [
+      [t0, defaultScoringModel],
+      [t0 + 3_600_000, defaultScoringModel],
+      [t0 + dayMs, defaultScoringModel],
+      [t0 + 20 * dayMs, defaultScoringModel],
+      [t0 + 2 * dayMs, variedModel(1)],
+      [t0 + 40 * dayMs, variedModel(2)],
+      [t0, variedModel(3)],
+    ];
+    let written = 0;
+    for (const [index, [now, model]] of cases.entries()) {
+      const { byIds, idState, byRanges, rangeState } = await bothPaths(now, model, 7 + index * 13);
+      expect(rangeState).toEqual(idState);
+      expect(byRanges.examined).toBe(byIds.examined);
+      expect(byRanges.changed).toBe(byIds.changed);
+      expect(byRanges.membershipChanged).toBe(byIds.membershipChanged);
+      expect([...byRanges.changedIds].sort()).toEqual([...byIds.changedIds].sort());
+      expect(byRanges.finished).toBe(true);
+      written += byRanges.changed;
+    }
+    // The cases must exercise both outcomes: nothing to write at t0, changes later.
+    const first = await bothPaths(t0, defaultScoringModel, 50);
+    expect(first.byRanges.changed).toBe(0);
+    expect(first.byRanges.examined).toBe(ids.length);
+    expect(written).toBeGreaterThan(100);
+  }, 120_000);
+
+  it("covers every row exactly once when walked in bounded pages from a cursor", async () => {
+    const now = t0 + 5 * dayMs;
+    const whole = await bothPaths(now, defaultScoringModel, 11);
+    await restore();
+    let cursor = "";
+    let examined = 0;
+    let pages = 0;
+    for (;;) {
+      const page = await rescoreCatalogRanges(dbs.ingest.db, {
+        now,
+        model: defaultScoringModel,
+        after: cursor,
+        limit: 64,
+        rangeSize: 10,
+      });
+      examined += page.examined;
+      pages++;
+      if (page.finished) break;
+      expect(page.examined).toBe(64);
+      cursor = page.lastId;
+    }
+    expect(examined).toBe(ids.length);
+    expect(pages).toBe(Math.ceil((ids.length + 1) / 64));
+    expect(await storedScores()).toEqual(whole.rangeState);
+  }, 120_000);
+
+  it("sends rows scored before a warninglist change through matching, with the list's reasons", async () => {
+    const url = new URL("../../fixtures/warninglists/rfc1918.json", import.meta.url);
+    await restore();
+    const { rows } = await dbs.admin.db.execute<{ id: string }>(
+      sql`update indicators set value = '10.0.0.' || (row_number) from (select id as rid, row_number() over (order by id) as row_number from indicators where type = 'ipv4' limit 5) r where id = r.rid returning id`,
+    );
+    expect(rows).toHaveLength(5);
+    await importWarninglists({
+      db: dbs.ingest.db,
+      lists: [{ id: "rfc1918", json: JSON.parse(await readFile(url, "utf8")) }],
+    });
+    await snapshot();
+    const { byIds, idState, byRanges, rangeState } = await bothPaths(t0 + 1_000, defaultScoringModel, 40);
+    expect(byRanges.matched).toBe(ids.length);
+    expect(rangeState).toEqual(idState);
+    expect(byRanges.changed).toBe(byIds.changed);
+    const suppressed = rangeState.filter((row) => rows.some((changed) => changed.id === row.id));
+    expect(suppressed.map((row) => [row.suppressed, row.reasons.includes('"listId": "rfc1918"')])).toEqual(
+      Array.from({ length: 5 }, () => [true, true]),
+    );
+  }, 120_000);
+
+  it("gives tenants' verdicts to the ingest role only as counts, and not to the app role", async () => {
+    const { rows } = await dbs.ingest.db.execute<Record<string, unknown>>(
+      sql`select * from tf_feedback_counts_between('', null)`,
+    );
+    expect(rows.length).toBeGreaterThan(20);
+    expect(Object.keys(rows[0] ?? {}).sort()).toEqual([
+      "false_positive_tenants",
+      "indicator_id",
+      "true_positive_tenants",
+    ]);
+    const refused = await dbs.app.db
+      .execute(sql`select * from tf_feedback_counts_between('', null)`)
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(Error);
+    expect(String((refused as Error).cause)).toMatch(/permission denied/);
+  });
+});
+
+describe("parsing a range's lines", () => {
+  const sources = new Map([["src_a", { name: "Feed A", reliability: "B" as const }]]);
+  /** One line: id, type, tags, stored result (score … flags), feedback counts, then one observation. */
+  const line = (id: string, lastSeenMicros: number, threatType: string) =>
+    [id, "ipv4", "", "40", "50", "40.5", "1000", "2000", "4", "", "", "src_a", String(lastSeenMicros)]
+      .concat([`"x"`, JSON.stringify(threatType), ""])
+      .join("\t");
+
+  it("groups a row's observations the same whether its lines come in id order or not", () => {
+    const inOrder = [line("ind_1", 1_000, "a"), line("ind_1", 2_000, "b"), line("ind_2", 3_000, "c")];
+    const shuffled = [line("ind_2", 3_000, "c"), line("ind_1", 1_000, "a"), line("ind_3", 4_000, "d")];
+    shuffled.push(line("ind_1", 2_000, "b"));
+    const ordered = parseRange(inOrder.join("\n"), sources);
+    const unordered = parseRange(shuffled.join("\n"), sources);
+    expect(ordered.map((row) => [row.id, row.observations.length])).toEqual([
+      ["ind_1", 2],
+      ["ind_2", 1],
+    ]);
+    expect(unordered.map((row) => [row.id, row.observations.map((each) => each.threatType)])).toEqual([
+      ["ind_2", ["c"]],
+      ["ind_1", ["a", "b"]],
+      ["ind_3", ["d"]],
+    ]);
+    expect(unordered.find((row) => row.id === "ind_1")?.observations).toEqual(ordered[0]?.observations);
+  });
+});

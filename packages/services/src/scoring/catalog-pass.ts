@@ -1,0 +1,429 @@
+import { type Database, type DbTransaction, withIngestTx } from "@threatfusion/db";
+import type { IndicatorType } from "@threatfusion/ioc";
+import type { Reliability, ScoringModel } from "@threatfusion/scoring";
+import { type SQL, sql } from "drizzle-orm";
+import {
+  type CatalogScoreStats,
+  judgeStoredRows,
+  type StoredRow,
+  scoreCatalogIndicators,
+  writeCatalogScores,
+} from "./catalog-score.ts";
+import { toScoringInput } from "./inputs.ts";
+
+/** Rows per range statement: one text value of about 110 bytes a row (~2.5 MB), far inside a Worker's memory. */
+export const catalogPassRangeSize = 25_000;
+
+/** What a range pass did, and where it stopped. */
+export interface CatalogPassStats extends CatalogScoreStats {
+  /** The last id the pass covered (the cursor to continue from); the start cursor when it covered nothing. */
+  lastId: string;
+  /** Whether the pass reached the end of the catalog (fewer rows than `limit` were left). */
+  finished: boolean;
+  /** Rows judged through the id path because they need warninglist matching (never scored, or lists changed). */
+  matched: number;
+}
+
+export interface CatalogRange {
+  /** Exclusive lower bound. */
+  after: string;
+  /** Inclusive upper bound; null: to the end of the catalog. */
+  through: string | null;
+}
+
+export interface SourceInfo {
+  name: string;
+  reliability: Reliability;
+}
+
+/**
+ * Re-scores the catalog in id order from `after` (exclusive), at most `limit` rows, and writes only the rows
+ * whose stored result changed (the same judgement and write as `scoreCatalogIndicators`). Each range of
+ * `rangeSize` ids is read by ONE statement that returns the range as one text value of compact lines (the
+ * stored result and the scoring inputs, observations in the same walk of both tables in id order), so the
+ * driver parses one row per range instead of one per observation; sources are read once per pass. Ranges run
+ * `parallel` at a time, each in its own ingest transaction (cut, read, judge, write; `RangeCutter`). Rows that
+ * need warninglist matching (never scored, or scored before the last list change) go through the id path inside
+ * the same transaction. Measured in `packages/services/bench/rescore-db.ts` ("range pass" lines).
+ */
+export async function rescoreCatalogRanges(
+  ingestDb: Database,
+  options: {
+    now: number;
+    model: ScoringModel;
+    after?: string;
+    limit?: number;
+    rangeSize?: number;
+    parallel?: number;
+  },
+): Promise<CatalogPassStats> {
+  const after = options.after ?? "";
+  const context = await withIngestTx({ db: ingestDb }, readPassContext);
+  const cutter = new RangeCutter({
+    after,
+    rangeSize: options.rangeSize ?? catalogPassRangeSize,
+    limit: options.limit ?? null,
+  });
+  const stats: CatalogPassStats = {
+    examined: 0,
+    changed: 0,
+    membershipChanged: 0,
+    changedIds: [],
+    lastId: after,
+    finished: false,
+    matched: 0,
+  };
+  const worker = async () => {
+    for (let more = true; more; ) {
+      more = await withIngestTx({ db: ingestDb }, async (tx) => {
+        const range = await cutter.next(tx, stats);
+        if (range === null) return false;
+        await rescoreRange(tx, range, { now: options.now, model: options.model, context }, stats);
+        return true;
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.parallel ?? 2) }, worker));
+  stats.finished = cutter.finished;
+  return stats;
+}
+
+interface PassContext {
+  sources: Map<string, SourceInfo>;
+  /** The last warninglist change (timestamptz text); rows scored before it need matching. */
+  listsChangedAt: string | null;
+}
+
+/** What every range needs once per pass: the global sources and the last warninglist change. */
+async function readPassContext(tx: DbTransaction): Promise<PassContext> {
+  const { rows: sourceRows } = await tx.execute<{ id: string; name: string; reliability: Reliability }>(
+    sql`select id, name, reliability from sources where tenant_id is null`,
+  );
+  // As text, so the comparison in each range is exact to the microsecond, as on the id path.
+  const { rows: lists } = await tx.execute<{ changed_at: string | null }>(
+    sql`select max(greatest(imported_at, updated_at))::text as changed_at from warninglists`,
+  );
+  return {
+    sources: new Map(sourceRows.map((row) => [row.id, { name: row.name, reliability: row.reliability }])),
+    listsChangedAt: lists[0]?.changed_at ?? null,
+  };
+}
+
+/**
+ * Cuts the pass into ranges as the workers ask for them: each cut is one keyset probe of the primary key
+ * (the `size`-th id after the previous cut, an index-only walk of `size` entries), so work starts at once and
+ * no id of the catalog is numbered up front (the first version numbered every id with `row_number()` before
+ * the first range). Probes run one at a time, in id order, so ranges never overlap. A page bounded by `limit`
+ * ends at its `limit`-th row; otherwise the rest of the catalog is one open range (rows added since included).
+ */
+class RangeCutter {
+  private from: string;
+  private taken = 0;
+  private ended = false;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly rangeSize: number;
+  private readonly limit: number | null;
+  /** Whether the pass reached the end of the catalog (known once the last range is cut). */
+  finished = false;
+
+  constructor(options: { after: string; rangeSize: number; limit: number | null }) {
+    this.from = options.after;
+    this.rangeSize = options.rangeSize;
+    this.limit = options.limit;
+  }
+
+  next(tx: DbTransaction, stats: CatalogPassStats): Promise<CatalogRange | null> {
+    const range = this.queue.then(() => this.cut(tx, stats));
+    this.queue = range.catch(() => undefined);
+    return range;
+  }
+
+  private async cut(tx: DbTransaction, stats: CatalogPassStats): Promise<CatalogRange | null> {
+    if (this.ended) return null;
+    const size = this.limit === null ? this.rangeSize : Math.min(this.rangeSize, this.limit - this.taken);
+    if (size <= 0) {
+      this.ended = true;
+      return null;
+    }
+    const { rows } = await tx.execute<{ id: string }>(
+      sql`select id from indicators where id > ${this.from} order by id offset ${size - 1} limit 1`,
+    );
+    const through = rows[0]?.id ?? null;
+    const range: CatalogRange = { after: this.from, through };
+    if (through === null) {
+      this.ended = true;
+      this.finished = true;
+      return range;
+    }
+    this.from = through;
+    this.taken += size;
+    stats.lastId = through;
+    if (this.taken === this.limit) this.ended = true;
+    return range;
+  }
+}
+
+/**
+ * One line per indicator and observation (a second observation repeats the indicator's fields), tab-separated:
+ *  0 id, 1 type, 2 tags (JSON array, empty when none), 3 score, 4 confidence, 5 base, 6 decay start µs,
+ *  7 next reaction µs, 8 flags (1 expired, 2 suppressed, 4 judged here; else it needs warninglist matching),
+ *  9 false-positive tenants, 10 true-positive tenants, 11 source id, 12 last seen µs,
+ *  13 malware family (JSON string), 14 threat type (JSON string), 15 the source's own confidence.
+ * An observation's first-seen time is not sent: the engine does not read it (17 bytes and a conversion per
+ * line; `catalog-pass.test.ts` would fail if a score came to depend on it, its first-seen times differ).
+ * Free text goes as JSON, which escapes tabs and newlines; ids are generated (`newId`). An empty field is SQL
+ * null. Times go as exact integer microseconds (float8 `date_part` carries them exactly; `extract` is numeric
+ * and cost 1 µs per value, measured); the epoch ms the id path reads are derived from them in `parseRange`.
+ * The cast to int8 rounds to the nearest integer itself (no `round` call): the float's error is about 0.25 µs
+ * at today's epochs, far from the 0.5 where rounding rules could differ.
+ * `concat_ws` with the nullable fields as text: measured half the PostgreSQL CPU of `concat` with tab arguments.
+ */
+function rangeStatement(range: CatalogRange, listsChangedAt: string | null) {
+  const through = range.through === null ? sql`` : sql`and i.id <= ${range.through}`;
+  const throughObservation = range.through === null ? sql`` : sql`and o.indicator_id <= ${range.through}`;
+  const current =
+    listsChangedAt === null
+      ? sql`i.scored_at is not null`
+      : sql`coalesce(i.scored_at >= ${listsChangedAt}::timestamptz, false)`;
+  const micros = (column: SQL) => sql`coalesce((date_part('epoch', ${column}) * 1000000)::int8::text, '')`;
+  return sql`
+    select string_agg(concat_ws(e'\t',
+      i.id, i.type, coalesce(case when cardinality(i.tags) > 0 then array_to_json(i.tags)::text end, ''),
+      i.score, coalesce(i.score_confidence::text, ''), coalesce(i.score_base::text, ''),
+      ${micros(sql`i.score_decay_start`)}, ${micros(sql`i.score_next_reaction_at`)},
+      i.score_expired::int + 2 * i.suppressed::int + 4 * (${current})::int,
+      coalesce(f.false_positive_tenants::text, ''), coalesce(f.true_positive_tenants::text, ''),
+      coalesce(o.source_id, ''), ${micros(sql`o.last_seen`)},
+      coalesce(to_json(o.malware_family)::text, ''), coalesce(to_json(o.threat_type)::text, ''),
+      coalesce(case when jsonb_typeof(o.context -> 'confidence') = 'number' then o.context ->> 'confidence' end, '')
+    ), e'\n') as lines
+    from indicators i
+    left join observations o on o.indicator_id = i.id and o.indicator_id > ${range.after} ${throughObservation}
+    left join tf_feedback_counts_between(${range.after}, ${range.through}) f on f.indicator_id = i.id
+    where i.id > ${range.after} ${through}`;
+}
+
+/** One range's lines as one text value (null when the range is empty); the bench times this read alone. */
+export async function readCatalogRange(
+  tx: DbTransaction,
+  range: CatalogRange,
+  listsChangedAt: string | null,
+): Promise<string | null> {
+  const { rows } = await tx.execute<{ lines: string | null }>(rangeStatement(range, listsChangedAt));
+  return rows[0]?.lines ?? null;
+}
+
+const tab = 9;
+const newline = 10;
+const minus = 45;
+const zero = 48;
+
+/**
+ * Reads a range's lines field by field without splitting them into arrays of strings: integers are parsed
+ * from the character codes, only text fields become strings (measured: `split` per line and per field was
+ * most of this process's CPU in the pass, with garbage collection of the pieces). Field ends are found with
+ * `indexOf` (native) rather than a loop over characters; every field but a line's last ends with a tab (free
+ * text is JSON, so a raw tab or newline never occurs inside a field).
+ */
+class LineReader {
+  private at = 0;
+  private readonly lines: string;
+
+  constructor(lines: string) {
+    this.lines = lines;
+  }
+
+  get done(): boolean {
+    return this.at >= this.lines.length;
+  }
+
+  /** Where the current field ends: the next tab, or for a line's last field the next newline. */
+  private end(last: boolean): number {
+    const end = this.lines.indexOf(last ? "\n" : "\t", this.at);
+    return end === -1 ? this.lines.length : end;
+  }
+
+  private get empty(): boolean {
+    const code = this.lines.charCodeAt(this.at);
+    return code === tab || code === newline || Number.isNaN(code);
+  }
+
+  text(): string {
+    const end = this.end(false);
+    const value = this.lines.slice(this.at, end);
+    this.at = end + 1;
+    return value;
+  }
+
+  /**
+   * A text field from a small set of values that repeat line after line (types, source ids): the string
+   * already in `seen` when it matches, so no new string is made per line.
+   */
+  repeated(seen: string[]): string {
+    const { lines, at } = this;
+    const end = this.end(false);
+    this.at = end + 1;
+    for (const value of seen) {
+      if (value.length === end - at && lines.startsWith(value, at)) return value;
+    }
+    const value = lines.slice(at, end);
+    if (seen.length < 16) seen.push(value);
+    return value;
+  }
+
+  /** An integer field (digits, optional leading minus); null when empty. */
+  int(): number | null {
+    const { lines } = this;
+    let end = this.at;
+    let value = 0;
+    let negative = false;
+    for (; end < lines.length; end++) {
+      const code = lines.charCodeAt(end);
+      if (code === tab || code === newline) break;
+      if (code === minus) negative = true;
+      else value = value * 10 + (code - zero);
+    }
+    const empty = end === this.at;
+    this.at = end + 1;
+    return empty ? null : negative ? -value : value;
+  }
+
+  /** A decimal field (PostgreSQL's shortest float text); null when empty. `last`: the line's last field. */
+  number(last = false): number | null {
+    if (this.empty) {
+      this.at++;
+      return null;
+    }
+    const end = this.end(last);
+    const value = Number(this.lines.slice(this.at, end));
+    this.at = end + 1;
+    return value;
+  }
+
+  /** A JSON string field; null when empty. */
+  json(): string | null {
+    if (this.empty) {
+      this.at++;
+      return null;
+    }
+    return JSON.parse(this.text()) as string | null;
+  }
+}
+
+/** Epoch ms as the id path reads them: stored score times rounded, observation times floored (Date.parse). */
+const roundedMs = (micros: number | null): number | null =>
+  micros === null ? null : Math.round(micros / 1000);
+const flooredMs = (micros: number | null): number | null =>
+  micros === null ? null : Math.floor(micros / 1000);
+
+/**
+ * Parses a range's lines into stored rows with their observations (lines of one id are grouped). The lines
+ * come in id order from the merge join, so a row's lines follow each other and no map of ids is needed (a
+ * million `Map` inserts and lookups per pass); should they ever come out of order, a map is built once and
+ * used from then on, so the result never depends on the order.
+ */
+export function parseRange(lines: string, sources: ReadonlyMap<string, SourceInfo>): StoredRow[] {
+  const rows: StoredRow[] = [];
+  let byId: Map<string, StoredRow> | null = null;
+  const reader = new LineReader(lines);
+  const types: string[] = [];
+  const sourceIds: string[] = [];
+  let previous: StoredRow | undefined;
+  while (!reader.done) {
+    const id = reader.text();
+    let row: StoredRow | undefined;
+    if (previous === undefined || id > previous.id) row = undefined;
+    else if (id === previous.id) row = previous;
+    else {
+      byId ??= new Map(rows.map((each) => [each.id, each]));
+      row = byId.get(id);
+    }
+    const type = reader.repeated(types) as IndicatorType;
+    const tags = reader.text();
+    const score = reader.int() ?? 0;
+    const confidence = reader.int();
+    const base = reader.number();
+    const decayStart = roundedMs(reader.int());
+    const nextReaction = roundedMs(reader.int());
+    const flags = reader.int() ?? 0;
+    const falsePositives = reader.int();
+    const truePositives = reader.int();
+    if (row === undefined) {
+      row = {
+        id,
+        type,
+        // Not read: only a warninglist match needs the value, and matched rows go through the id path.
+        value: "",
+        tags: tags === "" ? [] : (JSON.parse(tags) as string[]),
+        observations: [],
+        false_positive_tenants: falsePositives,
+        true_positive_tenants: truePositives,
+        score,
+        score_confidence: confidence,
+        score_base: base,
+        decay_start_ms: decayStart,
+        score_expired: (flags & 1) !== 0,
+        next_reaction_ms: nextReaction,
+        suppressed: (flags & 2) !== 0,
+        // Not read either: a row judged here keeps its stored reasons (`CatalogScoreChange.reasons` null).
+        suppression_reasons: [],
+        scored: true,
+        suppression_current: (flags & 4) !== 0,
+      };
+      rows.push(row);
+      byId?.set(id, row);
+    }
+    // The greatest id so far stays the reference, so one out-of-order id does not send the rest to the map.
+    if (previous === undefined || id > previous.id) previous = row;
+    const sourceId = reader.repeated(sourceIds);
+    const lastSeen = flooredMs(reader.int());
+    const malwareFamily = reader.json();
+    const threatType = reader.json();
+    const sourceConfidence = reader.number(true);
+    if (sourceId !== "" && lastSeen !== null) {
+      const source = sources.get(sourceId);
+      row.observations.push({
+        sourceId,
+        sourceName: source?.name ?? "",
+        reliability: source?.reliability ?? "F",
+        // Not read (see `rangeStatement`): the engine scores by last seen only.
+        firstSeen: lastSeen,
+        lastSeen,
+        malwareFamily,
+        threatType,
+        sourceConfidence,
+      });
+    }
+  }
+  return rows;
+}
+
+async function rescoreRange(
+  tx: DbTransaction,
+  range: CatalogRange,
+  options: { now: number; model: ScoringModel; context: PassContext },
+  stats: CatalogPassStats,
+): Promise<void> {
+  const lines = await readCatalogRange(tx, range, options.context.listsChangedAt);
+  if (lines === null) return;
+  const judged: StoredRow[] = [];
+  const toMatch: string[] = [];
+  for (const row of parseRange(lines, options.context.sources)) {
+    if (range.through === null && row.id > stats.lastId) stats.lastId = row.id;
+    if (!(row.type in options.model.types)) continue;
+    if (row.suppression_current) judged.push(row);
+    else toMatch.push(row.id);
+  }
+  const changes = judgeStoredRows(judged, judged.map(toScoringInput), new Map(), options, stats);
+  if (changes.length > 0) await writeCatalogScores(tx, changes, options.now);
+  stats.changed += changes.length;
+  for (const change of changes) stats.changedIds.push(change.id);
+  if (toMatch.length > 0) {
+    const matched = await scoreCatalogIndicators(tx, toMatch, options);
+    stats.matched += toMatch.length;
+    stats.examined += matched.examined;
+    stats.changed += matched.changed;
+    stats.membershipChanged += matched.membershipChanged;
+    for (const id of matched.changedIds) stats.changedIds.push(id);
+  }
+}
