@@ -33,13 +33,46 @@ export interface IndicatorUpsertRow {
 }
 
 /**
- * The stored explanation of the catalog row aliased `row` (jsonb): the one the scoring stage wrote into the row
- * when it re-scored it, else the one ingestion stored once for many rows and referenced (migration 0066).
- * Every reader of a catalog explanation goes through this.
+ * The stored explanation of the catalog row aliased `row` (jsonb), from the set of distinct explanations it
+ * references (migrations 0066, 0067). Every reader of a catalog explanation goes through this.
  */
 export function catalogExplanation(row: SQL): SQL {
-  return sql`coalesce(${row}.score_explanation,
-    (select e.explanation from score_explanations e where e.id = ${row}.score_explanation_id limit 1))`;
+  return sql`(select e.explanation from score_explanations e where e.id = ${row}.score_explanation_id limit 1)`;
+}
+
+/**
+ * Score explanations stored once per distinct JSON text (`score_explanations`, migrations 0066 and 0067): a
+ * catalog row holds the id, the first 16 bytes of the text's SHA-256; a feed's rows, and a re-score's, share a
+ * handful. A statement numbers its texts with `add` and begins `with ${set.withItems()}`; after that,
+ * `explanation_ids.ids[n]` is the stored id of text number n. Ids already stored are skipped, so a known
+ * explanation costs no write; there is no unique key, so parallel writers never wait on each other (a race can
+ * store a text twice; readers take one).
+ */
+export class ExplanationSet {
+  private readonly texts: string[] = [];
+  private readonly numbers = new Map<string, number>();
+
+  /** The 1-based number of `text` among this statement's explanations. */
+  add(text: string): number {
+    const known = this.numbers.get(text);
+    if (known !== undefined) return known;
+    this.texts.push(text);
+    this.numbers.set(text, this.texts.length);
+    return this.texts.length;
+  }
+
+  withItems(): SQL {
+    return sql`explanation_input as (
+        select x.body, x.n, encode(substr(sha256(convert_to(x.body, 'UTF8')), 1, 16), 'hex')::uuid as id
+        from unnest(${textArrayLiteral(this.texts)}::text[]) with ordinality as x(body, n)
+      ), stored_explanations as (
+        insert into score_explanations (id, explanation)
+        select x.id, x.body::jsonb from explanation_input x
+        where not exists (select 1 from score_explanations e where e.id = x.id)
+      ), explanation_ids as (
+        select array_agg(x.id order by x.n) as ids from explanation_input x
+      )`;
+  }
 }
 
 /** The stored global score of a catalog row (the `score*` and `suppress*` columns of `indicators`). */
@@ -317,28 +350,18 @@ export async function upsertIndicators(
       tags.push(row.tags.length === 0 ? "" : row.tags.join(tagSeparator));
       scores.push(row.score);
     }
-    // Explanations are stored once per distinct text (`score_explanations`, migration 0066; a feed's rows share
-    // a handful); the row holds the id, the first 16 bytes of the text's SHA-256. Ids already stored are
-    // skipped, so a known explanation costs no write; no unique key, so parallel writers never wait on each other.
     const { rows: upserted } = await tx.execute<UpsertedRow>(sql`
-      with explanation_input as (
-        select x.body, x.n, encode(substr(sha256(convert_to(x.body, 'UTF8')), 1, 16), 'hex')::uuid as id
-        from unnest(${textArrayLiteral(scores.explanationTexts)}::text[]) with ordinality as x(body, n)
-      ), stored_explanations as (
-        insert into score_explanations (id, explanation)
-        select x.id, x.body::jsonb from explanation_input x
-        where not exists (select 1 from score_explanations e where e.id = x.id)
-      )
+      with ${scores.explanations.withItems()}
       insert into indicators as i (id, type, value, first_seen, last_seen, confidence, base_score, tlp, tags,
         score, score_confidence, score_base, score_decay_start, score_expired, score_next_reaction_at,
         score_explanation_id, suppressed, suppression_reasons, scored_at)
       select u.id, u.type, u.value, u.first_seen, u.last_seen, u.confidence, u.base_score, u.tlp,
              case when u.tags = '' then '{}'::text[] else string_to_array(u.tags, chr(31)) end,
              coalesce(u.score, 0), u.score_confidence, u.score_base, to_timestamp(u.decay_start_ms / 1000.0),
-             coalesce(u.expired, false), to_timestamp(u.next_reaction_ms / 1000.0), explanations.ids[u.explanation],
+             coalesce(u.expired, false), to_timestamp(u.next_reaction_ms / 1000.0), explanation_ids.ids[u.explanation],
              coalesce(u.suppressed, false), coalesce(u.reasons, '[]'::jsonb),
              case when u.score is null then null else now() end
-      from (select array_agg(x.id order by x.n) as ids from explanation_input x) as explanations,
+      from explanation_ids,
            unnest(${textArrayLiteral(ids)}::text[], ${textArrayLiteral(types)}::text[],
                   ${textArrayLiteral(values)}::text[], ${textArrayLiteral(firstSeen)}::timestamptz[],
                   ${textArrayLiteral(lastSeen)}::timestamptz[], ${numberArrayLiteral(confidence)}::smallint[],
@@ -409,11 +432,9 @@ class ScoreColumnArrays {
   readonly decayStart: (number | null)[] = [];
   readonly expired: (string | null)[] = [];
   readonly nextReactionAt: (number | null)[] = [];
-  /** Per row, the 1-based position of its explanation in `explanationTexts`. */
+  /** Per row, the number of its explanation in `explanations`. */
   readonly explanation: (number | null)[] = [];
-  /** The distinct explanation texts of the batch, in order of first use. */
-  readonly explanationTexts: string[] = [];
-  private readonly explanationNumbers = new Map<string, number>();
+  readonly explanations = new ExplanationSet();
   readonly suppressed: (string | null)[] = [];
   readonly reasons: (string | null)[] = [];
 
@@ -424,17 +445,9 @@ class ScoreColumnArrays {
     this.decayStart.push(columns === undefined ? null : columns.decayStart);
     this.expired.push(columns === undefined ? null : columns.expired ? "t" : "f");
     this.nextReactionAt.push(columns === undefined ? null : columns.nextReactionAt);
-    this.explanation.push(columns === undefined ? null : this.numberOf(columns.explanation));
+    this.explanation.push(columns === undefined ? null : this.explanations.add(columns.explanation));
     this.suppressed.push(columns === undefined ? null : columns.suppressed ? "t" : "f");
     this.reasons.push(columns === undefined ? null : columns.reasons);
-  }
-
-  private numberOf(explanation: string): number {
-    const known = this.explanationNumbers.get(explanation);
-    if (known !== undefined) return known;
-    this.explanationTexts.push(explanation);
-    this.explanationNumbers.set(explanation, this.explanationTexts.length);
-    return this.explanationTexts.length;
   }
 }
 

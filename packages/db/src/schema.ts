@@ -396,12 +396,11 @@ export const indicators = pgTable("indicators", {
   scoreDecayStart: at("score_decay_start"),
   scoreExpired: boolean("score_expired").notNull().default(false),
   scoreNextReactionAt: at("score_next_reaction_at"),
-  scoreExplanation: jsonb("score_explanation").$type<Record<string, unknown>>(),
   scoredAt: at("scored_at"),
   suppressed: boolean("suppressed").notNull().default(false),
   suppressionReasons: jsonb("suppression_reasons").$type<unknown[]>().notNull().default([]),
-  // The explanation ingestion stored once for many rows (migration 0066); `scoreExplanation`, when set, wins.
-  // Read both through `catalogExplanation` (bulk.ts).
+  // The explanation, stored once per distinct text in `score_explanations` (migrations 0066, 0067); read it
+  // through `catalogExplanation` (bulk.ts).
   scoreExplanationId: uuid("score_explanation_id"),
 });
 

@@ -29,6 +29,7 @@ import {
   createClient,
   createDatabase,
   type Database,
+  ExplanationSet,
   ensureLoginRoles,
   numberArrayLiteral,
   roleUrl,
@@ -418,15 +419,18 @@ async function main(): Promise<void> {
     // 4. The raw limit: the same UPDATE shape, every row, nothing read or scored.
     started = performance.now();
     await inParallel(pages(ids), async (page) => {
+      const explanations = new ExplanationSet();
       const rows = page.map((id, i) => ({
         id,
         score: i % 100,
-        explanation: { summary: `score ${i % 100}: raw` },
+        explanation: explanations.add(JSON.stringify({ summary: `score ${i % 100}: raw` })),
       }));
       await withIngestTx({ db: ingest.db }, (tx) =>
-        tx.execute(sql`update indicators i set score = u.score, score_explanation = u.explanation,
+        tx.execute(sql`with ${explanations.withItems()}
+          update indicators i set score = u.score, score_explanation_id = explanation_ids.ids[u.explanation],
             updated_at = greatest(now(), i.updated_at + interval '1 microsecond')
-          from json_to_recordset(${JSON.stringify(rows)}::json) as u(id text, score smallint, explanation jsonb)
+          from explanation_ids,
+            json_to_recordset(${JSON.stringify(rows)}::json) as u(id text, score smallint, explanation int)
           where i.id = u.id`),
       );
     });
@@ -436,12 +440,16 @@ async function main(): Promise<void> {
     started = performance.now();
     await inParallel(pages(ids), async (page) => {
       const scores = page.map((_id, i) => (i + 1) % 100);
-      const explanations = scores.map((score) => JSON.stringify({ summary: `score ${score}: raw` }));
+      const explanations = new ExplanationSet();
+      const numbers = scores.map((score) =>
+        explanations.add(JSON.stringify({ summary: `score ${score}: raw` })),
+      );
       await withIngestTx({ db: ingest.db }, (tx) =>
-        tx.execute(sql`update indicators i set score = u.score, score_explanation = u.explanation,
+        tx.execute(sql`with ${explanations.withItems()}
+          update indicators i set score = u.score, score_explanation_id = explanation_ids.ids[u.explanation],
             updated_at = greatest(now(), i.updated_at + interval '1 microsecond')
-          from unnest(${textArrayLiteral(page)}::text[], ${numberArrayLiteral(scores)}::smallint[],
-            ${textArrayLiteral(explanations)}::jsonb[]) as u(id, score, explanation)
+          from explanation_ids, unnest(${textArrayLiteral(page)}::text[], ${numberArrayLiteral(scores)}::smallint[],
+            ${numberArrayLiteral(numbers)}::int[]) as u(id, score, explanation)
           where i.id = u.id`),
       );
     });

@@ -146,17 +146,16 @@ describe("a global feed run through the pipeline", () => {
 
     // Scored at apply: each new row references an explanation stored once (migration 0066), read back whole.
     const { rows: explained } = await dbs.admin.db.execute<{
-      inline: boolean;
       explanation_id: string | null;
       explanation: { summary?: string } | null;
     }>(sql`
-      select distinct on (i.id) i.score_explanation is not null as inline, i.score_explanation_id as explanation_id,
+      select distinct on (i.id) i.score_explanation_id as explanation_id,
         ${catalogExplanation(sql`i`)} as explanation
       from indicators i join observations o on o.indicator_id = i.id join feeds f on f.source_id = o.source_id
       where f.id = ${feedId}`);
     expect(explained).toHaveLength(4);
     for (const row of explained) {
-      expect(row).toMatchObject({ inline: false, explanation_id: expect.any(String) });
+      expect(row).toMatchObject({ explanation_id: expect.any(String) });
       expect(row.explanation?.summary).toContain("fake provider");
     }
 

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { newId } from "@threatfusion/core";
+import { catalogExplanation } from "@threatfusion/db";
 import { createTenantTree, type TestDatabases, type TestTenantTree } from "@threatfusion/db/testing";
 import { dayMs, defaultScoringModel, type ScoringModel } from "@threatfusion/scoring";
 import { sql } from "drizzle-orm";
@@ -146,7 +147,7 @@ interface StoredScore extends Record<string, unknown> {
 async function storedScores(): Promise<StoredScore[]> {
   const { rows } = await dbs.admin.db.execute<StoredScore>(sql`
     select i.id, i.score, i.score_confidence, i.score_base, i.score_decay_start::text as decay_start, i.score_expired,
-      i.score_next_reaction_at::text as next_reaction, i.score_explanation::text as explanation, i.suppressed,
+      i.score_next_reaction_at::text as next_reaction, ${catalogExplanation(sql`i`)}::text as explanation, i.suppressed,
       i.suppression_reasons::text as reasons, i.scored_at::text as scored_at, i.updated_at <> s.updated_at as moved
     from indicators i join pass_snapshot s on s.id = i.id order by i.id`);
   return rows;
@@ -161,7 +162,7 @@ async function restore(): Promise<void> {
   await dbs.admin.pool.query(`
     update indicators i set score = s.score, score_confidence = s.score_confidence, score_base = s.score_base,
       score_decay_start = s.score_decay_start, score_expired = s.score_expired,
-      score_next_reaction_at = s.score_next_reaction_at, score_explanation = s.score_explanation,
+      score_next_reaction_at = s.score_next_reaction_at, score_explanation_id = s.score_explanation_id,
       suppressed = s.suppressed, suppression_reasons = s.suppression_reasons, scored_at = s.scored_at,
       updated_at = s.updated_at
     from pass_snapshot s where s.id = i.id`);

@@ -1,4 +1,4 @@
-import { type DbTransaction, numberArrayLiteral, textArrayLiteral } from "@threatfusion/db";
+import { type DbTransaction, ExplanationSet, numberArrayLiteral, textArrayLiteral } from "@threatfusion/db";
 import type { IndicatorType } from "@threatfusion/ioc";
 import {
   type Reliability,
@@ -274,7 +274,7 @@ export interface CatalogScoreChange {
   decayStart: number;
   expired: boolean;
   nextReactionAt: number | null;
-  /** JSON text of the stored explanation. */
+  /** JSON text of the explanation (stored once per distinct text: `ExplanationSet`). */
   explanation: string;
   suppressed: boolean;
   /** JSON text of the suppression reasons; null keeps the stored ones (no fresh warninglist match). */
@@ -300,17 +300,21 @@ export async function writeCatalogScores(
   const texts = (pick: (change: CatalogScoreChange) => string | null) => textArrayLiteral(changes.map(pick));
   const flags = (pick: (change: CatalogScoreChange) => boolean) =>
     textArrayLiteral(changes.map((change) => (pick(change) ? "t" : "f")));
+  const explanations = new ExplanationSet();
+  const explanationNumbers = changes.map((change) => explanations.add(change.explanation));
   await tx.execute(sql`
+    with ${explanations.withItems()}
     update indicators i set
       score = u.score, score_confidence = u.confidence, score_base = u.base, score_decay_start = u.decay_start,
-      score_expired = u.expired, score_next_reaction_at = u.next_reaction_at, score_explanation = u.explanation,
+      score_expired = u.expired, score_next_reaction_at = u.next_reaction_at,
+      score_explanation_id = explanation_ids.ids[u.explanation],
       suppressed = u.suppressed, suppression_reasons = coalesce(u.reasons, i.suppression_reasons), scored_at = ${new Date(now).toISOString()}::timestamptz,
       -- Never backwards: since-cursors rely on a change moving the row forward.
       updated_at = case when u.visible then greatest(now(), i.updated_at + interval '1 microsecond') else i.updated_at end
-    from unnest(${texts((c) => c.id)}::text[], ${numbers((c) => c.score)}::smallint[],
+    from explanation_ids, unnest(${texts((c) => c.id)}::text[], ${numbers((c) => c.score)}::smallint[],
       ${numbers((c) => c.confidence)}::smallint[], ${numbers((c) => c.base)}::real[],
       ${texts((c) => iso(c.decayStart))}::timestamptz[], ${flags((c) => c.expired)}::boolean[],
-      ${texts((c) => iso(c.nextReactionAt))}::timestamptz[], ${texts((c) => c.explanation)}::jsonb[],
+      ${texts((c) => iso(c.nextReactionAt))}::timestamptz[], ${numberArrayLiteral(explanationNumbers)}::int[],
       ${flags((c) => c.suppressed)}::boolean[], ${texts((c) => c.reasons)}::jsonb[],
       ${flags((c) => c.visible)}::boolean[])
       as u(id, score, confidence, base, decay_start, expired, next_reaction_at, explanation, suppressed, reasons,
