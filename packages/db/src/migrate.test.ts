@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -7,11 +7,13 @@ import { defaultMigrationsDirectory, migrate, readMigrations } from "./migrate.t
 
 const database = inject("database");
 const databaseName = `tf_migrate_${process.pid}_${Date.now()}`;
-const url = (() => {
+const upgradeDatabaseName = `${databaseName}_upgrade`;
+const urlOf = (name: string) => {
   const parsed = new URL(database.adminUrl);
-  parsed.pathname = `/${databaseName}`;
+  parsed.pathname = `/${name}`;
   return parsed.toString();
-})();
+};
+const url = urlOf(databaseName);
 
 async function adminQuery(text: string): Promise<void> {
   const client = createClient({ url: database.adminUrl, wsProxy: database.wsProxy });
@@ -23,8 +25,14 @@ async function adminQuery(text: string): Promise<void> {
   }
 }
 
-beforeAll(() => adminQuery(`create database ${databaseName}`));
-afterAll(() => adminQuery(`drop database if exists ${databaseName} with (force)`));
+beforeAll(async () => {
+  await adminQuery(`create database ${databaseName}`);
+  await adminQuery(`create database ${upgradeDatabaseName}`);
+});
+afterAll(async () => {
+  await adminQuery(`drop database if exists ${databaseName} with (force)`);
+  await adminQuery(`drop database if exists ${upgradeDatabaseName} with (force)`);
+});
 
 describe("migrate", () => {
   it("builds the schema from scratch once under concurrent runners, then applies nothing when run again", async () => {
@@ -79,6 +87,52 @@ describe("migrate", () => {
         await client.end();
       }
     } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+  it("keeps every catalog explanation stored in a row when 0067 moves them to the shared set", async () => {
+    const upgradeUrl = urlOf(upgradeDatabaseName);
+    const directory = await mkdtemp(join(tmpdir(), "tf-migrations-"));
+    const client = createClient({ url: upgradeUrl, wsProxy: database.wsProxy });
+    try {
+      await cp(defaultMigrationsDirectory, directory, { recursive: true });
+      const later = (await readMigrations(directory)).filter((file) => file.name >= "0067");
+      for (const file of later) await unlink(join(directory, file.name));
+      await migrate({ url: upgradeUrl, wsProxy: database.wsProxy, directory });
+      await client.connect();
+      // Before 0067: two rows re-scored with the same explanation in the row, one with its own, one unscored.
+      const shared = { summary: "re-scored", factors: [{ key: "decay", weight: 0.5 }] };
+      const own = { summary: "only this one" };
+      await client.query(
+        `insert into indicators (id, type, value, first_seen, last_seen, score_explanation) values
+          ('ind_a', 'domain', 'a.example', now(), now(), $1::jsonb),
+          ('ind_b', 'domain', 'b.example', now(), now(), $1::jsonb),
+          ('ind_c', 'domain', 'c.example', now(), now(), $2::jsonb),
+          ('ind_d', 'domain', 'd.example', now(), now(), null)`,
+        [JSON.stringify(shared), JSON.stringify(own)],
+      );
+      await migrate({ url: upgradeUrl, wsProxy: database.wsProxy });
+      const { rows } = await client.query<{ id: string; explanation: unknown }>(
+        `select i.id, (select e.explanation from score_explanations e where e.id = i.score_explanation_id limit 1)
+           as explanation
+         from indicators i order by i.id`,
+      );
+      expect(rows).toEqual([
+        { id: "ind_a", explanation: shared },
+        { id: "ind_b", explanation: shared },
+        { id: "ind_c", explanation: own },
+        { id: "ind_d", explanation: null },
+      ]);
+      const stored = await client.query<{ n: number; column_left: boolean; forced: boolean[] }>(
+        `select (select count(*)::int from score_explanations) as n,
+           exists (select 1 from information_schema.columns
+                   where table_name = 'indicators' and column_name = 'score_explanation') as column_left,
+           array(select c.relforcerowsecurity from pg_class c
+                 where c.relname in ('indicators', 'score_explanations') order by c.relname) as forced`,
+      );
+      expect(stored.rows[0]).toEqual({ n: 2, column_left: false, forced: [true, true] });
+    } finally {
+      await client.end();
       await rm(directory, { recursive: true, force: true });
     }
   });
