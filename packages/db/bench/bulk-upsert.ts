@@ -18,6 +18,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { neonConfig } from "@neondatabase/serverless";
 import { newId, newIds } from "@threatfusion/core";
+import { hexFrom, seededRandom } from "@threatfusion/core/testing";
 import { sql } from "drizzle-orm";
 import { Pool as TcpPool } from "pg";
 // The bench starts its own server with the dev stack's helpers (a bench-only import across packages).
@@ -29,7 +30,6 @@ import { migrate } from "../src/migrate.ts";
 import { ensureLoginRoles, roleUrl } from "../src/roles.ts";
 import { catalogIndicatorTypes } from "../src/schema.ts";
 import { withIngestTx, withTenantTx } from "../src/tenant-tx.ts";
-import { hexFrom, prng } from "./seeded-random.ts";
 
 const total = Number(process.argv[2] ?? 1_000_000);
 const batchSize = 5_000;
@@ -40,7 +40,7 @@ const queryRuns = 200;
 const webSocket = process.env.BENCH_WEBSOCKET === "builtin" ? "builtin" : "loopback";
 if (webSocket === "loopback") neonConfig.webSocketConstructor = LoopbackWebSocket;
 
-const random = prng(20261125);
+const random = seededRandom(20261125);
 const hex = hexFrom(random);
 const words = [
   "login",

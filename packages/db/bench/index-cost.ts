@@ -12,16 +12,16 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { newIds } from "@threatfusion/core";
+import { hexFrom, seededRandom } from "@threatfusion/core/testing";
 import { Pool } from "pg";
 import { startLocalPostgres } from "../../devstack/src/postgres.ts";
-import { hexFrom, prng } from "./seeded-random.ts";
 
 const total = Number(process.argv[2] ?? 200_000);
 const only = process.env.PROBE_ONLY?.split("|");
 const batchSize = Number(process.env.PROBE_BATCH ?? 5_000);
 const workers = Number(process.env.PROBE_CONNECTIONS ?? 2);
 
-const random = prng(7);
+const random = seededRandom(7);
 const hex = hexFrom(random);
 const day = 86_400_000;
 const start = Date.UTC(2025, 0, 1);

@@ -14,6 +14,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { seededRandom } from "@threatfusion/core/testing";
 import type { IndicatorType } from "@threatfusion/ioc";
 import ipaddr from "ipaddr.js";
 import type { Observation } from "../src/confidence.ts";
@@ -32,18 +33,6 @@ import {
 const here = dirname(fileURLToPath(import.meta.url));
 const shared = process.env.TF_SHARED_FIXTURES ?? join(here, "../../../../shared/fixtures");
 const total = 1_000_000;
-
-/** Deterministic pseudo-random numbers (mulberry32), so runs are comparable. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function seconds(start: number): number {
   return (performance.now() - start) / 1000;
@@ -64,7 +53,7 @@ function rate(count: number, secs: number): string {
 // ---------------------------------------------------------------------------------------------
 
 function syntheticRows(now: number): RescoreRow<number>[] {
-  const rand = random(42);
+  const rand = seededRandom(42);
   const typeMix: [IndicatorType, number][] = [
     ["ipv4", 0.35],
     ["domain", 0.2],
@@ -225,7 +214,7 @@ function loadIndicators(): { indicators: IndicatorRef[]; origin: string } {
     }
     return { indicators: out, origin: dir };
   }
-  const rand = random(7);
+  const rand = seededRandom(7);
   for (let i = 0; i < 100_000; i++) {
     const n = Math.floor(rand() * 2 ** 32);
     out.push({ type: "ipv4", value: [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".") });
@@ -236,7 +225,7 @@ function loadIndicators(): { indicators: IndicatorRef[]; origin: string } {
 }
 
 function tenantAllowlist(): AllowlistEntry[] {
-  const rand = random(99);
+  const rand = seededRandom(99);
   const entries: AllowlistEntry[] = [];
   for (let i = 0; i < 6_000; i++)
     entries.push({ id: `alw_h${i}`, value: `client${i}.corp-example${i % 50}.com` });

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { newId } from "@threatfusion/core";
+import { seededRandom } from "@threatfusion/core/testing";
 import { catalogExplanation } from "@threatfusion/db";
 import { createTenantTree, type TestDatabases, type TestTenantTree } from "@threatfusion/db/testing";
 import { dayMs, defaultScoringModel, type ScoringModel } from "@threatfusion/scoring";
@@ -16,18 +17,6 @@ let tree: TestTenantTree;
 let ids: string[] = [];
 const t0 = Date.UTC(2026, 10, 25, 12);
 
-/** A small seeded generator, so a failure replays. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 const pick = <T>(next: () => number, items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
 
 /**
@@ -37,7 +26,7 @@ const pick = <T>(next: () => number, items: readonly T[]): T => items[Math.floor
  * absent, and tenants' verdicts on some rows (global feedback counts).
  */
 async function seedRandomCatalog(): Promise<string[]> {
-  const next = random(20261126);
+  const next = seededRandom(20261126);
   const sources = ["A", "B", "C", "D", "E", "F"].map((reliability) => ({
     id: newId("source"),
     name: `Pass source ${reliability}\twith "tab"`,
@@ -180,7 +169,7 @@ async function bothPaths(now: number, model: ScoringModel, rangeSize: number) {
 }
 
 function variedModel(seed: number): ScoringModel {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const types = Object.fromEntries(
     Object.entries(defaultScoringModel.types).map(([type, params]) => [
       type,

@@ -1,7 +1,10 @@
-/** Seeded random values for the database benchmarks, so two runs load the same rows. */
+/**
+ * Seeded random values for tests and benchmarks, so a failure replays and two benchmark runs load the same
+ * rows. Not for anything secret.
+ */
 
-/** mulberry32: a small seeded PRNG. */
-export function prng(seed: number): () => number {
+/** mulberry32: a small seeded generator of numbers in [0, 1). */
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
