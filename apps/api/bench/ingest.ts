@@ -33,34 +33,34 @@ import {
 // Worker from a frozen bundle: `wrangler dev` rebuilds and restarts (dropping local queue state) whenever a
 // source file changes, which other work in the same checkout does at any time.
 import { startFrozenStack } from "../../../packages/devstack/src/frozen-stack.ts";
-import { startLocalPostgres } from "../../../packages/devstack/src/postgres.ts";
+import { catalogBenchSettings, startLocalPostgres } from "../../../packages/devstack/src/postgres.ts";
 
 const total = Number(process.argv[2] ?? 1_000_000);
 /** BENCH_PG_STATEMENTS=1: load pg_stat_statements and print where PostgreSQL's time went, by statement. */
 const statementStats = process.env.BENCH_PG_STATEMENTS === "1";
 
 /**
- * Server settings for a catalog of a million rows, the same as the database benchmark's (bench:db), so the
- * raw rate here and there compare: PostgreSQL's defaults (128 MB of shared buffers, 1 GB of WAL between
- * checkpoints) are sized for a laptop and make every insert page the indexes in and out. Production is Neon,
- * whose compute keeps the working set in memory (shared buffers plus its local file cache).
+ * Server settings for a catalog of a million rows, the same as the database benchmark's (`catalogBenchSettings`),
+ * so the raw rate here and there compare.
  */
-const serverSettings = [
-  "shared_buffers = '2GB'",
-  "max_wal_size = '8GB'",
-  "checkpoint_timeout = '30min'",
+const serverSettings: Record<string, string> = {
+  ...catalogBenchSettings,
   // `all`: statements run inside functions and triggers too (foreign-key checks, trigger bodies).
   ...(statementStats
-    ? ["shared_preload_libraries = 'pg_stat_statements'", "pg_stat_statements.track = 'all'"]
-    : []),
-];
+    ? { shared_preload_libraries: "pg_stat_statements", "pg_stat_statements.track": "all" }
+    : {}),
+};
 
-/** Creates the embedded server's data folder (as the dev stack would) and writes the settings into it. */
+/**
+ * Creates the embedded server's data folder (as the dev stack would) and writes the settings into it: the stack
+ * starts its own server from that folder.
+ */
 async function prepareServer(work: string): Promise<void> {
   const dataDir = join(work, "postgres");
   const server = await startLocalPostgres({ dataDir });
   await server.stop();
-  await appendFile(join(dataDir, "postgresql.auto.conf"), serverSettings.map((line) => `${line}\n`).join(""));
+  const lines = Object.entries(serverSettings).map(([name, value]) => `${name} = '${value}'\n`);
+  await appendFile(join(dataDir, "postgresql.auto.conf"), lines.join(""));
 }
 const root = resolve(import.meta.dirname, "../../..");
 const say = (message: string) => console.log(`[bench:ingest] ${message}`);

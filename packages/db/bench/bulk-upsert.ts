@@ -22,7 +22,7 @@ import { hexFrom, seededRandom } from "@threatfusion/core/testing";
 import { sql } from "drizzle-orm";
 import { Pool as TcpPool } from "pg";
 // The bench starts its own server with the dev stack's helpers (a bench-only import across packages).
-import { startLocalPostgres } from "../../devstack/src/postgres.ts";
+import { catalogBenchSettings, startLocalPostgres } from "../../devstack/src/postgres.ts";
 import { LoopbackWebSocket, startWsBridge } from "../../devstack/src/ws-bridge.ts";
 import { type IndicatorUpsertRow, upsertIndicators } from "../src/bulk.ts";
 import { createClient, createDatabase } from "../src/client.ts";
@@ -223,28 +223,16 @@ const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), "tf-bench-pg-"));
   const log = process.env.BENCH_PG_LOG ? (line: string) => console.error(line) : undefined;
-  // Server settings for a 1M-row catalog (the defaults are sized for a laptop: 128 MB of shared buffers
-  // cannot hold the indexes, so every insert would page). A restart applies them.
-  const first = await startLocalPostgres({ dataDir, log });
-  await first.createDatabase("bench");
-  const setup = await startWsBridge({ target: { host: first.host, port: first.port } });
-  const settings = createClient({ url: first.superuserUrl("bench"), wsProxy: setup.proxyAddress });
-  await settings.connect();
-  // Autovacuum off in this throw-away cluster: PostgreSQL CPU is read for the whole cluster, and a vacuum that
-  // the previous line's 1M inserts set off would be charged to the line running at the time. Each line's table
-  // is vacuumed right after its load instead, outside the measurement, so every line does the same work.
-  for (const setting of [
-    "shared_buffers = '2GB'",
-    "max_wal_size = '8GB'",
-    "checkpoint_timeout = '30min'",
-    "autovacuum = off",
-  ]) {
-    await settings.query(`alter system set ${setting}`);
-  }
-  await settings.end();
-  await setup.close();
-  await first.stop();
-  const pg = await startLocalPostgres({ dataDir, log });
+  // Server settings for a 1M-row catalog (`catalogBenchSettings`). Autovacuum off in this throw-away cluster:
+  // PostgreSQL CPU is read for the whole cluster, and a vacuum that the previous line's 1M inserts set off would
+  // be charged to the line running at the time. Each line's table is vacuumed right after its load instead,
+  // outside the measurement, so every line does the same work.
+  const pg = await startLocalPostgres({
+    dataDir,
+    log,
+    settings: { ...catalogBenchSettings, autovacuum: "off" },
+  });
+  await pg.createDatabase("bench");
   const bridge = await startWsBridge({ target: { host: pg.host, port: pg.port } });
   try {
     const adminUrl = pg.superuserUrl("bench");

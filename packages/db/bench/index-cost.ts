@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { newIds } from "@threatfusion/core";
 import { hexFrom, seededRandom } from "@threatfusion/core/testing";
 import { Pool } from "pg";
-import { startLocalPostgres } from "../../devstack/src/postgres.ts";
+import { catalogBenchSettings, startLocalPostgres } from "../../devstack/src/postgres.ts";
 
 const total = Number(process.argv[2] ?? 200_000);
 const only = process.env.PROBE_ONLY?.split("|");
@@ -219,23 +219,10 @@ async function clusterCpuTicks(dataDir: string): Promise<Map<string, number>> {
 
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), "tf-probe-pg-"));
-  // The same server settings as bench:db (2 GB of shared buffers hold a 1M-row table and its indexes); a restart
-  // applies them.
-  const first = await startLocalPostgres({ dataDir });
-  const setup = new Pool({ connectionString: first.superuserUrl("postgres"), max: 1 });
+  // The same server settings as bench:db (2 GB of shared buffers hold a 1M-row table and its indexes).
   // Autovacuum off: a worker that exits before the CPU reading takes its ticks with it, so its share would land
   // on some variants and not others (bench:db vacuums after each load instead).
-  for (const setting of [
-    "shared_buffers = '2GB'",
-    "max_wal_size = '8GB'",
-    "checkpoint_timeout = '30min'",
-    "autovacuum = off",
-  ]) {
-    await setup.query(`alter system set ${setting}`);
-  }
-  await setup.end();
-  await first.stop();
-  const pg = await startLocalPostgres({ dataDir });
+  const pg = await startLocalPostgres({ dataDir, settings: { ...catalogBenchSettings, autovacuum: "off" } });
   try {
     await pg.createDatabase("probe");
     const pool = new Pool({ connectionString: pg.superuserUrl("probe"), max: workers });

@@ -1,6 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { sha1 } from "@noble/hashes/legacy.js";
 import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import fc from "fast-check";
@@ -21,7 +20,8 @@ import {
 import { streamToText } from "./stream.ts";
 import { makeRecord, sampleRecords } from "./test-records.ts";
 import type { ExportIndicator } from "./types.ts";
-import { formatUuidV5, stixNamespace } from "./uuid.ts";
+import { stixNamespace } from "./uuid.ts";
+import { referenceUuidv5 } from "./uuid-reference.ts";
 
 const schemaRoot = join(import.meta.dirname, "../fixtures/stix2.1-schemas");
 
@@ -242,19 +242,11 @@ describe("stixObjectsWriter", () => {
   });
 
   it("keeps the ids SIEMs already hold: the documented UUIDv5 names, checked with a general-purpose SHA-1", () => {
-    const reference = (namespace: string, name: string) => {
-      const digits = namespace.replaceAll("-", "");
-      const nameBytes = new TextEncoder().encode(name);
-      const input = new Uint8Array(16 + nameBytes.length);
-      for (let i = 0; i < 16; i++) input[i] = Number.parseInt(digits.slice(i * 2, i * 2 + 2), 16);
-      input.set(nameBytes, 16);
-      return formatUuidV5(sha1(input));
-    };
     for (const record of sampleRecords().filter((sample) => sample.type !== "cve" && sample.type !== "asn")) {
       const [indicator, observable, relationship] = JSON.parse(
         `[${stixObjectsWriter(identityId)(record).slice(1)}]`,
       );
-      const expectedIndicator = `indicator--${reference(threatfusionNamespace, `${identityId}/${record.id}`)}`;
+      const expectedIndicator = `indicator--${referenceUuidv5(threatfusionNamespace, `${identityId}/${record.id}`)}`;
       expect(indicator.id).toBe(expectedIndicator);
       const {
         type: scoType,
@@ -262,10 +254,10 @@ describe("stixObjectsWriter", () => {
         id: __,
         ...contributing
       } = stixObservable(record.type, record.value) ?? { type: "", spec_version: "", id: "" };
-      const expectedObservable = `${scoType}--${reference(stixNamespace, canonicalJson(contributing))}`;
+      const expectedObservable = `${scoType}--${referenceUuidv5(stixNamespace, canonicalJson(contributing))}`;
       expect(observable.id).toBe(expectedObservable);
       expect(relationship.id).toBe(
-        `relationship--${reference(threatfusionNamespace, `based-on/${expectedIndicator}/${expectedObservable}`)}`,
+        `relationship--${referenceUuidv5(threatfusionNamespace, `based-on/${expectedIndicator}/${expectedObservable}`)}`,
       );
     }
   });

@@ -1,18 +1,8 @@
-import { sha1 } from "@noble/hashes/legacy.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { canonicalJson } from "./canonical-json.ts";
-import { formatUuidV5, stixNamespace, uuidv5, uuidv5Async, uuidv5For } from "./uuid.ts";
-
-/** UUIDv5 through one whole SHA-1 per name (@noble/hashes), as the reference for the cloned-state path. */
-function referenceUuidv5(namespace: string, name: string): string {
-  const digits = namespace.replaceAll("-", "");
-  const nameBytes = new TextEncoder().encode(name);
-  const input = new Uint8Array(16 + nameBytes.length);
-  for (let i = 0; i < 16; i++) input[i] = Number.parseInt(digits.slice(i * 2, i * 2 + 2), 16);
-  input.set(nameBytes, 16);
-  return formatUuidV5(sha1(input));
-}
+import { stixNamespace, uuidv5, uuidv5Async, uuidv5For } from "./uuid.ts";
+import { referenceUuidv5 } from "./uuid-reference.ts";
 
 describe("uuidv5", () => {
   it("matches RFC 4122 / Python uuid5 for the DNS namespace", () => {

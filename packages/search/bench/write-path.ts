@@ -16,7 +16,7 @@
  * insert fills it, so the search figure jumps between runs; compare variants over 100,000 rows or more, and
  * read the indicator and observation figures, which have no such lumps, first.
  */
-import { appendFile, chmod, mkdtemp, readFile, rm } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { newId } from "@threatfusion/core";
@@ -32,7 +32,7 @@ import {
 import { sql } from "drizzle-orm";
 import { migrate } from "../../db/src/migrate.ts";
 import { ensureLoginRoles, roleUrl } from "../../db/src/roles.ts";
-import { startLocalPostgres } from "../../devstack/src/postgres.ts";
+import { catalogBenchSettings, startLocalPostgres } from "../../devstack/src/postgres.ts";
 import { startWsBridge } from "../../devstack/src/ws-bridge.ts";
 import { indexNewIndicators } from "../src/indexing.ts";
 
@@ -162,13 +162,7 @@ async function main(): Promise<void> {
   // The embedded server runs as its own user and must reach the folder.
   await chmod(work, 0o755);
   const dataDir = join(work, "postgres");
-  const first = await startLocalPostgres({ dataDir });
-  await first.stop();
-  await appendFile(
-    join(dataDir, "postgresql.auto.conf"),
-    "shared_buffers = '2GB'\nmax_wal_size = '8GB'\ncheckpoint_timeout = '30min'\n",
-  );
-  const pg = await startLocalPostgres({ dataDir });
+  const pg = await startLocalPostgres({ dataDir, settings: catalogBenchSettings });
   const bridge = await startWsBridge({ target: { host: pg.host, port: pg.port } });
   try {
     await pg.createDatabase("bench");

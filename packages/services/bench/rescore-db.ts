@@ -40,8 +40,7 @@ import { migrate } from "@threatfusion/db/migrate";
 import { defaultScoringModel, dayMs as scoringDayMs } from "@threatfusion/scoring";
 import { sql } from "drizzle-orm";
 // The bench starts its own server with the dev stack's helpers (a bench-only import across packages).
-import { startLocalPostgres } from "../../devstack/src/postgres.ts";
-import { startWsBridge } from "../../devstack/src/ws-bridge.ts";
+import { catalogBenchSettings, startLocalPostgres } from "../../devstack/src/postgres.ts";
 import {
   type CatalogRange,
   catalogPassRangeSize,
@@ -212,18 +211,8 @@ async function measured<T>(
 
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), "tf-bench-scoring-"));
-  const first = await startLocalPostgres({ dataDir });
-  await first.createDatabase("bench");
-  const setup = await startWsBridge({ target: { host: first.host, port: first.port } });
-  const settings = createClient({ url: first.superuserUrl("bench"), wsProxy: setup.proxyAddress });
-  await settings.connect();
-  for (const setting of ["shared_buffers = '2GB'", "max_wal_size = '8GB'", "checkpoint_timeout = '30min'"]) {
-    await settings.query(`alter system set ${setting}`);
-  }
-  await settings.end();
-  await setup.close();
-  await first.stop();
-  const pg = await startLocalPostgres({ dataDir });
+  const pg = await startLocalPostgres({ dataDir, settings: catalogBenchSettings });
+  await pg.createDatabase("bench");
   const bridge = await startBridgeProcess(pg.host, pg.port);
   try {
     const adminUrl = pg.superuserUrl("bench");
