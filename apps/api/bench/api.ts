@@ -14,7 +14,7 @@ import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { createApiToken } from "@threatfusion/auth";
-import { newId } from "@threatfusion/core";
+import { createLogger, newId } from "@threatfusion/core";
 import {
   createDatabase,
   createPool,
@@ -24,13 +24,14 @@ import {
 } from "@threatfusion/db";
 import { createTenantTree } from "@threatfusion/db/testing";
 import { type ExportIndicator, stixBundleStream } from "@threatfusion/exports";
-import { encodeKeysetCursor } from "@threatfusion/services";
+import { encodeKeysetCursor, exportReadConnections } from "@threatfusion/services";
 import { Pool as HttpPool } from "undici";
 import {
   type FrozenRuntime,
   startEmptyWorker,
   startFrozenStack,
 } from "../../../packages/devstack/src/frozen-stack.ts";
+import { exportBatches } from "../../../packages/services/src/exports/export-read.ts";
 
 const root = join(import.meta.dirname, "../../..");
 const total = Number(process.env.BENCH_INDICATORS ?? 1_000_000);
@@ -602,6 +603,36 @@ try {
     };
     const withIds = await serializer(true);
     const deriving = await serializer(false);
+    // The read alone, in this Node process: the export's own reader (the catalog in ranges over
+    // `exportReadConnections` connections on one snapshot, through the same driver and bridge), records
+    // built and dropped: PostgreSQL's share and the driver's, without the writer or HTTP.
+    const reader = createDatabase(
+      { url: stack.appUrl, wsProxy: stack.wsProxy },
+      { max: exportReadConnections },
+    );
+    const readAlone = await timedWithCpu(async () => {
+      let records = 0;
+      for await (const batch of exportBatches(
+        {
+          db: reader.db,
+          actor: {
+            kind: "user",
+            userId: tree.userIds.clientA,
+            role: "tenant_admin",
+            tenantId: tree.clientAId,
+            msspId: tree.msspId,
+          },
+          tenant: { tenantId: tree.clientAId, msspId: tree.msspId },
+          requestId: newId("request"),
+          logger: createLogger({}, "error"),
+          now: () => new Date(),
+        },
+        { includeSuppressed: false, stixIdentityId: fixedIds.indicator.replace("indicator", "identity") },
+      ))
+        records += batch.length;
+      return records;
+    });
+    await reader.end();
     // The page-by-page read the export used before (a filter that keeps every row takes that path).
     const paged = parts.has("stix-paged")
       ? await timedWithCpu(async () =>
@@ -611,7 +642,8 @@ try {
     results.push(
       `STIX bundle of ${total.toLocaleString()} indicators (load ${loadAverage()}): ${(stix.value.bytes / 1e6).toFixed(0)} MB in ${(stix.ms / 1000).toFixed(1)} s ` +
         `(${perSecond(stix.ms)} indicators/s; ${stix.cpu}; workerd RSS ${Math.round(before / 1024)} MB, peak ${Math.round(peak / 1024)} MB) | ` +
-        `serializer alone in Node (building the records included), ids given: ${withIds}, ids derived in JS: ${deriving}` +
+        `serializer alone in Node (building the records included), ids given: ${withIds}, ids derived in JS: ${deriving} | ` +
+        `read alone in Node (${readAlone.value.toLocaleString()} records over ${exportReadConnections} connections, no writer): ${(readAlone.ms / 1000).toFixed(1)} s (${readAlone.cpu})` +
         (paged === undefined
           ? ""
           : ` | page-by-page read (scoreMin=0): ${(paged.ms / 1000).toFixed(1)} s (${perSecond(paged.ms)}/s; ${paged.cpu})`),

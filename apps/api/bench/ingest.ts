@@ -34,10 +34,16 @@ import {
 // source file changes, which other work in the same checkout does at any time.
 import { startFrozenStack } from "../../../packages/devstack/src/frozen-stack.ts";
 import { catalogBenchSettings, startLocalPostgres } from "../../../packages/devstack/src/postgres.ts";
+import { bundleFiles, startWorkerdProfile, summarizeProfile } from "./workerd-profile.ts";
 
 const total = Number(process.argv[2] ?? 1_000_000);
 /** BENCH_PG_STATEMENTS=1: load pg_stat_statements and print where PostgreSQL's time went, by statement. */
 const statementStats = process.env.BENCH_PG_STATEMENTS === "1";
+/**
+ * BENCH_WORKERD_PROFILE=file.cpuprofile: sample the Worker's isolate through `wrangler dev`'s inspector
+ * (BENCH_WORKERD_INSPECTOR, default http://127.0.0.1:9229) for the run, write the profile, print self time.
+ */
+const workerdProfilePath = process.env.BENCH_WORKERD_PROFILE;
 
 /**
  * Server settings for a catalog of a million rows, the same as the database benchmark's (`catalogBenchSettings`),
@@ -375,6 +381,10 @@ async function main(): Promise<void> {
       postgres: await cpuSeconds(postgresCpu),
       node: process.cpuUsage(),
     };
+    const profiler =
+      workerdProfilePath === undefined
+        ? undefined
+        : await startWorkerdProfile(process.env.BENCH_WORKERD_INSPECTOR ?? "http://127.0.0.1:9229", say);
     const loadBefore = loadavg();
     const started = performance.now();
     benchStarted = started;
@@ -406,6 +416,10 @@ async function main(): Promise<void> {
         throw new Error("the run did not finish within 60 minutes");
     }
     const endToEndMs = performance.now() - started;
+    const profiles = profiler === undefined ? [] : await profiler.stop(workerdProfilePath ?? "");
+    // The bundle the profile's line numbers refer to: the one `wrangler dev` rebuilt from ours and workerd ran
+    // (the work folder is removed at the end).
+    const bundle = profiles.length === 0 ? "" : await readFile(await devBundlePath(work), "utf8");
     const statements = statementStats ? await topStatements(admin) : [];
     const cpuAfter = {
       workerd: memory.cpuSeconds(),
@@ -541,6 +555,11 @@ async function main(): Promise<void> {
     console.log(`| peak RSS, workerd (all isolates + runtime) | ${mb(workerdPeak)} |`);
     console.log(`| peak RSS, this Node process (feed server, polling, raw upserts) | ${mb(nodePeak)} |`);
     printTimeline();
+    for (const profile of profiles) {
+      console.log("");
+      console.log(`Worker isolate CPU profile (${workerdProfilePath}), self time by function:`);
+      for (const line of summarizeProfile(profile, bundleFiles(bundle))) console.log(line);
+    }
     if (statements.length > 0) {
       console.log("");
       console.log("PostgreSQL time by statement during the run (pg_stat_statements, top 20 by total time):");
@@ -593,6 +612,14 @@ function printTimeline(): void {
       `| ${start + 1}-${start + group.length} | ${((last?.endedAtMs ?? 0) / 1000).toFixed(1)} s | ${stored.toLocaleString("en-US")} | ${per(sum((entry) => entry.totalMs))} | ${per(sum((entry) => entry.applyMs))} | ${names.map((name) => per(sum((entry) => entry.listenerMs[name] ?? 0))).join(" | ")} |`,
     );
   }
+}
+
+/** The script `wrangler dev` hands to workerd (its own build over the frozen bundle, lines shifted). */
+async function devBundlePath(work: string): Promise<string> {
+  const { readdir } = await import("node:fs/promises");
+  const folder = join(work, "config", ".wrangler", "tmp");
+  const dev = (await readdir(folder)).find((name) => name.startsWith("dev-"));
+  return dev === undefined ? join(work, "bundle", "index.js") : join(folder, dev, "index.js");
 }
 
 /** The dev stack keeps the role passwords in its data folder. */

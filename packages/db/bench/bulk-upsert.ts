@@ -13,8 +13,8 @@
  *     (planning + execution in the database), printing p50/p95, plus the round trip through the driver.
  * Synthetic values with a realistic type mix (seeded, so runs compare); no fixture files are needed.
  */
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { loadavg, tmpdir } from "node:os";
+import { readdir, readFile } from "node:fs/promises";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { neonConfig } from "@neondatabase/serverless";
 import { newId, newIds } from "@threatfusion/core";
@@ -22,12 +22,11 @@ import { hexFrom, seededRandom } from "@threatfusion/core/testing";
 import { sql } from "drizzle-orm";
 import { Pool as TcpPool } from "pg";
 // The bench starts its own server with the dev stack's helpers (a bench-only import across packages).
-import { catalogBenchSettings, startLocalPostgres } from "../../devstack/src/postgres.ts";
-import { LoopbackWebSocket, startWsBridge } from "../../devstack/src/ws-bridge.ts";
+import { catalogBenchSettings } from "../../devstack/src/postgres.ts";
+import { startThrowawayDatabase } from "../../devstack/src/throwaway-database.ts";
+import { LoopbackWebSocket } from "../../devstack/src/ws-bridge.ts";
 import { type IndicatorUpsertRow, upsertIndicators } from "../src/bulk.ts";
 import { createClient, createDatabase } from "../src/client.ts";
-import { migrate } from "../src/migrate.ts";
-import { ensureLoginRoles, roleUrl } from "../src/roles.ts";
 import { catalogIndicatorTypes } from "../src/schema.ts";
 import { withIngestTx, withTenantTx } from "../src/tenant-tx.ts";
 
@@ -221,27 +220,21 @@ function percentile(sorted: number[], p: number): number {
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 
 async function main(): Promise<void> {
-  const dataDir = await mkdtemp(join(tmpdir(), "tf-bench-pg-"));
   const log = process.env.BENCH_PG_LOG ? (line: string) => console.error(line) : undefined;
   // Server settings for a 1M-row catalog (`catalogBenchSettings`). Autovacuum off in this throw-away cluster:
   // PostgreSQL CPU is read for the whole cluster, and a vacuum that the previous line's 1M inserts set off would
   // be charged to the line running at the time. Each line's table is vacuumed right after its load instead,
   // outside the measurement, so every line does the same work.
-  const pg = await startLocalPostgres({
-    dataDir,
-    log,
+  const database = await startThrowawayDatabase({
+    prefix: "tf-bench-pg-",
+    ...(log ? { log } : {}),
     settings: { ...catalogBenchSettings, autovacuum: "off" },
   });
-  await pg.createDatabase("bench");
-  const bridge = await startWsBridge({ target: { host: pg.host, port: pg.port } });
+  const { adminUrl, appUrl, ingestUrl, wsProxy } = database;
+  const dataDir = join(database.folder, "postgres");
   try {
-    const adminUrl = pg.superuserUrl("bench");
-    const wsProxy = bridge.proxyAddress;
     const admin = createClient({ url: adminUrl, wsProxy });
     await admin.connect();
-    await migrate({ url: adminUrl, wsProxy });
-    const passwords = { app: newId("job"), ingest: newId("job") };
-    await ensureLoginRoles({ url: adminUrl, wsProxy }, passwords);
     // One copy of the table (same columns, constraints and indexes) per raw line, so every line starts alike.
     // A fourth copy is the table as migration 0051 left it (the (last_seen, id) index and the pattern check on
     // `type` that 0060 replaced), so the effect of 0060 shows in the same run.
@@ -260,17 +253,14 @@ async function main(): Promise<void> {
       [tenantId],
     );
 
-    const ingest = createDatabase(
-      { url: roleUrl(adminUrl, "ingest", passwords.ingest), wsProxy },
-      { max: workers },
-    );
+    const ingest = createDatabase({ url: ingestUrl, wsProxy }, { max: workers });
     // The reference line: the same raw statement over plain TCP with the `pg` package (no WebSocket, no bridge).
     const tcp = new TcpPool({
-      connectionString: roleUrl(adminUrl, "ingest", passwords.ingest),
+      connectionString: ingestUrl,
       max: workers,
     });
     tcp.on("error", (error: Error) => console.error(`tcp pool: ${error.message}`));
-    const app = createDatabase({ url: roleUrl(adminUrl, "app", passwords.app), wsProxy }, { max: 1 });
+    const app = createDatabase({ url: appUrl, wsProxy }, { max: 1 });
     // An idle pooled connection that drops must not crash the run before the figures print.
     for (const pool of [ingest.pool, app.pool])
       pool.on("error", (error: Error) => console.error(`pool: ${error.message}`));
@@ -486,9 +476,7 @@ async function main(): Promise<void> {
     await app.end();
     await admin.end();
   } finally {
-    await bridge.close();
-    await pg.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await database.stop();
   }
 }
 

@@ -519,11 +519,38 @@ describe("upsertIndicators with the score computed before the upsert", () => {
 
 describe("array literals for unnest parameters", () => {
   it("round-trips quotes, backslashes, commas, braces, blanks, NULL and non-ASCII through PostgreSQL", async () => {
-    const values = ['a"b', "c\\d", "e,f", "{g}", "", " h ", "NULL", null, "ü\u001fz", '\\"'];
+    // Runs of equal values too: an element repeated reuses the previous one (escaped or not, or NULL).
+    const values = [
+      'a"b',
+      'a"b',
+      "c\\d",
+      "e,f",
+      "{g}",
+      "",
+      "",
+      " h ",
+      "NULL",
+      null,
+      null,
+      "ü\u001fz",
+      '\\"',
+      "x",
+      "x",
+    ];
     const { rows } = await dbs.admin.pool.query<{ v: (string | null)[] }>("select $1::text[] as v", [
       textArrayLiteral(values),
     ]);
     expect(rows[0]?.v).toEqual(values);
+  });
+
+  it("round-trips a column with nothing to escape and no NULL, empty columns included", async () => {
+    const values = ["a", "", " b ", "c,d", "{e}", "NULL", "ü\u001fz", "2026-11-26T05:00:00.000Z", "a"];
+    for (const column of [values, [], [""]]) {
+      const { rows } = await dbs.admin.pool.query<{ v: string[] }>("select $1::text[] as v", [
+        textArrayLiteral(column),
+      ]);
+      expect(rows[0]?.v).toEqual(column);
+    }
   });
 
   it("writes numbers and NULL as PostgreSQL reads them", async () => {

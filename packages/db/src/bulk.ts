@@ -203,16 +203,27 @@ const arrayElementEscape = /["\\]/;
 /**
  * A PostgreSQL array literal (`{"a","b",NULL}`) for a `$n::text[]`-style parameter. Built here rather than
  * by the driver: its per-element escaping (two regex replaces and a string concatenation for every element)
- * was the largest Node CPU cost of a 5,000-row statement; this escapes only elements that need it.
+ * was the largest Node CPU cost of a 5,000-row statement; this escapes only elements that need it. A run of
+ * equal values (a feed's rows share dates, source, type, TLP, empty context: the rows are sorted by key)
+ * reuses the previous element instead of testing and quoting it again (the Worker's CPU profile of the
+ * ingestion consumer had this function first, at ~14 % of its busy time).
  */
 export function textArrayLiteral(values: readonly (string | null)[]): string {
   const elements = new Array<string>(values.length);
+  let previous: string | null | undefined;
+  let previousElement = "";
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
-    if (value === null || value === undefined) elements[i] = "NULL";
+    if (i > 0 && value === previous) {
+      elements[i] = previousElement;
+      continue;
+    }
+    if (value === null || value === undefined) previousElement = "NULL";
     else if (arrayElementEscape.test(value))
-      elements[i] = `"${value.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
-    else elements[i] = `"${value}"`;
+      previousElement = `"${value.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
+    else previousElement = `"${value}"`;
+    previous = value;
+    elements[i] = previousElement;
   }
   return `{${elements.join(",")}}`;
 }

@@ -100,6 +100,35 @@ describe("withTenantTx", () => {
     });
   });
 
+  it("shares one snapshot between read transactions of the same tenant, and takes only a real snapshot id", async () => {
+    const seen = sql`select pg_current_snapshot()::text as snapshot, current_setting('app.tenant_id') as tenant,
+      current_setting('transaction_isolation') as isolation, current_setting('transaction_read_only') as read_only`;
+    await withTenantTx({ db: dbs.app.db, tenantId: tree.clientAId, readSnapshot: {} }, async (tx) => {
+      const exported = await tx.execute<{ id: string }>(sql`select pg_export_snapshot() as id`);
+      const id = exported.rows[0]?.id ?? "";
+      const first = (await tx.execute(seen)).rows[0];
+      // Another transaction takes an id and commits meanwhile (a fresh snapshot would differ); the importing
+      // one still sees the exporter's snapshot.
+      await withTenantTx({ db: dbs.app.db, tenantId: tree.clientBId }, (other) =>
+        other.execute(sql`select pg_current_xact_id()`),
+      );
+      const second = await withTenantTx(
+        { db: dbs.app.db, tenantId: tree.clientAId, readSnapshot: { snapshot: id } },
+        async (imported) => (await imported.execute(seen)).rows[0],
+      );
+      expect(first?.isolation).toBe("repeatable read");
+      expect(second).toEqual(first);
+      expect(second?.tenant).toBe(tree.clientAId);
+      expect(second?.read_only).toBe("on");
+    });
+    await expect(
+      withTenantTx(
+        { db: dbs.app.db, tenantId: tree.clientAId, readSnapshot: { snapshot: "1'; select 1; --" } },
+        () => Promise.resolve(1),
+      ),
+    ).rejects.toThrow(AppError);
+  });
+
   it("refuses a tenant id that is not a tenant id (it must come from the actor, not input)", async () => {
     await expect(withTenantTx({ db: dbs.app.db, tenantId: "' or 1=1 --" }, async () => "x")).rejects.toThrow(
       AppError,

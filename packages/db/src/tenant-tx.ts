@@ -16,6 +16,12 @@ export interface TenantContext {
   scope?: TenantScope;
   /** An outer transaction opened by `withTenantTx` for the same tenant: reused, not nested. */
   tx?: DbTransaction;
+  /**
+   * A read-only, repeatable-read transaction, for one read split across connections: `{}` takes a fresh
+   * snapshot (which `select pg_export_snapshot()` then shares), `{ snapshot }` imports the one another open
+   * transaction exported, so every part sees the same rows. Not with `tx`.
+   */
+  readSnapshot?: { snapshot?: string };
 }
 
 export interface IngestContext {
@@ -43,21 +49,34 @@ export async function withTenantTx<T>(ctx: TenantContext, fn: (tx: DbTransaction
   if (!isId("tenant", ctx.tenantId)) {
     throw new AppError("INTERNAL", "withTenantTx needs a tenant id from the authenticated actor");
   }
+  const imported = ctx.readSnapshot?.snapshot;
+  if (imported !== undefined && !snapshotIdPattern.test(imported)) {
+    throw new AppError("INTERNAL", "not a snapshot id from pg_export_snapshot()");
+  }
   if (ctx.tx) {
+    if (ctx.readSnapshot) throw new AppError("INTERNAL", "a snapshot read cannot reuse an outer transaction");
     const facts = openTransactions.get(ctx.tx);
     if (facts?.kind !== "tenant" || facts.tenantId !== ctx.tenantId || facts.scope !== scope) {
       throw new AppError("INTERNAL", "the outer transaction belongs to another tenant, scope or role");
     }
     return fn(ctx.tx);
   }
-  return ctx.db.transaction(async (tx) => {
-    await tx.execute(
-      sql`select set_config('app.tenant_id', ${ctx.tenantId}, true), set_config('app.tenant_scope', ${scope}, true)`,
-    );
-    openTransactions.set(tx, { kind: "tenant", tenantId: ctx.tenantId, scope });
-    return fn(tx);
-  });
+  return ctx.db.transaction(
+    async (tx) => {
+      // The import must be the transaction's first statement; it takes no parameter (the id was checked above).
+      if (imported !== undefined) await tx.execute(sql.raw(`set transaction snapshot '${imported}'`));
+      await tx.execute(
+        sql`select set_config('app.tenant_id', ${ctx.tenantId}, true), set_config('app.tenant_scope', ${scope}, true)`,
+      );
+      openTransactions.set(tx, { kind: "tenant", tenantId: ctx.tenantId, scope });
+      return fn(tx);
+    },
+    ctx.readSnapshot ? { isolationLevel: "repeatable read", accessMode: "read only" } : undefined,
+  );
 }
+
+// What `pg_export_snapshot()` returns: `<virtual xid>-<local xid>-<n>` in hex, e.g. `00000003-0000001B-1`.
+const snapshotIdPattern = /^[0-9A-F]{8}-[0-9A-F]{8}-[0-9]+$/;
 
 /**
  * Runs `fn` in a transaction of the ingestion role (global catalog writes: `upsertIndicators`,

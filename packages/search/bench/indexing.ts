@@ -15,9 +15,8 @@
  * the PostgreSQL backend that ran the statements (other servers on the shared machine excluded), and the
  * load average.
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFile } from "node:fs/promises";
+import { loadavg } from "node:os";
 import { newId } from "@threatfusion/core";
 import {
   createClient,
@@ -30,10 +29,7 @@ import {
   withIngestTx,
 } from "@threatfusion/db";
 import { sql } from "drizzle-orm";
-import { migrate } from "../../db/src/migrate.ts";
-import { ensureLoginRoles, roleUrl } from "../../db/src/roles.ts";
-import { startLocalPostgres } from "../../devstack/src/postgres.ts";
-import { startWsBridge } from "../../devstack/src/ws-bridge.ts";
+import { startThrowawayDatabase } from "../../devstack/src/throwaway-database.ts";
 import { indexIndicators } from "../src/indexing.ts";
 
 const total = Number(process.argv[2] ?? 200_000);
@@ -122,16 +118,9 @@ function syntheticRows(
 }
 
 async function main(): Promise<void> {
-  const dataDir = await mkdtemp(join(tmpdir(), "tf-bench-search-"));
-  const pg = await startLocalPostgres({ dataDir });
-  const bridge = await startWsBridge({ target: { host: pg.host, port: pg.port } });
+  const database = await startThrowawayDatabase({ prefix: "tf-bench-search-" });
+  const { adminUrl, ingestUrl, wsProxy } = database;
   try {
-    await pg.createDatabase("bench");
-    const adminUrl = pg.superuserUrl("bench");
-    const wsProxy = bridge.proxyAddress;
-    await migrate({ url: adminUrl, wsProxy });
-    const passwords = { app: newId("job"), ingest: newId("job") };
-    await ensureLoginRoles({ url: adminUrl, wsProxy }, passwords);
     const admin = createClient({ url: adminUrl, wsProxy });
     await admin.connect();
     const sources = [newId("source"), newId("source")];
@@ -141,10 +130,7 @@ async function main(): Promise<void> {
         `bench source ${index}`,
       ]);
     }
-    const ingest = createDatabase(
-      { url: roleUrl(adminUrl, "ingest", passwords.ingest), wsProxy },
-      { max: 1 },
-    );
+    const ingest = createDatabase({ url: ingestUrl, wsProxy }, { max: 1 });
     ingest.pool.on("error", (error: Error) => console.error(`pool: ${error.message}`));
 
     say(`loading ${total.toLocaleString("en-US")} indicators with observations…`);
@@ -296,9 +282,7 @@ async function main(): Promise<void> {
     await admin.end();
     await ingest.end();
   } finally {
-    await bridge.close();
-    await pg.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await database.stop();
   }
 }
 

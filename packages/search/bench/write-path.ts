@@ -16,7 +16,7 @@
  * insert fills it, so the search figure jumps between runs; compare variants over 100,000 rows or more, and
  * read the indicator and observation figures, which have no such lumps, first.
  */
-import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { newId } from "@threatfusion/core";
@@ -30,10 +30,8 @@ import {
   withIngestTx,
 } from "@threatfusion/db";
 import { sql } from "drizzle-orm";
-import { migrate } from "../../db/src/migrate.ts";
-import { ensureLoginRoles, roleUrl } from "../../db/src/roles.ts";
-import { catalogBenchSettings, startLocalPostgres } from "../../devstack/src/postgres.ts";
-import { startWsBridge } from "../../devstack/src/ws-bridge.ts";
+import { catalogBenchSettings } from "../../devstack/src/postgres.ts";
+import { startThrowawayDatabase } from "../../devstack/src/throwaway-database.ts";
 import { indexNewIndicators } from "../src/indexing.ts";
 
 const preload = Number(process.argv[2] ?? 100_000);
@@ -71,6 +69,8 @@ interface Variant {
 
 const searchTrigram =
   "create index indicator_search_value_trgm_idx on indicator_search using gin (value gin_trgm_ops)";
+// Migration 0071: no trigram entries for IPs, CIDRs and hashes (searched by exact value or prefix).
+const searchTrigramPartial = `${searchTrigram} where type not in ('ipv4', 'ipv6', 'cidr', 'md5', 'sha1', 'sha256', 'sha512')`;
 const searchDocument = "create index indicator_search_document_idx on indicator_search using gin (document)";
 const variants: Variant[] = [
   { name: "current schema", apply: [], restore: [] },
@@ -82,20 +82,30 @@ const variants: Variant[] = [
     restore: ["alter table observations drop constraint observations_indicator_id_fkey"],
   },
   {
+    name: "observations without their own id key (unique (indicator_id, source_id) only)",
+    apply: ["alter table observations drop constraint observations_pkey"],
+    restore: ["alter table observations add constraint observations_pkey primary key (id)"],
+  },
+  {
     name: "every row its own explanation (worst case of 0066)",
     apply: [],
     restore: [],
     distinctExplanations: true,
   },
   {
+    name: "+ trigram on every value (as before 0071)",
+    apply: ["drop index indicator_search_value_trgm_idx", searchTrigram],
+    restore: ["drop index indicator_search_value_trgm_idx", searchTrigramPartial],
+  },
+  {
     name: "search without the trigram index",
     apply: ["drop index indicator_search_value_trgm_idx"],
-    restore: [searchTrigram],
+    restore: [searchTrigramPartial],
   },
   {
     name: "search without either GIN index",
     apply: ["drop index indicator_search_value_trgm_idx", "drop index indicator_search_document_idx"],
-    restore: [searchTrigram, searchDocument],
+    restore: [searchTrigramPartial, searchDocument],
   },
 ];
 
@@ -158,19 +168,13 @@ function feedRows(
 }
 
 async function main(): Promise<void> {
-  const work = await mkdtemp(join(import.meta.dirname, "../../../.data/write-path-"));
-  // The embedded server runs as its own user and must reach the folder.
-  await chmod(work, 0o755);
-  const dataDir = join(work, "postgres");
-  const pg = await startLocalPostgres({ dataDir, settings: catalogBenchSettings });
-  const bridge = await startWsBridge({ target: { host: pg.host, port: pg.port } });
+  const database = await startThrowawayDatabase({
+    prefix: "write-path-",
+    parent: join(import.meta.dirname, "../../../.data"),
+    settings: catalogBenchSettings,
+  });
+  const { adminUrl, ingestUrl, wsProxy } = database;
   try {
-    await pg.createDatabase("bench");
-    const adminUrl = pg.superuserUrl("bench");
-    const wsProxy = bridge.proxyAddress;
-    await migrate({ url: adminUrl, wsProxy });
-    const passwords = { app: newId("job"), ingest: newId("job") };
-    await ensureLoginRoles({ url: adminUrl, wsProxy }, passwords);
     const admin = createClient({ url: adminUrl, wsProxy });
     await admin.connect();
     admin.on("error", (error: Error) => say(`admin connection: ${error.message}`));
@@ -178,10 +182,7 @@ async function main(): Promise<void> {
     await admin.query("insert into sources (id, name, reliability) values ($1, 'bench feed', 'C')", [
       sourceId,
     ]);
-    const ingest = createDatabase(
-      { url: roleUrl(adminUrl, "ingest", passwords.ingest), wsProxy },
-      { max: 1 },
-    );
+    const ingest = createDatabase({ url: ingestUrl, wsProxy }, { max: 1 });
     ingest.pool.on("error", (error: Error) => say(`pool: ${error.message}`));
     const load = () =>
       loadavg()
@@ -251,9 +252,7 @@ async function main(): Promise<void> {
     await admin.end();
     await ingest.end();
   } finally {
-    await bridge.close();
-    await pg.stop();
-    await rm(work, { recursive: true, force: true });
+    await database.stop();
   }
 }
 

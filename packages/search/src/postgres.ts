@@ -1,13 +1,30 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { SearchBackend, SearchQuery, SearchResult, SearchScope } from "./types.ts";
 
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
+}
+
 function likePattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+  return `%${escapeLike(text)}%`;
 }
 
 /**
+ * Types searched by exact value or prefix only (`203.0.113.`, `2001:db8:`, a hash's first characters), through
+ * the catalog's unique (type, value) btree: their search documents carry no trigram entries (migration 0071,
+ * whose index predicate names the same list; a test keeps them equal). A substring in the middle of an IP or a
+ * hash is no search anyone makes, and the trigrams of these values were the largest write cost of a document.
+ * Their canonical values are lower case, so a prefix is matched in lower case.
+ */
+export const prefixSearchedTypes = ["ipv4", "ipv6", "cidr", "md5", "sha1", "sha256", "sha512"] as const;
+const prefixSearched: ReadonlySet<string> = new Set(prefixSearchedTypes);
+// A literal, not a parameter: the planner proves the partial trigram index usable from this very text.
+const prefixSearchedList = sql.raw(prefixSearchedTypes.map((type) => `'${type}'`).join(", "));
+
+/**
  * Postgres search: substring (trigram index) and full-text matches over the catalog's search documents
- * (value, tags, malware families, threat types, source names), plus the tenant's own rows: private
+ * (value, tags, malware families, threat types, source names; IPs, CIDRs and hashes by exact value or prefix
+ * through the catalog's btree, see `prefixSearchedTypes`), plus the tenant's own rows: private
  * indicators visible to it (value, tags, description) and its overlay notes and tags. Runs in the tenant's
  * transaction, so row-level security applies on top of the explicit tenant conditions.
  * Ranking: exact value, then value prefix, then value substring, then full-text rank; pages continue from a
@@ -32,22 +49,47 @@ export class PostgresSearch implements SearchBackend {
     const types = query.types === undefined ? undefined : [...query.types];
     const typeCondition = (column: SQL) =>
       types === undefined ? sql`true` : sql`${column} = any(${sql.param(types)}::text[])`;
+    const prefixTypes = prefixSearchedTypes.filter((type) => types === undefined || types.includes(type));
+    const substringTypesAsked = types === undefined || types.some((type) => !prefixSearched.has(type));
     // Trigram indexes need at least three characters; shorter text matches exact values and words only.
     const substring = lower.length >= 3;
-    const { rows } = await scope.tx.execute<{ id: string; score: number }>(sql`
-      with q as (select plainto_tsquery('simple', ${text}) as ts)
-      select id, score from (
-      select id, max(score)::float8 as score from (
-        (select s.indicator_id as id,
-                case when s.value = ${text} or s.value = ${lower} then 4
+    // Written into each arm, not shared through a CTE: a CTE read by several arms is materialized, and a
+    // query held in one is no constant the planner can give the tsvector index.
+    const tsQuery = sql`plainto_tsquery('simple', ${text})`;
+    // One ranking for every arm: exact value 4, value prefix 3, value substring 2, plus the full-text rank.
+    const documentScore = sql`case when s.value = ${text} or s.value = ${lower} then 4
                      when ${substring} and s.value ilike ${prefixPattern} then 3
                      when ${substring} and s.value ilike ${pattern} then 2 else 0 end
-                + ts_rank(s.document, q.ts) as score
-         from indicator_search s, q
-         where ${typeCondition(sql`s.type`)}
-           and (s.value = ${text} or s.value = ${lower} or (${substring} and s.value ilike ${pattern})
-                or s.document @@ q.ts)
-         limit ${window * 4})
+                + ts_rank(s.document, ${tsQuery})`;
+    const arms: SQL[] = [
+      // Every document's words (tags, families, threat types, source names, the value's own words).
+      sql`(select s.indicator_id as id, ${documentScore} as score
+         from indicator_search s
+         where ${typeCondition(sql`s.type`)} and s.document @@ ${tsQuery}
+         limit ${window * 4})`,
+    ];
+    if (substringTypesAsked) {
+      // Values where a substring means something: the partial trigram index.
+      arms.push(sql`(select s.indicator_id as id, ${documentScore} as score
+         from indicator_search s
+         where s.type not in (${prefixSearchedList}) and ${typeCondition(sql`s.type`)}
+           and (s.value = ${text} or s.value = ${lower} or (${substring} and s.value ilike ${pattern}))
+         limit ${window * 4})`);
+    }
+    if (prefixTypes.length > 0) {
+      // IPs, CIDRs, hashes: exact value or prefix through the catalog's (type, value) btree; only rows that
+      // have a search document, as for every other type.
+      // The prefix includes the exact value (lower case, as these values are stored).
+      const valueMatch = substring ? sql`i.value like ${`${escapeLike(lower)}%`}` : sql`i.value = ${lower}`;
+      arms.push(sql`(select s.indicator_id as id, ${documentScore} as score
+         from indicators i join indicator_search s on s.indicator_id = i.id
+         where i.type = any(${sql.param(prefixTypes)}::text[]) and ${valueMatch}
+         limit ${window * 4})`);
+    }
+    const { rows } = await scope.tx.execute<{ id: string; score: number }>(sql`
+      select id, score from (
+      select id, max(score)::float8 as score from (
+        ${sql.join(arms, sql`\n        union all\n        `)}
         union all
         (select p.id, case when p.value = ${text} or p.value = ${lower} then 4 when p.value ilike ${pattern} then 2 else 1 end
          from private_indicators p

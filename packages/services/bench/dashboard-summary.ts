@@ -9,15 +9,11 @@
  * domains, 10% URLs, 10% hashes; every indicator observed by one source, every tenth by a second; a malware
  * family on every fifth), first seen over the past 60 days.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
-import { createLogger, newId } from "@threatfusion/core";
-import { createClient, createDatabase, ensureLoginRoles, roleUrl } from "@threatfusion/db";
-import { migrate } from "@threatfusion/db/migrate";
+import { loadavg } from "node:os";
+import { createLogger } from "@threatfusion/core";
+import { createClient, createDatabase } from "@threatfusion/db";
 import { createTenantTree } from "@threatfusion/db/testing";
-import { startLocalPostgres } from "../../devstack/src/postgres.ts";
-import { startWsBridge } from "../../devstack/src/ws-bridge.ts";
+import { startThrowawayDatabase } from "../../devstack/src/throwaway-database.ts";
 import type { ServiceContext } from "../src/context.ts";
 import { getDashboardSummary } from "../src/dashboard/summary.ts";
 
@@ -37,16 +33,9 @@ async function timeRuns(fn: () => Promise<unknown>): Promise<number[]> {
   return times;
 }
 
-const dataDir = await mkdtemp(join(tmpdir(), "tf-bench-dashboard-"));
-const pg = await startLocalPostgres({ dataDir });
-await pg.createDatabase("bench");
-const bridge = await startWsBridge({ target: { host: pg.host, port: pg.port } });
+const database = await startThrowawayDatabase({ prefix: "tf-bench-dashboard-" });
+const { adminUrl, appUrl, wsProxy } = database;
 try {
-  const adminUrl = pg.superuserUrl("bench");
-  const wsProxy = bridge.proxyAddress;
-  await migrate({ url: adminUrl, wsProxy });
-  const passwords = { app: newId("job"), ingest: newId("job") };
-  await ensureLoginRoles({ url: adminUrl, wsProxy }, passwords);
   const admin = createClient({ url: adminUrl, wsProxy });
   admin.on("error", (error: Error) => console.error(`admin: ${error.message}`));
   await admin.connect();
@@ -93,7 +82,7 @@ try {
   );
 
   const tree = await createTenantTree({ url: adminUrl, wsProxy }, "bench");
-  const app = createDatabase({ url: roleUrl(adminUrl, "app", passwords.app), wsProxy }, { max: 1 });
+  const app = createDatabase({ url: appUrl, wsProxy }, { max: 1 });
   app.pool.on("error", (error: Error) => console.error(`app pool: ${error.message}`));
   const ctx: ServiceContext = {
     db: app.db,
@@ -136,7 +125,5 @@ try {
   await admin.end();
   await tree.cleanup();
 } finally {
-  await bridge.close();
-  await pg.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await database.stop();
 }

@@ -71,13 +71,14 @@ export function authorizeAction(ctx: ServiceContext, action: Action): void {
 export function inTenantTx<T>(
   ctx: ServiceContext,
   fn: (tx: DbTransaction) => Promise<T>,
-  options: { scope?: TenantScope } = {},
+  options: { scope?: TenantScope; readSnapshot?: { snapshot?: string } } = {},
 ): Promise<T> {
   return withTenantTx(
     {
       db: ctx.db,
       tenantId: ctx.tenant.tenantId,
       ...(options.scope ? { scope: options.scope } : {}),
+      ...(options.readSnapshot ? { readSnapshot: options.readSnapshot } : {}),
       ...(ctx.tx ? { tx: ctx.tx } : {}),
     },
     fn,

@@ -15,15 +15,18 @@ export class AhoCorasick {
   private transitions: Map<number, number>[] = [new Map()];
   private fail: number[] = [0];
   /** Payloads ending at each state, including those reached through fail links (merged at build). */
-  private readonly outputs: (number[] | undefined)[] = [undefined];
+  private outputs: (number[] | undefined)[] = [undefined];
   private built = false;
   private count = 0;
   /** Symbol of each character code (-1: not in any pattern); codes beyond the table have no symbol. */
   private symbolOf = new Int16Array(0);
+  /** Symbol of each ASCII code once lower-cased (A–Z read as a–z), for `searchLowerCased`. */
+  private foldedSymbolOf = new Int16Array(128).fill(-1);
   private alphabetSize = 0;
   /**
-   * Dense DFA: `delta[state * alphabetSize + symbol]` is the next state times two, plus one when that
-   * state has outputs — so the text loop reads outputs only on a match. Empty when sparse.
+   * Dense DFA: `delta[row + symbol]` (a state's row starts at `state * alphabetSize`) is the next
+   * state's row start times two, plus one when that state has outputs — so the text loop reads outputs
+   * only on a match. Empty when sparse.
    */
   private delta = new Int32Array(0);
   /** Sparse fallback: each state's edges as (symbol, target) runs, plus fail links. */
@@ -113,19 +116,35 @@ export class AhoCorasick {
         if (this.symbolOf[code] === -1) this.symbolOf[code] = this.alphabetSize++;
       }
     }
+    for (let code = 0; code < 128; code++) {
+      const lower = code >= 65 && code <= 90 ? code + 32 : code;
+      this.foldedSymbolOf[code] = lower < this.symbolOf.length ? (this.symbolOf[lower] ?? -1) : -1;
+    }
     const size = this.alphabetSize;
     if (states * size <= this.maxDenseCells) {
-      // Breadth-first order guarantees a state's fail target is complete before the state itself.
+      // Rows are numbered in breadth-first order: the shallow states, where a text's walk spends most of
+      // its steps, share a few cache lines instead of being spread over the whole table.
+      const rowOf = new Int32Array(states);
+      order.forEach((state, row) => {
+        rowOf[state] = row;
+      });
+      // Breadth-first order also guarantees a state's fail target is complete before the state itself.
       const delta = new Int32Array(states * size);
+      const outputs: (number[] | undefined)[] = new Array(states).fill(undefined);
       for (const state of order) {
-        const failRow = (this.fail[state] ?? 0) * size;
-        const row = state * size;
-        if (state !== 0) delta.copyWithin(row, failRow, failRow + size);
+        const row = (rowOf[state] ?? 0) * size;
+        outputs[rowOf[state] ?? 0] = this.outputs[state];
+        if (state !== 0) {
+          const failRow = (rowOf[this.fail[state] ?? 0] ?? 0) * size;
+          delta.copyWithin(row, failRow, failRow + size);
+        }
         for (const [code, child] of transitions[state] ?? new Map<number, number>()) {
-          delta[row + (this.symbolOf[code] ?? 0)] = child * 2 + (this.outputs[child] === undefined ? 0 : 1);
+          delta[row + (this.symbolOf[code] ?? 0)] =
+            (rowOf[child] ?? 0) * size * 2 + (this.outputs[child] === undefined ? 0 : 1);
         }
       }
       this.delta = delta;
+      this.outputs = outputs;
       return;
     }
     let edgeCount = 0;
@@ -158,6 +177,35 @@ export class AhoCorasick {
     }
   }
 
+  /**
+   * `search(text.toLowerCase())` without building the lower-cased copy: ASCII letters are folded as
+   * they are read. A non-ASCII character (whose lower case may differ in length) takes the copy.
+   */
+  searchLowerCased(text: string): number[] | undefined {
+    if (!this.built) throw new Error("AhoCorasick: search() before build()");
+    const { foldedSymbolOf, delta, outputs } = this;
+    if (delta.length === 0) return this.search(text.toLowerCase());
+    const size = this.alphabetSize;
+    let found: number[] | undefined;
+    let state = 0;
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (code >= 128) return this.search(text.toLowerCase());
+      const symbol = foldedSymbolOf[code] ?? -1;
+      if (symbol === -1) {
+        state = 0;
+        continue;
+      }
+      // `state` is the row start, so the step is one load and a shift (no multiply on the dependency chain).
+      const next = delta[state + symbol] ?? 0;
+      state = next >> 1;
+      if ((next & 1) === 0) continue;
+      const output = outputs[(state / size) | 0];
+      if (output !== undefined) found = found === undefined ? [...output] : found.concat(output);
+    }
+    return found;
+  }
+
   /** Payloads of every pattern found in `text` (with repeats when a pattern occurs twice). */
   search(text: string): number[] | undefined {
     if (!this.built) throw new Error("AhoCorasick: search() before build()");
@@ -176,10 +224,10 @@ export class AhoCorasick {
       }
       let output: number[] | undefined;
       if (dense) {
-        const next = delta[state * size + symbol] ?? 0;
+        const next = delta[state + symbol] ?? 0;
         state = next >> 1;
         if ((next & 1) === 0) continue;
-        output = outputs[state];
+        output = outputs[(state / size) | 0];
       } else {
         state = this.sparseNext(state, symbol);
         output = outputs[state];

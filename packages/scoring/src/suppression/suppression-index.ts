@@ -2,6 +2,8 @@ import { type IndicatorType, indicatorTypes } from "@threatfusion/ioc";
 import ipaddr from "ipaddr.js";
 import { getPublicSuffix } from "tldts";
 import { AhoCorasick } from "./aho-corasick.ts";
+import { HostTable, hostHashSeed, hostHashStep } from "./host-table.ts";
+import { Ipv4Ranges } from "./ipv4-ranges.ts";
 import { PrefixTrie } from "./prefix-trie.ts";
 import { compileSafeRegex, maxRegexInputLength } from "./safe-regex.ts";
 import {
@@ -76,28 +78,32 @@ const ipMask = typeMaskOf(["ipv4", "ipv6", "cidr"]);
 const urlBit = typeBit("url");
 const hostMask = typeMaskOf(["domain", "url", "email"]);
 
-/** Parses a dotted-quad IPv4 address into `out`; false when `text` is not one. Hot path: no allocation. */
-function parseIPv4Into(text: string, out: Uint8Array): boolean {
+/**
+ * Parses the dotted-quad IPv4 address in `text` from `start` to `end` into an unsigned 32-bit
+ * value; -1 when it is not one. Hot path: char codes only, no allocation.
+ */
+function parseIPv4(text: string, start: number, end: number): number {
+  let address = 0;
   let part = 0;
   let digits = 0;
   let value = 0;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = start; i < end; i++) {
     const code = text.charCodeAt(i);
     if (code === 46) {
-      if (digits === 0 || part === 3) return false;
-      out[part++] = value;
+      if (digits === 0 || part === 3) return -1;
+      address = address * 256 + value;
+      part++;
       value = 0;
       digits = 0;
     } else if (code >= 48 && code <= 57) {
       value = value * 10 + (code - 48);
-      if (++digits > 3 || value > 255) return false;
+      if (++digits > 3 || value > 255) return -1;
     } else {
-      return false;
+      return -1;
     }
   }
-  if (digits === 0 || part !== 3) return false;
-  out[3] = value;
-  return true;
+  if (digits === 0 || part !== 3) return -1;
+  return address * 256 + value;
 }
 
 function parseIPv6Bytes(text: string): number[] | undefined {
@@ -194,18 +200,23 @@ interface Probe {
   /** Index of the type's bit (`typeBit(type) === 1 << typeIndex`). */
   typeIndex: number;
   value: string;
-  lower: string;
-  /** The address to look up in the prefix tries (the indicator's, or a URL's IP host). */
-  ipv4: Uint8Array | undefined;
+  /** The value lower-cased, computed when first needed (see `lowerValue`): URLs rarely need it. */
+  lower: string | undefined;
+  /** The IPv4 address to look up (the indicator's, or a URL's IP host) as an unsigned 32-bit value; -1 when none. */
+  ipv4: number;
   ipv6: number[] | undefined;
   prefixLength: number | undefined;
   /**
-   * The host name to match against host entries (domain, URL host, e-mail domain) at `hostKeys[0]`,
-   * then its parents down to two labels; `hostKeyCount` of them are valid. Computed once per
-   * indicator and shared by both rule sets, so each string is sliced and hashed once.
+   * The host name to match against host entries (domain, URL host, e-mail domain): it ends at `hostEnd`
+   * in `hostText`, and `hostHashes[k]`/`hostStarts[k]` give the hash and start of the host (at
+   * `hostCount - 1`) and of its parents down to two labels (below, the shorter ones). Computed in one
+   * right-to-left pass and shared by both rule sets; nothing is sliced out of the indicator.
    */
-  hostKeys: string[];
-  hostKeyCount: number;
+  hostText: string;
+  hostEnd: number;
+  hostCount: number;
+  hostHashes: Int32Array;
+  hostStarts: Int32Array;
   /** Whether to look the whole value up among exact URL/e-mail entries, or among other exact entries. */
   wholeValue: boolean;
   otherValue: boolean;
@@ -216,98 +227,153 @@ function newProbe(): Probe {
     mask: 0,
     typeIndex: 0,
     value: "",
-    lower: "",
-    ipv4: undefined,
+    lower: undefined,
+    ipv4: -1,
     ipv6: undefined,
     prefixLength: undefined,
-    hostKeys: [],
-    hostKeyCount: 0,
+    hostText: "",
+    hostEnd: 0,
+    hostCount: 0,
+    hostHashes: new Int32Array(64),
+    hostStarts: new Int32Array(64),
     wholeValue: false,
     otherValue: false,
   };
 }
 
-function setProbeAddress(probe: Probe, text: string, scratch: Uint8Array): boolean {
-  if (parseIPv4Into(text, scratch)) probe.ipv4 = scratch;
-  else probe.ipv6 = parseIPv6Bytes(text);
-  return probe.ipv4 !== undefined || probe.ipv6 !== undefined;
+function setProbeAddress(probe: Probe, text: string): boolean {
+  probe.ipv4 = parseIPv4(text, 0, text.length);
+  if (probe.ipv4 === -1) probe.ipv6 = parseIPv6Bytes(text);
+  return probe.ipv4 !== -1 || probe.ipv6 !== undefined;
 }
 
-/** The host and its parents down to two labels (a one-label suffix entry is a public suffix: exact only). */
-function setProbeHost(probe: Probe, host: string): void {
-  const keys = probe.hostKeys;
-  keys[0] = host;
-  let count = 1;
-  const last = host.lastIndexOf(".");
-  for (let dot = host.indexOf("."); dot !== -1 && dot < last; dot = host.indexOf(".", dot + 1)) {
-    keys[count++] = host.slice(dot + 1);
+/**
+ * The host `text[start, end)` and its parents down to two labels (a one-label suffix entry is a public
+ * suffix: exact only), hashed from the right: the hash before each "." but the last is a parent's.
+ * Returns false when the host has an upper-case or non-ASCII character (then it is not lower case).
+ */
+function setProbeHost(probe: Probe, text: string, start: number, end: number): boolean {
+  if (end - start + 1 > probe.hostHashes.length) {
+    probe.hostHashes = new Int32Array(end - start + 1);
+    probe.hostStarts = new Int32Array(end - start + 1);
   }
-  probe.hostKeyCount = count;
+  const hashes = probe.hostHashes;
+  const starts = probe.hostStarts;
+  let hash = hostHashSeed;
+  let count = 0;
+  let pastLastDot = false;
+  let lowerCase = true;
+  for (let i = end - 1; i >= start; i--) {
+    const code = text.charCodeAt(i);
+    if ((code >= 65 && code <= 90) || code >= 128) lowerCase = false;
+    if (code === 46) {
+      if (pastLastDot) {
+        hashes[count] = hash;
+        starts[count] = i + 1;
+        count++;
+      }
+      pastLastDot = true;
+    }
+    hash = hostHashStep(hash, code);
+  }
+  hashes[count] = hash;
+  starts[count] = start;
+  probe.hostCount = count + 1;
+  probe.hostText = text;
+  probe.hostEnd = end;
+  return lowerCase;
+}
+
+/**
+ * Sets the probe's address or host from a URL: the host as `urlHost` finds it, located by char codes
+ * in the URL itself. Hosts with upper-case or non-ASCII letters, or in brackets, take `urlHost`.
+ */
+function setProbeUrlHost(probe: Probe, url: string): void {
+  const scheme = url.indexOf("://");
+  let start = scheme === -1 ? 0 : scheme + 3;
+  let end = url.length;
+  for (let i = start; i < end; i++) {
+    const code = url.charCodeAt(i);
+    if (code === 47 || code === 63 || code === 35) end = i;
+    else if (code === 64) start = i + 1;
+  }
+  if (start < end && url.charCodeAt(start) === 91) {
+    const host = urlHost(url);
+    if (host !== undefined && !setProbeAddress(probe, host)) setProbeHost(probe, host, 0, host.length);
+    return;
+  }
+  for (let i = start; i < end; i++) {
+    const code = url.charCodeAt(i);
+    if (code === 58) {
+      end = i;
+      break;
+    }
+    if ((code >= 65 && code <= 90) || code >= 128) {
+      const host = urlHost(url);
+      if (host !== undefined && !setProbeAddress(probe, host)) setProbeHost(probe, host, 0, host.length);
+      return;
+    }
+  }
+  if (end > start && url.charCodeAt(end - 1) === 46) end--;
+  if (end === start) return;
+  probe.ipv4 = parseIPv4(url, start, end);
+  if (probe.ipv4 === -1) setProbeHost(probe, url, start, end);
 }
 
 const typeIndexOf = new Map<IndicatorType, number>(indicatorTypes.map((type, index) => [type, index]));
 
-/**
- * The host of a canonical http(s) URL without user info, port or brackets, lower-case already:
- * the fast path for what ingestion stores. Undefined when the URL is not that simple.
- */
-function simpleUrlHost(url: string): string | undefined {
-  const start = url.startsWith("https://") ? 8 : url.startsWith("http://") ? 7 : -1;
-  if (start === -1) return undefined;
-  let end = url.length;
-  for (let i = start; i < url.length; i++) {
-    const code = url.charCodeAt(i);
-    if (code === 47 || code === 63 || code === 35) {
-      end = i;
-      break;
-    }
-    // Upper case, user info, port, IPv6 bracket or trailing-dot handling: take the general path.
-    if ((code >= 65 && code <= 90) || code === 64 || code === 58 || code === 91) return undefined;
-  }
-  if (end === start || url.charCodeAt(end - 1) === 46) return undefined;
-  return url.slice(start, end);
+function lowerValue(probe: Probe): string {
+  probe.lower ??= probe.value.toLowerCase();
+  return probe.lower;
 }
 
-function prepareProbe(probe: Probe, type: IndicatorType, value: string, scratch: Uint8Array): void {
-  const lower = value.toLowerCase();
+function prepareProbe(probe: Probe, type: IndicatorType, value: string): void {
   const typeIndex = typeIndexOf.get(type) ?? 0;
   probe.typeIndex = typeIndex;
   probe.mask = 1 << typeIndex;
   probe.value = value;
-  probe.lower = lower;
-  probe.ipv4 = undefined;
+  probe.lower = undefined;
+  probe.ipv4 = -1;
   probe.ipv6 = undefined;
   probe.prefixLength = undefined;
-  probe.hostKeyCount = 0;
+  probe.hostCount = 0;
   probe.wholeValue = false;
   probe.otherValue = false;
   switch (type) {
     case "ipv4":
     case "ipv6":
-      setProbeAddress(probe, value, scratch);
+      setProbeAddress(probe, value);
       break;
     case "cidr": {
       const slash = value.indexOf("/");
       const length = slash === -1 ? undefined : Number(value.slice(slash + 1));
       if (length === undefined || Number.isInteger(length)) {
         probe.prefixLength = length;
-        setProbeAddress(probe, slash === -1 ? value : value.slice(0, slash), scratch);
+        probe.ipv4 = parseIPv4(value, 0, slash === -1 ? value.length : slash);
+        if (probe.ipv4 === -1) probe.ipv6 = parseIPv6Bytes(slash === -1 ? value : value.slice(0, slash));
       }
       break;
     }
-    case "domain":
-      setProbeHost(probe, lower.endsWith(".") ? lower.slice(0, -1) : lower);
-      break;
-    case "url": {
-      probe.wholeValue = true;
-      const host = simpleUrlHost(value) ?? urlHost(value);
-      if (host !== undefined && !setProbeAddress(probe, host, scratch)) setProbeHost(probe, host);
+    case "domain": {
+      // Canonical domains are lower case already: hashed as they are, lower-cased only when they are not.
+      const end = value.endsWith(".") ? value.length - 1 : value.length;
+      if (setProbeHost(probe, value, 0, end)) {
+        probe.lower = value;
+      } else {
+        const lower = lowerValue(probe);
+        setProbeHost(probe, lower, 0, lower.endsWith(".") ? lower.length - 1 : lower.length);
+      }
       break;
     }
+    case "url":
+      probe.wholeValue = true;
+      setProbeUrlHost(probe, value);
+      break;
     case "email": {
       probe.wholeValue = true;
+      const lower = lowerValue(probe);
       const at = lower.lastIndexOf("@");
-      if (at !== -1) setProbeHost(probe, lower.slice(at + 1));
+      if (at !== -1) setProbeHost(probe, lower, at + 1, lower.length);
       break;
     }
     default:
@@ -325,7 +391,8 @@ class RuleSet {
   private readonly ruleList: number[] = [];
   private readonly ruleEntry: string[] = [];
   private readonly ruleMask: number[] = [];
-  private readonly ipv4 = new PrefixTrie();
+  /** IPv4 prefixes as sorted segments of the address space; IPv6 (rare) in a bit trie. */
+  private readonly ipv4 = new Ipv4Ranges();
   private readonly ipv6 = new PrefixTrie();
   /**
    * Exact entries in three maps, so that a hash lookup does not probe half a million host names:
@@ -335,10 +402,10 @@ class RuleSet {
   private readonly exactWhole = new Map<string, number[]>();
   private readonly exactOther = new Map<string, number[]>();
   /**
-   * Host entries, exact and suffix ones in one map (one hash lookup per host label); a rule's
+   * Host entries, exact and suffix ones in one table (one probe per host label); a rule's
    * `ruleSuffix` flag says whether it also covers subdomains, i.e. matches at a parent label.
    */
-  private readonly hosts = new Map<string, number[]>();
+  private readonly hosts = new HostTable();
   private ruleSuffix = new Uint8Array(0);
   private readonly suffixRules: number[] = [];
   /** Substring patterns with the mask of each; compiled into automata at `seal`. */
@@ -355,6 +422,12 @@ class RuleSet {
   private substringMask = 0;
   private regexMask = 0;
   private hostSuffixMask = 0;
+  /** Union of the masks of the rules in each structure: a lookup that cannot hit any rule is skipped. */
+  private ipv4Mask = 0;
+  private ipv6Mask = 0;
+  private hostMask = 0;
+  private exactWholeMask = 0;
+  private exactOtherMask = 0;
   /** Rules hit by the current `match` call, deduplicated by stamping each rule with the call's number. */
   private readonly hits: number[] = [];
   private stamps = new Int32Array(0);
@@ -395,12 +468,13 @@ class RuleSet {
     switch (type) {
       case "cidr": {
         const [address = "", bits] = entry.trim().split("/");
-        const v4 = new Uint8Array(4);
-        if (parseIPv4Into(address, v4)) {
+        const v4 = parseIPv4(address, 0, address.length);
+        if (v4 !== -1) {
           const length = bits === undefined ? 32 : Number(bits);
           if (!Number.isInteger(length) || length < 0 || length > 32)
             return this.reject(list, entry, "bad prefix");
           this.ipv4.insert(v4, length, this.newRule(list, entry, mask));
+          this.ipv4Mask |= mask;
           return true;
         }
         const v6 = parseIPv6Bytes(address);
@@ -409,6 +483,7 @@ class RuleSet {
           if (!Number.isInteger(length) || length < 0 || length > 128)
             return this.reject(list, entry, "bad prefix");
           this.ipv6.insert(v6, length, this.newRule(list, entry, mask));
+          this.ipv6Mask |= mask;
           return true;
         }
         return this.reject(list, entry, "not an IP address or CIDR range");
@@ -419,7 +494,8 @@ class RuleSet {
         const rule = this.newRule(list, entry, mask);
         // An entry that is itself a public suffix (github.io, duckdns.org, co.uk) covers many unrelated
         // registrants: it matches only itself, never its subdomains.
-        RuleSet.push(this.hosts, host, rule);
+        this.hosts.add(host, rule);
+        this.hostMask |= mask;
         if (getPublicSuffix(host, { allowPrivateDomains: true }) !== host) {
           this.suffixRules.push(rule);
           this.hostSuffixMask |= mask;
@@ -430,9 +506,18 @@ class RuleSet {
         const value = entry.trim().toLowerCase();
         if (value.length === 0) return false;
         const rule = this.newRule(list, entry, mask);
-        if (/[/@:]/.test(value)) RuleSet.push(this.exactWhole, value, rule);
-        if ((mask & hostMask) !== 0) RuleSet.push(this.hosts, value, rule);
-        if ((mask & ~hostMask) !== 0) RuleSet.push(this.exactOther, value, rule);
+        if (/[/@:]/.test(value)) {
+          RuleSet.push(this.exactWhole, value, rule);
+          this.exactWholeMask |= mask;
+        }
+        if ((mask & hostMask) !== 0) {
+          this.hosts.add(value, rule);
+          this.hostMask |= mask;
+        }
+        if ((mask & ~hostMask) !== 0) {
+          RuleSet.push(this.exactOther, value, rule);
+          this.exactOtherMask |= mask;
+        }
         return true;
       }
       case "substring": {
@@ -441,8 +526,11 @@ class RuleSet {
         const rule = this.newRule(list, entry, mask);
         // An address in a substring list would suppress every address containing its digits
         // (1.2.3.4 inside 11.2.3.45): for IP indicators it matches as the exact address instead.
-        const v4 = new Uint8Array(4);
-        if ((mask & ipMask) !== 0 && parseIPv4Into(value, v4)) this.ipv4.insert(v4, 32, rule);
+        const v4 = (mask & ipMask) !== 0 ? parseIPv4(value, 0, value.length) : -1;
+        if (v4 !== -1) {
+          this.ipv4.insert(v4, 32, rule);
+          this.ipv4Mask |= mask;
+        }
         const textMask = mask & ~ipMask;
         if (textMask !== 0) {
           this.substringPatterns.push({ value, rule, mask: textMask });
@@ -465,6 +553,8 @@ class RuleSet {
     this.sealed = true;
     this.ruleSuffix = new Uint8Array(this.ruleList.length);
     for (const rule of this.suffixRules) this.ruleSuffix[rule] = 1;
+    this.ipv4.seal();
+    this.hosts.seal();
     this.buildAutomata();
     this.stamps = new Int32Array(this.ruleList.length);
     return this;
@@ -522,15 +612,39 @@ class RuleSet {
     this.hits.push(rule);
   }
 
+  /** Rules of prefixes containing the address, or for a CIDR indicator its whole range (prefix length <= its own). */
+  private matchIpv4(address: number, prefixLength: number, mask: number): void {
+    const ranges = this.ipv4;
+    const segment = ranges.segmentOf(address);
+    const end = ranges.segmentStart[segment + 1] ?? 0;
+    const longest = Math.max(prefixLength, 0);
+    for (let i = ranges.segmentStart[segment] ?? 0; i < end; i++) {
+      if ((ranges.payloadLength[i] ?? 0) <= longest) this.hit(ranges.payloads[i] ?? 0, mask);
+    }
+  }
+
   private matchHost(probe: Probe, mask: number): void {
-    const keys = probe.hostKeys;
-    this.collect(this.hosts.get(keys[0] ?? ""), mask);
+    const hosts = this.hosts;
+    const text = probe.hostText;
+    const end = probe.hostEnd;
+    const hashes = probe.hostHashes;
+    const starts = probe.hostStarts;
+    const top = probe.hostCount - 1;
+    let key = hosts.find(hashes[top] ?? 0, text, starts[top] ?? 0, end);
+    if (key !== -1) {
+      const last = hosts.payloadStart[key + 1] ?? 0;
+      for (let i = hosts.payloadStart[key] ?? 0; i < last; i++) this.hit(hosts.payloads[i] ?? 0, mask);
+    }
     if ((this.hostSuffixMask & mask) === 0) return;
-    // Parents: only entries that cover subdomains (not exact strings, not public suffixes).
-    for (let k = 1; k < probe.hostKeyCount; k++) {
-      const rules = this.hosts.get(keys[k] ?? "");
-      if (rules === undefined) continue;
-      for (const rule of rules) if (this.ruleSuffix[rule] === 1) this.hit(rule, mask);
+    // Parents, longest first: only entries that cover subdomains (not exact strings, not public suffixes).
+    for (let k = top - 1; k >= 0; k--) {
+      key = hosts.find(hashes[k] ?? 0, text, starts[k] ?? 0, end);
+      if (key === -1) continue;
+      const last = hosts.payloadStart[key + 1] ?? 0;
+      for (let i = hosts.payloadStart[key] ?? 0; i < last; i++) {
+        const rule = hosts.payloads[i] ?? 0;
+        if (this.ruleSuffix[rule] === 1) this.hit(rule, mask);
+      }
     }
   }
 
@@ -539,14 +653,18 @@ class RuleSet {
     this.call = (this.call + 1) | 0;
     this.hits.length = 0;
     const mask = probe.mask;
-    if (probe.ipv4 !== undefined) this.collect(this.ipv4.lookup(probe.ipv4, probe.prefixLength ?? 32), mask);
-    else if (probe.ipv6 !== undefined)
-      this.collect(this.ipv6.lookup(probe.ipv6, probe.prefixLength ?? 128), mask);
-    else if (probe.hostKeyCount > 0) this.matchHost(probe, mask);
-    if (probe.wholeValue && this.exactWhole.size > 0) this.collect(this.exactWhole.get(probe.lower), mask);
-    if (probe.otherValue && this.exactOther.size > 0) this.collect(this.exactOther.get(probe.lower), mask);
+    if (probe.ipv4 !== -1) {
+      if ((this.ipv4Mask & mask) !== 0) this.matchIpv4(probe.ipv4, probe.prefixLength ?? 32, mask);
+    } else if (probe.ipv6 !== undefined) {
+      if ((this.ipv6Mask & mask) !== 0)
+        this.collect(this.ipv6.lookup(probe.ipv6, probe.prefixLength ?? 128), mask);
+    } else if (probe.hostCount > 0 && (this.hostMask & mask) !== 0) this.matchHost(probe, mask);
+    if (probe.wholeValue && (this.exactWholeMask & mask) !== 0)
+      this.collect(this.exactWhole.get(lowerValue(probe)), mask);
+    if (probe.otherValue && (this.exactOtherMask & mask) !== 0)
+      this.collect(this.exactOther.get(lowerValue(probe)), mask);
     if ((this.substringMask & mask) !== 0)
-      this.collect(this.automata[probe.typeIndex]?.search(probe.lower), mask);
+      this.collect(this.automata[probe.typeIndex]?.searchLowerCased(probe.value), mask);
     if ((this.regexMask & mask) !== 0 && probe.value.length <= maxRegexInputLength) {
       for (const { regex, rule } of this.regexes) {
         if (((this.ruleMask[rule] ?? 0) & mask) !== 0 && regex.test(probe.value)) this.hit(rule, mask);
@@ -631,7 +749,6 @@ export interface SuppressionIndexOptions {
  * (`withAllowlist`), and `resuppress` applies it to stored indicators.
  */
 export class SuppressionIndex {
-  private readonly scratch = new Uint8Array(4);
   private readonly probe = newProbe();
   private readonly global: RuleSet;
   private readonly tenant: RuleSet;
@@ -676,7 +793,7 @@ export class SuppressionIndex {
    */
   match(indicator: IndicatorRef): SuppressionMatch {
     const probe = this.probe;
-    prepareProbe(probe, indicator.type, indicator.value, this.scratch);
+    prepareProbe(probe, indicator.type, indicator.value);
     const globalHits = this.global.match(probe);
     const tenantHits = this.tenant.match(probe);
     if (globalHits === 0 && tenantHits === 0) return { suppressed: false, reasons: [] };

@@ -1,7 +1,7 @@
 import type { ExportIndicator, Tlp } from "@threatfusion/exports";
 import { isSuppressionReason, suppressionReasons, threatfusionNamespace } from "@threatfusion/exports";
 import type { IndicatorType } from "@threatfusion/ioc";
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { inTenantTx, type ServiceContext } from "../context.ts";
 import {
   type ActiveIndicatorFilter,
@@ -11,7 +11,7 @@ import {
 } from "../indicators/active-indicators.ts";
 import type { KeysetCursor } from "../indicators/cursor.ts";
 import { utcTextToIso } from "../indicators/utc-text.ts";
-import { cursorBatches } from "./cursor-read.ts";
+import { type IdRange, rangeBatches } from "./cursor-read.ts";
 
 /** Filter fields the lean reader honours; any other field sends the export through the page-by-page path. */
 const leanFilterFields = new Set(["types", "includeSuppressed"]);
@@ -55,16 +55,27 @@ export function excludedStatuses(includeSuppressed: boolean): string[] {
   return [...(includeSuppressed ? [] : suppressionReasons), "expired", "revoked"];
 }
 
+/**
+ * Connections a full export reads the catalog with at once (`rangeBatches`): PostgreSQL's share of a big
+ * export then runs on two cores. The streaming routes size their pool to this.
+ */
+export const exportReadConnections = 2;
+/** Catalog ids per range of a full export: one statement each, a few ranges in memory at most. */
+const exportRangeRows = 10_000;
+
 export interface ExportBatchesOptions {
   types?: readonly IndicatorType[] | undefined;
   includeSuppressed: boolean;
   /** The producer's STIX identity id: the database then derives the three STIX ids of each catalog row. */
   stixIdentityId?: string | undefined;
+  /** Catalog ids per range (default `exportRangeRows`); tests make it small to cross many ranges. */
+  rangeRows?: number | undefined;
 }
 
 /**
- * The tenant's active indicators for a full export, in batches, from ONE transaction: the catalog part is
- * one statement through a server-side cursor (merge joins on the primary keys: the overlay, and the
+ * The tenant's active indicators for a full export, in batches, from ONE snapshot: the catalog part is
+ * one statement per range of ids, read by `exportReadConnections` transactions at once (`rangeBatches`) and
+ * delivered in id order (merge joins on the primary keys: the overlay, and the
  * observations grouped per indicator, instead of a source look-up per row; timestamps as text; for STIX the
  * deterministic ids from PostgreSQL's SHA-1), then the tenant's private and shared rows through the
  * active-indicators query page by page. The rows and their overlay are those of the active-indicators
@@ -100,7 +111,13 @@ export async function* exportBatches(
                  else 'indicator--' || uuid_generate_v5(${threatfusionNamespace}::uuid, ${identity} || '/' || i.id) end
                  as indicator_stix_id,
                  tf_stix_observable_id(i.type, i.value) as observable_stix_id) as ids`;
-  const statement = sql`select i.id, i.type, i.value::text as value, i.first_seen::text as first_seen,
+  const idRange = (column: SQL, range: IdRange) =>
+    sql`${range.lower === undefined ? sql`true` : sql`${column} >= ${range.lower}`} and ${
+      range.upper === undefined ? sql`true` : sql`${column} < ${range.upper}`
+    }`;
+  const statement = (
+    range: IdRange,
+  ) => sql`select i.id, i.type, i.value::text as value, i.first_seen::text as first_seen,
       i.last_seen::text as last_seen, i.created_at::text as created_at,
       greatest(i.updated_at, ti.updated_at)::text as modified_at, i.confidence,
       coalesce(ti.effective_score, i.base_score)::int as score, i.tlp,
@@ -113,10 +130,11 @@ export async function* exportBatches(
       select ob.indicator_id, string_agg(distinct ob.source_id, ',') as source_ids,
              max(ob.malware_family) as malware_family, max(ob.threat_type) as threat_type,
              max(ob.reference) as reference
-      from observations ob group by ob.indicator_id
+      from observations ob where ${idRange(sql`ob.indicator_id`, range)} group by ob.indicator_id
     ) as src on src.indicator_id = i.id
     ${idsJoin}
-    where ${typeCondition} and ${catalogRowStatus} <> all(${sql.param(excluded)}::text[])
+    where ${idRange(sql`i.id`, range)} and ${typeCondition}
+      and ${catalogRowStatus} <> all(${sql.param(excluded)}::text[])
     order by i.id`;
   // Most rows share a handful of source sets: each set's names are worked out once (and shared by the
   // records, which every writer only reads).
@@ -140,8 +158,13 @@ export async function* exportBatches(
     includeSuppressed: options.includeSuppressed,
     ...(options.types === undefined ? {} : { types: options.types }),
   };
-  yield* cursorBatches<CatalogExportRow, ExportIndicator>(ctx, statement, {
-    fetchSize: 10_000,
+  yield* rangeBatches<CatalogExportRow, ExportIndicator>(ctx, {
+    connections: exportReadConnections,
+    statement,
+    // Ranges of `exportRangeRows` catalog ids (of any type), cut by a walk of the primary key.
+    nextCut: (lower) =>
+      sql`select id as cut from indicators ${lower === undefined ? sql`` : sql`where id >= ${lower}`}
+          order by id offset ${options.rangeRows ?? exportRangeRows} limit 1`,
     map: (row) => {
       const context: ExportIndicator["context"] = {};
       if (row.malware_family !== null) context.malwareFamily = row.malware_family;

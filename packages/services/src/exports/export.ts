@@ -16,6 +16,8 @@ import { streamActiveIndicators } from "../indicators/stream.ts";
 import { exportBatches, isLeanExportFilter } from "./export-read.ts";
 import { loadProducer, producerIdentityId, threatfusionNamespace } from "./producer.ts";
 
+export { exportReadConnections } from "./export-read.ts";
+
 export const exportFormats = ["stix", "misp", "csv", "ecs", "cef"] as const;
 export type ExportFormat = (typeof exportFormats)[number];
 

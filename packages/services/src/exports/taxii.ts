@@ -19,12 +19,7 @@ import { type IndicatorType, indicatorTypes } from "@threatfusion/ioc";
 import { sql } from "drizzle-orm";
 import { appendAudit } from "../audit/append.ts";
 import { authorizeAction, inTenantTx, type ServiceContext, tenantReadContext } from "../context.ts";
-import {
-  type ActiveIndicator,
-  type ActiveIndicatorFilter,
-  selectActiveIndicators,
-  toExportIndicator,
-} from "../indicators/active-indicators.ts";
+import { type ActiveIndicatorFilter, selectActiveIndicatorRecords } from "../indicators/active-indicators.ts";
 import type { KeysetCursor } from "../indicators/cursor.ts";
 import { upsertPrivateIndicators } from "../ingestion/private-upsert.ts";
 import type { PrivateIndicatorRow } from "../ingestion/rows.ts";
@@ -170,7 +165,12 @@ function microIso(at: string): string {
 async function readRows(
   ctx: ServiceContext,
   input: TaxiiPageInput,
-): Promise<{ rows: ActiveIndicator[]; identityId: string | undefined; more: boolean; next?: KeysetCursor }> {
+): Promise<{
+  entries: { record: ExportIndicator; cursor: KeysetCursor }[];
+  identityId: string | undefined;
+  more: boolean;
+  next?: KeysetCursor;
+}> {
   const tenantId = ctx.tenant.tenantId;
   const filter = input.filter;
   // The polled collection (all indicators) needs no query, and the page is ONE statement in one round trip
@@ -178,7 +178,7 @@ async function readRows(
   // producer's identity id and each row's STIX id itself, so the page does not wait for a read of the producer.
   const collection = await findCollection(ctx, input.collectionId);
   const target = tenantReadContext(ctx);
-  const empty = { rows: [], identityId: undefined, more: false };
+  const empty = { entries: [], identityId: undefined, more: false };
   if (filter.specVersions !== undefined && !filter.specVersions.includes("2.1")) return empty;
   let types: IndicatorType[] | undefined;
   if (filter.types !== undefined) {
@@ -216,7 +216,7 @@ async function readRows(
   };
   // A change of the tenant's overlay (revoked, false positive, re-scored) is a new object version: its
   // date_added and modified move, so a SIEM polling `added_after` picks it up.
-  const page = await selectActiveIndicators(target, { tenantId }, activeFilter, {
+  const page = await selectActiveIndicatorRecords(target, { tenantId }, activeFilter, {
     order: "version",
     limit: filter.limit,
     after: input.next,
@@ -224,7 +224,7 @@ async function readRows(
     stixIdentityId: producerIdentityIdSql(tenantId),
   });
   return {
-    rows: page.rows,
+    entries: page.entries,
     identityId: page.stixIdentityId,
     more: page.next !== undefined,
     ...(page.next ? { next: page.next } : {}),
@@ -252,17 +252,16 @@ export async function getTaxiiObjects({
   input: TaxiiPageInput;
 }): Promise<TaxiiPage<string>> {
   authorizeAction(ctx, "taxii.read");
-  const { rows, identityId, more, next } = await readRows(ctx, input);
+  const { entries, identityId, more, next } = await readRows(ctx, input);
   // The identity id comes with the rows; without rows nothing is written.
   const write = stixObjectsWriter(identityId ?? "", { observables: false });
   const items: string[] = [];
   const dateAdded: string[] = [];
-  for (const row of rows) {
-    const record = toExportIndicator(row);
+  for (const { record, cursor } of entries) {
     if (!versionSelected(input.filter, record)) continue;
     // The writer puts a comma before each object.
     items.push(write(record).slice(1));
-    dateAdded.push(microIso(row.cursor.at));
+    dateAdded.push(microIso(cursor.at));
   }
   return { items, more, ...(next ? { next } : {}), dateAdded };
 }
@@ -276,15 +275,14 @@ export async function getTaxiiManifest({
   input: TaxiiPageInput;
 }): Promise<TaxiiPage<TaxiiManifestRecord>> {
   authorizeAction(ctx, "taxii.read");
-  const { rows, identityId, more, next } = await readRows(ctx, input);
+  const { entries, identityId, more, next } = await readRows(ctx, input);
   const items: TaxiiManifestRecord[] = [];
   const dateAdded: string[] = [];
-  for (const row of rows) {
-    const record = toExportIndicator(row);
+  for (const { record, cursor } of entries) {
     // Each record carries its STIX id from PostgreSQL; the identity id comes with the rows.
     const object = stixObjectsFor(record, identityId ?? "", { observables: false })[0];
     if (object === undefined || !versionSelected(input.filter, record)) continue;
-    const added = microIso(row.cursor.at);
+    const added = microIso(cursor.at);
     items.push({
       id: object.id,
       date_added: added,
@@ -305,12 +303,12 @@ export async function getTaxiiObjectVersions({
   input: TaxiiPageInput & { objectId: string };
 }): Promise<TaxiiPage<string>> {
   authorizeAction(ctx, "taxii.read");
-  const { rows, more, next } = await readRows(ctx, input);
+  const { entries, more, next } = await readRows(ctx, input);
   const items: string[] = [];
   const dateAdded: string[] = [];
-  for (const row of rows) {
-    items.push(stixModified(toExportIndicator(row)));
-    dateAdded.push(microIso(row.cursor.at));
+  for (const { record, cursor } of entries) {
+    items.push(stixModified(record));
+    dateAdded.push(microIso(cursor.at));
   }
   return { items, more, ...(next ? { next } : {}), dateAdded };
 }

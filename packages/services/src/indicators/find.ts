@@ -3,7 +3,8 @@ import { canonicalize, detectIndicator, type IndicatorType, indicatorTypes } fro
 import {
   type ActiveIndicator,
   type ActiveIndicatorsTarget,
-  selectActiveIndicators,
+  selectActiveIndicatorsById,
+  selectActiveIndicatorsByKey,
 } from "./active-indicators.ts";
 
 const idPattern = /^(ind|pin)_[0-9a-z]{26}$/;
@@ -40,31 +41,16 @@ export async function findIndicator(
   tenantId: string,
   ref: { id?: string | undefined; value?: string | undefined; type?: string | undefined },
 ): Promise<ActiveIndicator> {
-  const everything = { includeSuppressed: true, includeInactive: true } as const;
   let rows: ActiveIndicator[];
   if (ref.id !== undefined) {
     if (!isIndicatorId(ref.id)) throw new AppError("NOT_FOUND", "No such indicator");
-    ({ rows } = await selectActiveIndicators(
-      target,
-      { tenantId },
-      { ...everything, ids: [ref.id] },
-      {
-        order: "recent",
-        limit: 1,
-      },
-    ));
+    // Through the function whose plan PostgreSQL caches (the same statement; see selectActiveIndicatorsById).
+    rows = await selectActiveIndicatorsById(target, { tenantId }, ref.id);
   } else if (ref.value !== undefined) {
     const key = canonicalKey(ref.value, ref.type);
     // A value can be both in the catalog and private: the tenant's own private row wins, then shared, then catalog.
-    ({ rows } = await selectActiveIndicators(
-      target,
-      { tenantId },
-      { ...everything, keys: [key] },
-      {
-        order: "recent",
-        limit: 3,
-      },
-    ));
+    // Through the function whose plan PostgreSQL caches (the same statement; see selectActiveIndicatorsByKey).
+    rows = await selectActiveIndicatorsByKey(target, { tenantId }, key);
     const rank = { private: 0, shared: 1, catalog: 2 } as const;
     rows.sort((a, b) => rank[a.origin] - rank[b.origin]);
   } else {

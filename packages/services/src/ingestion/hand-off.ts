@@ -56,17 +56,23 @@ export async function handOffChanges(
 ): Promise<HandOffResult> {
   if (runIds.length === 0) return { chunks: 0, listenersMs: 0, listenerMs: {} };
   const runParam = sql.param([...runIds]);
-  const { rows } = await deps.ingestDb.execute<{
+  // The touched ids travel as one comma-joined text per chunk, split here: the driver's text[] parser reads
+  // an array character by character in JavaScript, and a delivery hands off ~29,000 ids (ids hold no comma).
+  const { rows: stored } = await deps.ingestDb.execute<{
     run_id: string;
     chunk: number;
     tenant_id: string | null;
     feed_id: string;
-    touched_ids: string[];
+    touched: string;
   }>(sql`
-    select c.run_id, c.chunk, c.tenant_id, r.feed_id, c.touched_ids
+    select c.run_id, c.chunk, c.tenant_id, r.feed_id, array_to_string(c.touched_ids, ',') as touched
     from ingest_chunks c join feed_runs r on r.id = c.run_id
     where c.run_id = any (${runParam}::text[]) and not c.handed_off
     order by c.run_id, c.chunk`);
+  const rows = stored.map(({ touched, ...row }) => ({
+    ...row,
+    touched_ids: touched === "" ? [] : touched.split(","),
+  }));
   if (rows.length === 0) return { chunks: 0, listenersMs: 0, listenerMs: {} };
   const batches: TenantChangeBatch[] = [];
   if (rows.some((row) => row.tenant_id === null && row.touched_ids.length > 0)) {

@@ -1,8 +1,15 @@
+import { randomBytes } from "node:crypto";
 import { newId } from "@threatfusion/core";
-import { withIngestTx } from "@threatfusion/db";
+import { type DbTransaction, withIngestTx, withTenantTx } from "@threatfusion/db";
 import { connectTestDatabases, createTenantTree, type TestTenantTree } from "@threatfusion/db/testing";
-import { indexIndicators, MeilisearchSearch, PostgresSearch } from "@threatfusion/search";
+import {
+  indexIndicators,
+  MeilisearchSearch,
+  PostgresSearch,
+  prefixSearchedTypes,
+} from "@threatfusion/search";
 import { type FakeMeilisearch, startFakeMeilisearch } from "@threatfusion/search/fake-meilisearch";
+import { type SQL, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createIndicator } from "../indicators/create.ts";
 import { type SeededCatalog, seedCatalog, userContext } from "../testing/intel-fixtures.ts";
@@ -118,6 +125,86 @@ describe("search through either backend", () => {
       expect(cursors.length).toBe(3);
       expect(scores).toEqual(scores.slice().sort((a, b) => b - a));
     }
+  });
+
+  it("finds IPs and hashes by exact value or prefix, domains and URLs by any substring", async () => {
+    const octets = randomBytes(2);
+    const ipv4 = `198.18.${octets[0]}.${octets[1]}`;
+    const ipv6 = `2001:db8:${randomBytes(2).toString("hex")}::${randomBytes(2).toString("hex")}`;
+    const sha256 = randomBytes(32).toString("hex");
+    const md5 = randomBytes(16).toString("hex");
+    const domain = `valsrch-${unique}.example.com`;
+    const url = `http://valsrch-${unique}.example.net/payload/${unique}.bin`;
+    const seeded = await seedCatalog(dbs, [
+      { type: "ipv4", value: ipv4 },
+      { type: "ipv6", value: ipv6 },
+      { type: "sha256", value: sha256 },
+      { type: "md5", value: md5 },
+      { type: "domain", value: domain },
+      { type: "url", value: url },
+    ]);
+    const ctx = userContext(dbs, tree, "clientA");
+    const found = async (q: string, types?: ("ipv4" | "domain")[]) =>
+      (await searchIndicators({ ctx, input: { q, limit: 200, types } })).items.map(
+        (item) => item.indicator.id,
+      );
+    const id = (value: string) => seeded.ids.get(value);
+    const cases: [query: string, value: string][] = [
+      [ipv4, ipv4],
+      [ipv4.slice(0, ipv4.lastIndexOf(".") + 1), ipv4],
+      [ipv6, ipv6],
+      [ipv6.slice(0, 14), ipv6],
+      [sha256, sha256],
+      [sha256.slice(0, 16).toUpperCase(), sha256],
+      [md5.slice(0, 10), md5],
+      [domain, domain],
+      [`srch-${unique}.example`, domain],
+      [url.slice(0, 20), url],
+      [`payload/${unique}`, url],
+    ];
+    for (const [query, value] of cases) expect(await found(query), query).toContain(id(value));
+    // An exact IP ranks first (4 + rank), as before the split into per-type arms.
+    const exact = await searchIndicators({ ctx, input: { q: ipv4 } });
+    expect(exact.items[0]?.indicator.id).toBe(id(ipv4));
+    expect(exact.items[0]?.score).toBeGreaterThanOrEqual(4);
+    // The type filter still narrows every arm.
+    expect(await found(ipv4.slice(0, 8), ["ipv4"])).toContain(id(ipv4));
+    expect(await found(ipv4.slice(0, 8), ["domain"])).not.toContain(id(ipv4));
+    expect(await found(`srch-${unique}`, ["ipv4"])).not.toContain(id(domain));
+  });
+
+  it("has trigram entries only for the types searched by substring (migration 0071 = prefixSearchedTypes)", async () => {
+    const { rows } = await dbs.admin.pool.query<{ predicate: string | null }>(
+      "select pg_get_expr(indpred, indrelid) as predicate from pg_index where indexrelid = 'indicator_search_value_trgm_idx'::regclass",
+    );
+    const listed = [...(rows[0]?.predicate ?? "").matchAll(/'([a-z0-9]+)'::text/g)].map((match) => match[1]);
+    expect(listed.sort()).toEqual([...prefixSearchedTypes].sort());
+    expect(rows[0]?.predicate).toMatch(/<> ALL/);
+  });
+
+  it("lets the application role's search use the search table's indexes (no tenant condition on global rows)", async () => {
+    // A row-level-security condition keeps PostgreSQL from using an index for predicates that are not
+    // LEAKPROOF (ilike, @@); migration 0072 reads the documents like the catalog (0005). Sequential scans
+    // are switched off so that the plan shows whether each arm CAN use its index, whatever the table size.
+    const plans: string[] = [];
+    await withTenantTx({ db: dbs.app.db, tenantId: tree.clientAId }, async (tx) => {
+      await tx.execute(sql`set local enable_seqscan = off`);
+      const explaining = {
+        execute: async (query: SQL) => {
+          const { rows } = await tx.execute<{ "QUERY PLAN": string }>(sql`explain ${query}`);
+          plans.push(rows.map((row) => row["QUERY PLAN"]).join("\n"));
+          return { rows: [] };
+        },
+      } as unknown as DbTransaction;
+      for (const text of [`srch-${unique}`, "lumma"])
+        await new PostgresSearch().search(
+          { tx: explaining, tenantId: tree.clientAId },
+          { text, limit: 10, depth: 0 },
+        );
+    });
+    expect(plans.join("\n")).toMatch(/Index Cond: \(value ~~\* /);
+    expect(plans.join("\n")).toMatch(/Index Cond: \(document @@ /);
+    expect(plans.join("\n")).toMatch(/indicator_search_value_trgm_idx/);
   });
 
   it("refuses a cursor it did not issue with a validation error", async () => {

@@ -1,5 +1,5 @@
 import { createDatabase } from "@threatfusion/db";
-import type { ServiceContext } from "@threatfusion/services";
+import { exportReadConnections, type ServiceContext } from "@threatfusion/services";
 import type { AppContext } from "../../app.ts";
 import { serviceContext } from "../../auth/service-context.ts";
 
@@ -14,7 +14,11 @@ export function streamingContext(c: AppContext): {
   close: () => Promise<void>;
 } {
   const config = c.get("config");
-  const handle = createDatabase({ url: config.DATABASE_URL, wsProxy: config.PG_WS_PROXY }, { max: 1 });
+  // A full export reads the catalog over several connections at once (one snapshot); others use one.
+  const handle = createDatabase(
+    { url: config.DATABASE_URL, wsProxy: config.PG_WS_PROXY },
+    { max: exportReadConnections },
+  );
   // workerd reports the server closing an idle socket after `end()` as an error event; nothing is lost then.
   handle.pool.on("error", () => undefined);
   let closed = false;
