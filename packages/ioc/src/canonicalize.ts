@@ -80,8 +80,14 @@ export interface CanonicalUrl {
 export function canonicalUrlParts(raw: string): CanonicalUrl | null {
   const schemeEnd = raw.indexOf("://");
   if (schemeEnd <= 0 || schemeEnd > 16) return null;
-  const scheme = toLowerCaseIfNeeded(raw.slice(0, schemeEnd));
-  if (!/^[a-z][a-z0-9+.-]*$/.test(scheme)) return null;
+  // Nearly every URL is written `http://` or `https://`: no slice and no pattern test for those.
+  let scheme: string;
+  if (raw.startsWith("http") && (schemeEnd === 4 || (schemeEnd === 5 && raw.charCodeAt(4) === 115))) {
+    scheme = schemeEnd === 4 ? "http" : "https";
+  } else {
+    scheme = toLowerCaseIfNeeded(raw.slice(0, schemeEnd));
+    if (!/^[a-z][a-z0-9+.-]*$/.test(scheme)) return null;
+  }
   const authorityStart = schemeEnd + 3;
   let authorityEnd = raw.length;
   for (let i = authorityStart; i < raw.length; i++) {

@@ -58,6 +58,20 @@ function checkAsciiHostname(host: string): boolean {
     if (!ok) return false;
   }
   if (labels < 2) return false;
+  return hasKnownSuffix(host, labelStart, previousLabelStart, labels);
+}
+
+/**
+ * The TLD part of checkAsciiHostname, for a lower-case host whose labels passed: the last label (from
+ * `labelStart`) is an A-label or 2+ letters, and a known public suffix ends the name.
+ */
+function hasKnownSuffix(
+  host: string,
+  labelStart: number,
+  previousLabelStart: number,
+  labels: number,
+): boolean {
+  const length = host.length;
   const tldLength = length - labelStart;
   if (host.startsWith("xn--", labelStart)) {
     if (tldLength < 5) return false;
@@ -109,23 +123,40 @@ function toAsciiHost(host: string): string | null {
  */
 export function canonicalHostname(raw: string): string | null {
   let host = raw.endsWith(".") ? raw.slice(0, -1) : raw;
-  // One pass decides the path: non-ASCII goes through the URL parser; ASCII is lower-cased only when it
-  // has upper case, and a name whose last label cannot be a TLD is rejected before any copy.
+  // One pass decides the path and checks the syntax of checkAsciiHostname on the text as written (upper
+  // case counts as the lower-case letter it becomes): non-ASCII goes through the URL parser; ASCII is
+  // lower-cased only when it has upper case, and only once its syntax and TLD shape have passed.
+  const length = host.length;
   let hasUpper = false;
   let lastDot = -1;
-  for (let i = 0; i < host.length; i++) {
-    const c = host.charCodeAt(i);
+  let syntaxOk = length >= 3 && length <= 253;
+  let labelStart = 0;
+  let previousLabelStart = 0;
+  let labels = 0;
+  for (let i = 0; i <= length; i++) {
+    const c = i === length ? 46 : host.charCodeAt(i);
     if (c > 127) {
       const ascii = toAsciiHost(host);
       if (ascii === null) return null;
       return checkAsciiHostname(ascii) ? ascii : null;
     }
-    if (c >= 65 && c <= 90) hasUpper = true;
-    else if (c === 46) lastDot = i;
+    if (c === 46) {
+      const labelLength = i - labelStart;
+      if (labelLength === 0 || labelLength > 63) syntaxOk = false;
+      else if (host.charCodeAt(labelStart) === 45 || host.charCodeAt(i - 1) === 45) syntaxOk = false;
+      labels++;
+      if (i !== length) {
+        lastDot = i;
+        previousLabelStart = labelStart;
+        labelStart = i + 1;
+      }
+    } else if (c >= 65 && c <= 90) hasUpper = true;
+    else if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 95)) syntaxOk = false;
   }
-  if (host.length > 253 || !mayBeTld(host, lastDot + 1)) return null;
+  if (length > 253 || !mayBeTld(host, lastDot + 1)) return null;
+  if (!syntaxOk || labels < 2) return null;
   if (hasUpper) host = host.toLowerCase();
-  return checkAsciiHostname(host) ? host : null;
+  return hasKnownSuffix(host, labelStart, previousLabelStart, labels) ? host : null;
 }
 
 /** The last label is letters only (2+) or an `xn--` A-label: the syntax checkAsciiHostname requires of a TLD. */

@@ -82,6 +82,27 @@ describe("extract: what is found", () => {
     });
   });
 
+  it("finds CVEs, ASNs and hashes among the segments of paths, after stripped leading punctuation", () => {
+    const text =
+      "C:\\Users\\bob\\CVE-2021-44228\\AS15169\\x.exe and /files/-CVE-2020-0601/_AS3356/" +
+      "d41d8cd98f00b204e9800998ecf8427e/ok https://a.example.com/cve-2019-0708/AS13335/ab";
+    expect(extractGrouped(text)).toEqual({
+      domain: ["a.example.com"],
+      url: ["https://a.example.com/cve-2019-0708/AS13335/ab"],
+      md5: ["d41d8cd98f00b204e9800998ecf8427e"],
+      cve: ["CVE-2019-0708", "CVE-2020-0601", "CVE-2021-44228"],
+      asn: ["AS13335", "AS15169", "AS3356"],
+    });
+  });
+
+  it("finds an address or an IP after the last @ of a piece whose end is no TLD", () => {
+    const text = "user@1.2.3.4 z@@10.0.0.1 k@+1.2.3.5 p@x.y:1.2.3.6 a.b@AS123 m@d4.e5 u@ab.c_d.1";
+    expect(extractGrouped(text)).toEqual({
+      ipv4: ["1.2.3.4", "1.2.3.5", "1.2.3.6", "10.0.0.1"],
+      asn: ["AS123"],
+    });
+  });
+
   it("finds spaced defanging", () => {
     expect(extractGrouped("bob [at] evil [.] com and 2.2.2 . 2")).toEqual({
       ipv4: ["2.2.2.2"],

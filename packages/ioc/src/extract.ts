@@ -11,6 +11,7 @@ import {
 import { canonicalHostname, isPublicSuffix } from "./domain.ts";
 import { canonicalCidr, canonicalIpv4, canonicalIpv6 } from "./ip.ts";
 import { originalOffset, refangRange } from "./refang.ts";
+import { sortByCodeUnits } from "./sort-values.ts";
 import type { Finding, IndicatorType } from "./types.ts";
 
 /**
@@ -246,6 +247,18 @@ function findSchemeStart(text: string, from: number, colon: number): number {
   let start = colon;
   while (start > from && colon - start < 16 && isSchemeChar(text.charCodeAt(start - 1))) start--;
   while (start < colon && !isAlnum(text.charCodeAt(start))) start++;
+  // `http` and `https` in any case, read in place (scheme characters are ASCII, so `| 32` lower-cases letters
+  // and leaves `+ - .` and digits as they are).
+  const schemeLength = colon - start;
+  if (
+    (schemeLength === 4 || (schemeLength === 5 && (text.charCodeAt(start + 4) | 32) === 115)) &&
+    (text.charCodeAt(start) | 32) === 104 &&
+    (text.charCodeAt(start + 1) | 32) === 116 &&
+    (text.charCodeAt(start + 2) | 32) === 116 &&
+    (text.charCodeAt(start + 3) | 32) === 112
+  ) {
+    return start;
+  }
   const scheme = toLowerCaseIfNeeded(text.slice(start, colon));
   if (urlSchemes.has(scheme)) return start;
   // Glued prefixes such as `~Chttp://` or `url:http://`: accept a known scheme at the end of the run.
@@ -298,7 +311,7 @@ function processToken(token: Token, from: number, to: number, emit: Emit, hasCol
       const close = indexOfCode(text, 93, end, to);
       if (close > 0) end = close + 1;
     }
-    while (end < to && !isUrlTerminator(text.charCodeAt(end))) end++;
+    while (end < to && urlTerminatorTable[text.charCodeAt(end)] === 0) end++;
     end = trimUrlEnd(text, schemeStart, end);
     processPlain(token, cursor, schemeStart, emit, schemeStart < urlEnd);
     const parts = canonicalUrlParts(text.slice(schemeStart, end));
@@ -372,13 +385,32 @@ function isPieceChar(c: number): boolean {
   return isAlnum(c) || c === 46 || c === 45 || c === 95 || c === 64 || c === 58 || c === 43;
 }
 
+/**
+ * The character predicates of the per-candidate loops as tables (one load per character instead of a chain
+ * of comparisons; built from the predicates themselves). Index with in-range positions only.
+ */
+const pieceCharTable = new Uint8Array(65536);
+/** In pieceCharTable: `.`, `:` or `@`, without which a piece can only be a hash, a CVE or an ASN. */
+const PIECE_STRUCTURE = 2;
+const urlTerminatorTable = new Uint8Array(65536);
+for (let c = 0; c < 65536; c++) {
+  pieceCharTable[c] = isPieceChar(c) ? (c === 46 || c === 58 || c === 64 ? PIECE_STRUCTURE | 1 : 1) : 0;
+  urlTerminatorTable[c] = isUrlTerminator(c) ? 1 : 0;
+}
+
 function processPlain(token: Token, from: number, to: number, emit: Emit, inUrlPath: boolean): void {
   const text = token.text;
   let i = from;
   while (i < to) {
-    while (i < to && !isPieceChar(text.charCodeAt(i))) i++;
+    while (i < to && pieceCharTable[text.charCodeAt(i)] === 0) i++;
     const pieceStart = i;
-    while (i < to && isPieceChar(text.charCodeAt(i))) i++;
+    let kinds = 0;
+    while (i < to) {
+      const kind = pieceCharTable[text.charCodeAt(i)] ?? 1;
+      if (kind === 0) break;
+      kinds |= kind;
+      i++;
+    }
     if (i - pieceStart < 3) continue;
     // CIDR: an IP piece followed by /prefix and a boundary.
     if (text.charCodeAt(i) === 47) {
@@ -399,6 +431,13 @@ function processPlain(token: Token, from: number, to: number, emit: Emit, inUrlP
         }
         if (b < a) continue;
       }
+    }
+    // Without `.`, `:` or `@` classifyPiece reports only a hash (32+ characters), a CVE (starting `C`/`c`) or
+    // an ASN (`AS`), after stripping leading `-_+`: path segments and words of file paths skip it.
+    if ((kinds & PIECE_STRUCTURE) === 0 && i - pieceStart < 32) {
+      const first = text.charCodeAt(pieceStart);
+      if (first !== 67 && first !== 99 && first !== 65 && first !== 45 && first !== 95 && first !== 43)
+        continue;
     }
     classifyPiece(token, pieceStart, i, emit, true, inUrlPath);
   }
@@ -431,6 +470,29 @@ function stripPiece(text: string, from: number, to: number): void {
   strippedEnd = b;
 }
 
+/** Character classes counted by classifyPiece, one table load per character. */
+const HEX_DIGIT = 0;
+const HEX_LETTER = 1;
+const DOT = 2;
+const COLON_CLASS = 3;
+const AT_SIGN = 4;
+const HYPHEN = 5;
+const LETTER = 6;
+const OTHER_ASCII = 7;
+const NON_ASCII = 8;
+const pieceClassTable = new Uint8Array(65536).fill(NON_ASCII);
+for (let c = 0; c < 128; c++) {
+  let kind = OTHER_ASCII;
+  if (c >= 48 && c <= 57) kind = HEX_DIGIT;
+  else if (isHexCode(c)) kind = HEX_LETTER;
+  else if (c === 46) kind = DOT;
+  else if (c === 58) kind = COLON_CLASS;
+  else if (c === 64) kind = AT_SIGN;
+  else if (c === 45) kind = HYPHEN;
+  else if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) kind = LETTER;
+  pieceClassTable[c] = kind;
+}
+
 function classifyPiece(
   token: Token,
   from: number,
@@ -455,31 +517,37 @@ function classifyPiece(
   let hyphens = 0;
   let other = 0;
   let nonAscii = false;
+  // Counts before the last `@`: what follows it is known without reading it again.
+  let colonsBeforeAt = 0;
+  let lettersAndOtherBeforeAt = 0;
   // Hex runs are looked for only when one is long enough to be a hash: a separate pass over every long
   // piece cost a third of the time on hostile input such as `1.1.1.1...`.
   let hexRun = 0;
   let longestHexRun = 0;
   for (let i = a; i < b; i++) {
-    const c = text.charCodeAt(i);
-    if (isHexCode(c)) {
+    const kind = pieceClassTable[text.charCodeAt(i)] ?? OTHER_ASCII;
+    if (kind <= HEX_LETTER) {
       hexRun++;
-      if (c > 57) letters++;
+      if (kind === HEX_LETTER) letters++;
       continue;
     }
     if (hexRun > longestHexRun) longestHexRun = hexRun;
     hexRun = 0;
-    if (c === 46) {
+    if (kind === DOT) {
       dots++;
       lastDot = i;
-    } else if (c === 58) colons++;
-    else if (c === 64) at = i;
-    else if (c === 45) hyphens++;
-    else if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) {
+    } else if (kind === COLON_CLASS) colons++;
+    else if (kind === AT_SIGN) {
+      at = i;
+      colonsBeforeAt = colons;
+      lettersAndOtherBeforeAt = letters + other;
+    } else if (kind === HYPHEN) hyphens++;
+    else if (kind === LETTER) {
       letters++;
       nonHexLetters++;
     } else {
       other++;
-      if (c > 127) nonAscii = true;
+      if (kind === NON_ASCII) nonAscii = true;
     }
   }
   // A piece that is one hex run is a hash or nothing.
@@ -494,6 +562,18 @@ function classifyPiece(
     // In a URL's query an address is usually the victim's (`?email=user@example.jp`), not an indicator.
     if (inUrlPath) return;
     if (!tldShaped) {
+      // After the last `@`: no colon, the last dot, not only digits and dots, nothing to strip at its start
+      // (so the same range and counts): classifyPiece of it would fail the same TLD test and report nothing.
+      // Hostile text such as `a1.b2:c3@d4[.]e5/` repeated makes one such piece per marker.
+      if (
+        lastDot > at &&
+        colons === colonsBeforeAt &&
+        letters + other > lettersAndOtherBeforeAt &&
+        at + 1 < b &&
+        !isStrippable(text.charCodeAt(at + 1))
+      ) {
+        return;
+      }
       classifyPiece(token, at + 1, b, emit, false, inUrlPath);
       return;
     }
@@ -762,20 +842,27 @@ function scan(text: string, emit: Emit): void {
 /** Decimal digits in `text[from, to)` when every character is a hex digit, else -1 (one pass for both). */
 function hexDigitCount(text: string, from: number, to: number): number {
   let digits = 0;
+  let upper = false;
   for (let k = from; k < to; k++) {
     const c = text.charCodeAt(k);
     if ((flagsOf(c) & HEX) === 0) return -1;
     if (c <= 57) digits++;
+    else if (c <= 70) upper = true;
   }
+  hexHasUpperCase = upper;
   return digits;
 }
+
+/** Set by hexDigitCount: the token has A-F, so its value needs lower-casing (known without reading the slice). */
+let hexHasUpperCase = false;
 
 function emitBareHash(text: string, start: number, end: number, digits: number, emit: Emit): void {
   const type = hashLengths[end - start];
   if (type === undefined) return;
   if (digits === 0) return;
   if ((text.charCodeAt(start - 1) | 32) === 120 && text.charCodeAt(start - 2) === 48) return;
-  emit(type, toLowerCaseIfNeeded(text.slice(start, end)), start, end - start);
+  const value = text.slice(start, end);
+  emit(type, hexHasUpperCase ? value.toLowerCase() : value, start, end - start);
 }
 
 /**
@@ -827,7 +914,7 @@ export class IndicatorCollector {
     const result: Partial<Record<IndicatorType, string[]>> = {};
     for (const type of order) {
       const set = this.#values[type];
-      if (set.size > 0) result[type] = [...set].sort();
+      if (set.size > 0) result[type] = sortByCodeUnits([...set]);
     }
     return result;
   }

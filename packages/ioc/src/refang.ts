@@ -191,6 +191,8 @@ function isBracketOrBackslash(c: number): boolean {
 
 /** Words that form a marker inside brackets: `[dot]`, `(at)`, `[http]`, `[www]`, `(punto)`... */
 const bracketWords = new Set(["dot", "punto", "punkt", "at", "et", "arroba", "http", "https", "ftp", "www"]);
+const bracketWordInitials = new Uint8Array(128);
+for (const word of bracketWords) bracketWordInitials[word.charCodeAt(0)] = 1;
 
 function isAsciiLetter(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
@@ -207,6 +209,10 @@ function mayOpenMarker(source: string, i: number): boolean {
   if (!isAsciiLetter(next)) return false;
   let end = i + 1;
   while (end < rangeEnd && end - i <= 7 && isAsciiLetter(source.charCodeAt(end))) end++;
+  // The words are 2-6 letters long and start with one of `a d e f h p w`: most bracketed words
+  // (`[username]`, `(EXE)`) are ruled out without a copy and a lower-casing.
+  const wordLength = end - i - 1;
+  if (wordLength < 2 || wordLength > 6 || bracketWordInitials[next | 32] !== 1) return false;
   return bracketWords.has(source.slice(i + 1, end).toLowerCase());
 }
 
