@@ -37,7 +37,7 @@ export async function startThrowawayDatabase(options: {
 }): Promise<ThrowawayDatabase> {
   const parent = options.parent ?? tmpdir();
   await mkdir(parent, { recursive: true });
-  await removeDeadFolders(parent, options.prefix);
+  await removeDeadServerFolders(parent, options.prefix);
   const folder = await mkdtemp(join(parent, options.prefix));
   // When the process runs as root, the embedded server runs as its own user and must reach the folder.
   await chmod(folder, 0o755);
@@ -81,7 +81,12 @@ export async function startThrowawayDatabase(options: {
 /** A folder younger than this without a server lock may still be starting (initdb): left alone. */
 const startingGraceMs = 60 * 60 * 1000;
 
-async function removeDeadFolders(parent: string, prefix: string): Promise<void> {
+/**
+ * Removes the folders in `parent` named `<prefix>…` whose server (data folder `postgres` inside) is no longer
+ * running: what a killed run leaves behind. A folder with no server lock is left alone for an hour (it may be
+ * starting).
+ */
+export async function removeDeadServerFolders(parent: string, prefix: string): Promise<void> {
   const names = await readdir(parent).catch(() => []);
   for (const name of names) {
     if (!name.startsWith(prefix)) continue;

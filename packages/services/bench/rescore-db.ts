@@ -20,7 +20,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import { chmod, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -41,6 +41,7 @@ import { defaultScoringModel, dayMs as scoringDayMs } from "@threatfusion/scorin
 import { sql } from "drizzle-orm";
 // The bench starts its own server with the dev stack's helpers (a bench-only import across packages).
 import { catalogBenchSettings, startLocalPostgres } from "../../devstack/src/postgres.ts";
+import { removeDeadServerFolders } from "../../devstack/src/throwaway-database.ts";
 import {
   type CatalogRange,
   catalogPassRangeSize,
@@ -54,6 +55,8 @@ import { importWarninglists, type WarninglistDocument } from "../src/warninglist
 const total = Number(process.argv[2] ?? 1_000_000);
 // `--passes`: only the first materialization, the range passes and their floors (for iterating on the pass).
 const passesOnly = process.argv.includes("--passes");
+// `--hold` (with `--passes`): keep the bench's server up after the run, for experiments in psql.
+const holdServer = process.argv.includes("--hold");
 const pageSize = 2_000;
 const workers = 2;
 const dayMs = 86_400_000;
@@ -210,7 +213,12 @@ async function measured<T>(
 }
 
 async function main(): Promise<void> {
-  const dataDir = await mkdtemp(join(tmpdir(), "tf-bench-scoring-"));
+  // The bridge runs in a child process here, so not `startThrowawayDatabase`; its folder rules are kept.
+  await removeDeadServerFolders(tmpdir(), "tf-bench-scoring-");
+  const folder = await mkdtemp(join(tmpdir(), "tf-bench-scoring-"));
+  // Run as root, the embedded server runs as its own user and must reach the folder.
+  await chmod(folder, 0o755);
+  const dataDir = join(folder, "postgres");
   const pg = await startLocalPostgres({ dataDir, settings: catalogBenchSettings });
   await pg.createDatabase("bench");
   const bridge = await startBridgeProcess(pg.host, pg.port);
@@ -374,6 +382,11 @@ async function main(): Promise<void> {
           .map((v) => v.toFixed(1))
           .join(" ")}`,
       );
+      if (holdServer) {
+        // `--hold`: keep the server up for plan and statement experiments in psql until SIGUSR2.
+        console.log(`holding the server: ${adminUrl} (kill -USR2 ${process.pid} to stop)`);
+        await new Promise((resolve) => process.once("SIGUSR2", resolve));
+      }
       await admin.end();
       await Promise.all([ingest.end(), app.end()]);
       return;
@@ -533,6 +546,7 @@ async function main(): Promise<void> {
   } finally {
     await bridge.close();
     await pg.stop();
+    await rm(folder, { recursive: true, force: true });
   }
 }
 

@@ -7,7 +7,7 @@ import { dayMs, defaultScoringModel, type ScoringModel } from "@threatfusion/sco
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { importWarninglists } from "../warninglists/import.ts";
-import { parseRange, rescoreCatalogRanges } from "./catalog-pass.ts";
+import { parseRange, rescoreCatalogRanges, visitRangeRows } from "./catalog-pass.ts";
 import { scoreCatalog } from "./pipeline.ts";
 import { createScoringTestDatabase } from "./test-database.ts";
 
@@ -321,5 +321,20 @@ describe("parsing a range's lines", () => {
       ["ind_3", ["d"]],
     ]);
     expect(unordered.find((row) => row.id === "ind_1")?.observations).toEqual(ordered[0]?.observations);
+  });
+
+  it("hands each row over complete, in id order, and stops at a line out of order", () => {
+    const visited: [string, number][] = [];
+    const inOrder = [line("ind_1", 1_000, "a"), line("ind_1", 2_000, "b"), line("ind_2", 3_000, "c")];
+    const complete = visitRangeRows(inOrder.join("\n"), sources, (row) => {
+      visited.push([row.id, row.observations.length]);
+    });
+    expect(complete).toBe(true);
+    expect(visited).toEqual([
+      ["ind_1", 2],
+      ["ind_2", 1],
+    ]);
+    const late = [line("ind_2", 3_000, "c"), line("ind_1", 1_000, "a")];
+    expect(visitRangeRows(late.join("\n"), sources, () => {})).toBe(false);
   });
 });

@@ -107,7 +107,7 @@ export async function scoreCatalogIndicators(
  * Re-scores stored rows with the engine and returns the rows whose stored result must be written: any
  * stored number, the expiry, or the suppression with its reasons changed (the explanation is built only for
  * those). `matchOf` holds fresh warninglist matches; a row without one keeps its stored suppression. Counts
- * examined rows and active-set changes into `stats`. Shared by the id path and the range pass.
+ * examined rows and active-set changes into `stats`. The id path's loop over `judgeStoredRow`.
  */
 export function judgeStoredRows(
   stored: readonly StoredRow[],
@@ -121,52 +121,67 @@ export function judgeStoredRows(
     stats.examined++;
     const before = stored[i];
     if (before === undefined) return;
-    // Numbers first, without the explanation: most re-scored rows do not change.
-    const result = scoreAt(row.input, options.now, options.model, false);
-    // No object per row for the common case (no fresh match: the stored suppression stands).
-    const fresh = matchOf.get(row.id);
-    const suppressed = fresh === undefined ? before.suppressed : fresh.suppressed;
-    const reasons = fresh === undefined ? before.suppression_reasons : fresh.reasons;
-    if (
-      before.scored &&
-      before.score === result.score &&
-      before.score_confidence === result.confidence &&
-      before.score_expired === result.expired &&
-      before.next_reaction_ms === result.nextReactionAt &&
-      before.decay_start_ms === result.decayStart &&
-      before.score_base !== null &&
-      Math.abs(before.score_base - result.baseScore) < 0.05 &&
-      before.suppressed === suppressed &&
-      (fresh === undefined || sameReasons(before.suppression_reasons, reasons))
-    ) {
-      return;
-    }
-    const explained = scoreIndicator({ ...row.input, now: options.now }, options.model);
-    const visible =
-      !before.scored ||
-      before.score !== result.score ||
-      before.score_confidence !== result.confidence ||
-      before.score_expired !== result.expired ||
-      before.suppressed !== suppressed;
-    const membership =
-      before.scored && (before.score_expired !== result.expired || before.suppressed !== suppressed);
-    if (membership) stats.membershipChanged++;
-    changes.push({
-      id: row.id,
-      score: result.score,
-      confidence: result.confidence,
-      base: result.baseScore,
-      decayStart: result.decayStart,
-      expired: result.expired,
-      nextReactionAt: result.nextReactionAt,
-      explanation: JSON.stringify(storedExplanation(explained)),
-      suppressed,
-      // Stored reasons stay as they are unless a fresh match decided them: the range pass does not read them.
-      reasons: fresh === undefined ? null : JSON.stringify(reasons),
-      visible,
-    });
+    const change = judgeStoredRow(before, row, matchOf.get(row.id), options, stats);
+    if (change !== null) changes.push(change);
   });
   return changes;
+}
+
+/**
+ * Re-scores one stored row: null when its stored result stands, else the change to write (with its
+ * explanation). `fresh`: a fresh warninglist match; without one the stored suppression stands. Counts an
+ * active-set change into `stats` (not the row itself: callers count what they examine). Shared by the id path
+ * (`judgeStoredRows`) and the range pass, which judges each row as soon as its lines are parsed.
+ */
+export function judgeStoredRow(
+  before: StoredRow,
+  row: CatalogScoringInput,
+  fresh: SuppressionMatch | undefined,
+  options: { now: number; model: ScoringModel },
+  stats: CatalogScoreStats,
+): CatalogScoreChange | null {
+  // Numbers first, without the explanation: most re-scored rows do not change.
+  const result = scoreAt(row.input, options.now, options.model, false);
+  const suppressed = fresh === undefined ? before.suppressed : fresh.suppressed;
+  const reasons = fresh === undefined ? before.suppression_reasons : fresh.reasons;
+  if (
+    before.scored &&
+    before.score === result.score &&
+    before.score_confidence === result.confidence &&
+    before.score_expired === result.expired &&
+    before.next_reaction_ms === result.nextReactionAt &&
+    before.decay_start_ms === result.decayStart &&
+    before.score_base !== null &&
+    Math.abs(before.score_base - result.baseScore) < 0.05 &&
+    before.suppressed === suppressed &&
+    (fresh === undefined || sameReasons(before.suppression_reasons, reasons))
+  ) {
+    return null;
+  }
+  const explained = scoreIndicator({ ...row.input, now: options.now }, options.model);
+  const visible =
+    !before.scored ||
+    before.score !== result.score ||
+    before.score_confidence !== result.confidence ||
+    before.score_expired !== result.expired ||
+    before.suppressed !== suppressed;
+  const membership =
+    before.scored && (before.score_expired !== result.expired || before.suppressed !== suppressed);
+  if (membership) stats.membershipChanged++;
+  return {
+    id: row.id,
+    score: result.score,
+    confidence: result.confidence,
+    base: result.baseScore,
+    decayStart: result.decayStart,
+    expired: result.expired,
+    nextReactionAt: result.nextReactionAt,
+    explanation: JSON.stringify(storedExplanation(explained)),
+    suppressed,
+    // Stored reasons stay as they are unless a fresh match decided them: the range pass does not read them.
+    reasons: fresh === undefined ? null : JSON.stringify(reasons),
+    visible,
+  };
 }
 
 interface FlatRow extends Record<string, unknown> {
