@@ -498,13 +498,7 @@ export async function selectActiveIndicators(
   const limit = pageLimit(options);
   const statement = activeIndicatorsStatement(scope, filter, options);
   if (statement === undefined) return { rows: [] };
-  if ("tenantId" in target && target.tenantId !== scope.tenantId) {
-    throw new AppError("INTERNAL", "the read target belongs to another tenant than the query");
-  }
-  const rows =
-    "tenantId" in target
-      ? await readInTenant<RawRow>(target, statement)
-      : (await target.execute<RawRow>(statement)).rows;
+  const rows = await readOnTarget<RawRow>(target, scope, statement);
   const more = rows.length > limit;
   const result = (more ? rows.slice(0, limit) : rows).map(toActiveIndicator);
   const last = result[result.length - 1];
@@ -603,14 +597,8 @@ export async function selectActiveIndicatorRecords(
   const limit = pageLimit(options);
   const statement = activeIndicatorRecordsStatement(scope, filter, options);
   if (statement === undefined) return { entries: [] };
-  if ("tenantId" in target && target.tenantId !== scope.tenantId) {
-    throw new AppError("INTERNAL", "the read target belongs to another tenant than the query");
-  }
   type PageRow = { records: string | null; stix_identity_id?: string };
-  const rows =
-    "tenantId" in target
-      ? await readInTenant<PageRow>(target, statement)
-      : (await target.execute<PageRow>(statement)).rows;
+  const rows = await readOnTarget<PageRow>(target, scope, statement);
   const row = rows[0];
   const tuples: RecordTuple[] = row?.records ? JSON.parse(row.records) : [];
   const more = tuples.length > limit;
@@ -701,15 +689,26 @@ async function readThroughFunction(
   scope: TenantScopeFacts,
   statement: SQL,
 ): Promise<ActiveIndicator[]> {
+  type FunctionRow = { row: RawRow };
+  const rows = await readOnTarget<FunctionRow>(target, scope, statement);
+  return rows.map((row) => toActiveIndicator(row.row));
+}
+
+/**
+ * Runs one statement of the tenant's active-indicator reads where `target` says: in its open transaction, or
+ * as one round trip of its own (`readInTenant`), refusing a target of another tenant than the query's.
+ */
+async function readOnTarget<Row extends Record<string, unknown>>(
+  target: ActiveIndicatorsTarget,
+  scope: TenantScopeFacts,
+  statement: SQL,
+): Promise<Row[]> {
   if ("tenantId" in target && target.tenantId !== scope.tenantId) {
     throw new AppError("INTERNAL", "the read target belongs to another tenant than the query");
   }
-  type FunctionRow = { row: RawRow };
-  const rows =
-    "tenantId" in target
-      ? await readInTenant<FunctionRow>(target, statement)
-      : (await target.execute<FunctionRow>(statement)).rows;
-  return rows.map((row) => toActiveIndicator(row.row));
+  if ("tenantId" in target) return readInTenant<Row>(target, statement);
+  // drizzle types the rows as `Assume<Row, QueryResultRow>`, which is `Row` for every row type used here.
+  return (await target.execute<Row>(statement)).rows as Row[];
 }
 
 /** The body of `tf_find_indicator_by_key(p_tenant_id, p_type, p_value)` (migration 0075). */
