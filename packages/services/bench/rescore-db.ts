@@ -41,6 +41,7 @@ import { defaultScoringModel, dayMs as scoringDayMs } from "@threatfusion/scorin
 import { sql } from "drizzle-orm";
 // The bench starts its own server with the dev stack's helpers (a bench-only import across packages).
 import { catalogBenchSettings, startLocalPostgres } from "../../devstack/src/postgres.ts";
+import { processCpuSeconds } from "../../devstack/src/process-cpu.ts";
 import { removeDeadServerFolders } from "../../devstack/src/throwaway-database.ts";
 import {
   type CatalogRange,
@@ -142,17 +143,6 @@ async function startBridgeProcess(
         child.kill("SIGTERM");
       }),
   };
-}
-
-/** CPU-seconds used so far by one process (Linux /proc; 0 elsewhere). */
-function processCpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
 }
 
 /**

@@ -1,0 +1,57 @@
+import { readFileSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+
+/**
+ * CPU figures the benchmarks print next to wall time (Linux `/proc`; the load generator, workerd and
+ * PostgreSQL share the machine's cores, so CPU per process is the figure least skewed by other load).
+ * Clock ticks are USER_HZ, 100 per second on Linux.
+ */
+const ticksPerSecond = 100;
+
+/** The fields of `/proc/<pid>/stat` after the command name (which may hold spaces): state, ppid, …, utime at 11, stime at 12. */
+function statFields(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+}
+
+/** CPU-seconds (user + system) one process has used so far; 0 when it is gone or not on Linux. */
+export function processCpuSeconds(pid: number): number {
+  try {
+    const fields = statFields(readFileSync(`/proc/${pid}/stat`, "utf8"));
+    return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / ticksPerSecond;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Clock ticks used so far by each live process of the PostgreSQL server of `dataDir` (the postmaster and its
+ * children, i.e. backends and background workers), by pid. Other servers on the machine do not count.
+ */
+export async function clusterCpuTicks(dataDir: string): Promise<Map<string, number>> {
+  const postmaster = (await readFile(join(dataDir, "postmaster.pid"), "utf8")).split("\n")[0] ?? "";
+  const ticks = new Map<string, number>();
+  for (const pid of await readdir("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    let stat: string;
+    try {
+      stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      continue; // exited meanwhile
+    }
+    const fields = statFields(stat);
+    if (pid !== postmaster && fields[1] !== postmaster) continue;
+    ticks.set(pid, Number(fields[11]) + Number(fields[12]));
+  }
+  return ticks;
+}
+
+/**
+ * CPU-seconds the server of `dataDir` used since `before` (from `clusterCpuTicks`). A backend that exited in
+ * between is not counted: an undercount, never a negative.
+ */
+export async function clusterCpuSecondsSince(dataDir: string, before: Map<string, number>): Promise<number> {
+  let used = 0;
+  for (const [pid, ticks] of await clusterCpuTicks(dataDir)) used += ticks - (before.get(pid) ?? 0);
+  return used / ticksPerSecond;
+}
