@@ -14,6 +14,7 @@ import { sql } from "drizzle-orm";
 import { processCpuSeconds } from "../../devstack/src/process-cpu.ts";
 import { startThrowawayDatabase } from "../../devstack/src/throwaway-database.ts";
 import { indexIndicators } from "../src/indexing.ts";
+import { syntheticIndicator } from "./synthetic-values.ts";
 
 const total = Number(process.argv[2] ?? 200_000);
 const perDelivery = 29_000;
@@ -58,12 +59,7 @@ function syntheticRows(
   const indicators: IndicatorUpsertRow[] = [];
   const observations: ObservationUpsertRow[] = [];
   for (let i = first; i < first + count; i++) {
-    const type = i % 2 === 0 ? "ipv4" : "domain";
-    const n = Math.floor(i / 2) + 16_777_216 * 11;
-    const value =
-      type === "ipv4"
-        ? `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`
-        : `h${i.toString(36)}.search-bench.com`;
+    const { type, value } = syntheticIndicator(i, "search-bench.com");
     indicators.push({
       type,
       value,

@@ -15,6 +15,7 @@ import { catalogBenchSettings } from "../../devstack/src/postgres.ts";
 import { processCpuSeconds } from "../../devstack/src/process-cpu.ts";
 import { startThrowawayDatabase } from "../../devstack/src/throwaway-database.ts";
 import { indexNewIndicators } from "../src/indexing.ts";
+import { syntheticIndicator } from "./synthetic-values.ts";
 
 const preload = Number(process.argv[2] ?? 100_000);
 const measured = Number(process.argv[3] ?? 100_000);
@@ -103,12 +104,7 @@ function feedRows(
   const indicators: IndicatorUpsertRow[] = [];
   const observations: ObservationUpsertRow[] = [];
   for (let i = first; i < first + count; i++) {
-    const type = i % 2 === 0 ? "ipv4" : "domain";
-    const n = Math.floor(i / 2) + 16_777_216 * 11;
-    const value =
-      type === "ipv4"
-        ? `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`
-        : `h${i.toString(36)}.${salt}-bench.com`;
+    const { type, value } = syntheticIndicator(i, `${salt}-bench.com`);
     indicators.push({
       type,
       value,
