@@ -43,5 +43,7 @@ await measure("token `GET /api/v1/auth/me` (lookup, verify, 2 rate-limit DOs)", 
   fetch(`${baseUrl}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token}` } }),
 );
 await measure("bad token `GET /api/v1/auth/me` (checksum fails: no DB)", () =>
-  fetch(`${baseUrl}/api/v1/auth/me`, { headers: { authorization: `Bearer ${token.slice(0, -1)}x` } }),
+  fetch(`${baseUrl}/api/v1/auth/me`, {
+    headers: { authorization: `Bearer ${token.slice(0, -1)}${token.endsWith("x") ? "y" : "x"}` },
+  }),
 );
