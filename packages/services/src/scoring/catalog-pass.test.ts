@@ -299,21 +299,43 @@ describe("the catalog range pass", () => {
 
 describe("parsing a range's lines", () => {
   const sources = new Map([["src_a", { name: "Feed A", reliability: "B" as const }]]);
-  /** One line: id, type, tags, stored result (score … flags), feedback counts, then one observation. */
-  const line = (id: string, lastSeenMicros: number, threatType: string) =>
-    [id, "ipv4", "", "40", "50", "40.5", "1000", "2000", "4", "", "", "src_a", String(lastSeenMicros)]
-      .concat([`"x"`, JSON.stringify(threatType), ""])
-      .join("\t");
+  /** An indicator line: id, type, tags, stored result (score … flags). */
+  const indicator = (id: string) => [id, "ipv4", "", "40", "50", "40.5", "1000", "2000", "4"].join("\t");
+  /** An observation line: indicator id, source id, last seen, malware family, threat type, own confidence. */
+  const observation = (id: string, lastSeenMicros: number, threatType: string) =>
+    [id, "src_a", String(lastSeenMicros), `"x"`, JSON.stringify(threatType), ""].join("\t");
+  const range = (indicators: string[], observations: string[], feedback: string[] = []) => ({
+    indicators: indicators.join("\n"),
+    observations: observations.join("\n"),
+    feedback: feedback.length === 0 ? null : feedback.join("\n"),
+  });
 
-  it("groups a row's observations the same whether its lines come in id order or not", () => {
-    const inOrder = [line("ind_1", 1_000, "a"), line("ind_1", 2_000, "b"), line("ind_2", 3_000, "c")];
-    const shuffled = [line("ind_2", 3_000, "c"), line("ind_1", 1_000, "a"), line("ind_3", 4_000, "d")];
-    shuffled.push(line("ind_1", 2_000, "b"));
-    const ordered = parseRange(inOrder.join("\n"), sources);
-    const unordered = parseRange(shuffled.join("\n"), sources);
-    expect(ordered.map((row) => [row.id, row.observations.length])).toEqual([
-      ["ind_1", 2],
-      ["ind_2", 1],
+  it("groups a row's observations and verdict counts the same whether its lines come in id order or not", () => {
+    const ordered = parseRange(
+      range(
+        [indicator("ind_1"), indicator("ind_2")],
+        [observation("ind_0", 500, "orphan"), observation("ind_1", 1_000, "a")]
+          .concat([observation("ind_1", 2_000, "b"), observation("ind_2", 3_000, "c")])
+          .concat([observation("ind_9", 9_000, "orphan")]),
+        ["ind_2\t1\t0"],
+      ),
+      sources,
+    );
+    const unordered = parseRange(
+      range(
+        [indicator("ind_2"), indicator("ind_1"), indicator("ind_3")],
+        [
+          observation("ind_2", 3_000, "c"),
+          observation("ind_1", 1_000, "a"),
+          observation("ind_3", 4_000, "d"),
+        ].concat([observation("ind_1", 2_000, "b"), observation("ind_0", 500, "orphan")]),
+        ["ind_2\t1\t0"],
+      ),
+      sources,
+    );
+    expect(ordered.map((row) => [row.id, row.observations.length, row.false_positive_tenants])).toEqual([
+      ["ind_1", 2, null],
+      ["ind_2", 1, 1],
     ]);
     expect(unordered.map((row) => [row.id, row.observations.map((each) => each.threatType)])).toEqual([
       ["ind_2", ["c"]],
@@ -321,20 +343,42 @@ describe("parsing a range's lines", () => {
       ["ind_3", ["d"]],
     ]);
     expect(unordered.find((row) => row.id === "ind_1")?.observations).toEqual(ordered[0]?.observations);
+    expect(unordered.find((row) => row.id === "ind_2")).toEqual(ordered[1]);
   });
 
   it("hands each row over complete, in id order, and stops at a line out of order", () => {
     const visited: [string, number][] = [];
-    const inOrder = [line("ind_1", 1_000, "a"), line("ind_1", 2_000, "b"), line("ind_2", 3_000, "c")];
-    const complete = visitRangeRows(inOrder.join("\n"), sources, (row) => {
-      visited.push([row.id, row.observations.length]);
-    });
+    const complete = visitRangeRows(
+      range(
+        [indicator("ind_1"), indicator("ind_2"), indicator("ind_3")],
+        [
+          observation("ind_1", 1_000, "a"),
+          observation("ind_1", 2_000, "b"),
+          observation("ind_3", 3_000, "c"),
+        ],
+      ),
+      sources,
+      (row) => {
+        visited.push([row.id, row.observations.length]);
+      },
+    );
     expect(complete).toBe(true);
     expect(visited).toEqual([
       ["ind_1", 2],
-      ["ind_2", 1],
+      ["ind_2", 0],
+      ["ind_3", 1],
     ]);
-    const late = [line("ind_2", 3_000, "c"), line("ind_1", 1_000, "a")];
-    expect(visitRangeRows(late.join("\n"), sources, () => {})).toBe(false);
+    const lateIndicator = range([indicator("ind_2"), indicator("ind_1")], []);
+    expect(visitRangeRows(lateIndicator, sources, () => {})).toBe(false);
+    const lateObservation = range(
+      [indicator("ind_1"), indicator("ind_2")],
+      [observation("ind_2", 3_000, "c"), observation("ind_1", 1_000, "a")],
+    );
+    expect(visitRangeRows(lateObservation, sources, () => {})).toBe(false);
+    const lateAfterTheLast = range(
+      [indicator("ind_1")],
+      [observation("ind_5", 5_000, "e"), observation("ind_1", 1_000, "a")],
+    );
+    expect(visitRangeRows(lateAfterTheLast, sources, () => {})).toBe(false);
   });
 });
