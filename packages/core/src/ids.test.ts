@@ -29,4 +29,20 @@ describe("newIds", () => {
     expect(new Set(ids).size).toBe(20_000);
     expect(ids.every((id) => isId("indicator", id) && id > earlier)).toBe(true);
   });
+
+  it("carries the time in the first 48 bits of every id, as newId does, whatever its last bits", () => {
+    const alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
+    // The body is 128 bits plus two zero bits of padding; the time is its first 48 bits.
+    const timeOf = (id: string) => {
+      let bits = 0n;
+      for (const character of id.slice(4)) bits = (bits << 5n) | BigInt(alphabet.indexOf(character));
+      return Number(bits >> 82n);
+    };
+    for (const now of [0, 1, 5, 7, 8, Date.UTC(2026, 10, 26, 7, 30) + 3, 2 ** 48 - 1]) {
+      expect(timeOf(newId("observation", now))).toBe(now);
+      expect(
+        newIds("observation", 50, now).every((id) => timeOf(id) === now && isId("observation", id)),
+      ).toBe(true);
+    }
+  });
 });

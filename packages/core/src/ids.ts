@@ -69,25 +69,40 @@ export function newId(kind: IdKind, now: number = Date.now()): string {
 
 /**
  * `count` ids of one kind at once, for bulk paths: the same layout as `newId`, with the random bits drawn in
- * one call instead of one per id (measured several times faster at thousands of ids).
+ * one call instead of one per id (measured several times faster at thousands of ids). The time is the same
+ * for every id of a call, so its first 45 bits (9 characters) are encoded once; each id then encodes the
+ * time's last 3 bits and its own 80 random bits.
  */
 export function newIds(kind: IdKind, count: number, now: number = Date.now()): string[] {
-  const prefix = `${prefixes[kind]}_`;
+  const timeBytes = new Uint8Array(16);
+  let time = now;
+  for (let i = 5; i >= 0; i--) {
+    timeBytes[i] = time % 256;
+    time = Math.floor(time / 256);
+  }
+  const head = `${prefixes[kind]}_${encodeCrockford(timeBytes).slice(0, 9)}`;
+  // Bits 45–47 of the body: the low 3 bits of the time's last byte.
+  const timeTail = (timeBytes[5] ?? 0) & 7;
   const ids: string[] = new Array(count);
   // getRandomValues fills at most 65,536 bytes per call.
   const perChunk = 6553;
-  const bytes = new Uint8Array(16);
-  let time = now;
-  for (let i = 5; i >= 0; i--) {
-    bytes[i] = time % 256;
-    time = Math.floor(time / 256);
-  }
   for (let start = 0; start < count; start += perChunk) {
     const size = Math.min(perChunk, count - start);
     const random = crypto.getRandomValues(new Uint8Array(size * 10));
     for (let j = 0; j < size; j++) {
-      bytes.set(random.subarray(j * 10, j * 10 + 10), 6);
-      ids[start + j] = prefix + encodeCrockford(bytes);
+      let out = head;
+      let buffer = timeTail;
+      let bits = 3;
+      for (let k = j * 10, end = k + 10; k < end; k++) {
+        buffer = ((buffer << 8) | (random[k] ?? 0)) & 0xfff;
+        bits += 8;
+        while (bits >= 5) {
+          bits -= 5;
+          out += alphabet[(buffer >>> bits) & 31];
+        }
+      }
+      // 3 + 80 bits leave 3: the last character carries them and two zero bits, as in encodeCrockford.
+      ids[start + j] = out + alphabet[(buffer << 2) & 31];
     }
   }
   return ids;

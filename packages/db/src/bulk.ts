@@ -25,6 +25,11 @@ export interface IndicatorUpsertRow {
   /** Added to the stored tags (tags are never removed by the bulk path). */
   tags?: readonly string[];
   /**
+   * With `searchDocuments`: the terms of the observations written with this row (source names, malware
+   * families, threat types; duplicates allowed), for the search document of a NEW row.
+   */
+  searchTerms?: readonly string[];
+  /**
    * The global score computed by the consumer before the upsert, written only when the row is NEW (so a new
    * catalog row is written once). An existing row keeps its stored score; the scoring stage re-scores it.
    * New rows inserted without one are queued in `score_requests` for the scheduled re-score.
@@ -144,6 +149,12 @@ export interface BulkOptions {
    * only, so a caller that does not use them (the ingestion consumer) has no row per observation sent back.
    */
   returnTouched?: boolean;
+  /**
+   * `upsertIndicators` only: write the search documents of the rows it inserts in the same statement, from
+   * each row's `searchTerms` (tags first; the documents `indexNewIndicators` writes). Rows that existed are
+   * not indexed here: their documents need all their sources (`indexIndicators`).
+   */
+  searchDocuments?: boolean;
 }
 
 const defaultBatchSize = 5_000;
@@ -249,6 +260,7 @@ interface PreparedIndicator {
   tlp: Tlp;
   tags: string[];
   score: IndicatorScoreColumns | undefined;
+  searchTerms: string[];
 }
 
 /**
@@ -290,6 +302,7 @@ function prepareIndicators(rows: readonly IndicatorUpsertRow[]): {
       existing.tlp = row.tlp;
       existing.tags = [...new Set([...existing.tags, ...tags])].sort();
       existing.score = row.score ?? existing.score;
+      if (row.searchTerms !== undefined) existing.searchTerms.push(...row.searchTerms);
     } else {
       const ordered = compareInstants(firstSeen, lastSeen) <= 0;
       byValue.set(key, {
@@ -303,6 +316,7 @@ function prepareIndicators(rows: readonly IndicatorUpsertRow[]): {
         tlp: row.tlp,
         tags,
         score: row.score,
+        searchTerms: row.searchTerms === undefined ? [] : [...row.searchTerms],
       });
     }
   }
@@ -315,12 +329,36 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-interface UpsertedRow extends Record<string, unknown> {
-  id: string;
-  inserted: boolean;
-  /** Null for an inserted row: its id is ours, so the caller already knows its type and value. */
-  type: string | null;
-  value: string | null;
+/**
+ * What one upsert statement answers: one row of two texts instead of a row per written indicator (the
+ * driver decodes a row at a time in JavaScript; two texts are split and parsed natively).
+ */
+interface UpsertedSummary extends Record<string, unknown> {
+  /** Ids of the inserted rows, comma-joined (ids hold no comma); null when none. Ids are ours, so the
+   * caller already knows their type and value. */
+  inserted_ids: string | null;
+  /** JSON text of `[id, type, value]` per changed row; null when none. */
+  changed: string | null;
+}
+
+/**
+ * Writes the search documents of catalog rows new in this transaction: `rows` is a relation of (id, type,
+ * value, tags, terms), terms joined by chr(31) (duplicates allowed, no empty ones). A document is the row's
+ * tags, then its distinct terms in the database's order; `to_tsvector` over value and terms. The one
+ * definition for `upsertIndicators`' `searchDocuments` and the search package's `indexNewIndicators`.
+ */
+export function insertNewSearchDocuments(rows: SQL): SQL {
+  return sql`insert into indicator_search as s (indicator_id, type, value, terms, document, updated_at)
+      select n.id, n.type, n.value, x.terms, to_tsvector('simple', n.value || ' ' || x.terms), now()
+      from ${rows} as n
+      cross join lateral (
+        select concat_ws(' ', array_to_string(n.tags, ' '),
+          (select string_agg(distinct t.term, ' ') from unnest(string_to_array(n.terms, chr(31))) as t(term))) as terms
+      ) as x
+      on conflict (indicator_id) do update set
+        type = excluded.type, value = excluded.value, terms = excluded.terms, document = excluded.document,
+        updated_at = excluded.updated_at
+      where (s.type, s.value, s.terms) is distinct from (excluded.type, excluded.value, excluded.terms)`;
 }
 
 /**
@@ -349,8 +387,11 @@ export async function upsertIndicators(
     const baseScore: number[] = [];
     const tlp: string[] = [];
     const tags: string[] = [];
+    const searchTerms: string[] = [];
     const scores = new ScoreColumnArrays();
+    const withDocuments = options.searchDocuments === true;
     for (const row of batch) {
+      if (withDocuments) searchTerms.push(row.searchTerms.filter((term) => term !== "").join(tagSeparator));
       types.push(row.type);
       values.push(row.value);
       firstSeen.push(row.firstSeen);
@@ -361,8 +402,23 @@ export async function upsertIndicators(
       tags.push(row.tags.length === 0 ? "" : row.tags.join(tagSeparator));
       scores.push(row.score);
     }
-    const { rows: upserted } = await tx.execute<UpsertedRow>(sql`
-      with ${scores.explanations.withItems()}
+    const rowsSent = sql`unnest(${textArrayLiteral(ids)}::text[], ${textArrayLiteral(types)}::text[],
+                  ${textArrayLiteral(values)}::text[], ${textArrayLiteral(firstSeen)}::timestamptz[],
+                  ${textArrayLiteral(lastSeen)}::timestamptz[], ${numberArrayLiteral(confidence)}::smallint[],
+                  ${numberArrayLiteral(baseScore)}::smallint[], ${textArrayLiteral(tlp)}::text[],
+                  ${textArrayLiteral(tags)}::text[], ${numberArrayLiteral(scores.score)}::smallint[],
+                  ${numberArrayLiteral(scores.confidence)}::smallint[], ${numberArrayLiteral(scores.base)}::real[],
+                  ${numberArrayLiteral(scores.decayStart)}::float8[], ${textArrayLiteral(scores.expired)}::boolean[],
+                  ${numberArrayLiteral(scores.nextReactionAt)}::float8[], ${numberArrayLiteral(scores.explanation)}::int[],
+                  ${textArrayLiteral(scores.suppressed)}::boolean[], ${textArrayLiteral(scores.reasons)}::jsonb[]
+                  ${withDocuments ? sql`, ${textArrayLiteral(searchTerms)}::text[]` : sql``})
+        as u(id, type, value, first_seen, last_seen, confidence, base_score, tlp, tags, score, score_confidence,
+             score_base, decay_start_ms, expired, next_reaction_ms, explanation, suppressed, reasons
+             ${withDocuments ? sql`, search_terms` : sql``})`;
+    // With search documents the rows sent are read twice (the insert, then the documents of the rows it
+    // inserted, by id): one materialized CTE; without, the insert reads the arrays directly.
+    const { rows: summary } = await tx.execute<UpsertedSummary>(sql`
+      with ${scores.explanations.withItems()}, ${withDocuments ? sql`input as materialized (select * from ${rowsSent}),` : sql``} upserted as (
       insert into indicators as i (id, type, value, first_seen, last_seen, confidence, base_score, tlp, tags,
         score, score_confidence, score_base, score_decay_start, score_expired, score_next_reaction_at,
         score_explanation_id, suppressed, suppression_reasons, scored_at)
@@ -372,18 +428,7 @@ export async function upsertIndicators(
              coalesce(u.expired, false), to_timestamp(u.next_reaction_ms / 1000.0), explanation_ids.ids[u.explanation],
              coalesce(u.suppressed, false), coalesce(u.reasons, '[]'::jsonb),
              case when u.score is null then null else now() end
-      from explanation_ids,
-           unnest(${textArrayLiteral(ids)}::text[], ${textArrayLiteral(types)}::text[],
-                  ${textArrayLiteral(values)}::text[], ${textArrayLiteral(firstSeen)}::timestamptz[],
-                  ${textArrayLiteral(lastSeen)}::timestamptz[], ${numberArrayLiteral(confidence)}::smallint[],
-                  ${numberArrayLiteral(baseScore)}::smallint[], ${textArrayLiteral(tlp)}::text[],
-                  ${textArrayLiteral(tags)}::text[], ${numberArrayLiteral(scores.score)}::smallint[],
-                  ${numberArrayLiteral(scores.confidence)}::smallint[], ${numberArrayLiteral(scores.base)}::real[],
-                  ${numberArrayLiteral(scores.decayStart)}::float8[], ${textArrayLiteral(scores.expired)}::boolean[],
-                  ${numberArrayLiteral(scores.nextReactionAt)}::float8[], ${numberArrayLiteral(scores.explanation)}::int[],
-                  ${textArrayLiteral(scores.suppressed)}::boolean[], ${textArrayLiteral(scores.reasons)}::jsonb[])
-        as u(id, type, value, first_seen, last_seen, confidence, base_score, tlp, tags, score, score_confidence,
-             score_base, decay_start_ms, expired, next_reaction_ms, explanation, suppressed, reasons)
+      from explanation_ids, ${withDocuments ? sql`input as u` : rowsSent}
       on conflict (type, value) do update set
         first_seen = least(i.first_seen, excluded.first_seen),
         last_seen = greatest(i.last_seen, excluded.last_seen),
@@ -399,33 +444,46 @@ export async function upsertIndicators(
          or excluded.base_score <> i.base_score
          or excluded.tlp <> i.tlp
          or not (excluded.tags <@ i.tags)
-      returning i.id, (i.xmax = 0) as inserted,
-                case when i.xmax = 0 then null else i.type end as type,
-                case when i.xmax = 0 then null else i.value end as value`);
-    // A new row carries the id we sent, so only changed rows need their (type, value) sent back: that
-    // halves what a batch of new rows returns and what the driver parses.
-    const sentById = new Map<string, PreparedIndicator>();
-    if (upserted.some((row) => row.inserted)) {
-      for (const [index, sent] of batch.entries()) sentById.set(ids[index] ?? "", sent);
-    }
+      returning i.id, (i.xmax = 0) as inserted, i.type, i.value, i.tags)
+      ${
+        withDocuments
+          ? sql`, documents as (${insertNewSearchDocuments(
+              sql`(select up.id, up.type, up.value, up.tags, u.search_terms as terms
+                   from upserted up join input u on u.id = up.id where up.inserted)`,
+            )})`
+          : sql``
+      }
+      select (select string_agg(id, ',') from upserted where inserted) as inserted_ids,
+             (select json_agg(json_build_array(id, type, value))::text from upserted where not inserted) as changed`);
+    // A new row carries the id we sent, so only changed rows need their (type, value) sent back.
+    const insertedIds = summary[0]?.inserted_ids ?? null;
+    const changedRows = summary[0]?.changed ?? null;
     const unscored: string[] = [];
-    for (const row of upserted) {
-      if (row.inserted) {
-        const sent = sentById.get(row.id);
+    let written = 0;
+    if (insertedIds !== null) {
+      const sentById = new Map<string, PreparedIndicator>();
+      for (const [index, sent] of batch.entries()) sentById.set(ids[index] ?? "", sent);
+      for (const id of insertedIds.split(",")) {
+        const sent = sentById.get(id);
         if (!sent)
           throw new AppError(
             "INTERNAL",
-            `upsertIndicators: the database returned an id it was not sent (${row.id})`,
+            `upsertIndicators: the database returned an id it was not sent (${id})`,
           );
-        if (sent.score === undefined) unscored.push(row.id);
+        if (sent.score === undefined) unscored.push(id);
         result.new++;
-        result.touched.push({ id: row.id, type: sent.type, value: sent.value, outcome: "new" });
-      } else {
-        result.changed++;
-        result.touched.push({ id: row.id, type: row.type ?? "", value: row.value ?? "", outcome: "changed" });
+        written++;
+        result.touched.push({ id, type: sent.type, value: sent.value, outcome: "new" });
       }
     }
-    result.unchanged += batch.length - upserted.length;
+    if (changedRows !== null) {
+      for (const [id, type, value] of JSON.parse(changedRows) as [string, string, string][]) {
+        result.changed++;
+        written++;
+        result.touched.push({ id, type, value, outcome: "changed" });
+      }
+    }
+    result.unchanged += batch.length - written;
     // New rows the caller did not score: the scheduled re-score picks them up from here (there is no
     // "unscored" index to find them by, since ingestion scores new rows in this statement).
     if (unscored.length > 0 && options.queueUnscored !== false)

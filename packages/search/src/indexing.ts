@@ -1,4 +1,4 @@
-import { type DbTransaction, textArrayLiteral } from "@threatfusion/db";
+import { type DbTransaction, insertNewSearchDocuments, textArrayLiteral } from "@threatfusion/db";
 import { sql } from "drizzle-orm";
 
 /** A search document of a catalog indicator: what both backends index. */
@@ -90,22 +90,14 @@ export async function indexNewIndicators(
     // `i.id = any(ids)` as well as the join: with the join alone the planner hashes a sequential scan of the
     // whole catalog (measured: 217 ms per 5,000 ids at 200,000 rows, growing with the table) instead of
     // probing the primary key (20 ms).
-    await tx.execute(sql`
-      insert into indicator_search as s (indicator_id, type, value, terms, document, updated_at)
-      select i.id, i.type, i.value, x.terms, to_tsvector('simple', i.value || ' ' || x.terms), now()
-      from indicators i
-      join unnest(${ids}::text[],
-                  ${textArrayLiteral(batch.map((row) => row.terms.filter((term) => term !== "").join("\u001f")))}::text[])
-        as u(id, terms) on u.id = i.id
-      cross join lateral (
-        select concat_ws(' ', array_to_string(i.tags, ' '),
-          (select string_agg(distinct t.term, ' ') from unnest(string_to_array(u.terms, chr(31))) as t(term))) as terms
-      ) as x
-      where i.id = any(${ids}::text[])
-      on conflict (indicator_id) do update set
-        type = excluded.type, value = excluded.value, terms = excluded.terms, document = excluded.document,
-        updated_at = excluded.updated_at
-      where (s.type, s.value, s.terms) is distinct from (excluded.type, excluded.value, excluded.terms)`);
+    await tx.execute(
+      insertNewSearchDocuments(sql`(select i.id, i.type, i.value, i.tags, u.terms
+        from indicators i
+        join unnest(${ids}::text[],
+                    ${textArrayLiteral(batch.map((row) => row.terms.filter((term) => term !== "").join("\u001f")))}::text[])
+          as u(id, terms) on u.id = i.id
+        where i.id = any(${ids}::text[]))`),
+    );
   }
 }
 

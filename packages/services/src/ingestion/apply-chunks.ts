@@ -1,12 +1,11 @@
 import type { Logger } from "@threatfusion/core";
-import type { Database, DbTransaction, ObservationUpsertRow, Tlp } from "@threatfusion/db";
+import type { Database, DbTransaction, Tlp } from "@threatfusion/db";
 import { upsertIndicators, upsertObservations, withIngestTx, withTenantTx } from "@threatfusion/db";
 import type { Reliability, ScoringModel } from "@threatfusion/scoring";
-import type { NewIndicatorTerms } from "@threatfusion/search";
 import { sql } from "drizzle-orm";
 import { scoreRowsBeforeUpsert } from "../scoring/ingest-score.ts";
 import { loadGlobalModel } from "../scoring/model-store.ts";
-import { indexDeliveryInTransaction } from "../search/index-on-change.ts";
+import { indexChangedInTransaction, searchIndexedAtApply } from "../search/index-on-change.ts";
 import type { FeedChunkMessage } from "./messages.ts";
 import { upsertPrivateIndicators } from "./private-upsert.ts";
 import { type FeedFacts, type RejectedIndicator, toGlobalRows, toPrivateRows } from "./rows.ts";
@@ -216,9 +215,13 @@ async function applyGlobal(
       { now: (deps.now ?? Date.now)(), model: await loadGlobalModel(tx) },
     );
     const prepared = scored.map(({ rows }) => rows);
+    // Without Meilisearch, new rows get their search documents from the upsert statement itself (their
+    // ids and terms travel once); rows that existed are re-indexed from all their sources below.
+    const documentsAtUpsert = searchIndexedAtApply();
     const indicatorResult = await upsertIndicators(
       tx,
       prepared.flatMap((rows) => rows.indicators),
+      { searchDocuments: documentsAtUpsert },
     );
     // Counts only: nothing here uses the observation rows, and sending one back per indicator cost a
     // million rows through the driver per million indicators.
@@ -233,7 +236,11 @@ async function applyGlobal(
         { id: row.id, outcome: row.outcome },
       ]),
     );
-    await indexDeliveryInTransaction(tx, searchRows(touched, scored));
+    if (documentsAtUpsert)
+      await indexChangedInTransaction(
+        tx,
+        indicatorResult.touched.filter((row) => row.outcome === "changed").map((row) => row.id),
+      );
     const rejected = prepared.map((rows) => rows.rejected);
     const counts = attribute(
       prepared.map((rows) => rows.keys),
@@ -278,36 +285,6 @@ async function applyPrivate(
     await recordLedger(tx, toApply, counts, rejected, tenantId);
     await deps.beforeCommit?.();
   });
-}
-
-/**
- * What the search stage needs from a delivery: the new catalog rows with the terms of the observations
- * written for them here (a new row has no others), and the ids of rows that existed (their documents are
- * rebuilt from all their sources).
- */
-function searchRows(
-  touched: ReadonlyMap<string, { id: string; outcome: "new" | "changed" }>,
-  scored: readonly { facts: RunFacts; rows: { observations: readonly ObservationUpsertRow[] } }[],
-): { created: NewIndicatorTerms[]; changedIds: string[] } {
-  const terms = new Map<string, string[]>();
-  for (const { facts, rows } of scored) {
-    for (const observation of rows.observations) {
-      const key = `${observation.indicatorType}\u0000${observation.indicatorValue}`;
-      if (touched.get(key)?.outcome !== "new") continue;
-      const list = terms.get(key) ?? [];
-      if (list.length === 0) terms.set(key, list);
-      list.push(facts.sourceName);
-      if (observation.malwareFamily) list.push(observation.malwareFamily);
-      if (observation.threatType) list.push(observation.threatType);
-    }
-  }
-  const created: NewIndicatorTerms[] = [];
-  const changedIds: string[] = [];
-  for (const [key, row] of touched) {
-    if (row.outcome === "new") created.push({ id: row.id, terms: terms.get(key) ?? [] });
-    else changedIds.push(row.id);
-  }
-  return { created, changedIds };
 }
 
 /** Contiguous groups of about equal indicator counts (neighbouring chunks share key ranges less often). */

@@ -93,6 +93,15 @@ function indicatorTlp(indicator: ChunkIndicator, facts: FeedFacts): Tlp {
   return stated !== undefined && tlps.has(stated) ? (stated as Tlp) : facts.tlp;
 }
 
+function searchTerms(sourceName: string, malwareFamily: unknown, threatType: unknown): string[] {
+  const terms = [sourceName];
+  const family = stringOrNull(malwareFamily);
+  if (family !== null) terms.push(family);
+  const threat = stringOrNull(threatType);
+  if (threat !== null) terms.push(threat);
+  return terms;
+}
+
 export interface GlobalRows {
   indicators: IndicatorUpsertRow[];
   observations: ObservationUpsertRow[];
@@ -137,6 +146,8 @@ export function toGlobalRows(
       baseScore: baseScore(indicator, facts, observedAt, model, memo),
       tlp: indicatorTlp(indicator, facts),
       tags: indicator.tags,
+      // The search document of a new row: the terms of the observation written with it (below).
+      searchTerms: searchTerms(facts.sourceName, malwareFamily, threatType),
     });
     out.observations.push({
       indicatorType: indicator.type,

@@ -142,15 +142,31 @@ export async function scoreChangedIndicators(
 async function tenantsConcerned(ingestDb: Database, indicatorIds: readonly string[]): Promise<string[]> {
   if (indicatorIds.length === 0) return [];
   return withIngestTx({ db: ingestDb }, async (tx) => {
-    const { rows: refs } = await tx.execute<{ type: IndicatorType; value: string }>(
-      sql`select type, value::text as value from indicators where id = any(${textArrayLiteral([...indicatorIds])}::text[])`,
-    );
-    const keys = probeKeys(refs);
+    const ids = textArrayLiteral([...indicatorIds]);
+    const keys = await allowlistProbeKeys(tx, ids);
     const { rows } = await tx.execute<{ tenant_id: string }>(sql`
-      select tenant_id from tf_scoring_tenants(${textArrayLiteral([...indicatorIds])}::text[],
+      select tenant_id from tf_scoring_tenants(${ids}::text[],
         ${sql.param(keys.matchKeys)}::text[], ${sql.param(keys.nets)}::inet[])`);
     return rows.map((row) => row.tenant_id);
   });
+}
+
+/**
+ * The probe keys of these catalog rows for tenants' allowlists. With no allowlist entry anywhere no key can
+ * match, so the rows are not read back at all (a global feed's whole delivery would otherwise travel back
+ * through the driver). Otherwise (type, value) come back as one JSON text, parsed natively.
+ */
+async function allowlistProbeKeys(
+  tx: DbTransaction,
+  ids: string,
+): Promise<{ matchKeys: string[]; nets: string[] }> {
+  const { rows } = await tx.execute<{ refs: string | null }>(sql`
+    select case when tf_scoring_allowlists_present() then
+      (select json_agg(json_build_array(type, value::text))::text from indicators where id = any(${ids}::text[]))
+    end as refs`);
+  const refs = rows[0]?.refs ?? null;
+  if (refs === null) return { matchKeys: [], nets: [] };
+  return probeKeys((JSON.parse(refs) as [IndicatorType, string][]).map(([type, value]) => ({ type, value })));
 }
 
 /** Starts a full pass over the catalog (retroactive warninglists, an edited global model). */

@@ -1,11 +1,5 @@
 import { type DbTransaction, withIngestTx, withTenantTx } from "@threatfusion/db";
-import {
-  indexIndicators,
-  indexNewIndicators,
-  type MeilisearchSearch,
-  type NewIndicatorTerms,
-  type SearchDocument,
-} from "@threatfusion/search";
+import { indexIndicators, type MeilisearchSearch, type SearchDocument } from "@threatfusion/search";
 import { sql } from "drizzle-orm";
 import { type IndicatorChangeContext, onIndicatorsChanged } from "../ingestion/after-indicators-changed.ts";
 
@@ -48,23 +42,21 @@ async function privateDocuments(
 }
 
 /**
- * Search documents of a global delivery, written by the consumer inside its apply transaction (the rows are
- * still in cache, the work is split over the apply's parallel groups, and new rows need no read of their
- * observations: the consumer hands their terms over). Only without Meilisearch: Meilisearch needs the
- * documents that changed, which the after-change listener collects as before. Returns whether it indexed;
- * the hand-off then marks the change `searchIndexed` and the listener leaves it alone.
+ * Search documents of a global delivery are written by the consumer inside its apply transaction (the rows
+ * are still in cache, the work is split over the apply's parallel groups): new rows by the upsert statement
+ * itself (`upsertIndicators`' `searchDocuments`, from the terms the consumer hands over, no observation read
+ * back), rows that existed here, from all their sources. Only without Meilisearch (`searchIndexedAtApply`):
+ * Meilisearch needs the documents that changed, which the after-change listener collects as before; the
+ * hand-off marks the change `searchIndexed` and the listener leaves it alone.
  */
-export async function indexDeliveryInTransaction(
+export async function indexChangedInTransaction(
   tx: DbTransaction,
-  rows: { created: readonly NewIndicatorTerms[]; changedIds: readonly string[] },
-): Promise<boolean> {
-  if (meilisearch !== undefined) return false;
-  await indexNewIndicators(tx, rows.created);
-  await indexIndicators(tx, rows.changedIds, { returnDocuments: false });
-  return true;
+  changedIds: readonly string[],
+): Promise<void> {
+  await indexIndicators(tx, changedIds, { returnDocuments: false });
 }
 
-/** Whether global deliveries are indexed in their apply transaction (see `indexDeliveryInTransaction`). */
+/** Whether global deliveries are indexed in their apply transaction (see `indexChangedInTransaction`). */
 export function searchIndexedAtApply(): boolean {
   return meilisearch === undefined;
 }

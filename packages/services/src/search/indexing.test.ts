@@ -1,5 +1,5 @@
 import { newId } from "@threatfusion/core";
-import { upsertObservations, withIngestTx } from "@threatfusion/db";
+import { upsertIndicators, upsertObservations, withIngestTx } from "@threatfusion/db";
 import { connectTestDatabases } from "@threatfusion/db/testing";
 import { indexIndicators, indexNewIndicators } from "@threatfusion/search";
 import { afterAll, describe, expect, inject, it } from "vitest";
@@ -118,5 +118,59 @@ describe("indexIndicators", () => {
       ]),
     );
     expect(await documents()).toEqual(fromObservations);
+  });
+
+  it("writes the same documents from the upsert statement itself for the rows it inserts, none for rows that existed", async () => {
+    const values = [`idx-fused-${unique}.example.com`, `idx-fused-bare-${unique}.example.com`];
+    const catalog = await seedCatalog(dbs, [
+      { type: "domain", value: values[0] ?? "", malwareFamily: "lumma", tags: ["phish", "c2"] },
+      { type: "domain", value: values[1] ?? "" },
+    ]);
+    const ids = values.map((value) => catalog.ids.get(value) ?? "");
+    const documents = async (of: string[]) => {
+      const { rows } = await dbs.admin.pool.query(
+        "select type, value, terms, document::text as document from indicator_search where indicator_id = any($1::text[]) order by value",
+        [of],
+      );
+      return rows;
+    };
+    const fromObservations = await documents(ids);
+    expect(fromObservations).toHaveLength(2);
+
+    // The same rows inserted anew (the stored ones deleted first), as the consumer sends them.
+    await dbs.admin.pool.query("delete from indicators where id = any($1::text[])", [ids]);
+    const now = new Date().toISOString();
+    const row = (value: string, tags: string[], searchTerms: string[]) => ({
+      type: "domain",
+      value,
+      firstSeen: now,
+      lastSeen: now,
+      confidence: 70,
+      baseScore: 60,
+      tlp: "clear" as const,
+      tags,
+      searchTerms,
+    });
+    const inserted = await withIngestTx({ db: dbs.ingest.db }, (tx) =>
+      upsertIndicators(
+        tx,
+        [
+          row(values[0] ?? "", ["phish"], [catalog.sourceName, "lumma", ""]),
+          // The same value twice in one batch (two chunks of a delivery): tags and terms merge.
+          row(values[0] ?? "", ["c2"], [catalog.sourceName, "lumma"]),
+          row(values[1] ?? "", [], [catalog.sourceName]),
+        ],
+        { searchDocuments: true },
+      ),
+    );
+    expect(inserted.new).toBe(2);
+    expect(await documents(inserted.touched.map((touched) => touched.id))).toEqual(fromObservations);
+
+    // Seen again with a new tag: the row changes, but its document is left to indexIndicators.
+    const changed = await withIngestTx({ db: dbs.ingest.db }, (tx) =>
+      upsertIndicators(tx, [row(values[1] ?? "", ["fresh"], ["other terms"])], { searchDocuments: true }),
+    );
+    expect(changed.touched).toEqual([expect.objectContaining({ value: values[1], outcome: "changed" })]);
+    expect((await documents(changed.touched.map((touched) => touched.id)))[0]?.terms).not.toContain("fresh");
   });
 });
