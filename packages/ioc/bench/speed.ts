@@ -7,7 +7,8 @@
  * ThreatConnect blog), repeated to 50 MB. Without ../shared the package's own ioc-fanger sample is used
  * (and the output says so). Prints MB/s for our extractor (all types, refang on), for ioc-extractor on a
  * slice of the same text in the same run, and for a raw `/\S+/g` token walk as the machine's ceiling;
- * then the worst time of our extractor over 1 MB adversarial inputs.
+ * then the floor (bench/floor.ts) and our extractor over 1 MB adversarial inputs, cold (calls 2–3) and
+ * settled (calls 4–12). Inputs are flat strings, as read from a file (`--sliced`: the sessions 1–5 form).
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -41,10 +42,23 @@ function loadReportText(): { text: string; source: string } {
   };
 }
 
+/**
+ * A flat copy of `text`, as a file read gives (`readFileSync`, a request body). `repeat().slice()` leaves a
+ * sliced string over its parent, whose every read in optimized code goes through one more indirection
+ * (measured: the 10 MB text 12 % slower sliced than flat). Sessions 1–5 timed the sliced form; `--sliced`
+ * keeps it for comparison.
+ */
+function asRead(text: string): string {
+  if (process.argv.includes("--sliced")) return text;
+  const flat = Buffer.from(text, "utf16le").toString("utf16le");
+  if (flat !== text) throw new Error("flat copy differs from the text");
+  return flat;
+}
+
 function repeatTo(text: string, megabytes: number): string {
   const target = megabytes * 1024 * 1024;
   const copies = Math.max(1, Math.ceil(target / text.length));
-  return `${text}\n`.repeat(copies).slice(0, target);
+  return asRead(`${text}\n`.repeat(copies).slice(0, target));
 }
 
 /**
@@ -78,9 +92,9 @@ function main(): void {
   const peerMegabytes = argument("--peer-mb", 5);
   const { text: base, source } = loadReportText();
   const big = repeatTo(base, megabytes);
-  const slice = big.slice(0, peerMegabytes * 1024 * 1024);
+  const slice = asRead(big.slice(0, peerMegabytes * 1024 * 1024));
   console.log(
-    `input: ${source}; ${(base.length / 1024).toFixed(0)} KB repeated to ${megabytes} MB (UTF-16 code units)`,
+    `input: ${source}; ${(base.length / 1024).toFixed(0)} KB repeated to ${megabytes} MB (UTF-16 code units, ${process.argv.includes("--sliced") ? "sliced string" : "flat string"})`,
   );
   console.log(
     `load average (1/5/15 min): ${loadavg()
@@ -143,18 +157,45 @@ function main(): void {
       `(${megabytes} MB), ${(onceMs / floorOnceMs).toFixed(1)}x (reports once)\n`,
   );
 
-  console.log("adversarial inputs, 1 MB each (our extractor, best of 2 after a warm-up):");
+  // Cold: calls 2–3 of each input (best of the two), the figure sessions 1–5 reported, decided as much by JIT
+  // warm-up and heap state as by the engine. Settled: calls 4–12 of the same input (median and max), what a
+  // long-running Worker or CLI over a big file runs; the target is judged on the worst input's settled median
+  // (docs/BENCHMARKS.md): the max of nine calls adds this process's GC threads and the other load of the box.
+  console.log(
+    "adversarial inputs, 1 MB each (our extractor; cold = best of calls 2-3, settled = calls 4-12):",
+  );
+  console.log(
+    `  ${"input".padEnd(28)} ${"cold cpu".padStart(11)} ${"cold wall".padStart(12)} ${"settled med".padStart(13)} ${"settled max".padStart(13)}`,
+  );
   let worst = 0;
   let worstName = "";
+  let worstSettled = 0;
+  let worstSettledName = "";
+  let worstSettledMax = 0;
+  let worstSettledMaxName = "";
   for (const [name, input] of adversarialInputs(1024 * 1024)) {
     extractGrouped(input);
     const ms = timeIt(() => extractGrouped(input), 2);
+    const coldWall = lastWall;
+    const settled: number[] = [];
+    for (let call = 4; call <= 12; call++) settled.push(timeIt(() => extractGrouped(input), 1));
+    settled.sort((a, b) => a - b);
+    const settledMedian = settled[Math.floor(settled.length / 2)] ?? 0;
+    const settledMax = settled[settled.length - 1] ?? 0;
     if (ms > worst) {
       worst = ms;
       worstName = name;
     }
+    if (settledMedian > worstSettled) {
+      worstSettled = settledMedian;
+      worstSettledName = name;
+    }
+    if (settledMax > worstSettledMax) {
+      worstSettledMax = settledMax;
+      worstSettledMaxName = name;
+    }
     console.log(
-      `  ${name.padEnd(28)} ${ms.toFixed(1).padStart(8)} ms cpu ${lastWall.toFixed(1).padStart(8)} ms wall`,
+      `  ${name.padEnd(28)} ${ms.toFixed(1).padStart(8)} ms ${coldWall.toFixed(1).padStart(9)} ms ${settledMedian.toFixed(1).padStart(10)} ms ${settledMax.toFixed(1).padStart(10)} ms`,
     );
   }
   // The machine's speed during this phase: the same bare loop over 1 MB (its CPU time doubles when another
@@ -166,7 +207,9 @@ function main(): void {
       megabyteSum = (megabyteSum + megabyteText.charCodeAt(i)) | 0;
   }, 5);
   console.log(
-    `worst case: ${worst.toFixed(1)} ms cpu (${worstName}); bare charCodeAt loop over 1 MB in the same phase ` +
+    `worst case: settled ${worstSettled.toFixed(1)} ms cpu (median of calls 4-12, ${worstSettledName}; the target's ` +
+      `figure); settled max ${worstSettledMax.toFixed(1)} (${worstSettledMaxName}); cold ${worst.toFixed(1)} ms cpu ` +
+      `(${worstName}); bare charCodeAt loop over 1 MB in the same phase ` +
       `${megabyteLoopMs.toFixed(1)} ms cpu (checksum ${megabyteSum % 10})`,
   );
   console.log(
