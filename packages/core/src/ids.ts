@@ -40,12 +40,17 @@ export type IdPrefix = (typeof prefixes)[IdKind];
 
 const alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
 
-function encodeCrockford(bytes: Uint8Array): string {
+/**
+ * Crockford base32 of `bytes[from, to)`, after the `carryBits` low bits of `carry` (bits a caller already
+ * holds); the last character is padded with zero bits.
+ */
+function encodeCrockford(bytes: Uint8Array, from = 0, to = bytes.length, carry = 0, carryBits = 0): string {
   let out = "";
-  let buffer = 0;
-  let bits = 0;
-  for (const byte of bytes) {
-    buffer = (buffer << 8) | byte;
+  let buffer = carry;
+  let bits = carryBits;
+  for (let k = from; k < to; k++) {
+    // At most 4 + 8 bits are pending, so 12 bits of buffer are enough.
+    buffer = ((buffer << 8) | (bytes[k] ?? 0)) & 0xfff;
     bits += 8;
     while (bits >= 5) {
       bits -= 5;
@@ -56,14 +61,20 @@ function encodeCrockford(bytes: Uint8Array): string {
   return out;
 }
 
-export function newId(kind: IdKind, now: number = Date.now()): string {
+/** An id's 16 bytes with `now` (ms) in the first 6, big-endian; the 10 random ones left zero. */
+function timeBytes(now: number): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(16);
-  crypto.getRandomValues(bytes.subarray(6));
   let time = now;
   for (let i = 5; i >= 0; i--) {
     bytes[i] = time % 256;
     time = Math.floor(time / 256);
   }
+  return bytes;
+}
+
+export function newId(kind: IdKind, now: number = Date.now()): string {
+  const bytes = timeBytes(now);
+  crypto.getRandomValues(bytes.subarray(6));
   return `${prefixes[kind]}_${encodeCrockford(bytes)}`;
 }
 
@@ -74,15 +85,10 @@ export function newId(kind: IdKind, now: number = Date.now()): string {
  * time's last 3 bits and its own 80 random bits.
  */
 export function newIds(kind: IdKind, count: number, now: number = Date.now()): string[] {
-  const timeBytes = new Uint8Array(16);
-  let time = now;
-  for (let i = 5; i >= 0; i--) {
-    timeBytes[i] = time % 256;
-    time = Math.floor(time / 256);
-  }
-  const head = `${prefixes[kind]}_${encodeCrockford(timeBytes).slice(0, 9)}`;
+  const time = timeBytes(now);
+  const head = `${prefixes[kind]}_${encodeCrockford(time).slice(0, 9)}`;
   // Bits 45–47 of the body: the low 3 bits of the time's last byte.
-  const timeTail = (timeBytes[5] ?? 0) & 7;
+  const timeTail = (time[5] ?? 0) & 7;
   const ids: string[] = new Array(count);
   // getRandomValues fills at most 65,536 bytes per call.
   const perChunk = 6553;
@@ -90,19 +96,8 @@ export function newIds(kind: IdKind, count: number, now: number = Date.now()): s
     const size = Math.min(perChunk, count - start);
     const random = crypto.getRandomValues(new Uint8Array(size * 10));
     for (let j = 0; j < size; j++) {
-      let out = head;
-      let buffer = timeTail;
-      let bits = 3;
-      for (let k = j * 10, end = k + 10; k < end; k++) {
-        buffer = ((buffer << 8) | (random[k] ?? 0)) & 0xfff;
-        bits += 8;
-        while (bits >= 5) {
-          bits -= 5;
-          out += alphabet[(buffer >>> bits) & 31];
-        }
-      }
-      // 3 + 80 bits leave 3: the last character carries them and two zero bits, as in encodeCrockford.
-      ids[start + j] = out + alphabet[(buffer << 2) & 31];
+      // 3 time bits + 80 random bits: 16 characters and one more padded with two zero bits, as newId ends.
+      ids[start + j] = head + encodeCrockford(random, j * 10, j * 10 + 10, timeTail, 3);
     }
   }
   return ids;

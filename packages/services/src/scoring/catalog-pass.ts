@@ -481,13 +481,11 @@ export function visitRangeRows(
 }
 
 /**
- * Parses a range's texts into stored rows with their observations, grouped by id whatever the lines' order: in
- * id order (as the statement sends them) without a map of ids (`visitRangeRows`); otherwise with one, so the
- * result never depends on the order.
+ * Parses a range's texts into stored rows with their observations, grouped by id through a map, so the result
+ * never depends on the lines' order: the fallback for a range `visitRangeRows` stopped on (lines out of id
+ * order), which then needs no second attempt in order.
  */
 export function parseRange(text: CatalogRangeText, sources: ReadonlyMap<string, SourceInfo>): StoredRow[] {
-  const inOrder: StoredRow[] = [];
-  if (visitRangeRows(text, sources, (row) => inOrder.push(row))) return inOrder;
   const feedback = readFeedback(text.feedback);
   const rows: StoredRow[] = [];
   const byId = new Map<string, StoredRow>();
