@@ -14,21 +14,9 @@ import { readFileSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { blocklistDeLists } from "@threatfusion/feeds";
 
 const samplesDir = join(import.meta.dirname, "..", "feed-samples");
-
-const blocklistDeLists = [
-  "all",
-  "ssh",
-  "mail",
-  "apache",
-  "imap",
-  "ftp",
-  "sip",
-  "bots",
-  "strongips",
-  "bruteforcelogin",
-];
 
 /** Catalog id -> the sample served for each of its URLs. */
 export const mirroredFeeds: Readonly<Record<string, readonly string[]>> = {

@@ -173,7 +173,8 @@ const spamhausLicence = {
 const unknownLicence = (name: string, notes?: string) =>
   ({ name, attributionRequired: true, commercialUse: "unknown", ...(notes ? { notes } : {}) }) as const;
 
-const blocklistDeLists = [
+/** The blocklist.de lists the catalog offers, one feed each (`blocklist-de-<list>`). */
+export const blocklistDeLists = [
   "all",
   "ssh",
   "mail",
