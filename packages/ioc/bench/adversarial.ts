@@ -24,5 +24,10 @@ export function adversarialInputs(size: number): Array<[string, string]> {
     ["parentheses", fill("(")],
     ["backslashes", fill("\\")],
     ["no spaces mixed", fill("a1.b2:c3@d4[.]e5/")],
+    // Found quadratic in session 7 (now linear): URLs nested in URLs, whose values all run to the same end;
+    // a URL followed by a run of `)`; refanged tokens between tokens with a colon and no `://` after them.
+    ["nested urls", fill("http://a.com/?u=")],
+    ["url then closing brackets", `http://evil.com/${fill(")")}`],
+    ["refanged and colon tokens", fill("a[.]bc cd:ef ")],
   ];
 }

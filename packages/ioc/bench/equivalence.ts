@@ -1,5 +1,6 @@
 /**
- * Equivalence dump for refactors of the extractor: runs extract() (findings with offsets) and refang() over
+ * Equivalence dump for refactors of the extractor: runs extract() (findings with offsets), extractGrouped()
+ * (the sorted unique values) and refang() over
  * ~30,000 inputs (the extraction corpora, the package fixtures, the adversarial inputs at 3,000 characters and
  * 30,000 deterministic fuzz strings built from defang markers and indicator pieces) and writes them as JSON.
  * Run it for the committed engine and for the changed one, then compare the files byte for byte:
@@ -15,7 +16,11 @@ import { packageFixtures, sharedFixtures } from "./corpora.ts";
 
 const source = resolve(process.argv[2] ?? join(packageFixtures, "..", "src", "index.ts"));
 const output = process.argv[3] ?? "equivalence.json";
-const engine: { extract: (text: string) => unknown; refang: (text: string) => string } = await import(source);
+const engine: {
+  extract: (text: string) => unknown;
+  extractGrouped: (text: string) => unknown;
+  refang: (text: string) => string;
+} = await import(source);
 
 const inputs: Array<[string, string]> = [];
 function walk(directory: string): void {
@@ -125,6 +130,9 @@ const pieces = [
   " . ",
   " AT ",
   " DOT ",
+  ")",
+  ")))",
+  "?u=http://",
 ];
 for (let n = 0; n < 30_000; n++) {
   const count = 1 + random(14);
@@ -135,7 +143,12 @@ for (let n = 0; n < 30_000; n++) {
 
 const result: unknown[] = [];
 for (const [name, text] of inputs) {
-  result.push([name, engine.extract(text), text.length < 200_000 ? engine.refang(text) : null]);
+  result.push([
+    name,
+    engine.extract(text),
+    engine.extractGrouped(text),
+    text.length < 200_000 ? engine.refang(text) : null,
+  ]);
 }
 writeFileSync(output, JSON.stringify(result));
 console.log(`${inputs.length} inputs -> ${output}`);

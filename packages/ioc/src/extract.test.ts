@@ -25,6 +25,16 @@ describe("extract: what is found", () => {
       expect(text.slice(finding.offset, finding.offset + finding.length)).not.toContain(" ");
   });
 
+  it("reports a defanged URL, its host and the hash in its path where they are written", () => {
+    const hash = "d41d8cd98f00b204e9800998ecf8427e";
+    const text = `get hXXps[://]cdn(.)Evil[.]com/x/${hash}.bin, then`;
+    expect(extract(text)).toEqual([
+      { type: "url", value: `https://cdn.evil.com/x/${hash}.bin`, offset: 4, length: 65 },
+      { type: "domain", value: "cdn.evil.com", offset: 14, length: 16, derivedFrom: "url" },
+      { type: "md5", value: hash, offset: 33, length: 32 },
+    ]);
+  });
+
   it("marks a URL's host and an email's domain as derived", () => {
     const findings = extract("http://a.example.org/x bob@b.example.net");
     expect(findings.filter((finding) => finding.derivedFrom !== undefined)).toEqual([
@@ -55,6 +65,32 @@ describe("extract: what is found", () => {
     ["glued prefix", "url:http://evil.com/", "http://evil.com/"],
   ])("cuts URLs cleanly: %s", (_name, text, url) => {
     expect(extractGrouped(text).url).toEqual([url]);
+  });
+
+  it("reports URLs nested in a URL's query, two deep", () => {
+    expect(
+      extractGrouped("go https://r.example.com/?u=http://a.example.org/?next=https://b.example.net/x").url,
+    ).toEqual([
+      "http://a.example.org/?next=https://b.example.net/x",
+      "https://b.example.net/x",
+      "https://r.example.com/?u=http://a.example.org/?next=https://b.example.net/x",
+    ]);
+  });
+
+  it("stops reporting nested URLs once their characters reach twice the token's length", () => {
+    // Every nested URL runs to the token's end: 40 of them would be ~10x the token's characters.
+    const token = "http://a.com/?u=".repeat(40);
+    const urls = extractGrouped(token).url ?? [];
+    expect(urls).toContain(token);
+    const nestedCharacters = urls.filter((url) => url !== token).reduce((sum, url) => sum + url.length, 0);
+    expect(nestedCharacters).toBeGreaterThan(token.length);
+    expect(nestedCharacters).toBeLessThanOrEqual(2 * token.length);
+  });
+
+  it("drops a run of closing brackets the URL did not open", () => {
+    expect(extractGrouped(`(see http://evil.com/a_(b)${")".repeat(50)}`).url).toEqual([
+      "http://evil.com/a_(b)",
+    ]);
   });
 
   it("finds IPv4 with ports, in ranges and in CSV, and CIDRs as their network", () => {

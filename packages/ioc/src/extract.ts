@@ -269,22 +269,38 @@ function findSchemeStart(text: string, from: number, colon: number): number {
 }
 
 /**
- * The last `indexOf("://")` answer: in `separatorToken`'s text, none between `separatorFrom` and
- * `separatorAt` (-1: none to the end). `text` may be the whole input, so an unbounded search per token
- * would be quadratic; reusing the answer while callers move forward keeps all searches of a text linear.
+ * The last `indexOf("://")` answer for one text: in `token`'s text, none between `from` and `at` (-1: none to
+ * the end). `text` may be the whole input, so an unbounded search per token would be quadratic; reusing the
+ * answer while callers move forward keeps all searches of a text linear. The input and the refanged tokens
+ * keep separate answers: with one shared answer, every refanged token in between sent the next in-place
+ * token's search over the rest of the input again (quadratic: `a[.]bc cd:ef ` repeated, 512 KB in 6.8 s).
  */
-let separatorToken: Token | null = null;
-let separatorFrom = 0;
-let separatorAt = -1;
+class SeparatorSearch {
+  #token: Token | null = null;
+  #from = 0;
+  #at = -1;
 
-/** First `://` wholly inside `token.text[from, to)`, or -1. */
-function findSeparator(token: Token, from: number, to: number): number {
-  if (token !== separatorToken || from < separatorFrom || (separatorAt >= 0 && separatorAt < from)) {
-    separatorToken = token;
-    separatorFrom = from;
-    separatorAt = token.text.indexOf("://", from);
+  /** First `://` wholly inside `token.text[from, to)`, or -1. */
+  find(token: Token, from: number, to: number): number {
+    if (token !== this.#token || from < this.#from || (this.#at >= 0 && this.#at < from)) {
+      this.#token = token;
+      this.#from = from;
+      this.#at = token.text.indexOf("://", from);
+    }
+    return this.#at >= 0 && this.#at + 3 <= to ? this.#at : -1;
   }
-  return separatorAt >= 0 && separatorAt + 3 <= to ? separatorAt : -1;
+
+  reset(): void {
+    this.#token = null;
+  }
+}
+
+const inputSeparators = new SeparatorSearch();
+const refangedSeparators = new SeparatorSearch();
+
+/** Only the in-place token (the input itself) has no position map. */
+function findSeparator(token: Token, from: number, to: number): number {
+  return (token.edits === null ? inputSeparators : refangedSeparators).find(token, from, to);
 }
 
 function indexOfCode(text: string, code: number, from: number, to: number): number {
@@ -299,6 +315,11 @@ function processToken(token: Token, from: number, to: number, emit: Emit, hasCol
   // End of the URL whose path is being read: URLs nested in it (`?u=http://b.com/`) are reported too, but bare
   // names in a path (`/files/au.jp`, `gitlab.com/user.name/`) are path segments, not hosts.
   let urlEnd = from;
+  // Nested URLs end where their parent ends, so each one's value runs to the same end: a chain of them
+  // (`http://a.com/?u=` repeated) has values whose total length grows with the square of the token's. Their
+  // characters are capped at twice the token's length (real text stays far below: three nested URLs of
+  // the token's full length); past the cap the rest of the path is read as a path.
+  let nestedBudget = 2 * (to - from);
   let separator = hasColon ? findSeparator(token, from, to) : -1;
   while (separator > from) {
     const schemeStart = findSchemeStart(text, from, separator);
@@ -313,6 +334,10 @@ function processToken(token: Token, from: number, to: number, emit: Emit, hasCol
     }
     while (end < to && urlTerminatorTable[text.charCodeAt(end)] === 0) end++;
     end = trimUrlEnd(text, schemeStart, end);
+    if (schemeStart < urlEnd) {
+      nestedBudget -= end - schemeStart;
+      if (nestedBudget < 0) break;
+    }
     processPlain(token, cursor, schemeStart, emit, schemeStart < urlEnd);
     const parts = canonicalUrlParts(text.slice(schemeStart, end));
     if (parts !== null) {
@@ -345,6 +370,10 @@ function processToken(token: Token, from: number, to: number, emit: Emit, hasCol
 /** Drops trailing sentence punctuation and closing brackets the URL did not open. */
 function trimUrlEnd(text: string, start: number, end: number): number {
   let stop = end;
+  // Brackets of text[start, stop), counted once at the first `)` met (a recount per dropped `)` was
+  // quadratic on `http://a.com/` followed by a run of `)`).
+  let opens = -1;
+  let closes = 0;
   while (stop > start) {
     const c = text.charCodeAt(stop - 1);
     if (
@@ -362,14 +391,16 @@ function trimUrlEnd(text: string, start: number, end: number): number {
       continue;
     }
     if (c === 41) {
-      let opens = 0;
-      let closes = 0;
-      for (let i = start; i < stop; i++) {
-        const d = text.charCodeAt(i);
-        if (d === 40) opens++;
-        else if (d === 41) closes++;
+      if (opens < 0) {
+        opens = 0;
+        for (let i = start; i < stop; i++) {
+          const d = text.charCodeAt(i);
+          if (d === 40) opens++;
+          else if (d === 41) closes++;
+        }
       }
       if (closes > opens) {
+        closes--;
         stop--;
         continue;
       }
@@ -836,7 +867,8 @@ function scan(text: string, emit: Emit): void {
     }
     processToken(inPlace, start, end, emit, (anyFlags & COLON) !== 0);
   }
-  separatorToken = null;
+  inputSeparators.reset();
+  refangedSeparators.reset();
 }
 
 /** Decimal digits in `text[from, to)` when every character is a hex digit, else -1 (one pass for both). */

@@ -88,15 +88,40 @@ function resolveRun(
 ): void {
   const run = sorted.slice(from, to);
   const sample = values[run[0] ?? 0] ?? "";
+  // Units every value of the run shares after the key (`//` after `http:`, `://` after `https`) would
+  // only make equal keys again: the next key starts past them.
+  const next = offset + sharedUnits(values, run, sample, offset);
   let ordered: number[];
   // Past a long shared prefix (or where the keys stopped following the order) compare whole strings: the
   // rounds stay few and the recursion shallow on any input.
-  if (offset > maxKeyedPrefix || keyStoppedBefore(sample, offset)) {
+  if (next > maxKeyedPrefix || keyStoppedBefore(sample, next)) {
     ordered = run.sort((a, b) => compareStrings(values[a] ?? "", values[b] ?? ""));
   } else {
-    ordered = sortIndices(values, run, offset);
+    ordered = sortIndices(values, run, next);
   }
   for (let i = 0; i < ordered.length; i++) sorted[from + i] = ordered[i] ?? 0;
+}
+
+/**
+ * How many code units from `offset` every value of `run` shares with `sample`, counting only units below 254
+ * present in all of them (what a key reads as itself) and at most up to `maxKeyedPrefix`.
+ */
+function sharedUnits(
+  values: readonly string[],
+  run: readonly number[],
+  sample: string,
+  offset: number,
+): number {
+  let shared = 0;
+  const limit = Math.min(sample.length, maxKeyedPrefix + 1) - offset;
+  while (shared < limit && sample.charCodeAt(offset + shared) < 254) shared++;
+  for (let r = 1; r < run.length && shared > 0; r++) {
+    const value = values[run[r] ?? 0] ?? "";
+    let k = 0;
+    while (k < shared && value.charCodeAt(offset + k) === sample.charCodeAt(offset + k)) k++;
+    shared = k;
+  }
+  return shared;
 }
 
 /** True when `value` ends, or holds a unit of 254 or more, before `offset`: its key stopped. */
