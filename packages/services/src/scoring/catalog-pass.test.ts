@@ -1,13 +1,15 @@
 import { readFile } from "node:fs/promises";
 import { newId } from "@threatfusion/core";
 import { seededRandom } from "@threatfusion/core/testing";
-import { catalogExplanation } from "@threatfusion/db";
+import { catalogExplanation, textArrayLiteral, withIngestTx } from "@threatfusion/db";
 import { createTenantTree, type TestDatabases, type TestTenantTree } from "@threatfusion/db/testing";
-import { dayMs, defaultScoringModel, type ScoringModel } from "@threatfusion/scoring";
+import { dayMs, defaultScoringModel, type ScoringModel, scoreIndicator } from "@threatfusion/scoring";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { importWarninglists } from "../warninglists/import.ts";
 import { parseRange, rescoreCatalogRanges, visitRangeRows } from "./catalog-pass.ts";
+import { storedExplanation } from "./catalog-score.ts";
+import { loadScoringInputs } from "./inputs.ts";
 import { scoreCatalog } from "./pipeline.ts";
 import { createScoringTestDatabase } from "./test-database.ts";
 
@@ -229,6 +231,41 @@ describe("the catalog range pass", () => {
     expect(first.byRanges.changed).toBe(0);
     expect(first.byRanges.examined).toBe(ids.length);
     expect(written).toBeGreaterThan(100);
+  }, 120_000);
+
+  it("stores each written row's explanation and times exactly as the engine gives them for that row", async () => {
+    // The pass sends times as epoch numbers made timestamps in SQL: compared here with the engine run on each
+    // written row by itself, not with the id path (which shares the write).
+    const now = t0 + 20 * dayMs;
+    await restore();
+    const pass = await rescoreCatalogRanges(dbs.ingest.db, {
+      now,
+      model: defaultScoringModel,
+      rangeSize: 37,
+    });
+    expect(pass.changed).toBeGreaterThan(100);
+    const inputs = await withIngestTx({ db: dbs.ingest.db }, (tx) => loadScoringInputs(tx, pass.changedIds));
+    const { rows } = await dbs.admin.db.execute<{
+      id: string;
+      explanation: string;
+      decay_start_ms: number;
+      next_reaction_ms: number | null;
+    }>(sql`
+      select i.id, ${catalogExplanation(sql`i`)}::text as explanation,
+        (extract(epoch from i.score_decay_start) * 1000)::float8 as decay_start_ms,
+        (extract(epoch from i.score_next_reaction_at) * 1000)::float8 as next_reaction_ms
+      from indicators i where i.id = any(${textArrayLiteral(pass.changedIds)}::text[])`);
+    const stored = new Map(rows.map((row) => [row.id, row]));
+    expect(inputs).toHaveLength(pass.changed);
+    for (const input of inputs) {
+      const result = scoreIndicator({ ...input.input, now }, defaultScoringModel);
+      const row = stored.get(input.id);
+      expect(row === undefined ? null : JSON.parse(row.explanation)).toEqual(storedExplanation(result));
+      expect([row?.decay_start_ms, row?.next_reaction_ms]).toEqual([
+        result.decayStart,
+        result.nextReactionAt,
+      ]);
+    }
   }, 120_000);
 
   it("covers every row exactly once when walked in bounded pages from a cursor", async () => {
