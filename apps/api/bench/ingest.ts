@@ -13,27 +13,20 @@
  * memory of workerd (all isolates) and of this process. The feed is synthetic (public-range IPv4 and
  * domains, one per line, seeded); no fixture files are needed.
  */
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream } from "node:fs";
 import { appendFile, chmod, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { createLogger, newId } from "@threatfusion/core";
-import {
-  createDatabase,
-  createPool,
-  type IndicatorUpsertRow,
-  type ObservationUpsertRow,
-  upsertIndicators,
-  upsertObservations,
-  withIngestTx,
-} from "@threatfusion/db";
+import { createPool } from "@threatfusion/db";
 // The bench starts the dev stack's parts itself (a bench-only import across packages) so that it can run the
 // Worker from a frozen bundle: `wrangler dev` rebuilds and restarts (dropping local queue state) whenever a
 // source file changes, which other work in the same checkout does at any time.
 import { startFrozenStack } from "../../../packages/devstack/src/frozen-stack.ts";
 import { catalogBenchSettings, startLocalPostgres } from "../../../packages/devstack/src/postgres.ts";
+import { feedLine, rawUpsertRate, writeFeed } from "./bench-feed.ts";
 import { bundleFiles, startWorkerdProfile, summarizeProfile } from "./workerd-profile.ts";
 
 const total = Number(process.argv[2] ?? 1_000_000);
@@ -71,33 +64,6 @@ async function prepareServer(work: string): Promise<void> {
 const root = resolve(import.meta.dirname, "../../..");
 const say = (message: string) => console.log(`[bench:ingest] ${message}`);
 const logger = createLogger({ bench: "ingest" });
-
-/** Line i of the feed: public IPv4 for even i, a domain for odd i; all unique. */
-function feedLine(i: number, salt: string): string {
-  if (i % 2 === 0) {
-    const n = i / 2 + 16_777_216 * 11; // from 11.0.0.0 (public, not reserved)
-    return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
-  }
-  return `h${i.toString(36)}.${salt}-bench.com`;
-}
-
-async function writeFeed(path: string, count: number, salt: string): Promise<number> {
-  const out = createWriteStream(path);
-  let buffer = `# ThreatFusion ingestion benchmark feed: ${count} indicators\n`;
-  let bytes = 0;
-  for (let i = 0; i < count; i++) {
-    buffer += `${feedLine(i, salt)}\n`;
-    if (buffer.length > 1 << 16) {
-      bytes += buffer.length;
-      if (!out.write(buffer)) await new Promise<void>((r) => out.once("drain", () => r()));
-      buffer = "";
-    }
-  }
-  bytes += buffer.length;
-  out.end(buffer);
-  await new Promise<void>((r) => out.once("finish", () => r()));
-  return bytes;
-}
 
 async function descendsFromThisProcess(pid: string): Promise<boolean> {
   let current = pid;
@@ -260,73 +226,6 @@ async function cpuSeconds(match: (cmdline: string) => boolean): Promise<number> 
 
 const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
 const rate = (count: number, ms: number) => Math.round((count / ms) * 1000).toLocaleString("en-US");
-
-async function rawUpsertRate(
-  ingestUrl: string,
-  wsProxy: string | undefined,
-  sourceId: string,
-  count: number,
-  options: { searchDocuments?: boolean } = {},
-) {
-  // One connection, so the PostgreSQL backend doing the work is known and its CPU can be read.
-  const db = createDatabase({ url: ingestUrl, wsProxy }, { max: 1 });
-  const backendPid = async () =>
-    Number((await db.pool.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]?.pid);
-  const backendCpu = async (pid: number) => {
-    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / 100;
-  };
-  const salt = newId("feed").slice(-6);
-  const now = new Date().toISOString();
-  const batch = 5_000;
-  try {
-    let indicatorsMs = 0;
-    let bothMs = 0;
-    const pid = await backendPid();
-    const cpuBefore = await backendCpu(pid);
-    // This process also hosts the WebSocket bridge: its CPU is the client's (parameters, driver) + the bridge's.
-    const nodeBefore = process.cpuUsage();
-    for (let start = 0; start < count; start += batch) {
-      const rows: IndicatorUpsertRow[] = [];
-      const observations: ObservationUpsertRow[] = [];
-      for (let i = start; i < Math.min(count, start + batch); i++) {
-        const value = i % 2 === 0 ? feedLine(i, salt).replace(/^11\./, "12.") : feedLine(i, `raw${salt}`);
-        const type = i % 2 === 0 ? "ipv4" : "domain";
-        rows.push({
-          type,
-          value,
-          firstSeen: now,
-          lastSeen: now,
-          baseScore: 40,
-          tlp: "clear",
-          tags: ["bench"],
-          searchTerms: ["Bench feed"],
-        });
-        observations.push({
-          indicatorType: type,
-          indicatorValue: value,
-          sourceId,
-          firstSeen: now,
-          lastSeen: now,
-        });
-      }
-      const started = performance.now();
-      await withIngestTx({ db: db.db }, async (tx) => {
-        await upsertIndicators(tx, rows, { searchDocuments: options.searchDocuments === true });
-        indicatorsMs += performance.now() - started;
-        await upsertObservations(tx, observations);
-      });
-      bothMs += performance.now() - started;
-    }
-    // NaN if the pool replaced its connection meanwhile (then the backend's CPU is unknown).
-    const postgresCpu = (await backendPid()) === pid ? (await backendCpu(pid)) - cpuBefore : Number.NaN;
-    const node = process.cpuUsage(nodeBefore);
-    return { indicatorsMs, bothMs, postgresCpu, nodeCpu: (node.user + node.system) / 1e6 };
-  } finally {
-    await db.end();
-  }
-}
 
 async function main(): Promise<void> {
   // Under .data like the test database: the embedded server runs as its own user and must reach the folder.

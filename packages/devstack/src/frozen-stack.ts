@@ -1,5 +1,5 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { parseConfig } from "@threatfusion/core";
 import { provideDevDatabase } from "./dev-database.ts";
 import { runToCompletion, startProcess } from "./processes.ts";
@@ -158,6 +158,32 @@ export async function startEmptyWorker(port: number): Promise<{ origin: string; 
   );
   await miniflare.ready;
   return { origin: `http://127.0.0.1:${port}`, stop: () => miniflare.dispose() };
+}
+
+/**
+ * A bundled module Worker with no bindings (`scriptPath`, e.g. what wrangler's `--dry-run --outdir` writes) on
+ * Miniflare, for benchmarks of Worker-side code in workerd itself.
+ */
+export async function startBundledWorker(options: {
+  port: number;
+  scriptPath: string;
+  compatibilityFlags?: string[];
+}): Promise<{ origin: string; stop(): Promise<void> }> {
+  const { convertV4MiniflareOptions, Miniflare } = await import("miniflare");
+  const miniflare = new Miniflare(
+    convertV4MiniflareOptions({
+      host: "127.0.0.1",
+      port: options.port,
+      name: "bundled",
+      compatibilityDate: "2026-11-01",
+      compatibilityFlags: options.compatibilityFlags ?? ["nodejs_compat"],
+      modules: true,
+      modulesRoot: dirname(options.scriptPath),
+      scriptPath: options.scriptPath,
+    }),
+  );
+  await miniflare.ready;
+  return { origin: `http://127.0.0.1:${options.port}`, stop: () => miniflare.dispose() };
 }
 
 /** `wrangler dev --local` over the frozen config; resolves to its stop function. */
