@@ -22,13 +22,11 @@
  * PostgreSQL has `catalogBenchSettings` and autovacuum off (a vacuum worker that exits before the reading takes
  * its CPU with it, so it would land on some variants and not others): the floor leaves vacuum out.
  */
-import { spawn } from "node:child_process";
 import { createReadStream } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { Readable } from "node:stream";
-import { fileURLToPath } from "node:url";
 import { newId, newIds } from "@threatfusion/core";
 import {
   createClient,
@@ -51,6 +49,7 @@ import {
 } from "../../../packages/devstack/src/process-cpu.ts";
 import { runToCompletion } from "../../../packages/devstack/src/processes.ts";
 import { startThrowawayDatabase } from "../../../packages/devstack/src/throwaway-database.ts";
+import { startBridgeProcess } from "../../../packages/services/bench/start-bridge-process.ts";
 import { feedLine, rawUpsertRate, writeFeed } from "./bench-feed.ts";
 import { runWorkerSide, type WorkerStage, workerStages } from "./ingest-floor-worker.ts";
 
@@ -69,7 +68,8 @@ const load = () =>
     .map((value) => value.toFixed(2))
     .join(" ");
 const perMillion = (seconds: number, rows: number) => (seconds / rows) * 1e6;
-const fmt = (value: number, digits = 1) => value.toFixed(digits);
+/** A figure, or "–" for one this run did not measure (e.g. the Worker floor when `FLOOR_PARTS` leaves it out). */
+const fmt = (value: number, digits = 1) => (Number.isNaN(value) ? "–" : value.toFixed(digits));
 
 /** The types whose values get no trigram entries (migration 0071; searched by exact value or prefix). */
 const prefixOnlyTypes = "('ipv4', 'ipv6', 'cidr', 'md5', 'sha1', 'sha256', 'sha512')";
@@ -437,38 +437,6 @@ function sampleBackendStates(
       .slice(0, 4)
       .map(([key, n]) => `${key} ${Math.round((n / Math.max(1, all)) * 100)} %`)
       .join(", ");
-  };
-}
-
-/** The bridge in its own process (`services/bench/bridge-process.ts`, as `bench:scoring:db` runs it). */
-async function startBridgeProcess(
-  host: string,
-  port: number,
-): Promise<{ proxyAddress: string; pid: number; close(): Promise<void> }> {
-  const script = fileURLToPath(
-    new URL("../../../packages/services/bench/bridge-process.ts", import.meta.url),
-  );
-  const child = spawn(process.execPath, [script, host, String(port)], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const line = await new Promise<string>((resolveLine, reject) => {
-    let buffered = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      buffered += chunk.toString("utf8");
-      const end = buffered.indexOf("\n");
-      if (end >= 0) resolveLine(buffered.slice(0, end));
-    });
-    child.once("exit", (code) => reject(new Error(`bridge process exited with ${code}`)));
-  });
-  const { proxyAddress } = JSON.parse(line) as { proxyAddress: string };
-  return {
-    proxyAddress,
-    pid: child.pid ?? 0,
-    close: () =>
-      new Promise<void>((done) => {
-        child.once("exit", () => done());
-        child.kill("SIGTERM");
-      }),
   };
 }
 
@@ -878,7 +846,7 @@ function report(
         const bridge = perMillion(cpu.bridge, total);
         const all = postgres + client + bridge + workerFloor;
         console.log(
-          `| ${variant.key}: ${variant.label} | ${index === 0 ? "empty -> 1x" : "1x -> 2x"} | ${fmt(cpu.wall)} s | ${fmt(cpu.runQueue)} s | ${fmt(postgres)} | ${fmt(client)} | ${fmt(bridge)} | ${fmt(all)} ${all > budgetCpuSeconds ? ">" : "<="} ${budgetCpuSeconds} | ${fmt(all / 2)} s |`,
+          `| ${variant.key}: ${variant.label} | ${index === 0 ? "empty -> 1x" : "1x -> 2x"} | ${fmt(cpu.wall)} s | ${fmt(cpu.runQueue)} s | ${fmt(postgres)} | ${fmt(client)} | ${fmt(bridge)} | ${fmt(all)} ${Number.isNaN(all) ? "vs" : all > budgetCpuSeconds ? ">" : "<="} ${budgetCpuSeconds} | ${fmt(all / 2)} s |`,
         );
       });
     }

@@ -18,12 +18,10 @@
  * processes, /proc) and the bridge's CPU. The WebSocket bridge runs in a child process (`bridge-process.ts`):
  * in production Neon's proxy does that work on other machines.
  */
-import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { chmod, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { newId } from "@threatfusion/core";
 import {
   createClient,
@@ -52,6 +50,7 @@ import {
 import { scoringInputsQuery } from "../src/scoring/inputs.ts";
 import { rescoreDue, scoreCatalog } from "../src/scoring/pipeline.ts";
 import { importWarninglists, type WarninglistDocument } from "../src/warninglists/import.ts";
+import { startBridgeProcess } from "./start-bridge-process.ts";
 
 const total = Number(process.argv[2] ?? 1_000_000);
 // `--passes`: only the first materialization, the range passes and their floors (for iterating on the pass).
@@ -113,36 +112,6 @@ async function scoreAll(db: Database, ids: string[], now: number) {
     stats.changed += result.changed;
   });
   return { ...stats, seconds: (performance.now() - started) / 1000 };
-}
-
-/** The bridge in its own process (`bridge-process.ts`), so its CPU is not counted as this process's. */
-async function startBridgeProcess(
-  host: string,
-  port: number,
-): Promise<{ proxyAddress: string; pid: number; close(): Promise<void> }> {
-  const script = fileURLToPath(new URL("bridge-process.ts", import.meta.url));
-  const child = spawn(process.execPath, [script, host, String(port)], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const line = await new Promise<string>((resolve, reject) => {
-    let buffered = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      buffered += chunk.toString("utf8");
-      const end = buffered.indexOf("\n");
-      if (end >= 0) resolve(buffered.slice(0, end));
-    });
-    child.once("exit", (code) => reject(new Error(`bridge process exited with ${code}`)));
-  });
-  const { proxyAddress } = JSON.parse(line) as { proxyAddress: string };
-  return {
-    proxyAddress,
-    pid: child.pid ?? 0,
-    close: () =>
-      new Promise<void>((resolve) => {
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
-  };
 }
 
 /**
