@@ -1,5 +1,4 @@
 import { createWriteStream } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { newId } from "@threatfusion/core";
 import {
   createDatabase,
@@ -9,19 +8,46 @@ import {
   upsertObservations,
   withIngestTx,
 } from "@threatfusion/db";
+import { processCpuSeconds } from "../../../packages/devstack/src/process-cpu.ts";
+import { syntheticIndicator } from "../../../packages/search/bench/synthetic-values.ts";
 
 /**
  * The synthetic feed of the ingestion benchmarks (`ingest.ts`, `ingest-floor.ts`) and the "raw" bulk rate they
  * print next to their own figures: one definition, so the two benches' feeds and raw lines are the same.
  */
 
-/** Line i of the feed: public IPv4 for even i, a domain for odd i; all unique. */
+/** Line i of the feed: public IPv4 for even i, a domain for odd i; all unique (the search benches' values). */
 export function feedLine(i: number, salt: string): string {
-  if (i % 2 === 0) {
-    const n = i / 2 + 16_777_216 * 11; // from 11.0.0.0 (public, not reserved)
-    return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+  return syntheticIndicator(i, `${salt}-bench.com`).value;
+}
+
+/**
+ * Catalog and observation rows for feed lines [from, to) as a consumer sends them: one observation from
+ * `sourceId` per row; `extra` adds what differs between benches (tags, search terms, a score).
+ */
+export function feedRows(
+  from: number,
+  to: number,
+  valueAt: (i: number) => string,
+  sourceId: string,
+  now: string,
+  extra: Partial<IndicatorUpsertRow>,
+): { indicators: IndicatorUpsertRow[]; observations: ObservationUpsertRow[] } {
+  const indicators: IndicatorUpsertRow[] = [];
+  const observations: ObservationUpsertRow[] = [];
+  for (let i = from; i < to; i++) {
+    const type = i % 2 === 0 ? "ipv4" : "domain";
+    const value = valueAt(i);
+    indicators.push({ type, value, firstSeen: now, lastSeen: now, baseScore: 40, tlp: "clear", ...extra });
+    observations.push({
+      indicatorType: type,
+      indicatorValue: value,
+      sourceId,
+      firstSeen: now,
+      lastSeen: now,
+    });
   }
-  return `h${i.toString(36)}.${salt}-bench.com`;
+  return { indicators, observations };
 }
 
 /** Writes the feed file (a comment banner, then one value per line); answers its size in bytes. */
@@ -59,11 +85,6 @@ export async function rawUpsertRate(
   const db = createDatabase({ url: ingestUrl, wsProxy }, { max: 1 });
   const backendPid = async () =>
     Number((await db.pool.query<{ pid: number }>("select pg_backend_pid() as pid")).rows[0]?.pid);
-  const backendCpu = async (pid: number) => {
-    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / 100;
-  };
   const salt = newId("feed").slice(-6);
   const now = new Date().toISOString();
   const batch = 5_000;
@@ -71,32 +92,17 @@ export async function rawUpsertRate(
     let indicatorsMs = 0;
     let bothMs = 0;
     const pid = await backendPid();
-    const cpuBefore = await backendCpu(pid);
+    const cpuBefore = processCpuSeconds(pid);
     const nodeBefore = process.cpuUsage();
     for (let start = 0; start < count; start += batch) {
-      const rows: IndicatorUpsertRow[] = [];
-      const observations: ObservationUpsertRow[] = [];
-      for (let i = start; i < Math.min(count, start + batch); i++) {
-        const value = i % 2 === 0 ? feedLine(i, salt).replace(/^11\./, "12.") : feedLine(i, `raw${salt}`);
-        const type = i % 2 === 0 ? "ipv4" : "domain";
-        rows.push({
-          type,
-          value,
-          firstSeen: now,
-          lastSeen: now,
-          baseScore: 40,
-          tlp: "clear",
-          tags: ["bench"],
-          searchTerms: ["Bench feed"],
-        });
-        observations.push({
-          indicatorType: type,
-          indicatorValue: value,
-          sourceId,
-          firstSeen: now,
-          lastSeen: now,
-        });
-      }
+      const { indicators: rows, observations } = feedRows(
+        start,
+        Math.min(count, start + batch),
+        (i) => (i % 2 === 0 ? feedLine(i, salt).replace(/^11\./, "12.") : feedLine(i, `raw${salt}`)),
+        sourceId,
+        now,
+        { tags: ["bench"], searchTerms: ["Bench feed"] },
+      );
       const started = performance.now();
       await withIngestTx({ db: db.db }, async (tx) => {
         await upsertIndicators(tx, rows, { searchDocuments: options.searchDocuments === true });
@@ -106,7 +112,7 @@ export async function rawUpsertRate(
       bothMs += performance.now() - started;
     }
     // NaN if the pool replaced its connection meanwhile (then the backend's CPU is unknown).
-    const postgresCpu = (await backendPid()) === pid ? (await backendCpu(pid)) - cpuBefore : Number.NaN;
+    const postgresCpu = (await backendPid()) === pid ? processCpuSeconds(pid) - cpuBefore : Number.NaN;
     const node = process.cpuUsage(nodeBefore);
     return { indicatorsMs, bothMs, postgresCpu, nodeCpu: (node.user + node.system) / 1e6 };
   } finally {

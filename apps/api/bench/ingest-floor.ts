@@ -49,8 +49,9 @@ import {
 } from "../../../packages/devstack/src/process-cpu.ts";
 import { runToCompletion } from "../../../packages/devstack/src/processes.ts";
 import { startThrowawayDatabase } from "../../../packages/devstack/src/throwaway-database.ts";
+import { feedRowExplanation } from "../../../packages/search/bench/synthetic-values.ts";
 import { startBridgeProcess } from "../../../packages/services/bench/start-bridge-process.ts";
-import { feedLine, rawUpsertRate, writeFeed } from "./bench-feed.ts";
+import { feedLine, feedRows, rawUpsertRate, writeFeed } from "./bench-feed.ts";
 import { runWorkerSide, type WorkerStage, workerStages } from "./ingest-floor-worker.ts";
 
 const total = Number(process.argv[2] ?? 1_000_000);
@@ -326,60 +327,22 @@ function consumerRows(
   sourceId: string,
 ): { indicators: IndicatorUpsertRow[]; observations: ObservationUpsertRow[] } {
   const now = new Date().toISOString();
-  const indicators: IndicatorUpsertRow[] = [];
-  const observations: ObservationUpsertRow[] = [];
-  for (let i = first; i < first + count; i++) {
-    const type = i % 2 === 0 ? "ipv4" : "domain";
-    const value = feedLine(i, salt);
-    indicators.push({
-      type,
-      value,
-      firstSeen: now,
-      lastSeen: now,
-      baseScore: 40,
-      tlp: "clear",
-      tags: [],
-      searchTerms: ["Bench feed"],
-      score: {
-        score: 41,
-        confidence: 45,
-        base: 40.5,
-        decayStart: Date.parse(now),
-        expired: false,
-        nextReactionAt: Date.parse(now) + 86_400_000,
-        explanation: consumerExplanation,
-        suppressed: false,
-        reasons: "[]",
-      },
-    });
-    observations.push({
-      indicatorType: type,
-      indicatorValue: value,
-      sourceId,
-      firstSeen: now,
-      lastSeen: now,
-    });
-  }
-  return { indicators, observations };
-}
-
-/** Scoring's explanation of a one-source feed row (433 bytes; the text write-path.ts uses). */
-const consumerExplanation = JSON.stringify({
-  summary: "score 41: reported (Bench feed, reliability C)",
-  factors: [
-    {
-      key: "confidence",
-      label: "Confidence",
-      weight: 0.9,
-      contribution: 40.5,
-      detail: "confidence 45 from 1 independent source × domain weight 0.9",
+  return feedRows(first, first + count, (i) => feedLine(i, salt), sourceId, now, {
+    tags: [],
+    searchTerms: ["Bench feed"],
+    score: {
+      score: 41,
+      confidence: 45,
+      base: 40.5,
+      decayStart: Date.parse(now),
+      expired: false,
+      nextReactionAt: Date.parse(now) + 86_400_000,
+      explanation: feedRowExplanation,
+      suppressed: false,
+      reasons: "[]",
     },
-    { key: "decay", label: "Age", weight: 1.012, contribution: 0.5, detail: "0 days since last evidence" },
-  ],
-  clauses: ["reported (Bench feed, reliability C)"],
-  independentSources: 1,
-  liveScore: 40.5,
-});
+  });
+}
 
 interface Cpu {
   wall: number;

@@ -341,9 +341,14 @@ interface UpsertedSummary extends Record<string, unknown> {
   changed: string | null;
 }
 
+/** One row's search terms as `insertNewSearchDocuments` reads them: joined by chr(31), empty terms left out. */
+export function searchTermsText(terms: readonly string[]): string {
+  return terms.filter((term) => term !== "").join(tagSeparator);
+}
+
 /**
  * Writes the search documents of catalog rows new in this transaction: `rows` is a relation of (id, type,
- * value, tags, terms), terms joined by chr(31) (duplicates allowed, no empty ones). A document is the row's
+ * value, tags, terms), terms as `searchTermsText` joins them (duplicates allowed). A document is the row's
  * tags, then its distinct terms in the database's order; `to_tsvector` over value and terms. The one
  * definition for `upsertIndicators`' `searchDocuments` and the search package's `indexNewIndicators`.
  */
@@ -391,7 +396,7 @@ export async function upsertIndicators(
     const scores = new ScoreColumnArrays();
     const withDocuments = options.searchDocuments === true;
     for (const row of batch) {
-      if (withDocuments) searchTerms.push(row.searchTerms.filter((term) => term !== "").join(tagSeparator));
+      if (withDocuments) searchTerms.push(searchTermsText(row.searchTerms));
       types.push(row.type);
       values.push(row.value);
       firstSeen.push(row.firstSeen);

@@ -9,3 +9,24 @@ export function syntheticIndicator(i: number, domain: string): { type: "ipv4" | 
   }
   return { type: "domain", value: `h${i.toString(36)}.${domain}` };
 }
+
+/**
+ * What the ingestion consumer stores as a feed row's explanation (scoring's explanation of a one-source domain,
+ * 433 bytes), for the benches that write rows as the consumer does (`write-path.ts`, `bench:ingest:floor`).
+ */
+export const feedRowExplanation = JSON.stringify({
+  summary: "score 41: reported (Bench feed, reliability C)",
+  factors: [
+    {
+      key: "confidence",
+      label: "Confidence",
+      weight: 0.9,
+      contribution: 40.5,
+      detail: "confidence 45 from 1 independent source × domain weight 0.9",
+    },
+    { key: "decay", label: "Age", weight: 1.012, contribution: 0.5, detail: "0 days since last evidence" },
+  ],
+  clauses: ["reported (Bench feed, reliability C)"],
+  independentSources: 1,
+  liveScore: 40.5,
+});

@@ -15,31 +15,13 @@ import { catalogBenchSettings } from "../../devstack/src/postgres.ts";
 import { processCpuSeconds } from "../../devstack/src/process-cpu.ts";
 import { startThrowawayDatabase } from "../../devstack/src/throwaway-database.ts";
 import { indexNewIndicators } from "../src/indexing.ts";
-import { syntheticIndicator } from "./synthetic-values.ts";
+import { feedRowExplanation as explanation, syntheticIndicator } from "./synthetic-values.ts";
 
 const preload = Number(process.argv[2] ?? 100_000);
 const measured = Number(process.argv[3] ?? 100_000);
 const selected = process.argv[4]?.split(",");
 const perDelivery = 14_600;
 const say = (message: string) => console.log(`[bench:write-path] ${message}`);
-
-/** What the consumer stores for a feed row today (scoring's explanation of a one-source domain, 433 bytes). */
-const explanation = JSON.stringify({
-  summary: "score 41: reported (Bench feed, reliability C)",
-  factors: [
-    {
-      key: "confidence",
-      label: "Confidence",
-      weight: 0.9,
-      contribution: 40.5,
-      detail: "confidence 45 from 1 independent source × domain weight 0.9",
-    },
-    { key: "decay", label: "Age", weight: 1.012, contribution: 0.5, detail: "0 days since last evidence" },
-  ],
-  clauses: ["reported (Bench feed, reliability C)"],
-  independentSources: 1,
-  liveScore: 40.5,
-});
 
 interface Variant {
   name: string;

@@ -1,4 +1,9 @@
-import { type DbTransaction, insertNewSearchDocuments, textArrayLiteral } from "@threatfusion/db";
+import {
+  type DbTransaction,
+  insertNewSearchDocuments,
+  searchTermsText,
+  textArrayLiteral,
+} from "@threatfusion/db";
 import { sql } from "drizzle-orm";
 
 /** A search document of a catalog indicator: what both backends index. */
@@ -94,7 +99,7 @@ export async function indexNewIndicators(
       insertNewSearchDocuments(sql`(select i.id, i.type, i.value, i.tags, u.terms
         from indicators i
         join unnest(${ids}::text[],
-                    ${textArrayLiteral(batch.map((row) => row.terms.filter((term) => term !== "").join("\u001f")))}::text[])
+                    ${textArrayLiteral(batch.map((row) => searchTermsText(row.terms)))}::text[])
           as u(id, terms) on u.id = i.id
         where i.id = any(${ids}::text[]))`),
     );
