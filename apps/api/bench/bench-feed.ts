@@ -1,15 +1,8 @@
 import { createWriteStream } from "node:fs";
 import { newId } from "@threatfusion/core";
-import {
-  createDatabase,
-  type IndicatorUpsertRow,
-  type ObservationUpsertRow,
-  upsertIndicators,
-  upsertObservations,
-  withIngestTx,
-} from "@threatfusion/db";
+import { createDatabase, upsertIndicators, upsertObservations, withIngestTx } from "@threatfusion/db";
 import { processCpuSeconds } from "../../../packages/devstack/src/process-cpu.ts";
-import { syntheticIndicator } from "../../../packages/search/bench/synthetic-values.ts";
+import { feedRows, syntheticIndicator } from "../../../packages/search/bench/synthetic-values.ts";
 
 /**
  * The synthetic feed of the ingestion benchmarks (`ingest.ts`, `ingest-floor.ts`) and the "raw" bulk rate they
@@ -19,35 +12,6 @@ import { syntheticIndicator } from "../../../packages/search/bench/synthetic-val
 /** Line i of the feed: public IPv4 for even i, a domain for odd i; all unique (the search benches' values). */
 export function feedLine(i: number, salt: string): string {
   return syntheticIndicator(i, `${salt}-bench.com`).value;
-}
-
-/**
- * Catalog and observation rows for feed lines [from, to) as a consumer sends them: one observation from
- * `sourceId` per row; `extra` adds what differs between benches (tags, search terms, a score).
- */
-export function feedRows(
-  from: number,
-  to: number,
-  valueAt: (i: number) => string,
-  sourceId: string,
-  now: string,
-  extra: Partial<IndicatorUpsertRow>,
-): { indicators: IndicatorUpsertRow[]; observations: ObservationUpsertRow[] } {
-  const indicators: IndicatorUpsertRow[] = [];
-  const observations: ObservationUpsertRow[] = [];
-  for (let i = from; i < to; i++) {
-    const type = i % 2 === 0 ? "ipv4" : "domain";
-    const value = valueAt(i);
-    indicators.push({ type, value, firstSeen: now, lastSeen: now, baseScore: 40, tlp: "clear", ...extra });
-    observations.push({
-      indicatorType: type,
-      indicatorValue: value,
-      sourceId,
-      firstSeen: now,
-      lastSeen: now,
-    });
-  }
-  return { indicators, observations };
 }
 
 /** Writes the feed file (a comment banner, then one value per line); answers its size in bytes. */
@@ -98,10 +62,13 @@ export async function rawUpsertRate(
       const { indicators: rows, observations } = feedRows(
         start,
         Math.min(count, start + batch),
-        (i) => (i % 2 === 0 ? feedLine(i, salt).replace(/^11\./, "12.") : feedLine(i, `raw${salt}`)),
+        (i) =>
+          i % 2 === 0
+            ? { type: "ipv4", value: feedLine(i, salt).replace(/^11\./, "12.") }
+            : { type: "domain", value: feedLine(i, `raw${salt}`) },
         sourceId,
         now,
-        { tags: ["bench"], searchTerms: ["Bench feed"] },
+        () => ({ tags: ["bench"], searchTerms: ["Bench feed"] }),
       );
       const started = performance.now();
       await withIngestTx({ db: db.db }, async (tx) => {

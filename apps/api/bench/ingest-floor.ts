@@ -49,9 +49,13 @@ import {
 } from "../../../packages/devstack/src/process-cpu.ts";
 import { runToCompletion } from "../../../packages/devstack/src/processes.ts";
 import { startThrowawayDatabase } from "../../../packages/devstack/src/throwaway-database.ts";
-import { feedRowExplanation } from "../../../packages/search/bench/synthetic-values.ts";
+import {
+  consumerScore,
+  feedRowExplanation,
+  feedRows,
+} from "../../../packages/search/bench/synthetic-values.ts";
 import { startBridgeProcess } from "../../../packages/services/bench/start-bridge-process.ts";
-import { feedLine, feedRows, rawUpsertRate, writeFeed } from "./bench-feed.ts";
+import { feedLine, rawUpsertRate, writeFeed } from "./bench-feed.ts";
 import { runWorkerSide, type WorkerStage, workerStages } from "./ingest-floor-worker.ts";
 
 const total = Number(process.argv[2] ?? 1_000_000);
@@ -327,21 +331,14 @@ function consumerRows(
   sourceId: string,
 ): { indicators: IndicatorUpsertRow[]; observations: ObservationUpsertRow[] } {
   const now = new Date().toISOString();
-  return feedRows(first, first + count, (i) => feedLine(i, salt), sourceId, now, {
-    tags: [],
-    searchTerms: ["Bench feed"],
-    score: {
-      score: 41,
-      confidence: 45,
-      base: 40.5,
-      decayStart: Date.parse(now),
-      expired: false,
-      nextReactionAt: Date.parse(now) + 86_400_000,
-      explanation: feedRowExplanation,
-      suppressed: false,
-      reasons: "[]",
-    },
-  });
+  return feedRows(
+    first,
+    first + count,
+    (i) => ({ type: i % 2 === 0 ? "ipv4" : "domain", value: feedLine(i, salt) }),
+    sourceId,
+    now,
+    () => ({ tags: [], searchTerms: ["Bench feed"], score: consumerScore(now, feedRowExplanation) }),
+  );
 }
 
 interface Cpu {

@@ -1,3 +1,5 @@
+import type { IndicatorScoreColumns, IndicatorUpsertRow, ObservationUpsertRow } from "@threatfusion/db";
+
 /**
  * The synthetic catalog the search benches load: row `i` is a public IPv4 (from 11.0.0.0, even rows) or a
  * domain under `domain` (odd rows), every value unique, so runs of different sizes share their first rows.
@@ -30,3 +32,46 @@ export const feedRowExplanation = JSON.stringify({
   independentSources: 1,
   liveScore: 40.5,
 });
+
+/** The score the consumer writes with a new feed row (scored before the upsert), with `explanation`'s text. */
+export function consumerScore(now: string, explanation: string): IndicatorScoreColumns {
+  return {
+    score: 41,
+    confidence: 45,
+    base: 40.5,
+    decayStart: Date.parse(now),
+    expired: false,
+    nextReactionAt: Date.parse(now) + 86_400_000,
+    explanation,
+    suppressed: false,
+    reasons: "[]",
+  };
+}
+
+/**
+ * Catalog and observation rows for lines [from, to) as a consumer sends them: one observation from `sourceId`
+ * per row; `extra` adds what differs between benches (tags, search terms, a score).
+ */
+export function feedRows(
+  from: number,
+  to: number,
+  valueAt: (i: number) => { type: "ipv4" | "domain"; value: string },
+  sourceId: string,
+  now: string,
+  extra: (i: number) => Partial<IndicatorUpsertRow>,
+): { indicators: IndicatorUpsertRow[]; observations: ObservationUpsertRow[] } {
+  const indicators: IndicatorUpsertRow[] = [];
+  const observations: ObservationUpsertRow[] = [];
+  for (let i = from; i < to; i++) {
+    const { type, value } = valueAt(i);
+    indicators.push({ type, value, firstSeen: now, lastSeen: now, baseScore: 40, tlp: "clear", ...extra(i) });
+    observations.push({
+      indicatorType: type,
+      indicatorValue: value,
+      sourceId,
+      firstSeen: now,
+      lastSeen: now,
+    });
+  }
+  return { indicators, observations };
+}

@@ -15,7 +15,12 @@ import { catalogBenchSettings } from "../../devstack/src/postgres.ts";
 import { processCpuSeconds } from "../../devstack/src/process-cpu.ts";
 import { startThrowawayDatabase } from "../../devstack/src/throwaway-database.ts";
 import { indexNewIndicators } from "../src/indexing.ts";
-import { feedRowExplanation as explanation, syntheticIndicator } from "./synthetic-values.ts";
+import {
+  consumerScore,
+  feedRowExplanation as explanation,
+  feedRows,
+  syntheticIndicator,
+} from "./synthetic-values.ts";
 
 const preload = Number(process.argv[2] ?? 100_000);
 const measured = Number(process.argv[3] ?? 100_000);
@@ -86,7 +91,7 @@ const variants: Variant[] = [
 ];
 
 /** Rows `first` to `first + count - 1`: public IPv4 and domains, all unique, scored as the consumer scores them. */
-function feedRows(
+function consumerRows(
   first: number,
   count: number,
   salt: string,
@@ -94,41 +99,20 @@ function feedRows(
   distinctExplanations: boolean,
 ): { indicators: IndicatorUpsertRow[]; observations: ObservationUpsertRow[] } {
   const now = new Date().toISOString();
-  const indicators: IndicatorUpsertRow[] = [];
-  const observations: ObservationUpsertRow[] = [];
-  for (let i = first; i < first + count; i++) {
-    const { type, value } = syntheticIndicator(i, `${salt}-bench.com`);
-    indicators.push({
-      type,
-      value,
-      firstSeen: now,
-      lastSeen: now,
-      baseScore: 40,
-      tlp: "clear",
+  return feedRows(
+    first,
+    first + count,
+    (i) => syntheticIndicator(i, `${salt}-bench.com`),
+    sourceId,
+    now,
+    (i) => ({
       tags: [],
-      score: {
-        score: 41,
-        confidence: 45,
-        base: 40.5,
-        decayStart: Date.parse(now),
-        expired: false,
-        nextReactionAt: Date.parse(now) + 86_400_000,
-        explanation: distinctExplanations
-          ? explanation.replace("score 41", `score 41 (row ${i})`)
-          : explanation,
-        suppressed: false,
-        reasons: "[]",
-      },
-    });
-    observations.push({
-      indicatorType: type,
-      indicatorValue: value,
-      sourceId,
-      firstSeen: now,
-      lastSeen: now,
-    });
-  }
-  return { indicators, observations };
+      score: consumerScore(
+        now,
+        distinctExplanations ? explanation.replace("score 41", `score 41 (row ${i})`) : explanation,
+      ),
+    }),
+  );
 }
 
 async function main(): Promise<void> {
@@ -166,7 +150,7 @@ async function main(): Promise<void> {
       const salt = newId("feed").slice(-6);
       // PostgreSQL CPU seconds of the three statements of one delivery.
       const deliver = async (start: number, count: number): Promise<[number, number, number]> => {
-        const rows = feedRows(start, count, salt, sourceId, variant.distinctExplanations === true);
+        const rows = consumerRows(start, count, salt, sourceId, variant.distinctExplanations === true);
         const pid = Number(
           (await ingest.db.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`)).rows[0]?.pid,
         );
