@@ -24,6 +24,12 @@ interface CpuProfile {
   endTime: number;
 }
 
+/** Node's WebSocket (undici) also takes request headers; the DOM constructor type this config sees does not. */
+const NodeWebSocket = WebSocket as unknown as new (
+  url: string,
+  init: { headers: Record<string, string> },
+) => WebSocket;
+
 /** Starts sampling every isolate the inspector lists; `stop` writes the profile(s) and returns them. */
 export async function startWorkerdProfile(
   inspectorOrigin: string,
@@ -34,7 +40,7 @@ export async function startWorkerdProfile(
   for (const target of targets) {
     if (target.webSocketDebuggerUrl === undefined) continue;
     // The inspector proxy refuses a connection without an Origin of its own host (DNS-rebinding guard).
-    const socket = new WebSocket(target.webSocketDebuggerUrl, {
+    const socket = new NodeWebSocket(target.webSocketDebuggerUrl, {
       headers: { origin: new URL(inspectorOrigin).origin },
     });
     await new Promise<void>((resolve, reject) => {

@@ -1,4 +1,6 @@
 import { newId } from "@threatfusion/core";
+// The module augmented below must be in every program that includes this file (benchmarks import it too).
+import type {} from "vitest";
 import { createDatabase, createPool, type DatabaseConfig, type DatabaseHandle } from "./client.ts";
 
 /**
