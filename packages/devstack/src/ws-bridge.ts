@@ -91,10 +91,15 @@ export async function startWsBridge(options: {
       for (const chunk of pending) tcp.write(chunk);
       pending.length = 0;
     });
-    socket.on("message", (data: Buffer | ArrayBuffer | Buffer[]) => {
-      const chunk = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    // `ws` hands over Buffers (its default binaryType): forwarded as they are, fragments one after the
+    // other, where a copy of every message (Buffer.from, Buffer.concat) cost a pass over each byte sent.
+    const forward = (chunk: Buffer) => {
       if (open) tcp.write(chunk);
       else pending.push(chunk);
+    };
+    socket.on("message", (data: Buffer | ArrayBuffer | Buffer[]) => {
+      if (Array.isArray(data)) for (const fragment of data) forward(fragment);
+      else forward(Buffer.isBuffer(data) ? data : Buffer.from(data));
     });
     tcp.on("data", (chunk) => socket.send(chunk));
     tcp.on("close", () => socket.close());

@@ -74,6 +74,7 @@ async function consumeFeedChunks(
       const handedOff = await handOffChanges(
         { ...dbs, notifyTenants: (batches) => sendTenantChanges(env, batches) },
         applied.runIds,
+        applied.applied,
       );
       const finishStarted = Date.now();
       for (const runId of applied.runIds) await finishRunIfComplete(dbs.ingestDb, runId);

@@ -11,7 +11,18 @@ export type IndicatorChange =
    * Global catalog ids (`indicators.id`) changed by a global feed. `searchIndexed`: their search documents
    * were written in the transaction that applied them (the consumer does so when no Meilisearch is configured).
    */
-  | { scope: "global"; feedId: string; indicatorIds: readonly string[]; searchIndexed?: boolean }
+  | {
+      scope: "global";
+      feedId: string;
+      indicatorIds: readonly string[];
+      searchIndexed?: boolean;
+      /**
+       * Ids among `indicatorIds` whose catalog rows the apply inserted already scored, in the transaction
+       * this change comes from (known only in the invocation that applied them): their stored score cannot
+       * be stale, so the scoring stage does not check it. Tenants' allowlists may still concern them.
+       */
+      scoredAtApply?: ReadonlySet<string>;
+    }
   /** A tenant's private indicator ids (`private_indicators.id`), from its private feed or an import. */
   | { scope: "private"; tenantId: string; feedId: string; indicatorIds: readonly string[] };
 

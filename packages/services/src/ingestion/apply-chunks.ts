@@ -1,11 +1,12 @@
 import type { Logger } from "@threatfusion/core";
-import type { Database, DbTransaction, Tlp } from "@threatfusion/db";
+import type { Database, DbTransaction, Tlp, TouchedIndicator } from "@threatfusion/db";
 import { upsertIndicators, upsertObservations, withIngestTx, withTenantTx } from "@threatfusion/db";
 import type { Reliability, ScoringModel } from "@threatfusion/scoring";
 import { sql } from "drizzle-orm";
 import { scoreRowsBeforeUpsert } from "../scoring/ingest-score.ts";
 import { loadGlobalModel } from "../scoring/model-store.ts";
 import { indexChangedInTransaction, searchIndexedAtApply } from "../search/index-on-change.ts";
+import { ByIndicatorKey } from "./indicator-key-map.ts";
 import type { FeedChunkMessage } from "./messages.ts";
 import { upsertPrivateIndicators } from "./private-upsert.ts";
 import { type FeedFacts, type RejectedIndicator, toGlobalRows, toPrivateRows } from "./rows.ts";
@@ -43,6 +44,19 @@ export interface ApplyResult {
   outcomes: Map<string, ChunkOutcome>;
   /** Runs that received chunks (applied or duplicate): hand-off and finishing look at these. */
   runIds: string[];
+  /** What the hand-off would otherwise read back from the ledger, for the chunks applied by this call. */
+  applied: AppliedInMemory;
+}
+
+/** Known in the invocation that applied the chunks; a later hand-off reads the ledger instead. */
+export interface AppliedInMemory {
+  /** By `runId:chunk`: the ids written to the ledger row's `touched_ids`. */
+  touchedByChunk: Map<string, string[]>;
+  /**
+   * New catalog rows inserted with their score that no other group of the delivery wrote beside them (see
+   * `IndicatorChange.scoredAtApply`).
+   */
+  scoredAtApply: Set<string>;
 }
 
 interface RunFacts extends FeedFacts {
@@ -151,16 +165,22 @@ async function recordLedger(
     on conflict do nothing`);
 }
 
+interface TouchedRow {
+  id: string;
+  outcome: "new" | "changed";
+}
+
 /**
  * Splits the bulk result back to the chunks: each distinct key belongs to the first chunk that carried it;
- * a touched key counts as new/changed there, every other assigned key as unchanged.
+ * a touched key counts as new/changed there, every other assigned key as unchanged. `firstTime(key)` says
+ * whether a key is met for the first time in this call, `touched(key)` what the upsert did with it.
  */
-function attribute(
-  keysPerChunk: (string | null)[][],
-  touched: Map<string, { id: string; outcome: "new" | "changed" }>,
+function attribute<K>(
+  keysPerChunk: (K | null)[][],
+  firstTime: (key: K) => boolean,
+  touched: (key: K) => TouchedRow | undefined,
   rejectedPerChunk: RejectedIndicator[][],
 ): ChunkCounts[] {
-  const assigned = new Set<string>();
   return keysPerChunk.map((keys, index) => {
     const counts: ChunkCounts = {
       indicators: 0,
@@ -173,9 +193,8 @@ function attribute(
     for (const key of keys) {
       if (key === null) continue;
       counts.indicators++;
-      if (assigned.has(key)) continue;
-      assigned.add(key);
-      const hit = touched.get(key);
+      if (!firstTime(key)) continue;
+      const hit = touched(key);
       if (hit === undefined) counts.unchanged++;
       else {
         counts[hit.outcome]++;
@@ -191,13 +210,15 @@ async function applyGlobal(
   chunks: FeedChunkMessage[],
   runs: Map<string, RunFacts>,
   outcomes: Map<string, ChunkOutcome>,
-): Promise<void> {
-  await withIngestTx({ db: deps.ingestDb }, async (tx) => {
+  applied: AppliedInMemory,
+): Promise<GroupWritten> {
+  return withIngestTx({ db: deps.ingestDb }, async (tx) => {
+    const written: GroupWritten = { keys: new ByIndicatorKey<true>(), insertedScored: [] };
     const fresh = await claimLedger(tx, chunks, null);
     const toApply = chunks.filter((chunk) => fresh.has(chunkKey(chunk)));
     for (const chunk of chunks)
       outcomes.set(chunkKey(chunk), fresh.has(chunkKey(chunk)) ? "applied" : "duplicate");
-    if (toApply.length === 0) return;
+    if (toApply.length === 0) return written;
     const scored = toApply.map((chunk) => {
       const facts = runs.get(chunk.runId);
       if (!facts) throw new Error(`run ${chunk.runId} vanished`);
@@ -205,6 +226,7 @@ async function applyGlobal(
     });
     // New catalog rows are scored here and written once, scored, by the upsert (the global model, as the
     // scoring stage uses it); rows that already existed are re-scored by the scoring stage afterwards.
+    const model = await loadGlobalModel(tx);
     await scoreRowsBeforeUpsert(
       tx,
       scored.map(({ facts, rows }) => ({
@@ -212,7 +234,7 @@ async function applyGlobal(
         indicators: rows.indicators,
         observations: rows.observations,
       })),
-      { now: (deps.now ?? Date.now)(), model: await loadGlobalModel(tx) },
+      { now: (deps.now ?? Date.now)(), model },
     );
     const prepared = scored.map(({ rows }) => rows);
     // Without Meilisearch, new rows get their search documents from the upsert statement itself (their
@@ -230,26 +252,40 @@ async function applyGlobal(
       prepared.flatMap((rows) => rows.observations),
       { returnTouched: false },
     );
-    const touched = new Map(
-      indicatorResult.touched.map((row) => [
-        `${row.type}\u0000${row.value}`,
-        { id: row.id, outcome: row.outcome },
-      ]),
-    );
+    const touched = new ByIndicatorKey<TouchedRow>();
+    for (const row of indicatorResult.touched) touched.add(row.type, row.value, row);
     if (documentsAtUpsert)
       await indexChangedInTransaction(
         tx,
         indicatorResult.touched.filter((row) => row.outcome === "changed").map((row) => row.id),
       );
     const rejected = prepared.map((rows) => rows.rejected);
+    const assigned = written.keys;
     const counts = attribute(
       prepared.map((rows) => rows.keys),
-      touched,
+      (key) => assigned.add(key.type, key.value, true),
+      (key) => touched.get(key.type, key.value),
       rejected,
     );
     await recordLedger(tx, toApply, counts, rejected, null);
     await deps.beforeCommit?.();
+    // Known once this transaction commits (the hand-off runs only after every group committed).
+    toApply.forEach((chunk, index) => {
+      applied.touchedByChunk.set(chunkKey(chunk), counts[index]?.touched ?? []);
+    });
+    // scoreRowsBeforeUpsert scored every row of a type the model scores.
+    for (const row of indicatorResult.touched)
+      if (row.outcome === "new" && row.type in model.types) written.insertedScored.push(row);
+    return written;
   });
+}
+
+/** What one group of global chunks wrote, for `AppliedInMemory.scoredAtApply`. */
+interface GroupWritten {
+  /** Every key the group's chunks carried. */
+  keys: ByIndicatorKey<true>;
+  /** Rows it inserted, scored. */
+  insertedScored: TouchedIndicator[];
 }
 
 async function applyPrivate(
@@ -258,6 +294,7 @@ async function applyPrivate(
   chunks: FeedChunkMessage[],
   runs: Map<string, RunFacts>,
   outcomes: Map<string, ChunkOutcome>,
+  applied: AppliedInMemory,
 ): Promise<void> {
   await withTenantTx({ db: deps.appDb, tenantId }, async (tx) => {
     const fresh = await claimLedger(tx, chunks, tenantId);
@@ -277,13 +314,18 @@ async function applyPrivate(
     );
     const touched = new Map(result.touched.map((row) => [row.key, { id: row.id, outcome: row.outcome }]));
     const rejected = prepared.map((rows) => rows.rejected);
+    const assigned = new Set<string>();
     const counts = attribute(
       prepared.map((rows) => rows.keys),
-      touched,
+      (key) => assigned.size < assigned.add(key).size,
+      (key) => touched.get(key),
       rejected,
     );
     await recordLedger(tx, toApply, counts, rejected, tenantId);
     await deps.beforeCommit?.();
+    toApply.forEach((chunk, index) => {
+      applied.touchedByChunk.set(chunkKey(chunk), counts[index]?.touched ?? []);
+    });
   });
 }
 
@@ -315,7 +357,8 @@ export async function applyFeedChunks(
 ): Promise<ApplyResult> {
   const outcomes = new Map<string, ChunkOutcome>();
   const runIds = [...new Set(messages.map((message) => message.runId))];
-  if (messages.length === 0) return { outcomes, runIds: [] };
+  const applied: AppliedInMemory = { touchedByChunk: new Map(), scoredAtApply: new Set() };
+  if (messages.length === 0) return { outcomes, runIds: [], applied };
   const runs = await loadRuns(deps.ingestDb, runIds);
   // One chunk per key even if the batch itself holds a duplicate.
   const unique = new Map<string, FeedChunkMessage>();
@@ -335,8 +378,23 @@ export async function applyFeedChunks(
   }
   const groups = splitEvenly(global, deps.parallelism ?? 2);
   // Settle all before throwing: the caller closes the pool, which must not cut a group still committing.
-  const settled = await Promise.allSettled(groups.map((group) => applyGlobal(deps, group, runs, outcomes)));
-  for (const result of settled) if (result.status === "rejected") throw result.reason;
-  for (const [tenantId, chunks] of byTenant) await applyPrivate(deps, tenantId, chunks, runs, outcomes);
-  return { outcomes, runIds: runIds.filter((runId) => runs.has(runId)) };
+  const settled = await Promise.allSettled(
+    groups.map((group) => applyGlobal(deps, group, runs, outcomes, applied)),
+  );
+  const written: GroupWritten[] = [];
+  for (const result of settled) {
+    if (result.status === "rejected") throw result.reason;
+    written.push(result.value);
+  }
+  // A row one group inserted and scored, whose key another group wrote at the same time (another source's
+  // observation, committed beside it), may be stale already: it is left to the scoring stage's check.
+  for (const [index, group] of written.entries()) {
+    for (const row of group.insertedScored) {
+      if (!written.some((other, at) => at !== index && other.keys.get(row.type, row.value) !== undefined))
+        applied.scoredAtApply.add(row.id);
+    }
+  }
+  for (const [tenantId, chunks] of byTenant)
+    await applyPrivate(deps, tenantId, chunks, runs, outcomes, applied);
+  return { outcomes, runIds: runIds.filter((runId) => runs.has(runId)), applied };
 }

@@ -2,6 +2,7 @@ import type { Database } from "@threatfusion/db";
 import { sql } from "drizzle-orm";
 import { searchIndexedAtApply } from "../search/index-on-change.ts";
 import { afterIndicatorsChanged } from "./after-indicators-changed.ts";
+import type { AppliedInMemory } from "./apply-chunks.ts";
 
 /** A batch of changed indicator ids for one tenant's coordinator; `batchKey` makes it idempotent there. */
 export interface TenantChangeBatch {
@@ -53,25 +54,35 @@ export interface HandOffResult {
 export async function handOffChanges(
   deps: HandOffDependencies,
   runIds: readonly string[],
+  applied?: AppliedInMemory,
 ): Promise<HandOffResult> {
   if (runIds.length === 0) return { chunks: 0, listenersMs: 0, listenerMs: {} };
   const runParam = sql.param([...runIds]);
+  const known = applied?.touchedByChunk ?? new Map<string, string[]>();
   // The touched ids travel as one comma-joined text per chunk, split here: the driver's text[] parser reads
   // an array character by character in JavaScript, and a delivery hands off ~29,000 ids (ids hold no comma).
+  // Chunks this invocation applied are not read back: their ids are the ones it just wrote to the ledger.
   const { rows: stored } = await deps.ingestDb.execute<{
     run_id: string;
     chunk: number;
     tenant_id: string | null;
     feed_id: string;
-    touched: string;
+    touched: string | null;
   }>(sql`
-    select c.run_id, c.chunk, c.tenant_id, r.feed_id, array_to_string(c.touched_ids, ',') as touched
+    select c.run_id, c.chunk, c.tenant_id, r.feed_id,
+      case when c.run_id || ':' || c.chunk = any (${sql.param([...known.keys()])}::text[]) then null
+           else array_to_string(c.touched_ids, ',') end as touched
     from ingest_chunks c join feed_runs r on r.id = c.run_id
     where c.run_id = any (${runParam}::text[]) and not c.handed_off
     order by c.run_id, c.chunk`);
   const rows = stored.map(({ touched, ...row }) => ({
     ...row,
-    touched_ids: touched === "" ? [] : touched.split(","),
+    touched_ids:
+      touched === null
+        ? (known.get(`${row.run_id}:${row.chunk}`) ?? [])
+        : touched === ""
+          ? []
+          : touched.split(","),
   }));
   if (rows.length === 0) return { chunks: 0, listenersMs: 0, listenerMs: {} };
   const batches: TenantChangeBatch[] = [];
@@ -129,6 +140,7 @@ export async function handOffChanges(
             indicatorIds: group.ids,
             // applyFeedChunks wrote their search documents with them (same rule, same isolate).
             searchIndexed: searchIndexedAtApply(),
+            ...(applied === undefined ? {} : { scoredAtApply: applied.scoredAtApply }),
           }
         : { scope: "private", tenantId: group.tenantId, feedId: group.feedId, indicatorIds: group.ids },
       context,

@@ -102,11 +102,20 @@ function searchTerms(sourceName: string, malwareFamily: unknown, threatType: unk
   return terms;
 }
 
+/** An indicator's identity in the catalog. */
+export interface IndicatorKey {
+  type: string;
+  value: string;
+}
+
 export interface GlobalRows {
   indicators: IndicatorUpsertRow[];
   observations: ObservationUpsertRow[];
-  /** Per input position: the `type\0value` key, or null when the row was rejected here. */
-  keys: (string | null)[];
+  /**
+   * Per input position: the row's (type, value) (the message's own indicator, no copy), or null when the
+   * row was rejected here.
+   */
+  keys: (IndicatorKey | null)[];
   rejected: RejectedIndicator[];
 }
 
@@ -136,7 +145,7 @@ export function toGlobalRows(
     const firstSeen = validDate(indicator.firstSeen) ?? validDate(indicator.lastSeen) ?? observedAtIso;
     const lastSeen = validDate(indicator.lastSeen) ?? observedAtIso;
     const { malwareFamily, threatType, reference, tlp: _tlp, ...rest } = indicator.context;
-    out.keys.push(`${indicator.type}\u0000${indicator.value}`);
+    out.keys.push(indicator);
     out.indicators.push({
       type: indicator.type,
       value: indicator.value,

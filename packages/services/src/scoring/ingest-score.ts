@@ -6,6 +6,7 @@ import type {
 } from "@threatfusion/db";
 import type { IndicatorType } from "@threatfusion/ioc";
 import { type Reliability, type ScoringModel, scoreIndicator } from "@threatfusion/scoring";
+import { ByIndicatorKey } from "../ingestion/indicator-key-map.ts";
 import { matchWarninglists } from "../warninglists/match.ts";
 import { storedExplanation } from "./catalog-score.ts";
 import { type ScoringInputRow, toScoringInput } from "./inputs.ts";
@@ -24,9 +25,29 @@ export interface IngestRows {
   observations: ObservationUpsertRow[];
 }
 
-const keyOf = (type: string, value: string) => `${type}\u0000${value}`;
+/** A key's scoring input as the consumer gathers it from a delivery, and the columns scored for it. */
+interface IngestEntry extends ScoringInputRow {
+  score: IndicatorScoreColumns | undefined;
+}
 
-type StoredObservation = ScoringInputRow["observations"][number];
+interface ScoredInput {
+  numbers: Omit<IndicatorScoreColumns, "suppressed" | "reasons">;
+  /** The columns of a row no list matched, shared by every such row of this input. */
+  unsuppressed: IndicatorScoreColumns;
+}
+
+const noReasons = JSON.stringify([]);
+
+/**
+ * The inputs that decide a single-source row's score (everything `toScoringInput` reads, but the value:
+ * scores do not depend on it, and new rows carry no feedback), or undefined for a row with more sources.
+ */
+function singleSourceKey(entry: IngestEntry): string | undefined {
+  const only = entry.observations.length === 1 ? entry.observations[0] : undefined;
+  if (only === undefined || entry.false_positive_tenants !== null || entry.true_positive_tenants !== null)
+    return undefined;
+  return `${entry.type}|${only.sourceId}|${only.reliability}|${only.sourceConfidence}|${only.firstSeen}|${only.lastSeen}|${only.threatType ?? ""}|${only.malwareFamily ?? ""}|${entry.tags.join("\u001f")}`;
+}
 
 /** Epoch ms as the re-score reads it back (`floor(extract(epoch from …) * 1000)`). */
 function epochMs(value: Date | string): number {
@@ -53,33 +74,36 @@ export async function scoreRowsBeforeUpsert(
   groups: readonly IngestRows[],
   options: { now: number; model: ScoringModel },
 ): Promise<{ scored: number }> {
-  const byKey = new Map<string, ScoringInputRow & { observationsBySource: Map<string, StoredObservation> }>();
+  const byKey = new ByIndicatorKey<IngestEntry>();
+  const entries: IngestEntry[] = [];
   for (const group of groups) {
     for (const row of group.indicators) {
       if (!(row.type in options.model.types)) continue;
-      const key = keyOf(row.type, row.value);
-      const known = byKey.get(key);
+      const known = byKey.get(row.type, row.value);
       if (known === undefined) {
-        byKey.set(key, {
+        const entry: IngestEntry = {
           id: "",
           type: row.type as IndicatorType,
           value: row.value,
-          tags: [...(row.tags ?? [])],
+          tags: row.tags === undefined || row.tags.length === 0 ? [] : [...row.tags],
           observations: [],
-          observationsBySource: new Map(),
           false_positive_tenants: null,
           true_positive_tenants: null,
-        });
+          score: undefined,
+        };
+        byKey.add(row.type, row.value, entry);
+        entries.push(entry);
       } else if (row.tags !== undefined && row.tags.length > 0) known.tags.push(...row.tags);
     }
     for (const observation of group.observations) {
-      const entry = byKey.get(keyOf(observation.indicatorType, observation.indicatorValue));
+      const entry = byKey.get(observation.indicatorType, observation.indicatorValue);
       if (entry === undefined) continue;
       const firstSeen = epochMs(observation.firstSeen);
       const lastSeen = epochMs(observation.lastSeen);
-      const same = entry.observationsBySource.get(observation.sourceId);
+      // A key has one observation per source, nearly always one in all: a scan, not a map per key.
+      const same = entry.observations.find((stored) => stored.sourceId === observation.sourceId);
       if (same === undefined) {
-        const stored: StoredObservation = {
+        entry.observations.push({
           sourceId: observation.sourceId,
           sourceName: group.source.sourceName,
           reliability: group.source.reliability,
@@ -88,9 +112,7 @@ export async function scoreRowsBeforeUpsert(
           malwareFamily: observation.malwareFamily ?? null,
           threatType: observation.threatType ?? null,
           sourceConfidence: sourceConfidence(observation.context),
-        };
-        entry.observationsBySource.set(observation.sourceId, stored);
-        entry.observations.push(stored);
+        });
       } else {
         // The same source twice in one delivery: merged as upsertObservations merges (widest dates,
         // later context wins).
@@ -102,34 +124,18 @@ export async function scoreRowsBeforeUpsert(
       }
     }
   }
-  if (byKey.size === 0) return { scored: 0 };
+  if (entries.length === 0) return { scored: 0 };
 
-  const entries = [...byKey.values()];
   const matches = await matchWarninglists(tx, entries);
   // A feed's rows mostly share type, source, context and dates: the explanation (the costly part) is built
-  // once per distinct single-source input.
-  const memo = new Map<string, Omit<IndicatorScoreColumns, "suppressed" | "reasons">>();
-  const columns = new Map<string, IndicatorScoreColumns>();
+  // once per distinct single-source input, and unsuppressed rows of one input share one columns object.
+  const memo = new Map<string, ScoredInput>();
   entries.forEach((entry, index) => {
-    const { input } = toScoringInput(entry);
-    const only = entry.observations.length === 1 ? entry.observations[0] : undefined;
-    const memoKey =
-      only === undefined
-        ? undefined
-        : [
-            entry.type,
-            only.sourceId,
-            only.reliability,
-            only.sourceConfidence,
-            only.firstSeen,
-            only.lastSeen,
-            input.context?.kinds?.join(",") ?? "",
-            input.context?.malwareFamilies?.join(",") ?? "",
-          ].join("|");
-    let numbers = memoKey === undefined ? undefined : memo.get(memoKey);
-    if (numbers === undefined) {
-      const result = scoreIndicator({ ...input, now: options.now }, options.model);
-      numbers = {
+    const memoKey = singleSourceKey(entry);
+    let scored = memoKey === undefined ? undefined : memo.get(memoKey);
+    if (scored === undefined) {
+      const result = scoreIndicator({ ...toScoringInput(entry).input, now: options.now }, options.model);
+      const numbers = {
         score: result.score,
         confidence: result.confidence,
         base: result.baseScore,
@@ -138,20 +144,20 @@ export async function scoreRowsBeforeUpsert(
         nextReactionAt: result.nextReactionAt,
         explanation: JSON.stringify(storedExplanation(result)),
       };
-      if (memoKey !== undefined) memo.set(memoKey, numbers);
+      scored = { numbers, unsuppressed: { ...numbers, suppressed: false, reasons: noReasons } };
+      if (memoKey !== undefined) memo.set(memoKey, scored);
     }
-    const match = matches[index] ?? { suppressed: false, reasons: [] };
-    columns.set(keyOf(entry.type, entry.value), {
-      ...numbers,
-      suppressed: match.suppressed,
-      reasons: JSON.stringify(match.reasons),
-    });
+    const match = matches[index];
+    entry.score =
+      match === undefined || (!match.suppressed && match.reasons.length === 0)
+        ? scored.unsuppressed
+        : { ...scored.numbers, suppressed: match.suppressed, reasons: JSON.stringify(match.reasons) };
   });
   for (const group of groups) {
     for (const row of group.indicators) {
-      const score = columns.get(keyOf(row.type, row.value));
+      const score = byKey.get(row.type, row.value)?.score;
       if (score !== undefined) row.score = score;
     }
   }
-  return { scored: columns.size };
+  return { scored: entries.length };
 }

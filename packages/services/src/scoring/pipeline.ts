@@ -130,25 +130,50 @@ export async function scoreChangedIndicators(
   dbs: ScoringDatabases,
   indicatorIds: readonly string[],
   now: number,
+  scoredAtApply?: ReadonlySet<string>,
 ): Promise<{ global: CatalogScoreStats; tenants: number }> {
-  const global = await scoreCatalog(dbs.ingestDb, await staleCatalogScores(dbs.ingestDb, indicatorIds), {
+  // Rows the apply inserted already scored cannot be stale: only the others are checked.
+  const mayBeStale =
+    scoredAtApply === undefined || scoredAtApply.size === 0
+      ? indicatorIds
+      : indicatorIds.filter((id) => !scoredAtApply.has(id));
+  const global = await scoreCatalog(dbs.ingestDb, await staleCatalogScores(dbs.ingestDb, mayBeStale), {
     now,
   });
-  const tenants = await tenantsConcerned(dbs.ingestDb, indicatorIds);
+  const tenants = await tenantsConcerned(dbs.ingestDb, indicatorIds, mayBeStale);
   for (const tenantId of tenants) await rescoreTenant(dbs.appDb, tenantId, indicatorIds, now);
   return { global, tenants: tenants.length };
 }
 
-async function tenantsConcerned(ingestDb: Database, indicatorIds: readonly string[]): Promise<string[]> {
+/**
+ * `notInsertedHere`: the ids less those the apply inserted (`scoredAtApply`). With no allowlist entry
+ * anywhere a tenant is concerned only through an overlay row, which a row had none of when this delivery
+ * inserted it: then only the others are sent (a delivery's ~29,000 new ids, twice, otherwise).
+ */
+async function tenantsConcerned(
+  ingestDb: Database,
+  indicatorIds: readonly string[],
+  notInsertedHere: readonly string[],
+): Promise<string[]> {
   if (indicatorIds.length === 0) return [];
   return withIngestTx({ db: ingestDb }, async (tx) => {
-    const ids = textArrayLiteral([...indicatorIds]);
-    const keys = await allowlistProbeKeys(tx, ids);
+    const overlaysOnly = notInsertedHere.length < indicatorIds.length && !(await allowlistsPresent(tx));
+    const sent = overlaysOnly ? notInsertedHere : indicatorIds;
+    if (sent.length === 0) return [];
+    const ids = textArrayLiteral([...sent]);
+    const keys = overlaysOnly ? { matchKeys: [], nets: [] } : await allowlistProbeKeys(tx, ids);
     const { rows } = await tx.execute<{ tenant_id: string }>(sql`
       select tenant_id from tf_scoring_tenants(${ids}::text[],
         ${sql.param(keys.matchKeys)}::text[], ${sql.param(keys.nets)}::inet[])`);
     return rows.map((row) => row.tenant_id);
   });
+}
+
+async function allowlistsPresent(tx: DbTransaction): Promise<boolean> {
+  const { rows } = await tx.execute<{ present: boolean }>(
+    sql`select tf_scoring_allowlists_present() as present`,
+  );
+  return rows[0]?.present ?? true;
 }
 
 /**
@@ -222,7 +247,7 @@ export async function rescoreDue(
   // Tenants follow the catalog rows that changed (and the re-counted ones), plus their own due overlays.
   const followed = [...new Set([...requested, ...due.changedIds, ...(sweep?.changedIds ?? [])])];
   const tenantStats: DueRescoreStats["tenants"] = { tenants: 0, examined: 0, changed: 0, created: 0 };
-  const concerned = await tenantsConcerned(dbs.ingestDb, followed);
+  const concerned = await tenantsConcerned(dbs.ingestDb, followed, followed);
   const dueTenants = await withIngestTx({ db: dbs.ingestDb }, async (tx) => {
     const { rows } = await tx.execute<{ tenant_id: string }>(
       sql`select tenant_id from tf_scoring_due_tenants(${nowIso}::timestamptz)`,

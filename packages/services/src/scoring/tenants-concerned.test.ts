@@ -59,6 +59,27 @@ describe("the scoring stage's tenants after ingestion", () => {
     expect(result.tenants).toBe(1);
   });
 
+  it("sends only the rows the delivery did not insert when no tenant has an allowlist entry", async () => {
+    const allowlistedId = catalog.ids.get(allowlisted) ?? "";
+    const watchedId = catalog.ids.get(watched) ?? "";
+    // The overlay tenant is reached through a row the delivery did not insert…
+    const reached = await scoreChangedIndicators(
+      { ingestDb: dbs.ingest.db, appDb: dbs.app.db },
+      ids(),
+      Date.now(),
+      new Set([allowlistedId]),
+    );
+    expect(reached.tenants).toBe(1);
+    // …and not through one it inserted (no overlay can have preceded the insert).
+    const inserted = await scoreChangedIndicators(
+      { ingestDb: dbs.ingest.db, appDb: dbs.app.db },
+      ids(),
+      Date.now(),
+      new Set([watchedId, allowlistedId]),
+    );
+    expect(inserted.tenants).toBe(0);
+  });
+
   it("probes the touched rows' keys again once a tenant holds an entry, and suppresses for that tenant only", async () => {
     await createAllowlistEntry({
       ctx: userContext(dbs, tree, "clientB"),
@@ -71,6 +92,14 @@ describe("the scoring stage's tenants after ingestion", () => {
       Date.now(),
     );
     expect(result.tenants).toBe(2);
+    // Rows the delivery inserted still reach the tenants whose allowlists may match them.
+    const inserted = await scoreChangedIndicators(
+      { ingestDb: dbs.ingest.db, appDb: dbs.app.db },
+      ids(),
+      Date.now(),
+      new Set(ids()),
+    );
+    expect(inserted.tenants).toBe(2);
     const id = catalog.ids.get(allowlisted) ?? "";
     const clientB = await getIndicatorScore({ ctx: userContext(dbs, tree, "clientB"), input: { id } });
     expect(clientB.suppressed).toBe(true);

@@ -1,6 +1,6 @@
 import ipaddr from "ipaddr.js";
 import { describe, expect, it } from "vitest";
-import { containingNetworks, entryKeys, networkOf, probeKeys } from "./keys.ts";
+import { containingNetworks, entryKeys, networkOf, probeKeys, StoredNetworks } from "./keys.ts";
 
 describe("candidate keys", () => {
   it("lists the network of an address at every prefix length, as stored entries are written", () => {
@@ -42,5 +42,46 @@ describe("candidate keys", () => {
     expect(keys.nets).toEqual(["52.95.110.7/32"]);
     expect(entryKeys("hostname", "*.GitHub.com.")).toEqual({ matchKey: "github.com", net: null });
     expect(entryKeys("cidr", "52.95.110.7/16")).toEqual({ matchKey: null, net: "52.95.0.0/16" });
+  });
+});
+
+describe("stored networks", () => {
+  it("narrows an address's containing networks to exactly those some entry is stored under", () => {
+    const stored = [
+      "52.95.0.0/16",
+      "52.95.110.0/24",
+      "10.0.0.0/8",
+      "0.0.0.0/0",
+      "2600:1f14::/32",
+      "2600:1f14:0:1::/64",
+    ];
+    const networks = new StoredNetworks(stored);
+    const addresses = ["52.95.110.7/32", "52.95.7.1/32", "11.1.1.1/32", "2600:1f14::1/128", "10.1.0.0/16"];
+    for (const address of addresses) {
+      const expected = containingNetworks([address]).filter((network) => stored.includes(network));
+      expect(networks.containing([address]).sort()).toEqual(expected.sort());
+    }
+    expect(networks.containing(["52.95.110.7/32"]).sort()).toEqual([
+      "0.0.0.0/0",
+      "52.95.0.0/16",
+      "52.95.110.0/24",
+    ]);
+    expect(networks.containing(["2600:1f14::1/128"]).sort()).toEqual(["2600:1f14::/32"]);
+    expect(new StoredNetworks([]).containing(["52.95.110.7/32", "2600:1f14::1/128"])).toEqual([]);
+  });
+
+  it("agrees with filtering every containing network, on random addresses and ranges", () => {
+    const stored = new Set<string>();
+    for (let i = 0; i < 400; i++) {
+      const address = [0, 0, 0, 0].map(() => Math.floor(Math.random() * 4)).join(".");
+      stored.add(networkOf(`${address}/${Math.floor(Math.random() * 33)}`) ?? "");
+    }
+    const networks = new StoredNetworks([...stored]);
+    for (let i = 0; i < 300; i++) {
+      const address = [0, 0, 0, 0].map(() => Math.floor(Math.random() * 4)).join(".");
+      const net = networkOf(`${address}/${24 + Math.floor(Math.random() * 9)}`) ?? "";
+      const expected = containingNetworks([net]).filter((network) => stored.has(network));
+      expect(networks.containing([net]).sort()).toEqual(expected.sort());
+    }
   });
 });

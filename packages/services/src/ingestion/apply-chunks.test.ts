@@ -1,0 +1,188 @@
+import { newId } from "@threatfusion/core";
+import type { TestDatabases } from "@threatfusion/db/testing";
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createScoringTestDatabase } from "../scoring/test-database.ts";
+import { type IndicatorChange, onIndicatorsChanged } from "./after-indicators-changed.ts";
+import { applyFeedChunks } from "./apply-chunks.ts";
+import { handOffChanges } from "./hand-off.ts";
+import type { FeedChunkMessage } from "./messages.ts";
+
+let database: Awaited<ReturnType<typeof createScoringTestDatabase>>;
+let dbs: TestDatabases;
+
+beforeAll(async () => {
+  database = await createScoringTestDatabase(inject("database"));
+  dbs = database.dbs;
+}, 60_000);
+afterAll(async () => {
+  await database.drop();
+});
+
+async function openRun(): Promise<{ runId: string; feedId: string }> {
+  const sourceId = newId("source");
+  const feedId = newId("feed");
+  const runId = newId("feedRun");
+  await dbs.admin.pool.query(
+    "insert into sources (id, tenant_id, name, reliability) values ($1, null, $2, 'B')",
+    [sourceId, `source ${sourceId.slice(-6)}`],
+  );
+  await dbs.admin.pool.query(
+    "insert into feeds (id, tenant_id, source_id, name, url, format, enabled) values ($1, null, $2, $3, 'http://127.0.0.1/x', 'text', false)",
+    [feedId, sourceId, `feed ${feedId}`],
+  );
+  await dbs.admin.pool.query("insert into feed_runs (id, feed_id, tenant_id) values ($1, $2, null)", [
+    runId,
+    feedId,
+  ]);
+  return { runId, feedId };
+}
+
+function chunk(
+  run: { runId: string; feedId: string },
+  number: number,
+  rows: [string, string][],
+): FeedChunkMessage {
+  return {
+    kind: "feed-chunk",
+    runId: run.runId,
+    feedId: run.feedId,
+    chunk: number,
+    observedAt: "2026-11-20T10:00:00.000Z",
+    indicators: rows.map(([type, value], line) => ({
+      type: type as FeedChunkMessage["indicators"][number]["type"],
+      value,
+      tags: [],
+      context: {},
+      line,
+    })),
+    rejected: [],
+  };
+}
+
+describe("applying the chunks of one delivery", () => {
+  it("counts a key repeated across chunks once, in the first chunk, and keeps a value under two types apart", async () => {
+    const run = await openRun();
+    const value = `${newId("job").slice(-8).toLowerCase()}.example.net`;
+    const other = `other-${value}`;
+    // One group (parallelism 1), so both chunks share one attribution.
+    await applyFeedChunks({ ingestDb: dbs.ingest.db, appDb: dbs.app.db, parallelism: 1 }, [
+      chunk(run, 0, [
+        ["domain", value],
+        ["domain", value],
+        ["url", value],
+      ]),
+      chunk(run, 1, [
+        ["domain", value],
+        ["domain", other],
+      ]),
+    ]);
+    const { rows } = await dbs.admin.db.execute<{
+      chunk: number;
+      indicators: number;
+      indicators_new: number;
+      indicators_unchanged: number;
+      touched: number;
+    }>(sql`
+      select chunk, indicators, indicators_new, indicators_unchanged, cardinality(touched_ids) as touched
+      from ingest_chunks where run_id = ${run.runId} order by chunk`);
+    expect(rows).toEqual([
+      { chunk: 0, indicators: 3, indicators_new: 2, indicators_unchanged: 0, touched: 2 },
+      { chunk: 1, indicators: 2, indicators_new: 1, indicators_unchanged: 0, touched: 1 },
+    ]);
+    const { rows: stored } = await dbs.admin.db.execute<{ type: string }>(
+      sql`select type from indicators where value = ${value} order by type`,
+    );
+    expect(stored.map((row) => row.type)).toEqual(["domain", "url"]);
+  });
+
+  it("hands off from memory what it would read from the ledger, and marks the rows it inserted scored", async () => {
+    const run = await openRun();
+    const suffix = newId("job").slice(-8).toLowerCase();
+    const deps = { ingestDb: dbs.ingest.db, appDb: dbs.app.db };
+    const first = await applyFeedChunks(deps, [chunk(run, 0, [["domain", `a-${suffix}.example.net`]])]);
+    await handOffChanges({ ...deps, notifyTenants: async () => undefined }, first.runIds, first.applied);
+    const later = { runId: run.runId, feedId: run.feedId };
+    const message = chunk(later, 1, [
+      ["domain", `a-${suffix}.example.net`],
+      ["domain", `b-${suffix}.example.net`],
+    ]);
+    // A later sighting of the first row: the upsert changes it.
+    const [seenAgain] = message.indicators;
+    if (seenAgain !== undefined) seenAgain.lastSeen = "2026-11-21T10:00:00.000Z";
+    const changes: IndicatorChange[] = [];
+    const stop = onIndicatorsChanged(async (change) => void changes.push(change), "test");
+    try {
+      const applied = await applyFeedChunks(deps, [message]);
+      const { rows } = await dbs.admin.db.execute<{ id: string; value: string }>(
+        sql`select id, value::text as value from indicators where value like ${`%-${suffix}.example.net`}`,
+      );
+      const idOf = new Map(rows.map((row) => [row.value, row.id]));
+      const { rows: ledger } = await dbs.admin.db.execute<{ touched_ids: string[] }>(
+        sql`select touched_ids from ingest_chunks where run_id = ${run.runId} and chunk = 1`,
+      );
+      expect(applied.applied.touchedByChunk.get(`${run.runId}:1`)).toEqual(ledger[0]?.touched_ids);
+      await handOffChanges(
+        { ...deps, notifyTenants: async () => undefined },
+        applied.runIds,
+        applied.applied,
+      );
+      const change = changes[0];
+      expect(change?.scope).toBe("global");
+      expect([...(change?.indicatorIds ?? [])].sort()).toEqual(
+        [idOf.get(`a-${suffix}.example.net`), idOf.get(`b-${suffix}.example.net`)].sort(),
+      );
+      // Only the row this delivery inserted; the one it changed keeps its stale-score check.
+      expect(change?.scope === "global" ? [...(change.scoredAtApply ?? [])] : []).toEqual([
+        idOf.get(`b-${suffix}.example.net`),
+      ]);
+    } finally {
+      stop();
+    }
+  });
+
+  it("hands off a chunk another invocation applied from the ledger", async () => {
+    const run = await openRun();
+    const value = `${newId("job").slice(-8).toLowerCase()}.example.org`;
+    const deps = { ingestDb: dbs.ingest.db, appDb: dbs.app.db };
+    await applyFeedChunks(deps, [chunk(run, 0, [["domain", value]])]);
+    const changes: IndicatorChange[] = [];
+    const stop = onIndicatorsChanged(async (change) => void changes.push(change), "test");
+    try {
+      // As after a failed hand-off: nothing in memory, the ledger row is read.
+      await handOffChanges({ ...deps, notifyTenants: async () => undefined }, [run.runId]);
+      const { rows } = await dbs.admin.db.execute<{ id: string }>(
+        sql`select id from indicators where value = ${value}`,
+      );
+      expect(changes.map((change) => change.indicatorIds)).toEqual([[rows[0]?.id]]);
+      expect(changes[0]?.scope === "global" ? changes[0].scoredAtApply : "private").toBeUndefined();
+    } finally {
+      stop();
+    }
+  });
+
+  it("leaves a row to the stale-score check when another group of the delivery wrote its key beside it", async () => {
+    const [first, second] = [await openRun(), await openRun()];
+    const suffix = newId("job").slice(-8).toLowerCase();
+    const shared = `both-${suffix}.example.com`;
+    const alone = `alone-${suffix}.example.com`;
+    const alsoAlone = `also-${suffix}.example.com`;
+    // Two chunks of equal size: one group each, written at the same time by two sources.
+    const applied = await applyFeedChunks({ ingestDb: dbs.ingest.db, appDb: dbs.app.db, parallelism: 2 }, [
+      chunk(first, 0, [
+        ["domain", shared],
+        ["domain", alone],
+      ]),
+      chunk(second, 0, [
+        ["domain", shared],
+        ["domain", alsoAlone],
+      ]),
+    ]);
+    const { rows } = await dbs.admin.db.execute<{ id: string; value: string }>(
+      sql`select id, value::text as value from indicators where value like ${`%-${suffix}.example.com`}`,
+    );
+    const idOf = new Map(rows.map((row) => [row.value, row.id]));
+    expect([...applied.applied.scoredAtApply].sort()).toEqual([idOf.get(alone), idOf.get(alsoAlone)].sort());
+    expect(applied.applied.scoredAtApply.has(idOf.get(shared) ?? "")).toBe(false);
+  });
+});
