@@ -192,6 +192,90 @@ describe("upsertIndicators", () => {
     expect(result).toMatchObject({ new: 1, rejected: 6 });
   });
 
+  it("judges each timestamp alike however often it repeats, in one call and across calls", async () => {
+    const values = domains(5);
+    const [first = "", second = "", third = "", fourth = "", fifth = ""] = values;
+    const monthThirteen = "2026-13-01T00:00:00.000Z";
+    const result = await ingest((tx) =>
+      upsertIndicators(tx, [
+        indicator(first, { lastSeen: "not a date" }),
+        indicator(second, { lastSeen: "not a date" }),
+        indicator(third, { lastSeen: monthThirteen }),
+        indicator(fourth, { lastSeen: "2026-01-13T00:00:00.000Z" }),
+        indicator(fifth, { lastSeen: "2026-01-13T00:00:00.000Z" }),
+      ]),
+    );
+    expect(result).toMatchObject({ new: 2, rejected: 3 });
+    const again = await ingest((tx) =>
+      upsertIndicators(tx, [
+        indicator(first, { lastSeen: monthThirteen }),
+        indicator(second, { lastSeen: new Date("2026-01-14T00:00:00.000Z") }),
+        indicator(third, { lastSeen: "2026-01-14 00:00:00+00" }),
+      ]),
+    );
+    expect(again).toMatchObject({ new: 2, rejected: 1 });
+    expect(await stored(third)).toMatchObject({ last_seen: new Date("2026-01-14T00:00:00.000Z") });
+  });
+
+  it("rejects a well-formed timestamp whose day is not in its month alone, and keeps leap days", async () => {
+    const [good = "", leapDay = "", bad = "", badObserved = ""] = domains(4);
+    const result = await ingest((tx) =>
+      upsertIndicators(tx, [
+        indicator(good, { lastSeen: "2026-04-30T10:00:00Z" }),
+        indicator(leapDay, { firstSeen: "2024-02-29T00:00:00Z", lastSeen: "2024-02-29T00:00:00Z" }),
+        // Date.parse reads these as 2 March and 1 May; PostgreSQL would refuse the statement.
+        indicator(bad, { firstSeen: "2026-02-30T00:00:00Z" }),
+        indicator(badObserved, { lastSeen: "2026-04-31T10:00:00.000+02:00" }),
+      ]),
+    );
+    expect(result).toMatchObject({ new: 2, rejected: 2 });
+    expect(await stored(leapDay)).toMatchObject({ first_seen: new Date("2024-02-29T00:00:00.000Z") });
+    expect(await stored(bad)).toBeUndefined();
+  });
+
+  it("leaves the caller's rows as they were when it merges duplicates", async () => {
+    const [value = ""] = domains(1);
+    const terms = ["feed a"];
+    const context = { reporter: "a" };
+    const rows = [
+      { ...indicator(value), searchTerms: terms },
+      { ...indicator(value, { lastSeen: "2026-01-20T00:00:00.000Z" }), searchTerms: ["feed b"] },
+    ];
+    await ingest(async (tx) => {
+      await upsertIndicators(tx, rows, { searchDocuments: true });
+      await upsertObservations(tx, [
+        {
+          indicatorType: "domain",
+          indicatorValue: value,
+          sourceId: globalSourceId,
+          firstSeen: "2026-01-10T00:00:00Z",
+          lastSeen: "2026-01-11T00:00:00Z",
+          context,
+        },
+        {
+          indicatorType: "domain",
+          indicatorValue: value,
+          sourceId: globalSourceId,
+          firstSeen: "2026-01-10T00:00:00Z",
+          lastSeen: "2026-01-12T00:00:00Z",
+          context: { family: "b" },
+        },
+      ]);
+    });
+    expect(terms).toEqual(["feed a"]);
+    expect(context).toEqual({ reporter: "a" });
+    const { rows: documents } = await dbs.admin.pool.query(
+      "select s.terms from indicator_search s join indicators i on i.id = s.indicator_id where i.value = $1",
+      [value],
+    );
+    expect(documents).toEqual([{ terms: "phishing feed a feed b" }]);
+    const { rows: observations } = await dbs.admin.pool.query(
+      "select o.context from observations o join indicators i on i.id = o.indicator_id where i.value = $1",
+      [value],
+    );
+    expect(observations).toEqual([{ context: { reporter: "a", family: "b" } }]);
+  });
+
   it("splits large inputs into batches and counts across them", async () => {
     const values = domains(25);
     await ingest((tx) =>
