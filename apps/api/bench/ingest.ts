@@ -11,7 +11,9 @@
  * end-to-end indicators/s next to the raw database upsert rate measured in the same run (the same bulk
  * functions called directly from Node through the same driver, bridge and role: the ceiling), plus peak
  * memory of workerd (all isolates) and of this process. The feed is synthetic (public-range IPv4 and
- * domains, one per line, seeded); no fixture files are needed.
+ * domains, one per line, seeded); no fixture files are needed. PostgreSQL's CPU is also printed by process kind
+ * (client backends, autovacuum, WAL writer, …) with the autovacuum runs per table, so the write statements'
+ * share is told from what the server does around them.
  */
 import { createReadStream } from "node:fs";
 import { appendFile, chmod, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
@@ -133,6 +135,71 @@ function sampleWorkerdMemory(): { stop(): number; cpuSeconds(): number } {
       return peak;
     },
     cpuSeconds: () => [...cpu.values()].reduce((sum, entry) => sum + entry.last - entry.first, 0),
+  };
+}
+
+/**
+ * PostgreSQL's CPU by process kind (client backends, autovacuum workers, WAL writer, checkpointer, I/O workers,
+ * …), from the postmaster's children sampled every 200 ms (its `children` list: no scan of every process).
+ * A process that starts during the run counts from zero; one that exits loses at most its last 200 ms. Tells
+ * the statements' CPU from what PostgreSQL does around them (vacuum, WAL, checkpoints).
+ */
+function samplePostgresByKind(dataDir: string): { stop(): Promise<Map<string, number>> } {
+  const seen = new Map<string, { kind: string; first: number; last: number }>();
+  let postmaster = "";
+  let initial = true;
+  const kindOf = (cmdline: string) => {
+    const title = cmdline.replaceAll("\u0000", " ").trim();
+    const match =
+      /^postgres: (autovacuum worker|autovacuum launcher|walwriter|checkpointer|background writer|io worker|logical replication launcher|walsummarizer)/.exec(
+        title,
+      );
+    if (match?.[1] !== undefined) return match[1];
+    // A child just forked still shows the server's command line until it sets its title: judged again later.
+    return title.startsWith("postgres: ") ? "client backends" : undefined;
+  };
+  const sample = async () => {
+    if (postmaster === "")
+      postmaster =
+        (await readFile(join(dataDir, "postmaster.pid"), "utf8").catch(() => "")).split("\n")[0] ?? "";
+    if (postmaster === "") return;
+    const children = (
+      await readFile(`/proc/${postmaster}/task/${postmaster}/children`, "utf8").catch(() => "")
+    )
+      .split(" ")
+      .filter(Boolean);
+    for (const pid of children) {
+      try {
+        const known = seen.get(pid);
+        const kind = known?.kind ?? kindOf(await readFile(`/proc/${pid}/cmdline`, "utf8"));
+        if (kind === undefined) continue;
+        const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        const seconds = (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / 100;
+        seen.set(pid, { kind, first: known?.first ?? (initial ? seconds : 0), last: seconds });
+      } catch {
+        // The process ended between listing and reading.
+      }
+    }
+    initial = false;
+  };
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      await sample();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      await sample();
+      const byKind = new Map<string, number>();
+      for (const entry of seen.values())
+        byKind.set(entry.kind, (byKind.get(entry.kind) ?? 0) + entry.last - entry.first);
+      return byKind;
+    },
   };
 }
 
@@ -281,6 +348,7 @@ async function main(): Promise<void> {
       await admin.query("create extension if not exists pg_stat_statements");
       await admin.query("select pg_stat_statements_reset()");
     }
+    const postgresByKind = samplePostgresByKind(join(work, "postgres"));
     const cpuBefore = {
       postgres: await cpuSeconds(postgresCpu),
       node: process.cpuUsage(),
@@ -325,6 +393,14 @@ async function main(): Promise<void> {
     // (the work folder is removed at the end).
     const bundle = profiles.length === 0 ? "" : await readFile(await devBundlePath(work), "utf8");
     const statements = statementStats ? await topStatements(admin) : [];
+    const postgresKinds = await postgresByKind.stop();
+    const { rows: vacuums } = await admin.query<{
+      relname: string;
+      autovacuum: number;
+      autoanalyze: number;
+    }>(`
+      select relname, autovacuum_count::int as autovacuum, autoanalyze_count::int as autoanalyze
+      from pg_stat_user_tables where autovacuum_count + autoanalyze_count > 0 order by relname`);
     const cpuAfter = {
       workerd: memory.cpuSeconds(),
       postgres: await cpuSeconds(postgresCpu),
@@ -468,6 +544,15 @@ async function main(): Promise<void> {
     );
     console.log(
       `| CPU during the run: workerd / postgres (all backends) / this Node process (bridge, feed server) | ${cpuAfter.workerd.toFixed(1)} s / ${(cpuAfter.postgres - cpuBefore.postgres).toFixed(1)} s / ${((cpuAfter.node.user + cpuAfter.node.system) / 1e6).toFixed(1)} s |`,
+    );
+    console.log(
+      `| PostgreSQL CPU by process kind (sampled every 200 ms) | ${[...postgresKinds.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .map(([kind, cpu]) => `${kind} ${cpu.toFixed(1)} s`)
+        .join(" / ")} |`,
+    );
+    console.log(
+      `| autovacuum / autoanalyze runs during the run, by table | ${vacuums.map((row) => `${row.relname} ${row.autovacuum}/${row.autoanalyze}`).join(", ") || "none"} |`,
     );
     console.log(
       `| load average (1/5/15 min) before -> after | ${loadBefore.map((n) => n.toFixed(2)).join(" ")} -> ${loadAfter.map((n) => n.toFixed(2)).join(" ")} |`,

@@ -18,8 +18,8 @@
  * processes, /proc) and the bridge's CPU. The WebSocket bridge runs in a child process (`bridge-process.ts`):
  * in production Neon's proxy does that work on other machines.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { chmod, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { readdirSync, readFileSync } from "node:fs";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { newId } from "@threatfusion/core";
@@ -49,7 +49,8 @@ import {
 } from "../src/scoring/catalog-pass.ts";
 import { scoringInputsQuery } from "../src/scoring/inputs.ts";
 import { rescoreDue, scoreCatalog } from "../src/scoring/pipeline.ts";
-import { importWarninglists, type WarninglistDocument } from "../src/warninglists/import.ts";
+import { importWarninglists } from "../src/warninglists/import.ts";
+import { loadBenchWarninglists } from "./bench-warninglists.ts";
 import { startBridgeProcess } from "./start-bridge-process.ts";
 
 const total = Number(process.argv[2] ?? 1_000_000);
@@ -61,28 +62,6 @@ const pageSize = 2_000;
 const workers = 2;
 const dayMs = 86_400_000;
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
-const sharedLists = "/work/shared/fixtures/warninglists/lists";
-
-async function loadWarninglists(): Promise<{ documents: WarninglistDocument[]; origin: string }> {
-  if (existsSync(sharedLists)) {
-    const names = (await readdir(sharedLists)).sort();
-    const documents: WarninglistDocument[] = [];
-    for (const name of names) {
-      const file = join(sharedLists, name, "list.json");
-      if (existsSync(file)) documents.push({ id: name, json: JSON.parse(await readFile(file, "utf8")) });
-    }
-    return { documents, origin: `${documents.length} lists from ${sharedLists}` };
-  }
-  const dir = new URL("../fixtures/warninglists/", import.meta.url);
-  const names = (await readdir(dir)).filter((name) => name.endsWith(".json"));
-  const documents = await Promise.all(
-    names.map(async (name) => ({
-      id: name.replace(/\.json$/, ""),
-      json: JSON.parse(await readFile(new URL(name, dir), "utf8")) as unknown,
-    })),
-  );
-  return { documents, origin: `${documents.length} fixture lists (shared fixtures absent)` };
-}
 
 /** Runs `fn` over the chunks with `workers` in parallel. */
 async function inParallel<T>(chunks: T[], fn: (chunk: T) => Promise<void>): Promise<void> {
@@ -247,7 +226,7 @@ async function main(): Promise<void> {
     );
 
     started = performance.now();
-    const lists = await loadWarninglists();
+    const lists = await loadBenchWarninglists();
     const imported = await importWarninglists({ db: ingest.db, lists: lists.documents });
     await admin.query("update scoring_sweeps set finished_at = now()");
     // The lists count as imported an hour before the scoring instant, as in production, where passes run at
