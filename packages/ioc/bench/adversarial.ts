@@ -29,5 +29,7 @@ export function adversarialInputs(size: number): Array<[string, string]> {
     ["nested urls", fill("http://a.com/?u=")],
     ["url then closing brackets", `http://evil.com/${fill(")")}`],
     ["refanged and colon tokens", fill("a[.]bc cd:ef ")],
+    // Session 8: the most small defanged tokens per MB (150,000), each refanged, classified and rejected.
+    ["refanged tokens", fill("a[.]bc ")],
   ];
 }

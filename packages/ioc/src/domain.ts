@@ -90,17 +90,26 @@ const shortTldCodes = 27 ** 4;
 const shortTldKnown = new Int8Array(shortTldCodes); // 0 not yet looked up, 1 known, -1 unknown
 
 function isKnownTld(host: string, start: number): boolean {
-  const length = host.length - start;
-  if (length > 4) return isPublicSuffix(host.slice(start));
+  return isKnownTldLabel(host, start, host.length);
+}
+
+/**
+ * isPublicSuffix of the label `text[start, end)` lower-cased, read as written (so the extractor can rule out
+ * `file.exe` before it copies a name). ASCII letters fold with `| 32`, which maps no other character into
+ * `a`–`z`; any other label (`xn--…`, digits) is looked up as a lower-cased copy.
+ */
+export function isKnownTldLabel(text: string, start: number, end: number): boolean {
+  const length = end - start;
+  if (length > 4) return isPublicSuffix(text.slice(start, end).toLowerCase());
   let code = 0;
-  for (let i = start; i < host.length; i++) {
-    const c = host.charCodeAt(i);
-    if (c < 97 || c > 122) return isPublicSuffix(host.slice(start));
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i) | 32;
+    if (c < 97 || c > 122) return isPublicSuffix(text.slice(start, end).toLowerCase());
     code = code * 27 + (c - 96);
   }
   const cached = shortTldKnown[code] ?? 0;
   if (cached !== 0) return cached === 1;
-  const known = isPublicSuffix(host.slice(start));
+  const known = isPublicSuffix(text.slice(start, end).toLowerCase());
   shortTldKnown[code] = known ? 1 : -1;
   return known;
 }

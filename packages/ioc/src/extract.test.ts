@@ -184,6 +184,30 @@ describe("extract: repeated tokens", () => {
   });
 });
 
+describe("extract: refanged tokens one after another", () => {
+  it("maps each refanged token's findings through its own position map", () => {
+    const text =
+      "a hxxp://x[.]com/p b[.]bc evil(.)org 1[.]2.3[.]4 see http//c[.]net/q and Evil[.]COM, shop.example.co.za";
+    expect(extract(text)).toEqual([
+      { type: "url", value: "http://x.com/p", offset: 2, length: 16 },
+      { type: "domain", value: "x.com", offset: 9, length: 7, derivedFrom: "url" },
+      { type: "domain", value: "evil.org", offset: 26, length: 10 },
+      { type: "ipv4", value: "1.2.3.4", offset: 37, length: 11 },
+      // No colon as written: the full pattern adds it (`http//`), so the token is still read as a URL.
+      { type: "url", value: "http://c.net/q", offset: 53, length: 15 },
+      { type: "domain", value: "c.net", offset: 59, length: 7, derivedFrom: "url" },
+      { type: "domain", value: "evil.com", offset: 73, length: 10 },
+      { type: "domain", value: "shop.example.co.za", offset: 85, length: 18 },
+    ]);
+  });
+
+  it("reads a two-label name's TLD in any case; a second-level-only ccTLD needs three labels", () => {
+    expect(extractGrouped("EVIL.COM FILE.EXE a[.]bc A[.]BC x[.]y[.]bc co.za shop.example.co.za")).toEqual({
+      domain: ["evil.com", "shop.example.co.za"],
+    });
+  });
+});
+
 describe("extract: what is not found", () => {
   it.each([
     ["version strings", "upgrade to 1.2.3.4.5 or v2.0.1.7 and 10.0.19041.1"],

@@ -8,9 +8,14 @@ import {
   isHexCode,
   toLowerCaseIfNeeded,
 } from "./canonicalize.ts";
-import { canonicalHostname, isPublicSuffix } from "./domain.ts";
+import { canonicalHostname, isKnownTldLabel, isPublicSuffix } from "./domain.ts";
 import { canonicalCidr, canonicalIpv4, canonicalIpv6 } from "./ip.ts";
-import { originalOffset, refangRange } from "./refang.ts";
+import {
+  refangedTokenDefanged,
+  refangedTokenMayAddColon,
+  refangedTokenOffset,
+  refangToken,
+} from "./refang.ts";
 import { sortByCodeUnits } from "./sort-values.ts";
 import type { Finding, IndicatorType } from "./types.ts";
 
@@ -185,18 +190,19 @@ type Emit = (
 
 /**
  * A candidate token: the text that holds it, what to add to a position in that text to get the offset in the
- * input, and the position map. A token with nothing to refang is read in place in the input (`start` 0, no
- * copy); a refanged one is its own string (`start` = its offset in the input).
+ * input, and whether positions go through the position map. A token with nothing to refang is read in place
+ * in the input (`start` 0, no copy); a refanged one is its own string (`start` = its offset in the input),
+ * processed before the next token is refanged, so its map is the one refangToken left in its buffer.
  */
 interface Token {
   text: string;
   start: number;
-  edits: number[] | null;
+  refanged: boolean;
   defanged: boolean;
 }
 
 function position(token: Token, index: number): number {
-  return token.start + (token.edits === null ? index : originalOffset(token.edits, index));
+  return token.start + (token.refanged ? refangedTokenOffset(index) : index);
 }
 
 function emitSpan(
@@ -300,7 +306,7 @@ const refangedSeparators = new SeparatorSearch();
 
 /** Only the in-place token (the input itself) has no position map. */
 function findSeparator(token: Token, from: number, to: number): number {
-  return (token.edits === null ? inputSeparators : refangedSeparators).find(token, from, to);
+  return (token.refanged ? refangedSeparators : inputSeparators).find(token, from, to);
 }
 
 function indexOfCode(text: string, code: number, from: number, to: number): number {
@@ -320,6 +326,10 @@ function processToken(token: Token, from: number, to: number, emit: Emit, hasCol
   // characters are capped at twice the token's length (real text stays far below: three nested URLs of
   // the token's full length); past the cap the rest of the path is read as a path.
   let nestedBudget = 2 * (to - from);
+  // The last scan for a URL's end, from `scannedFrom` to the terminator at `scannedEnd`: a scan starting
+  // inside it stops at the same place, so a nested URL does not read its parent's path again.
+  let scannedFrom = to + 1;
+  let scannedEnd = -1;
   let separator = hasColon ? findSeparator(token, from, to) : -1;
   while (separator > from) {
     const schemeStart = findSchemeStart(text, from, separator);
@@ -332,7 +342,12 @@ function processToken(token: Token, from: number, to: number, emit: Emit, hasCol
       const close = indexOfCode(text, 93, end, to);
       if (close > 0) end = close + 1;
     }
-    while (end < to && urlTerminatorTable[text.charCodeAt(end)] === 0) end++;
+    if (end >= scannedFrom && end <= scannedEnd) end = scannedEnd;
+    else {
+      scannedFrom = end;
+      while (end < to && urlTerminatorTable[text.charCodeAt(end)] === 0) end++;
+      scannedEnd = end;
+    }
     end = trimUrlEnd(text, schemeStart, end);
     if (schemeStart < urlEnd) {
       nestedBudget -= end - schemeStart;
@@ -684,6 +699,9 @@ function classifyPiece(
   }
 
   if (inUrlPath || !tldShaped) return;
+  // A two-label ASCII name is a domain only under a known TLD (canonicalHostname's last test, which the PSL's
+  // second-level-only ccTLDs relax for 3+ labels): `file.exe`, `a[.]bc` end here, before any copy.
+  if (dots === 1 && !nonAscii && !isKnownTldLabel(text, lastDot + 1, b)) return;
   const raw = text.slice(a, b);
   const domain = canonicalHostname(raw);
   if (domain === null) return;
@@ -788,7 +806,7 @@ function hasFlag(text: string, from: number, to: number, flag: number): boolean 
 function scan(text: string, emit: Emit): void {
   const length = text.length;
   // Tokens with nothing to refang are read in place: no copy per token.
-  const inPlace: Token = { text, start: 0, edits: null, defanged: false };
+  const inPlace: Token = { text, start: 0, refanged: false, defanged: false };
   let i = 0;
   while (i < length) {
     while (i < length && flagsOf(text.charCodeAt(i)) === DELIMITER) i++;
@@ -849,19 +867,16 @@ function scan(text: string, emit: Emit): void {
         if (text.charCodeAt(trimmedEnd - 1) === 58 && text.charCodeAt(trimmedEnd - 2) === 58) break;
         trimmedEnd--;
       }
-      interesting = hasFlag(text, start, trimmedEnd, TRIGGER);
+      // The flags already prove a trigger when no trailing punctuation was cut off.
+      interesting = trimmedEnd === end || hasFlag(text, start, trimmedEnd, TRIGGER);
     }
     if (!interesting) continue;
     if (joined || (anyFlags & MARK) !== 0) {
-      const refanged = refangRange(text, start, end);
+      const refanged = refangToken(text, start, end);
       if (refanged !== null) {
-        const token: Token = {
-          text: refanged.text,
-          start,
-          edits: refanged.edits,
-          defanged: refanged.defanged,
-        };
-        processToken(token, 0, refanged.text.length, emit, true);
+        const token: Token = { text: refanged, start, refanged: true, defanged: refangedTokenDefanged() };
+        const hasColon = (anyFlags & COLON) !== 0 || refangedTokenMayAddColon();
+        processToken(token, 0, refanged.length, emit, hasColon);
         continue;
       }
     }

@@ -275,28 +275,59 @@ function needsFullPattern(source: string, i: number, c: number): boolean {
  * Joins the pieces of a refanged token. A hostile token yields a part per marker (120,000 for 1 MB of
  * `a1.b2:c3@d4[.]e5/`), and one join over that many parts costs twice as much as joins of 512 parts and a
  * join of those; string concatenation is cheaper still for that token but leaves a linked string that every
- * later read of a real token pays for (10% slower on report text).
+ * later read of a real token pays for (10% slower on report text). Below 13 code units V8 copies a
+ * concatenation into a flat string, so a short token (`a[.]bc`, `evil[.]com`) is built with `+` and no
+ * array; one joiner serves every token (a refang runs to its end before the next one starts).
  */
 class PartJoiner {
-  readonly #parts: string[] = [];
+  #short = "";
+  #parts: string[] | null = null;
   #chunks: string[] | null = null;
 
   add(part: string): void {
+    if (this.#parts === null) {
+      if (this.#short.length + part.length < shortJoinLimit) {
+        this.#short += part;
+        return;
+      }
+      this.#parts = [this.#short];
+      this.#short = "";
+    }
     this.#parts.push(part);
     if (this.#parts.length >= 512) {
       this.#chunks ??= [];
       this.#chunks.push(this.#parts.join(""));
-      this.#parts.length = 0;
+      this.#parts = [];
     }
   }
 
-  text(): string {
-    const last = this.#parts.join("");
-    if (this.#chunks === null) return last;
-    this.#chunks.push(last);
-    return this.#chunks.join("");
+  /** Forgets the parts of a token whose fast refang gave up half-way. */
+  clear(): void {
+    this.#short = "";
+    this.#parts = null;
+    this.#chunks = null;
+  }
+
+  /** The joined text; the joiner is empty again. */
+  take(): string {
+    const parts = this.#parts;
+    if (parts === null) {
+      const text = this.#short;
+      this.#short = "";
+      return text;
+    }
+    const chunks = this.#chunks;
+    this.clear();
+    if (chunks === null) return parts.join("");
+    chunks.push(parts.join(""));
+    return chunks.join("");
   }
 }
+
+/** V8's ConsString::kMinLength: a shorter concatenation is a flat copy, not a linked string. */
+const shortJoinLimit = 13;
+
+const tokenParts = new PartJoiner();
 
 /**
  * Position-map entries of the token being refanged, five per edit (see {@link RefangedSpan}). One growing
@@ -326,31 +357,43 @@ function pushEdit(
   editCount += 5;
 }
 
+/** Empties the edit buffer for the next token; slots grown by a huge token are let go. */
+function startEdits(): void {
+  editCount = 0;
+  if (editSlots.length > 65536) editSlots = new Int32Array(1024);
+}
+
 /**
  * The edits of the token just refanged, copied into an array allocated at its final size (growing an array
  * by push cost 7–9 ms for the 300,000 entries of a hostile 1 MB token, this 2 ms; a typed array per token
- * measured slower on report text). Slots grown by a huge token are let go.
+ * measured slower on report text).
  */
 function takeEdits(): number[] {
   const edits = new Array<number>(editCount);
   for (let k = 0; k < editCount; k++) edits[k] = editSlots[k] ?? 0;
-  if (editSlots.length > 65536) editSlots = new Int32Array(1024);
   return edits;
 }
 
-/** fastRefang's answer for a token it leaves as it is (no allocation on the common path). */
-const unchanged: RefangedSpan = { text: "", edits: null, defanged: false };
+/** fastRefang's answer when something might be a marker it does not handle. */
+const useFullPattern = false;
+
+/** Whether the token refanged last undid a real marker (not just a stray bracket next to a dot). */
+let lastTokenDefanged = false;
+/** Whether the token refanged last went through the full pattern (see {@link refangedTokenMayAddColon}). */
+let lastTokenByPattern = false;
 
 /**
  * Fast path for the markers that make up nearly all real defanging (`[.]`, `(.)`, `[:]`, `[://]`, `[@]`,
- * `hxxp(s)`) in `source[from, to)`: one pass, no regex. Returns `unchanged` when there is nothing to undo,
- * and null as soon as anything else might be a marker; the caller then falls back to the full pattern.
+ * `hxxp(s)`) in `source[from, to)`: one pass, no regex. Returns the refanged text (its edits in the buffer),
+ * null when there is nothing to undo, and `useFullPattern` as soon as anything else might be a marker; the
+ * caller then falls back to the full pattern.
  */
-function fastRefang(source: string, from: number, to: number): RefangedSpan | null {
+function fastRefang(source: string, from: number, to: number): string | null | typeof useFullPattern {
   rangeStart = from;
   rangeEnd = to;
   let out: PartJoiner | null = null;
-  editCount = 0;
+  tokenParts.clear();
+  startEdits();
   let written = 0;
   let copied = from;
   let defanged = false;
@@ -387,7 +430,7 @@ function fastRefang(source: string, from: number, to: number): RefangedSpan | nu
         }
         const opensMarker = (last === 91 || last === 40 || last === 123) && mayOpenMarker(source, runEnd - 1);
         const closesMarker = !isBracketOrBackslash(codeAt(source, i - 1)) && mayCloseMarker(source, i);
-        if (opensMarker || closesMarker || (last === 92 && after === 47)) return null;
+        if (opensMarker || closesMarker || (last === 92 && after === 47)) return useFullPattern;
         if (after === 46) {
           let dotEnd = runEnd + 1;
           while (dotEnd < to && isBracketOrBackslash(source.charCodeAt(dotEnd))) dotEnd++;
@@ -396,7 +439,7 @@ function fastRefang(source: string, from: number, to: number): RefangedSpan | nu
             (lastOfRun === 91 || lastOfRun === 40 || lastOfRun === 123) &&
             mayOpenMarker(source, dotEnd - 1)
           ) {
-            return null;
+            return useFullPattern;
           }
           marker = ".";
           markerLength = dotEnd - i;
@@ -416,26 +459,26 @@ function fastRefang(source: string, from: number, to: number): RefangedSpan | nu
     } else if (kind === FAST_H) {
       if (i > from && isAsciiAlnum(source.charCodeAt(i - 1))) continue;
       if ((codeAt(source, i + 1) | 32) !== 120 || (codeAt(source, i + 2) | 32) !== 120) continue;
-      if ((codeAt(source, i + 3) | 32) !== 112) return null;
+      if ((codeAt(source, i + 3) | 32) !== 112) return useFullPattern;
       const tls = (codeAt(source, i + 4) | 32) === 115;
       const next = codeAt(source, i + (tls ? 5 : 4));
-      if (next !== 58 && next !== 91) return null;
+      if (next !== 58 && next !== 91) return useFullPattern;
       marker = tls ? "https" : "http";
       markerLength = marker.length;
       defanged = true;
     } else if (kind === FAST_SPACE) {
       // Spaced markers joined by the extractor: `example [.] com`, `bob [@] x`, `2.2.2 . 2`.
       const end = spacedMarkerEnd(source, i);
-      if (end < 0) return null;
+      if (end < 0) return useFullPattern;
       marker = spacedMarker;
       markerLength = end - i;
       defanged = true;
     } else if (kind === FAST_BAIL || needsFullPattern(source, i, c)) {
-      return null;
+      return useFullPattern;
     } else {
       continue;
     }
-    out ??= new PartJoiner();
+    out ??= tokenParts;
     if (i === copied && marker === runMarker && markerLength === runMarkerLength && marker !== "") {
       // Adjacent identical markers (`[.][.][.]`) extend one edit: hostile input of nothing but markers
       // costs one entry, not one per marker.
@@ -456,20 +499,23 @@ function fastRefang(source: string, from: number, to: number): RefangedSpan | nu
     copied = i + markerLength;
     i = copied - 1;
   }
-  if (out === null) return unchanged;
+  if (out === null) return null;
   if (runCount > 0) out.add(runCount === 1 ? runMarker : runMarker.repeat(runCount));
   if (to > copied) out.add(source.slice(copied, to));
-  return { text: out.text(), edits: takeEdits(), defanged };
+  lastTokenDefanged = defanged;
+  lastTokenByPattern = false;
+  return out.take();
 }
 
 /**
- * Refangs `source[from, to)` (one candidate token) and keeps a position map so findings can point at the
- * text as written; null when there is nothing to undo. Used by the extractor on candidate tokens only.
+ * Refangs `source[from, to)` (one candidate token): the refanged text, or null when there is nothing to undo.
+ * Its position map stays in the edit buffer until the next token is refanged: read it with
+ * {@link refangedTokenOffset} and {@link refangedTokenDefanged}. The extractor maps positions only for
+ * findings, and most refanged tokens report none (`a[.]bc`), so no map is copied per token.
  */
-export function refangRange(source: string, from: number, to: number): RefangedSpan | null {
+export function refangToken(source: string, from: number, to: number): string | null {
   const fast = fastRefang(source, from, to);
-  if (fast === unchanged) return null;
-  if (fast !== null) return fast;
+  if (fast !== useFullPattern) return fast;
   const token = source.slice(from, to);
   const pattern =
     token.includes(" ") || token.includes("\t") ? spacedExtractionPattern : compactExtractionPattern;
@@ -477,8 +523,9 @@ export function refangRange(source: string, from: number, to: number): RefangedS
   let match = pattern.exec(token);
   if (match === null) return null;
   let defanged = false;
-  const out = new PartJoiner();
-  editCount = 0;
+  const out = tokenParts;
+  out.clear();
+  startEdits();
   let written = 0;
   let cursor = 0;
   while (match !== null) {
@@ -496,7 +543,36 @@ export function refangRange(source: string, from: number, to: number): RefangedS
     match = pattern.exec(token);
   }
   out.add(token.slice(cursor));
-  return { text: out.text(), edits: takeEdits(), defanged };
+  lastTokenDefanged = defanged;
+  lastTokenByPattern = true;
+  return out.take();
+}
+
+/**
+ * Whether the token refanged last may hold a colon its input did not: only the full pattern adds one
+ * (`http//x` to `http://x`); the fast path's markers keep the colons they contain (`[:]`, `[://]`).
+ */
+export function refangedTokenMayAddColon(): boolean {
+  return lastTokenByPattern;
+}
+
+/** Whether the token refanged last by {@link refangToken} undid a real marker. */
+export function refangedTokenDefanged(): boolean {
+  return lastTokenDefanged;
+}
+
+/** {@link originalOffset} in the position map of the token refanged last by {@link refangToken}. */
+export function refangedTokenOffset(index: number): number {
+  return originalOffset(editSlots, index, editCount);
+}
+
+/**
+ * Refangs `source[from, to)` and keeps a position map so findings can point at the text as written; null
+ * when there is nothing to undo.
+ */
+export function refangRange(source: string, from: number, to: number): RefangedSpan | null {
+  const text = refangToken(source, from, to);
+  return text === null ? null : { text, edits: takeEdits(), defanged: lastTokenDefanged };
 }
 
 /**
@@ -512,9 +588,13 @@ export function refangWithOrigin(token: string): RefangedSpan {
  * after a replacement maps to the end of that marker; inside a run of identical markers, the k-th
  * replacement maps to the k-th marker). Binary search: tokens can hold many markers.
  */
-export function originalOffset(edits: readonly number[], index: number): number {
+export function originalOffset(
+  edits: ArrayLike<number>,
+  index: number,
+  entries: number = edits.length,
+): number {
   let low = 0;
-  let high = edits.length / 5 - 1;
+  let high = entries / 5 - 1;
   let found = -1;
   while (low <= high) {
     const middle = (low + high) >> 1;
