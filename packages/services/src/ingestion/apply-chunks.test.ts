@@ -2,7 +2,7 @@ import { newId } from "@threatfusion/core";
 import type { TestDatabases } from "@threatfusion/db/testing";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createScoringTestDatabase } from "../scoring/test-database.ts";
+import { createScoringTestDatabase, openGlobalFeedRun } from "../scoring/test-database.ts";
 import { type IndicatorChange, onIndicatorsChanged } from "./after-indicators-changed.ts";
 import { applyFeedChunks } from "./apply-chunks.ts";
 import { handOffChanges } from "./hand-off.ts";
@@ -18,25 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await database.drop();
 });
-
-async function openRun(): Promise<{ runId: string; feedId: string }> {
-  const sourceId = newId("source");
-  const feedId = newId("feed");
-  const runId = newId("feedRun");
-  await dbs.admin.pool.query(
-    "insert into sources (id, tenant_id, name, reliability) values ($1, null, $2, 'B')",
-    [sourceId, `source ${sourceId.slice(-6)}`],
-  );
-  await dbs.admin.pool.query(
-    "insert into feeds (id, tenant_id, source_id, name, url, format, enabled) values ($1, null, $2, $3, 'http://127.0.0.1/x', 'text', false)",
-    [feedId, sourceId, `feed ${feedId}`],
-  );
-  await dbs.admin.pool.query("insert into feed_runs (id, feed_id, tenant_id) values ($1, $2, null)", [
-    runId,
-    feedId,
-  ]);
-  return { runId, feedId };
-}
 
 function chunk(
   run: { runId: string; feedId: string },
@@ -62,7 +43,7 @@ function chunk(
 
 describe("applying the chunks of one delivery", () => {
   it("counts a key repeated across chunks once, in the first chunk, and keeps a value under two types apart", async () => {
-    const run = await openRun();
+    const run = await openGlobalFeedRun(dbs);
     const value = `${newId("job").slice(-8).toLowerCase()}.example.net`;
     const other = `other-${value}`;
     // One group (parallelism 1), so both chunks share one attribution.
@@ -97,7 +78,7 @@ describe("applying the chunks of one delivery", () => {
   });
 
   it("hands off from memory what it would read from the ledger, and marks the rows it inserted scored", async () => {
-    const run = await openRun();
+    const run = await openGlobalFeedRun(dbs);
     const suffix = newId("job").slice(-8).toLowerCase();
     const deps = { ingestDb: dbs.ingest.db, appDb: dbs.app.db };
     const first = await applyFeedChunks(deps, [chunk(run, 0, [["domain", `a-${suffix}.example.net`]])]);
@@ -142,7 +123,7 @@ describe("applying the chunks of one delivery", () => {
   });
 
   it("hands off a chunk another invocation applied from the ledger", async () => {
-    const run = await openRun();
+    const run = await openGlobalFeedRun(dbs);
     const value = `${newId("job").slice(-8).toLowerCase()}.example.org`;
     const deps = { ingestDb: dbs.ingest.db, appDb: dbs.app.db };
     await applyFeedChunks(deps, [chunk(run, 0, [["domain", value]])]);
@@ -162,7 +143,7 @@ describe("applying the chunks of one delivery", () => {
   });
 
   it("leaves a row to the stale-score check when another group of the delivery wrote its key beside it", async () => {
-    const [first, second] = [await openRun(), await openRun()];
+    const [first, second] = [await openGlobalFeedRun(dbs), await openGlobalFeedRun(dbs)];
     const suffix = newId("job").slice(-8).toLowerCase();
     const shared = `both-${suffix}.example.com`;
     const alone = `alone-${suffix}.example.com`;

@@ -7,7 +7,7 @@ import { applyFeedChunks } from "../ingestion/apply-chunks.ts";
 import type { FeedChunkMessage } from "../ingestion/messages.ts";
 import { importWarninglists } from "../warninglists/import.ts";
 import { scoreCatalog, scoreChangedIndicators, staleCatalogScores } from "./pipeline.ts";
-import { createScoringTestDatabase } from "./test-database.ts";
+import { createScoringTestDatabase, openGlobalFeedRun } from "./test-database.ts";
 
 let database: Awaited<ReturnType<typeof createScoringTestDatabase>>;
 let dbs: TestDatabases;
@@ -24,26 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await database.drop();
 });
-
-/** A global source and feed with one open run, as the cron's claim leaves them. */
-async function openRun(reliability: string): Promise<{ runId: string; feedId: string }> {
-  const sourceId = newId("source");
-  const feedId = newId("feed");
-  const runId = newId("feedRun");
-  await dbs.admin.pool.query(
-    "insert into sources (id, tenant_id, name, reliability) values ($1, null, $2, $3)",
-    [sourceId, `source ${sourceId.slice(-6)}`, reliability],
-  );
-  await dbs.admin.pool.query(
-    "insert into feeds (id, tenant_id, source_id, name, url, format, enabled) values ($1, null, $2, $3, 'http://127.0.0.1/x', 'text', false)",
-    [feedId, sourceId, `feed ${feedId}`],
-  );
-  await dbs.admin.pool.query("insert into feed_runs (id, feed_id, tenant_id) values ($1, $2, null)", [
-    runId,
-    feedId,
-  ]);
-  return { runId, feedId };
-}
 
 function chunk(run: { runId: string; feedId: string }, values: [string, string][]): FeedChunkMessage {
   return {
@@ -89,7 +69,7 @@ describe("scoring at ingestion", () => {
   const plainAddress = "11.22.33.44";
 
   it("writes new catalog rows once, already scored and suppressed, so the stored re-score finds nothing to change", async () => {
-    const run = await openRun("B");
+    const run = await openGlobalFeedRun(dbs, "B");
     const message = chunk(run, [
       ["domain", domain],
       ["ipv4", awsAddress],
@@ -125,7 +105,7 @@ describe("scoring at ingestion", () => {
 
   it("re-scores set-based only the rows a second source corroborated", async () => {
     const before = await stored([domain, plainAddress]);
-    const run = await openRun("A");
+    const run = await openGlobalFeedRun(dbs, "A");
     const other = `fresh-${newId("job").slice(-8).toLowerCase()}.example.com`;
     await applyFeedChunks({ ingestDb: dbs.ingest.db, appDb: dbs.app.db }, [
       chunk(run, [

@@ -42,3 +42,26 @@ export async function createScoringTestDatabase(
     },
   };
 }
+
+/** A global source of `reliability` and its feed with one open run, as the cron's claim leaves them. */
+export async function openGlobalFeedRun(
+  dbs: TestDatabases,
+  reliability = "B",
+): Promise<{ runId: string; feedId: string }> {
+  const sourceId = newId("source");
+  const feedId = newId("feed");
+  const runId = newId("feedRun");
+  await dbs.admin.pool.query(
+    "insert into sources (id, tenant_id, name, reliability) values ($1, null, $2, $3)",
+    [sourceId, `source ${sourceId.slice(-6)}`, reliability],
+  );
+  await dbs.admin.pool.query(
+    "insert into feeds (id, tenant_id, source_id, name, url, format, enabled) values ($1, null, $2, $3, 'http://127.0.0.1/x', 'text', false)",
+    [feedId, sourceId, `feed ${feedId}`],
+  );
+  await dbs.admin.pool.query("insert into feed_runs (id, feed_id, tenant_id) values ($1, $2, null)", [
+    runId,
+    feedId,
+  ]);
+  return { runId, feedId };
+}
