@@ -437,7 +437,9 @@ describe("upsertObservations", () => {
     const first = await ingest((tx) =>
       upsertObservations(tx, observations("2026-01-12T00:00:00.000Z"), countsOnly),
     );
-    expect(first).toEqual({ new: 3, changed: 0, unchanged: 0, rejected: 1, touched: [] });
+    expect(first).toMatchObject({ new: 3, changed: 0, unchanged: 0, rejected: 1, touched: [] });
+    // The catalog rows came from another transaction: each gained its first source here.
+    expect(first.corroborated.map((row) => row.value).sort()).toEqual([...values].sort());
     const [newer = ""] = values;
     const later = await ingest((tx) =>
       upsertObservations(
@@ -448,7 +450,7 @@ describe("upsertObservations", () => {
         countsOnly,
       ),
     );
-    expect(later).toEqual({ new: 0, changed: 1, unchanged: 2, rejected: 1, touched: [] });
+    expect(later).toEqual({ new: 0, changed: 1, unchanged: 2, rejected: 1, touched: [], corroborated: [] });
   });
 
   it("links observations by (type, value), counts a newer report, ignores a re-read snapshot", async () => {
@@ -482,7 +484,7 @@ describe("upsertObservations", () => {
         values.map((value) => observation(value)),
       ),
     );
-    expect(reread).toEqual({ new: 0, changed: 0, unchanged: 3, rejected: 0, touched: [] });
+    expect(reread).toEqual({ new: 0, changed: 0, unchanged: 3, rejected: 0, touched: [], corroborated: [] });
 
     const [newer = ""] = values;
     const later = await ingest((tx) =>
@@ -495,6 +497,54 @@ describe("upsertObservations", () => {
       [newer],
     );
     expect(rows).toEqual([{ report_count: 2, malware_family: "emotet", context: { reporter: "abuse_ch" } }]);
+  });
+
+  it("names the stored rows a new source corroborated without changing them, not the rows its own transaction wrote", async () => {
+    const [written = "", corroborated = "", listed = ""] = domains(3);
+    const secondSourceId = newId("source");
+    await dbs.admin.pool.query("insert into sources (id, tenant_id, name) values ($1, null, $2)", [
+      secondSourceId,
+      `bulk second ${secondSourceId}`,
+    ]);
+    const observation = (value: string, sourceId: string) => ({
+      indicatorType: "domain",
+      indicatorValue: value,
+      sourceId,
+      firstSeen: "2026-01-10T00:00:00.000Z",
+      lastSeen: "2026-01-12T00:00:00.000Z",
+    });
+    // One transaction writes the catalog rows and their first observations: nothing to hand on.
+    const first = await ingest(async (tx) => {
+      await upsertIndicators(tx, [indicator(written), indicator(corroborated), indicator(listed)]);
+      return upsertObservations(
+        tx,
+        [written, corroborated, listed].map((value) => observation(value, globalSourceId)),
+        { returnTouched: false },
+      );
+    });
+    expect(first).toMatchObject({ new: 3, corroborated: [] });
+    // A second source within the stored dates: the catalog rows stay as they are, the new sources are named.
+    const counted = await ingest(async (tx) => {
+      const catalog = await upsertIndicators(tx, [indicator(corroborated)]);
+      expect(catalog).toMatchObject({ new: 0, changed: 0, unchanged: 1 });
+      return upsertObservations(tx, [observation(corroborated, secondSourceId)], { returnTouched: false });
+    });
+    const ids = await dbs.admin.pool.query<{ id: string; value: string }>(
+      "select id, value from indicators where value = any($1)",
+      [[corroborated, listed]],
+    );
+    const idOf = new Map(ids.rows.map((row) => [row.value, row.id]));
+    expect(counted).toMatchObject({
+      new: 1,
+      corroborated: [{ id: idOf.get(corroborated), type: "domain", value: corroborated }],
+    });
+    const rows = await ingest((tx) => upsertObservations(tx, [observation(listed, secondSourceId)]));
+    expect(rows.corroborated).toEqual([{ id: idOf.get(listed), type: "domain", value: listed }]);
+    // Seen again by the same source: not a new source.
+    const again = await ingest((tx) =>
+      upsertObservations(tx, [observation(listed, secondSourceId)], { returnTouched: false }),
+    );
+    expect(again).toMatchObject({ unchanged: 1, corroborated: [] });
   });
 
   it("rejects observations of unknown indicators and of tenant sources (which must stay private)", async () => {
@@ -511,7 +561,7 @@ describe("upsertObservations", () => {
         { ...base, indicatorValue: known, sourceId: tenantSourceId },
       ]),
     );
-    expect(result).toEqual({ new: 0, changed: 0, unchanged: 0, rejected: 2, touched: [] });
+    expect(result).toEqual({ new: 0, changed: 0, unchanged: 0, rejected: 2, touched: [], corroborated: [] });
   });
 });
 

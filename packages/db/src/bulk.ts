@@ -620,9 +620,31 @@ interface UpsertedObservation extends Record<string, unknown> {
   id?: string | null;
   indicator_id?: string | null;
   inserted?: boolean | null;
+  /** Whether this transaction wrote the observation's catalog row (`returnTouched`). */
+  indicator_written_here?: boolean | null;
+  type?: string | null;
+  value?: string | null;
   /** Counts only (`returnTouched: false`). */
   written?: string | number;
   inserted_count?: string | number;
+  corroborated?: string | null;
+}
+
+/** What `upsertObservations` did: the counts and rows, and the catalog rows that gained a source. */
+export interface ObservationUpsertResult extends UpsertResult<TouchedObservation> {
+  /**
+   * Catalog rows that this call gave a new source while this transaction did not write the catalog row
+   * itself (a second feed reporting a stored value within its stored dates and scores leaves the catalog
+   * row unchanged): their stored confidence counts one source too few until they are re-scored, so the
+   * caller hands them on with the rows it changed.
+   */
+  corroborated: CorroboratedIndicator[];
+}
+
+export interface CorroboratedIndicator {
+  id: string;
+  type: string;
+  value: string;
 }
 
 /**
@@ -636,14 +658,15 @@ export async function upsertObservations(
   tx: DbTransaction,
   rows: readonly ObservationUpsertRow[],
   options: BulkOptions = {},
-): Promise<UpsertResult<TouchedObservation>> {
+): Promise<ObservationUpsertResult> {
   const { prepared, rejected } = prepareObservations(rows);
-  const result: UpsertResult<TouchedObservation> = {
+  const result: ObservationUpsertResult = {
     new: 0,
     changed: 0,
     unchanged: 0,
     rejected,
     touched: [],
+    corroborated: [],
   };
   const returnTouched = options.returnTouched ?? true;
   for (const batch of chunks(prepared, options.batchSize ?? defaultBatchSize)) {
@@ -664,7 +687,9 @@ export async function upsertObservations(
       ),
       matched as materialized (
         select input.id, i.id as indicator_id, s.id as source_id, input.first_seen, input.last_seen,
-               input.malware_family, input.threat_type, input.reference, input.context
+               input.malware_family, input.threat_type, input.reference, input.context,
+               -- The catalog row was inserted or changed by this transaction (its upsert ran just before).
+               i.xmin = pg_current_xact_id()::xid as indicator_written_here, i.type, i.value
         from input
         join indicators i on i.type = input.type and i.value = input.value
         join sources s on s.id = input.source_id and s.tenant_id is null
@@ -693,17 +718,26 @@ export async function upsertObservations(
       )
       ${
         returnTouched
-          ? sql`select total.matched, written.id, written.indicator_id, written.inserted
+          ? sql`select total.matched, written.id, written.indicator_id, written.inserted,
+                       m.indicator_written_here, m.type, m.value
                 from (select count(*) as matched from matched) as total
-                left join written on true`
+                left join written on true
+                left join matched m on m.id = written.id`
           : sql`select (select count(*) from matched) as matched, count(*) as written,
-                       count(*) filter (where inserted) as inserted_count
+                       count(*) filter (where inserted) as inserted_count,
+                       (select json_agg(json_build_array(w.indicator_id, m.type, m.value))::text
+                        from written w join matched m on m.id = w.id
+                        where w.inserted and not m.indicator_written_here) as corroborated
                 from written`
       }`);
     const matched = Number(upserted[0]?.matched ?? 0);
     if (!returnTouched) {
       const written = Number(upserted[0]?.written ?? 0);
       const inserted = Number(upserted[0]?.inserted_count ?? 0);
+      const corroborated = upserted[0]?.corroborated ?? null;
+      if (corroborated !== null)
+        for (const [id, type, value] of JSON.parse(corroborated) as [string, string, string][])
+          result.corroborated.push({ id, type, value });
       result.new += inserted;
       result.changed += written - inserted;
       result.unchanged += matched - written;
@@ -715,6 +749,8 @@ export async function upsertObservations(
       if (row.id == null || row.indicator_id == null) continue;
       writtenCount++;
       const outcome: UpsertOutcome = row.inserted ? "new" : "changed";
+      if (row.inserted && row.indicator_written_here === false)
+        result.corroborated.push({ id: row.indicator_id, type: row.type ?? "", value: row.value ?? "" });
       result[outcome]++;
       result.touched.push({ id: row.id, indicatorId: row.indicator_id, outcome });
     }

@@ -2,6 +2,7 @@ import { newId } from "@threatfusion/core";
 import type { TestDatabases } from "@threatfusion/db/testing";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { scoreChangedIndicators } from "../scoring/pipeline.ts";
 import { createScoringTestDatabase, openGlobalFeedRun } from "../scoring/test-database.ts";
 import { type IndicatorChange, onIndicatorsChanged } from "./after-indicators-changed.ts";
 import { applyFeedChunks } from "./apply-chunks.ts";
@@ -120,6 +121,42 @@ describe("applying the chunks of one delivery", () => {
     } finally {
       stop();
     }
+  });
+
+  it("hands on a stored row that a second feed corroborated without changing it, and its confidence rises", async () => {
+    const deps = { ingestDb: dbs.ingest.db, appDb: dbs.app.db };
+    const noTenants = { ...deps, notifyTenants: async () => undefined };
+    const value = `corroborated-${newId("job").slice(-8).toLowerCase()}.example.net`;
+    const stored = async () => {
+      const { rows } = await dbs.admin.db.execute<{ id: string; confidence: number; sources: number }>(sql`
+        select i.id, i.score_confidence as confidence,
+          (select count(*) from observations o where o.indicator_id = i.id)::int as sources
+        from indicators i where i.value = ${value}`);
+      return rows[0];
+    };
+    const first = await applyFeedChunks(deps, [chunk(await openGlobalFeedRun(dbs), 0, [["domain", value]])]);
+    await handOffChanges(noTenants, first.runIds, first.applied);
+    const before = await stored();
+    // Same dates, same reliability, no tags: the second feed leaves the catalog row as it was.
+    const second = await openGlobalFeedRun(dbs);
+    const changes: IndicatorChange[] = [];
+    const stop = onIndicatorsChanged(async (change) => void changes.push(change), "test");
+    try {
+      const applied = await applyFeedChunks(deps, [chunk(second, 0, [["domain", value]])]);
+      // Counted unchanged (the catalog row is), and in the ledger's ids until the hand-off clears them.
+      const { rows: ledger } = await dbs.admin.db.execute<{ unchanged: number; touched_ids: string[] }>(sql`
+        select indicators_unchanged as unchanged, touched_ids from ingest_chunks where run_id = ${second.runId}`);
+      expect(ledger).toEqual([{ unchanged: 1, touched_ids: [before?.id] }]);
+      await handOffChanges(noTenants, applied.runIds, applied.applied);
+    } finally {
+      stop();
+    }
+    expect(changes.map((change) => change.indicatorIds)).toEqual([[before?.id]]);
+    expect(changes[0]?.scope === "global" ? [...(changes[0].scoredAtApply ?? [])] : null).toEqual([]);
+    await scoreChangedIndicators(deps, [before?.id ?? ""], Date.now());
+    const after = await stored();
+    expect(after?.sources).toBe(2);
+    expect(after?.confidence ?? 0).toBeGreaterThan(before?.confidence ?? 0);
   });
 
   it("hands off a chunk another invocation applied from the ledger", async () => {

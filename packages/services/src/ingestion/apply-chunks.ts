@@ -173,12 +173,15 @@ interface TouchedRow {
 /**
  * Splits the bulk result back to the chunks: each distinct key belongs to the first chunk that carried it;
  * a touched key counts as new/changed there, every other assigned key as unchanged. `firstTime(key)` says
- * whether a key is met for the first time in this call, `touched(key)` what the upsert did with it.
+ * whether a key is met for the first time in this call, `touched(key)` what the upsert did with it,
+ * `corroborated(key)` the id of a catalog row left unchanged that gained this feed as a source (its chunk
+ * hands it on without counting it changed).
  */
 function attribute<K>(
   keysPerChunk: (K | null)[][],
   firstTime: (key: K) => boolean,
   touched: (key: K) => TouchedRow | undefined,
+  corroborated: (key: K) => string | undefined,
   rejectedPerChunk: RejectedIndicator[][],
 ): ChunkCounts[] {
   return keysPerChunk.map((keys, index) => {
@@ -195,8 +198,12 @@ function attribute<K>(
       counts.indicators++;
       if (!firstTime(key)) continue;
       const hit = touched(key);
-      if (hit === undefined) counts.unchanged++;
-      else {
+      if (hit === undefined) {
+        // A catalog row left as it was counts as unchanged; one this feed gave a new source is handed on.
+        counts.unchanged++;
+        const corroboratedId = corroborated(key);
+        if (corroboratedId !== undefined) counts.touched.push(corroboratedId);
+      } else {
         counts[hit.outcome]++;
         counts.touched.push(hit.id);
       }
@@ -247,24 +254,29 @@ async function applyGlobal(
     );
     // Counts only: nothing here uses the observation rows, and sending one back per indicator cost a
     // million rows through the driver per million indicators.
-    await upsertObservations(
+    const observationResult = await upsertObservations(
       tx,
       prepared.flatMap((rows) => rows.observations),
       { returnTouched: false },
     );
+    // Stored rows this feed corroborated without changing the catalog row: a source more for their
+    // confidence and their search document (source names are search terms).
+    const corroborated = new ByIndicatorKey<string>();
+    for (const row of observationResult.corroborated) corroborated.add(row.type, row.value, row.id);
     const touched = new ByIndicatorKey<TouchedRow>();
     for (const row of indicatorResult.touched) touched.add(row.type, row.value, row);
     if (documentsAtUpsert)
-      await indexChangedInTransaction(
-        tx,
-        indicatorResult.touched.filter((row) => row.outcome === "changed").map((row) => row.id),
-      );
+      await indexChangedInTransaction(tx, [
+        ...indicatorResult.touched.filter((row) => row.outcome === "changed").map((row) => row.id),
+        ...observationResult.corroborated.map((row) => row.id),
+      ]);
     const rejected = prepared.map((rows) => rows.rejected);
     const assigned = written.keys;
     const counts = attribute(
       prepared.map((rows) => rows.keys),
       (key) => assigned.add(key.type, key.value, true),
       (key) => touched.get(key.type, key.value),
+      (key) => corroborated.get(key.type, key.value),
       rejected,
     );
     await recordLedger(tx, toApply, counts, rejected, null);
@@ -319,6 +331,8 @@ async function applyPrivate(
       prepared.map((rows) => rows.keys),
       (key) => assigned.size < assigned.add(key).size,
       (key) => touched.get(key),
+      // A private indicator has no per-source observations: nothing to corroborate.
+      () => undefined,
       rejected,
     );
     await recordLedger(tx, toApply, counts, rejected, tenantId);
