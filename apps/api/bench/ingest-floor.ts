@@ -141,6 +141,39 @@ const upsertObservationsSql = `insert into floor.observations as o (indicator_id
       report_count = o.report_count + (excluded.last_seen > o.last_seen)::int
     where excluded.first_seen < o.first_seen or excluded.last_seen > o.last_seen`;
 
+const documentOnCatalog = "create index catalog_document on floor.catalog using gin (document)";
+/** What the list (#4) and the exports and TAXII (#7) read. */
+const listIndexesOnCatalog = [
+  "create index catalog_type_last_seen on floor.catalog (type, last_seen desc, id desc)",
+  "create index catalog_updated on floor.catalog (updated_at, id)",
+];
+/** c2 and c3: the catalog row with its search document, list/export columns and issue 9's score. */
+const scoredCatalogTable = catalogTable(`,
+    document tsvector not null,
+    updated_at timestamptz not null default now(),
+    score smallint not null default 0,
+    score_confidence smallint,
+    score_base real,
+    score_decay_start timestamptz,
+    score_next_reaction_at timestamptz,
+    score_explanation_id uuid,
+    scored_at timestamptz`);
+const scoredCatalogIndexes = [
+  trigramOnCatalog,
+  documentOnCatalog,
+  ...listIndexesOnCatalog,
+  "create index catalog_score_due on floor.catalog (score_next_reaction_at) where score_next_reaction_at is not null",
+];
+const scoredStatement = `with input as materialized (
+        select * from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[],
+          $8::smallint[], $9::smallint[], $10::real[], $11::float8[], $12::float8[])
+          as u(id, type, value, first_seen, last_seen, score, score_confidence, score_base, decay_start_ms,
+               next_reaction_ms)),
+      ${upsertCatalog(
+        ", document, score, score_confidence, score_base, score_decay_start, score_next_reaction_at, score_explanation_id, scored_at",
+        ", to_tsvector('simple', value || ' ' || $7::text), score, score_confidence, score_base, to_timestamp(decay_start_ms / 1000.0), to_timestamp(next_reaction_ms / 1000.0), $13::uuid, now()",
+      )} ${upsertObservationsSql}`;
+
 const variants: Variant[] = [
   {
     key: "a0",
@@ -203,7 +236,7 @@ const variants: Variant[] = [
       catalogTable(",\n    document tsvector not null"),
       observationsTable,
       trigramOnCatalog,
-      "create index catalog_document on floor.catalog using gin (document)",
+      documentOnCatalog,
     ],
     parameters: 7,
     statement: `with ${input}, ${upsertCatalog(", document", ", to_tsvector('simple', value || ' ' || $7::text)")} ${upsertObservationsSql}`,
@@ -235,9 +268,8 @@ const variants: Variant[] = [
       catalogTable(",\n    document tsvector not null,\n    updated_at timestamptz not null default now()"),
       observationsTable,
       trigramOnCatalog,
-      "create index catalog_document on floor.catalog using gin (document)",
-      "create index catalog_type_last_seen on floor.catalog (type, last_seen desc, id desc)",
-      "create index catalog_updated on floor.catalog (updated_at, id)",
+      documentOnCatalog,
+      ...listIndexesOnCatalog,
     ],
     parameters: 7,
     statement: `with ${input}, ${upsertCatalog(", document", ", to_tsvector('simple', value || ' ' || $7::text)")} ${upsertObservationsSql}`,
@@ -246,34 +278,9 @@ const variants: Variant[] = [
   {
     key: "c2",
     label: "c1 + the score written with each new row (issue 9's columns and its scheduler index)",
-    ddl: [
-      catalogTable(`,
-    document tsvector not null,
-    updated_at timestamptz not null default now(),
-    score smallint not null default 0,
-    score_confidence smallint,
-    score_base real,
-    score_decay_start timestamptz,
-    score_next_reaction_at timestamptz,
-    score_explanation_id uuid,
-    scored_at timestamptz`),
-      observationsTable,
-      trigramOnCatalog,
-      "create index catalog_document on floor.catalog using gin (document)",
-      "create index catalog_type_last_seen on floor.catalog (type, last_seen desc, id desc)",
-      "create index catalog_updated on floor.catalog (updated_at, id)",
-      "create index catalog_score_due on floor.catalog (score_next_reaction_at) where score_next_reaction_at is not null",
-    ],
+    ddl: [scoredCatalogTable, observationsTable, ...scoredCatalogIndexes],
     parameters: 13,
-    statement: `with input as materialized (
-        select * from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[],
-          $8::smallint[], $9::smallint[], $10::real[], $11::float8[], $12::float8[])
-          as u(id, type, value, first_seen, last_seen, score, score_confidence, score_base, decay_start_ms,
-               next_reaction_ms)),
-      ${upsertCatalog(
-        ", document, score, score_confidence, score_base, score_decay_start, score_next_reaction_at, score_explanation_id, scored_at",
-        ", to_tsvector('simple', value || ' ' || $7::text), score, score_confidence, score_base, to_timestamp(decay_start_ms / 1000.0), to_timestamp(next_reaction_ms / 1000.0), $13::uuid, now()",
-      )} ${upsertObservationsSql}`,
+    statement: scoredStatement,
     tables: ["floor.catalog", "floor.observations"],
   },
   {
@@ -281,37 +288,16 @@ const variants: Variant[] = [
     label:
       "c2 + the observation row as ours has it: its own id key and the (source_id, last_seen desc, indicator_id) index",
     ddl: [
-      catalogTable(`,
-    document tsvector not null,
-    updated_at timestamptz not null default now(),
-    score smallint not null default 0,
-    score_confidence smallint,
-    score_base real,
-    score_decay_start timestamptz,
-    score_next_reaction_at timestamptz,
-    score_explanation_id uuid,
-    scored_at timestamptz`),
+      scoredCatalogTable,
       observationsTable.replace(
         "primary key (indicator_id, source_id)",
         'id text collate "C" primary key default gen_random_uuid()::text, unique (indicator_id, source_id)',
       ),
       "create index observations_source_last_seen on floor.observations (source_id, last_seen desc, indicator_id)",
-      trigramOnCatalog,
-      "create index catalog_document on floor.catalog using gin (document)",
-      "create index catalog_type_last_seen on floor.catalog (type, last_seen desc, id desc)",
-      "create index catalog_updated on floor.catalog (updated_at, id)",
-      "create index catalog_score_due on floor.catalog (score_next_reaction_at) where score_next_reaction_at is not null",
+      ...scoredCatalogIndexes,
     ],
     parameters: 13,
-    statement: `with input as materialized (
-        select * from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[],
-          $8::smallint[], $9::smallint[], $10::real[], $11::float8[], $12::float8[])
-          as u(id, type, value, first_seen, last_seen, score, score_confidence, score_base, decay_start_ms,
-               next_reaction_ms)),
-      ${upsertCatalog(
-        ", document, score, score_confidence, score_base, score_decay_start, score_next_reaction_at, score_explanation_id, scored_at",
-        ", to_tsvector('simple', value || ' ' || $7::text), score, score_confidence, score_base, to_timestamp(decay_start_ms / 1000.0), to_timestamp(next_reaction_ms / 1000.0), $13::uuid, now()",
-      )} ${upsertObservationsSql}`,
+    statement: scoredStatement,
     tables: ["floor.catalog", "floor.observations"],
   },
 ];
