@@ -1,11 +1,12 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 
 const main = join(import.meta.dirname, "main.ts");
 const scratch = mkdtempSync(join(tmpdir(), "tf-cli-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** Spawns the real CLI, as `pnpm tf` does. */
 function tf(args: string[], input?: string | Uint8Array) {
