@@ -226,6 +226,22 @@ describe("extract: what is not found", () => {
     expect(extractGrouped(text)).toEqual({});
   });
 
+  it("rules out one-dot names under no known TLD, one-dot path segments and short colon pairs, and only those", () => {
+    // Each line holds pieces that end before classification next to the nearest ones that must still be found.
+    expect(
+      extractGrouped("see a.bc, setup.exe, evil.com, evil[.]com, x.co., -evil.org_ and tést.com"),
+    ).toEqual({
+      domain: ["evil.com", "evil.org", "x.co", "xn--tst-bma.com"],
+    });
+    expect(extractGrouped("http://x.com/a/b.com/c.zz?u=d.org")).toEqual({
+      domain: ["x.com"],
+      url: ["http://x.com/a/b.com/c.zz?u=d.org"],
+    });
+    expect(extractGrouped("at 12:30, cd:ef and ab:c, abc:de or C:12 then fe80::1 and a::b")).toEqual({
+      ipv6: ["a::b", "fe80::1"],
+    });
+  });
+
   it("still reports a TLD-like file name when it was defanged", () => {
     expect(extractGrouped("evil[.]zip").domain).toEqual(["evil.zip"]);
   });

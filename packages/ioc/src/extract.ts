@@ -314,8 +314,8 @@ function indexOfCode(text: string, code: number, from: number, to: number): numb
   return -1;
 }
 
-/** Extracts from the token `token.text[from, to)`; a token without a colon holds no URL. */
-function processToken(token: Token, from: number, to: number, emit: Emit, hasColon: boolean): void {
+/** Extracts from the token `token.text[from, to)`, which holds a colon (without one it holds no URL: processPlain). */
+function processToken(token: Token, from: number, to: number, emit: Emit): void {
   const text = token.text;
   let cursor = from;
   // End of the URL whose path is being read: URLs nested in it (`?u=http://b.com/`) are reported too, but bare
@@ -330,7 +330,7 @@ function processToken(token: Token, from: number, to: number, emit: Emit, hasCol
   // inside it stops at the same place, so a nested URL does not read its parent's path again.
   let scannedFrom = to + 1;
   let scannedEnd = -1;
-  let separator = hasColon ? findSeparator(token, from, to) : -1;
+  let separator = findSeparator(token, from, to);
   while (separator > from) {
     const schemeStart = findSchemeStart(text, from, separator);
     if (schemeStart < 0 || schemeStart < cursor) {
@@ -436,11 +436,17 @@ function isPieceChar(c: number): boolean {
  * of comparisons; built from the predicates themselves). Index with in-range positions only.
  */
 const pieceCharTable = new Uint8Array(65536);
-/** In pieceCharTable: `.`, `:` or `@`, without which a piece can only be a hash, a CVE or an ASN. */
-const PIECE_STRUCTURE = 2;
+/** In pieceCharTable: 1 an ASCII piece character other than these; `.`; `:` or `@`; non-ASCII. */
+const PIECE_DOT = 2;
+const PIECE_COLON_OR_AT = 3;
+const PIECE_NON_ASCII = 4;
 const urlTerminatorTable = new Uint8Array(65536);
 for (let c = 0; c < 65536; c++) {
-  pieceCharTable[c] = isPieceChar(c) ? (c === 46 || c === 58 || c === 64 ? PIECE_STRUCTURE | 1 : 1) : 0;
+  let kind = 0;
+  if (isPieceChar(c)) {
+    kind = c === 46 ? PIECE_DOT : c === 58 || c === 64 ? PIECE_COLON_OR_AT : c >= 128 ? PIECE_NON_ASCII : 1;
+  }
+  pieceCharTable[c] = kind;
   urlTerminatorTable[c] = isUrlTerminator(c) ? 1 : 0;
 }
 
@@ -450,11 +456,20 @@ function processPlain(token: Token, from: number, to: number, emit: Emit, inUrlP
   while (i < to) {
     while (i < to && pieceCharTable[text.charCodeAt(i)] === 0) i++;
     const pieceStart = i;
-    let kinds = 0;
+    let dots = 0;
+    let lastDot = -1;
+    let colonOrAt = false;
+    let nonAscii = false;
     while (i < to) {
       const kind = pieceCharTable[text.charCodeAt(i)] ?? 1;
-      if (kind === 0) break;
-      kinds |= kind;
+      if (kind !== 1) {
+        if (kind === 0) break;
+        if (kind === PIECE_DOT) {
+          dots++;
+          lastDot = i;
+        } else if (kind === PIECE_COLON_OR_AT) colonOrAt = true;
+        else nonAscii = true;
+      }
       i++;
     }
     if (i - pieceStart < 3) continue;
@@ -480,13 +495,45 @@ function processPlain(token: Token, from: number, to: number, emit: Emit, inUrlP
     }
     // Without `.`, `:` or `@` classifyPiece reports only a hash (32+ characters), a CVE (starting `C`/`c`) or
     // an ASN (`AS`), after stripping leading `-_+`: path segments and words of file paths skip it.
-    if ((kinds & PIECE_STRUCTURE) === 0 && i - pieceStart < 32) {
+    if (dots === 0 && !colonOrAt && i - pieceStart < 32) {
       const first = text.charCodeAt(pieceStart);
       if (first !== 67 && first !== 99 && first !== 65 && first !== 45 && first !== 95 && first !== 43)
         continue;
     }
+    // An ASCII piece `name.label` (one dot, no `:` or `@`, shorter than a hash, nothing to strip at its ends)
+    // in a URL's path, or whose last label is no known TLD: classifyPiece would report nothing (it ends there
+    // with the same tests), so path segments, file names (`setup.exe`) and small defanged tokens (`a[.]bc`)
+    // are ruled out before it is called.
+    if (
+      dots === 1 &&
+      !colonOrAt &&
+      !nonAscii &&
+      i - pieceStart < 32 &&
+      !isStrippable(text.charCodeAt(pieceStart)) &&
+      !isStrippable(text.charCodeAt(i - 1)) &&
+      (inUrlPath || !mayBeTldLabel(text, lastDot + 1, i) || !isKnownTldLabel(text, lastDot + 1, i))
+    ) {
+      continue;
+    }
+    // One colon between parts shorter than 3 (`12:30`, `cd:ef`), no dot or `@`: classifyPiece splits it at the
+    // colon and looks at no part shorter than 3 (stripping only shortens them).
+    if (colonOrAt && dots === 0 && i - pieceStart <= 5 && isShortColonPair(text, pieceStart, i)) continue;
     classifyPiece(token, pieceStart, i, emit, true, inUrlPath);
   }
+}
+
+/** `text[from, to)` holds one colon, no `@`, and fewer than 3 characters on each side of it. */
+function isShortColonPair(text: string, from: number, to: number): boolean {
+  let colon = -1;
+  for (let k = from; k < to; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 64) return false;
+    if (c === 58) {
+      if (colon >= 0) return false;
+      colon = k;
+    }
+  }
+  return colon >= 0 && colon - from < 3 && to - colon < 4;
 }
 
 function hasDoubleColon(text: string, from: number, to: number): boolean {
@@ -875,12 +922,15 @@ function scan(text: string, emit: Emit): void {
       const refanged = refangToken(text, start, end);
       if (refanged !== null) {
         const token: Token = { text: refanged, start, refanged: true, defanged: refangedTokenDefanged() };
-        const hasColon = (anyFlags & COLON) !== 0 || refangedTokenMayAddColon();
-        processToken(token, 0, refanged.length, emit, hasColon);
+        // Without a colon a token holds no URL: processToken would go straight to processPlain.
+        if ((anyFlags & COLON) !== 0 || refangedTokenMayAddColon())
+          processToken(token, 0, refanged.length, emit);
+        else processPlain(token, 0, refanged.length, emit, false);
         continue;
       }
     }
-    processToken(inPlace, start, end, emit, (anyFlags & COLON) !== 0);
+    if ((anyFlags & COLON) !== 0) processToken(inPlace, start, end, emit);
+    else processPlain(inPlace, start, end, emit, false);
   }
   inputSeparators.reset();
   refangedSeparators.reset();

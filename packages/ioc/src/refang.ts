@@ -391,13 +391,18 @@ let lastTokenByPattern = false;
 function fastRefang(source: string, from: number, to: number): string | null | typeof useFullPattern {
   rangeStart = from;
   rangeEnd = to;
+  // The output is never longer than the input, so a token shorter than shortJoinLimit is built with `+` in a
+  // local (each concatenation a flat copy): no joiner call per part.
+  const short = to - from < shortJoinLimit;
+  let shortText = "";
   let out: PartJoiner | null = null;
-  tokenParts.clear();
+  if (!short) tokenParts.clear();
   startEdits();
   let written = 0;
   let copied = from;
   let defanged = false;
   let openBrackets = 0;
+  let changed = false;
   let runMarker = "";
   let runMarkerLength = 0;
   let runCount = 0;
@@ -478,7 +483,7 @@ function fastRefang(source: string, from: number, to: number): string | null | t
     } else {
       continue;
     }
-    out ??= tokenParts;
+    changed = true;
     if (i === copied && marker === runMarker && markerLength === runMarkerLength && marker !== "") {
       // Adjacent identical markers (`[.][.][.]`) extend one edit: hostile input of nothing but markers
       // costs one entry, not one per marker.
@@ -487,10 +492,16 @@ function fastRefang(source: string, from: number, to: number): string | null | t
       editSlots[last + 3] = (editSlots[last + 3] ?? 0) + marker.length;
       runCount++;
     } else {
-      if (runCount > 0) out.add(runCount === 1 ? runMarker : runMarker.repeat(runCount));
+      if (short) {
+        if (runCount > 0) shortText += runCount === 1 ? runMarker : runMarker.repeat(runCount);
+        if (i > copied) shortText += source.slice(copied, i);
+      } else {
+        out ??= tokenParts;
+        if (runCount > 0) out.add(runCount === 1 ? runMarker : runMarker.repeat(runCount));
+        if (i > copied) out.add(source.slice(copied, i));
+      }
       written += i - copied;
       pushEdit(written, i - from, i - from + markerLength, written + marker.length, markerLength);
-      if (i > copied) out.add(source.slice(copied, i));
       runMarker = marker;
       runMarkerLength = markerLength;
       runCount = 1;
@@ -499,11 +510,16 @@ function fastRefang(source: string, from: number, to: number): string | null | t
     copied = i + markerLength;
     i = copied - 1;
   }
-  if (out === null) return null;
-  if (runCount > 0) out.add(runCount === 1 ? runMarker : runMarker.repeat(runCount));
-  if (to > copied) out.add(source.slice(copied, to));
+  if (!changed) return null;
   lastTokenDefanged = defanged;
   lastTokenByPattern = false;
+  if (short) {
+    if (runCount > 0) shortText += runCount === 1 ? runMarker : runMarker.repeat(runCount);
+    return to > copied ? shortText + source.slice(copied, to) : shortText;
+  }
+  out ??= tokenParts;
+  if (runCount > 0) out.add(runCount === 1 ? runMarker : runMarker.repeat(runCount));
+  if (to > copied) out.add(source.slice(copied, to));
   return out.take();
 }
 
