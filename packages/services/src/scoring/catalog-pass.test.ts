@@ -336,11 +336,15 @@ describe("the catalog range pass", () => {
 
 describe("parsing a range's lines", () => {
   const sources = new Map([["src_a", { name: "Feed A", reliability: "B" as const }]]);
-  /** An indicator line: id, type, tags, stored result (score … flags). */
-  const indicator = (id: string) => [id, "ipv4", "", "40", "50", "40.5", "1000", "2000", "4"].join("\t");
-  /** An observation line: indicator id, source id, last seen, malware family, threat type, own confidence. */
-  const observation = (id: string, lastSeenMicros: number, threatType: string) =>
-    [id, "src_a", String(lastSeenMicros), `"x"`, JSON.stringify(threatType), ""].join("\t");
+  /** The stored score, confidence (null: none) and flags as the range statement packs them in one field. */
+  const packed = (score: number, confidence: number | null, flags: number) =>
+    String(score + 128 * (confidence ?? 127) + 16384 * flags);
+  /** An indicator line: id, type, tags, stored result (score, confidence and flags packed … next reaction). */
+  const indicator = (id: string, stored = packed(40, 50, 4)) =>
+    [id, "ipv4", "", stored, "40.5", "1000", "2000"].join("\t");
+  /** An observation line: indicator id, source id, last seen, malware family, threat type, own confidence (JSON). */
+  const observation = (id: string, lastSeenMicros: number, threatType: string, confidence = "") =>
+    [id, "src_a", String(lastSeenMicros), `"x"`, JSON.stringify(threatType), confidence].join("\t");
   const range = (indicators: string[], observations: string[], feedback: string[] = []) => ({
     indicators: indicators.join("\n"),
     observations: observations.join("\n"),
@@ -381,6 +385,57 @@ describe("parsing a range's lines", () => {
     ]);
     expect(unordered.find((row) => row.id === "ind_1")?.observations).toEqual(ordered[0]?.observations);
     expect(unordered.find((row) => row.id === "ind_2")).toEqual(ordered[1]);
+  });
+
+  it("unpacks score, confidence and flags from one field, at every bound of each", () => {
+    const cases: [number, number | null, number][] = [
+      [0, null, 0],
+      [100, 100, 7],
+      [0, 0, 4],
+      [57, null, 5],
+      [100, 0, 2],
+      [1, 99, 1],
+    ];
+    const rows = parseRange(
+      range(
+        cases.map(([score, confidence, flags], i) => indicator(`ind_${i}`, packed(score, confidence, flags))),
+        [],
+      ),
+      sources,
+    );
+    expect(
+      rows.map((row) => [
+        row.score,
+        row.score_confidence,
+        Number(row.score_expired) + 2 * Number(row.suppressed) + 4 * Number(row.suppression_current),
+      ]),
+    ).toEqual(cases);
+    expect(rows.map((row) => [row.score_base, row.decay_start_ms, row.next_reaction_ms])).toEqual(
+      cases.map(() => [40.5, 1, 2]),
+    );
+  });
+
+  it("takes a source's stated confidence only when the context holds a JSON number", () => {
+    const stated = ["55", "-1.5", "0", `"80"`, `{"value":80}`, "[80]", "null", "true", ""];
+    const rows = parseRange(
+      range(
+        stated.map((_, i) => indicator(`ind_${i}`)),
+        stated.map((confidence, i) => observation(`ind_${i}`, 1_000, "t\tab\n", confidence)),
+      ),
+      sources,
+    );
+    expect(rows.map((row) => row.observations[0]?.sourceConfidence)).toEqual([
+      55,
+      -1.5,
+      0,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
+    expect(rows.map((row) => row.observations[0]?.threatType)).toEqual(stated.map(() => "t\tab\n"));
   });
 
   it("hands each row over complete, in id order, and stops at a line out of order", () => {

@@ -164,14 +164,18 @@ class RangeCutter {
   }
 }
 
+/** The packed field's confidence when the row has none (stored confidences are 0–100). */
+const noConfidence = 127;
+
 /**
  * A range as three text values of tab-separated lines, each in id order, with no join between them (Node merges
  * them by id: `visitRangeRows`):
- *  - indicators: 0 id, 1 type, 2 tags (JSON array, empty when none), 3 score, 4 confidence, 5 base, 6 decay
- *    start µs, 7 next reaction µs, 8 flags (1 expired, 2 suppressed, 4 judged here; else it needs warninglist
- *    matching);
+ *  - indicators: 0 id, 1 type, 2 tags (JSON array, empty when none), 3 score + 128 × confidence (127: none)
+ *    + 16384 × flags (1 expired, 2 suppressed, 4 judged here; else it needs warninglist matching), 4 base,
+ *    5 decay start µs, 6 next reaction µs;
  *  - observations (by indicator id, then source id): 0 indicator id, 1 source id, 2 last seen µs, 3 malware
- *    family (JSON string), 4 threat type (JSON string), 5 the source's own confidence;
+ *    family (JSON string), 4 threat type (JSON string), 5 the context's `confidence` as JSON (a number is
+ *    used; a string, object or null is not, as the id path's `jsonb_typeof(…) = 'number'`);
  *  - feedback (only indicators with tenants' verdicts, usually none): 0 indicator id, 1 false-positive tenants,
  *    2 true-positive tenants.
  * Measured on one 50,000-id range (psql, backend CPU): the single joined statement this replaces (one line per
@@ -188,6 +192,10 @@ class RangeCutter {
  * The cast to int8 rounds to the nearest integer itself (no `round` call): the float's error is about 0.25 µs
  * at today's epochs, far from the 0.5 where rounding rules could differ.
  * `concat_ws` with the nullable fields as text: measured half the PostgreSQL CPU of `concat` with tab arguments.
+ * Each field costs PostgreSQL 0.2–0.5 µs a line (an expression, an output function, a copy; psql, session 9),
+ * so score, confidence and flags travel as one integer (checked constraints keep score and confidence in
+ * 0–100) and the confidence probe is one expression instead of a type test and a second key lookup:
+ * measured on 1M rows in alternated pairs, PostgreSQL −0.6 and Node −0.6 CPU-s a pass (docs/BENCHMARKS.md).
  */
 function rangeStatement(range: CatalogRange, listsChangedAt: string | null) {
   const through = range.through === null ? sql`` : sql`and i.id <= ${range.through}`;
@@ -201,15 +209,16 @@ function rangeStatement(range: CatalogRange, listsChangedAt: string | null) {
     select
       (select string_agg(concat_ws(e'\t',
           i.id, i.type, coalesce(case when cardinality(i.tags) > 0 then array_to_json(i.tags)::text end, ''),
-          i.score, coalesce(i.score_confidence::text, ''), coalesce(i.score_base::text, ''),
-          ${micros(sql`i.score_decay_start`)}, ${micros(sql`i.score_next_reaction_at`)},
-          i.score_expired::int + 2 * i.suppressed::int + 4 * (${current})::int
+          i.score + 128 * coalesce(i.score_confidence, ${sql.raw(String(noConfidence))})
+            + 16384 * (i.score_expired::int + 2 * i.suppressed::int + 4 * (${current})::int),
+          coalesce(i.score_base::text, ''),
+          ${micros(sql`i.score_decay_start`)}, ${micros(sql`i.score_next_reaction_at`)}
         ), e'\n' order by i.id)
        from indicators i where i.id > ${range.after} ${through}) as indicators,
       (select string_agg(concat_ws(e'\t',
           o.indicator_id, o.source_id, ${micros(sql`o.last_seen`)},
           coalesce(to_json(o.malware_family)::text, ''), coalesce(to_json(o.threat_type)::text, ''),
-          coalesce(case when jsonb_typeof(o.context -> 'confidence') = 'number' then o.context ->> 'confidence' end, '')
+          coalesce((o.context -> 'confidence')::text, '')
         ), e'\n' order by o.indicator_id, o.source_id)
        from observations o where o.indicator_id > ${range.after} ${throughObservation}) as observations,
       (select string_agg(concat_ws(e'\t', f.indicator_id, f.false_positive_tenants, f.true_positive_tenants),
@@ -339,6 +348,14 @@ class LineReader {
     return value;
   }
 
+  /** The line's last field as a JSON value: its number, null when empty or not a number (a string, object…). */
+  jsonNumber(): number | null {
+    const code = this.lines.charCodeAt(this.at);
+    if (code === minus || (code >= zero && code <= zero + 9)) return this.number(true);
+    this.skipLine();
+    return null;
+  }
+
   /** A JSON string field; null when empty. */
   json(): string | null {
     if (this.empty) {
@@ -355,16 +372,19 @@ const roundedMs = (micros: number | null): number | null =>
 const flooredMs = (micros: number | null): number | null =>
   micros === null ? null : Math.floor(micros / 1000);
 
-/** Reads the stored fields of an indicator line after its id: type … flags (fields 1–8, flags last). */
+/** Reads the stored fields of an indicator line after its id: type … next reaction (fields 1–6). */
 function readStoredFields(reader: LineReader, id: string, types: string[]): StoredRow {
   const type = reader.repeated(types) as IndicatorType;
   const tags = reader.text();
-  const score = reader.int() ?? 0;
-  const confidence = reader.int();
+  // score + 128 × confidence (127: none) + 16384 × flags (`rangeStatement`).
+  const packed = reader.int() ?? 0;
+  const score = packed & 127;
+  const storedConfidence = (packed >> 7) & 127;
+  const confidence = storedConfidence === noConfidence ? null : storedConfidence;
+  const flags = packed >> 14;
   const base = reader.number();
   const decayStart = roundedMs(reader.int());
   const nextReaction = roundedMs(reader.int());
-  const flags = reader.int() ?? 0;
   return {
     id,
     type,
@@ -419,7 +439,7 @@ function readObservation(
   const lastSeen = flooredMs(reader.int());
   const malwareFamily = reader.json();
   const threatType = reader.json();
-  const sourceConfidence = reader.number(true);
+  const sourceConfidence = reader.jsonNumber();
   if (sourceId === "" || lastSeen === null) return;
   const source = sources.get(sourceId);
   row.observations.push({
@@ -512,19 +532,32 @@ export function parseRange(text: CatalogRangeText, sources: ReadonlyMap<string, 
   return rows;
 }
 
-async function rescoreRange(
-  tx: DbTransaction,
+/** What judging one range's texts found: rows to write, rows that need matching, and the counts. */
+export interface JudgedRange {
+  changes: CatalogScoreChange[];
+  /** Rows whose stored suppression predates the last warninglist change: the id path matches them. */
+  toMatch: string[];
+  judged: CatalogScoreStats;
+  /** The greatest id seen in an open-ended range (`through` null); `lastId` otherwise. */
+  lastId: string;
+}
+
+/**
+ * Judges a range's texts in Node (parse, engine, compare; no I/O): each row as soon as its lines are read
+ * (`visitRangeRows`), or, when lines come out of id order, from `parseRange`. The bench's Node-only harness
+ * times this apart from the statement and the writes.
+ */
+export function judgeRangeText(
+  text: CatalogRangeText,
   range: CatalogRange,
-  options: { now: number; model: ScoringModel; context: PassContext },
-  stats: CatalogPassStats,
-): Promise<void> {
-  const text = await readCatalogRange(tx, range, options.context.listsChangedAt);
-  if (text.indicators === null) return;
+  options: { now: number; model: ScoringModel; sources: ReadonlyMap<string, SourceInfo> },
+  lastIdBefore: string,
+): JudgedRange {
   let changes: CatalogScoreChange[] = [];
   let toMatch: string[] = [];
-  // Counted per range and added at the end, so a range judged again (lines out of id order) counts once.
+  // Counted per range and returned, so a range judged again (lines out of id order) counts once.
   let judged: CatalogScoreStats = { examined: 0, changed: 0, membershipChanged: 0, changedIds: [] };
-  let lastId = stats.lastId;
+  let lastId = lastIdBefore;
   const judge = (row: StoredRow) => {
     if (range.through === null && row.id > lastId) lastId = row.id;
     if (!(row.type in options.model.types)) return;
@@ -536,13 +569,30 @@ async function rescoreRange(
     const change = judgeStoredRow(row, toScoringInput(row), undefined, options, judged);
     if (change !== null) changes.push(change);
   };
-  if (!visitRangeRows(text, options.context.sources, judge)) {
+  if (!visitRangeRows(text, options.sources, judge)) {
     changes = [];
     toMatch = [];
     judged = { examined: 0, changed: 0, membershipChanged: 0, changedIds: [] };
-    lastId = stats.lastId;
-    for (const row of parseRange(text, options.context.sources)) judge(row);
+    lastId = lastIdBefore;
+    for (const row of parseRange(text, options.sources)) judge(row);
   }
+  return { changes, toMatch, judged, lastId };
+}
+
+async function rescoreRange(
+  tx: DbTransaction,
+  range: CatalogRange,
+  options: { now: number; model: ScoringModel; context: PassContext },
+  stats: CatalogPassStats,
+): Promise<void> {
+  const text = await readCatalogRange(tx, range, options.context.listsChangedAt);
+  if (text.indicators === null) return;
+  const { changes, toMatch, judged, lastId } = judgeRangeText(
+    text,
+    range,
+    { now: options.now, model: options.model, sources: options.context.sources },
+    stats.lastId,
+  );
   if (lastId > stats.lastId) stats.lastId = lastId;
   stats.examined += judged.examined;
   stats.membershipChanged += judged.membershipChanged;

@@ -1,12 +1,12 @@
-import type {
-  DbTransaction,
-  IndicatorScoreColumns,
-  IndicatorUpsertRow,
-  ObservationUpsertRow,
+import {
+  ByIndicatorKey,
+  type DbTransaction,
+  type IndicatorScoreColumns,
+  type IndicatorUpsertRow,
+  type ObservationUpsertRow,
 } from "@threatfusion/db";
 import type { IndicatorType } from "@threatfusion/ioc";
 import { type Reliability, type ScoringModel, scoreIndicator } from "@threatfusion/scoring";
-import { ByIndicatorKey } from "../ingestion/indicator-key-map.ts";
 import { matchWarninglists } from "../warninglists/match.ts";
 import { storedExplanation } from "./catalog-score.ts";
 import { type ScoringInputRow, toScoringInput } from "./inputs.ts";
