@@ -39,6 +39,14 @@ const statementStats = process.env.BENCH_PG_STATEMENTS === "1";
  * (BENCH_WORKERD_INSPECTOR, default http://127.0.0.1:9229) for the run, write the profile, print self time.
  */
 const workerdProfilePath = process.env.BENCH_WORKERD_PROFILE;
+/**
+ * BENCH_PG_STATEMENT_CPU=1: the server logs every statement with the CPU of its protocol steps
+ * (`log_statement_stats`: user + system time of parse, bind, execute, read by the backend itself), and the bench
+ * sums them by statement: what each statement costs in CPU, not in wall time (pg_stat_statements' figure, which
+ * counts waits and time without a core when writers overlap). Logging costs a little CPU itself.
+ */
+const statementCpu = process.env.BENCH_PG_STATEMENT_CPU === "1";
+const serverLog: string[] = [];
 
 /**
  * Server settings for a catalog of a million rows, the same as the database benchmark's (`catalogBenchSettings`),
@@ -49,6 +57,15 @@ const serverSettings: Record<string, string> = {
   // `all`: statements run inside functions and triggers too (foreign-key checks, trigger bodies).
   ...(statementStats
     ? { shared_preload_libraries: "pg_stat_statements", "pg_stat_statements.track": "all" }
+    : {}),
+  ...(statementCpu
+    ? {
+        log_statement_stats: "on",
+        log_statement: "all",
+        log_parameter_max_length: "0",
+        log_parameter_max_length_on_error: "0",
+        log_line_prefix: "%p|",
+      }
     : {}),
 };
 
@@ -323,6 +340,8 @@ async function main(): Promise<void> {
     runtime: "wrangler-dev",
     log: say,
     healthTimeoutMs: 120_000,
+    // The server's log, in the order it wrote it (chunks, not lines): read when the run has finished.
+    ...(statementCpu ? { serverLog: (message: string) => serverLog.push(message) } : {}),
     onWorkerLine: (line) => {
       recordWorkerLine(line);
       if (process.env.BENCH_VERBOSE || (/error|exception/i.test(line) && !/dead-lettered/.test(line))) {
@@ -393,6 +412,7 @@ async function main(): Promise<void> {
     // (the work folder is removed at the end).
     const bundle = profiles.length === 0 ? "" : await readFile(await devBundlePath(work), "utf8");
     const statements = statementStats ? await topStatements(admin) : [];
+    const statementCpuRows = statementCpu ? statementCpuByShape(serverLog.join("\n")) : undefined;
     const postgresKinds = await postgresByKind.stop();
     const { rows: vacuums } = await admin.query<{
       relname: string;
@@ -565,6 +585,20 @@ async function main(): Promise<void> {
       console.log(`Worker isolate CPU profile (${workerdProfilePath}), self time by function:`);
       for (const line of summarizeProfile(profile, bundleFiles(bundle))) console.log(line);
     }
+    if (statementCpuRows !== undefined) {
+      const clientBackends = postgresKinds.get("client backends") ?? 0;
+      const inStatements = statementCpuRows.reduce((sum, row) => sum + row.cpu, 0);
+      console.log("");
+      console.log(
+        `PostgreSQL CPU by statement during the run (log_statement_stats: parse + bind + execute, user + system; ${statementCpuRows.backends} backends logged statements): in statements ${inStatements.toFixed(1)} s of the client backends' ${clientBackends.toFixed(1)} s (outside statements: connection start, authentication, idle: ${(clientBackends - inStatements).toFixed(1)} s)`,
+      );
+      console.log("| CPU | of which bind (parameters, plan) | calls | µs per feed indicator | statement |");
+      console.log("| ---: | ---: | ---: | ---: | --- |");
+      for (const row of statementCpuRows.slice(0, 20))
+        console.log(
+          `| ${row.cpu.toFixed(2)} s | ${row.bind.toFixed(2)} s | ${row.calls} | ${((row.cpu / total) * 1e6).toFixed(1)} | ${row.statement} |`,
+        );
+    }
     if (statements.length > 0) {
       console.log("");
       console.log("PostgreSQL time by statement during the run (pg_stat_statements, top 20 by total time):");
@@ -580,6 +614,73 @@ async function main(): Promise<void> {
     server.close();
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Sums the server log's `log_statement_stats` entries by statement (its first 110 characters, whitespace
+ * collapsed). Per backend, a parse or bind message's CPU goes to the statement logged next (the extended
+ * protocol logs a statement at its execute message), an execute's or a simple query's to the one logged last.
+ */
+function statementCpuByShape(
+  text: string,
+): { statement: string; cpu: number; bind: number; calls: number }[] & { backends: number } {
+  const byShape = new Map<string, { cpu: number; bind: number; calls: number }>();
+  const current = new Map<string, string>();
+  const pending = new Map<string, { cpu: number; bind: number }>();
+  let lastStats: { pid: string; kind: string } | undefined;
+  const shapeOf = (statement: string) => statement.replace(/\s+/g, " ").trim().slice(0, 110);
+  const lines = text.split("\n");
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index] ?? "";
+    const prefix = /^(\d+)\|(LOG|DETAIL): {2}(.*)$/.exec(line);
+    if (prefix !== null) {
+      const [, pid = "", level, message = ""] = prefix;
+      if (level === "LOG") {
+        const logged = /^(?:statement|execute [^:]*): ([\s\S]*)$/.exec(message);
+        if (logged !== null) {
+          // The statement's text runs on over the following lines that carry no prefix.
+          let statement = logged[1] ?? "";
+          while (index + 1 < lines.length && !/^\d+\|/.test(lines[index + 1] ?? ""))
+            statement += ` ${lines[++index] ?? ""}`;
+          const shape = shapeOf(statement);
+          current.set(pid, shape);
+          const entry = byShape.get(shape) ?? { cpu: 0, bind: 0, calls: 0 };
+          entry.calls++;
+          const carried = pending.get(pid);
+          if (carried !== undefined) {
+            entry.cpu += carried.cpu;
+            entry.bind += carried.bind;
+            pending.delete(pid);
+          }
+          byShape.set(shape, entry);
+          lastStats = undefined;
+          continue;
+        }
+        const stats = /^(PARSE|BIND|EXECUTE) MESSAGE STATISTICS|^(QUERY) STATISTICS/.exec(message);
+        lastStats = stats === null ? undefined : { pid, kind: stats[1] ?? stats[2] ?? "" };
+      }
+      continue;
+    }
+    const usage = /!\s+([\d.]+) s user, ([\d.]+) s system/.exec(line);
+    if (usage === null || lastStats === undefined) continue;
+    const cpu = Number(usage[1]) + Number(usage[2]);
+    const { pid, kind } = lastStats;
+    lastStats = undefined;
+    if (kind === "PARSE" || kind === "BIND") {
+      const carried = pending.get(pid) ?? { cpu: 0, bind: 0 };
+      carried.cpu += cpu;
+      if (kind === "BIND") carried.bind += cpu;
+      pending.set(pid, carried);
+    } else {
+      const entry = byShape.get(current.get(pid) ?? "(unknown)") ?? { cpu: 0, bind: 0, calls: 0 };
+      entry.cpu += cpu;
+      byShape.set(current.get(pid) ?? "(unknown)", entry);
+    }
+  }
+  const rows = [...byShape.entries()]
+    .map(([statement, entry]) => ({ statement, ...entry }))
+    .sort((a, b) => b.cpu - a.cpu);
+  return Object.assign(rows, { backends: current.size });
 }
 
 async function topStatements(admin: ReturnType<typeof createPool>) {

@@ -128,6 +128,10 @@ export function summarizeProfile(
   };
   const selfMs = new Map<string, number>();
   const totalMs = new Map<string, number>();
+  // Samples, each counted once: workerd takes no samples while the isolate waits (for the database, say), so
+  // the first sample after a wait carries the wait in its time delta, and "self ms" credits it to the lines
+  // that run right after an `await`. The sample count is the figure that follows CPU.
+  const selfSamples = new Map<string, number>();
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
   let sampledMs = 0;
@@ -137,6 +141,7 @@ export function summarizeProfile(
     if (node === undefined) return;
     sampledMs += ms;
     selfMs.set(nameOf(node), (selfMs.get(nameOf(node)) ?? 0) + ms);
+    selfSamples.set(nameOf(node), (selfSamples.get(nameOf(node)) ?? 0) + 1);
     const onStack = new Set<string>();
     for (let current: number | undefined = id; current !== undefined; current = parentOf.get(current)) {
       const frame = byId.get(current);
@@ -158,8 +163,22 @@ export function summarizeProfile(
       .slice(0, limit)
       .map(([name, ms]) => `| ${ms.toFixed(0)} | ${((ms / busy) * 100).toFixed(1)} % | ${name} |`),
   ];
+  const idleSamples = [...selfSamples.entries()]
+    .filter(([name]) => name.startsWith("(idle)") || name.startsWith("(program)"))
+    .reduce((sum, [, count]) => sum + count, 0);
+  const busySamples = Math.max(1, samples.length - idleSamples);
   return [
     `sampled ${(sampledMs / 1000).toFixed(1)} s, of which (idle)/(program) ${(idleMs / 1000).toFixed(1)} s`,
+    "",
+    `| self samples | share of busy samples (${busySamples}) | function (module) |`,
+    "| ---: | ---: | --- |",
+    ...[...selfSamples.entries()]
+      .filter(
+        ([name]) => !name.startsWith("(root)") && !name.startsWith("(idle)") && !name.startsWith("(program)"),
+      )
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, limit)
+      .map(([name, count]) => `| ${count} | ${((count / busySamples) * 100).toFixed(1)} % | ${name} |`),
     ...table("self", selfMs),
     ...table("total", totalMs),
   ];

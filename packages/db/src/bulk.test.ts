@@ -103,6 +103,137 @@ describe("upsertIndicators", () => {
     expect(again).toEqual({ new: 0, changed: 0, unchanged: 20, rejected: 0, touched: [] });
   });
 
+  it("names exactly the inserted rows of a statement that also met stored rows, changed and unchanged", async () => {
+    const values = domains(12);
+    // Every third value stored before: in the second call it is unchanged (same row) or changed (later last seen).
+    const storedBefore = values.filter((_, index) => index % 3 === 0);
+    await ingest((tx) =>
+      upsertIndicators(
+        tx,
+        storedBefore.map((value) => indicator(value)),
+      ),
+    );
+    for (const searchDocuments of [false, true]) {
+      const fresh = domains(6);
+      const rows = [
+        ...values.map((value, index) =>
+          indicator(
+            value,
+            index % 6 === 0 ? { lastSeen: `2026-02-0${1 + (searchDocuments ? 1 : 0)}T00:00:00.000Z` } : {},
+          ),
+        ),
+        ...fresh.map((value) => indicator(value, { searchTerms: ["mixed batch"] })),
+      ];
+      const result = await ingest((tx) => upsertIndicators(tx, rows, { searchDocuments, batchSize: 7 }));
+      const newValues = searchDocuments ? fresh : [...values.filter((_, index) => index % 3 !== 0), ...fresh];
+      expect(result.new).toBe(newValues.length);
+      const inserted = result.touched.filter((row) => row.outcome === "new");
+      expect(inserted.map((row) => row.value).sort()).toEqual([...newValues].sort());
+      expect(
+        result.touched
+          .filter((row) => row.outcome === "changed")
+          .map((row) => row.value)
+          .sort(),
+      ).toEqual(values.filter((_, index) => index % 6 === 0).sort());
+      const { rows: storedIds } = await dbs.admin.pool.query<{ id: string; value: string }>(
+        "select id, value from indicators where value = any($1::text[])",
+        [inserted.map((row) => row.value)],
+      );
+      const byValue = (list: { id: string; value: string }[]) =>
+        Object.fromEntries(list.map((row) => [row.value, row.id]));
+      expect(byValue(inserted)).toEqual(byValue(storedIds));
+    }
+  });
+
+  it("gives a statement's new rows and their observations ids ascending in the order of (type, value)", async () => {
+    // Shuffled input: the ids follow the key order the rows are written in, not the caller's order.
+    const values = domains(40).sort(() => Math.random() - 0.5);
+    await ingest(async (tx) => {
+      await upsertIndicators(
+        tx,
+        values.map((value) => indicator(value)),
+      );
+      await upsertObservations(
+        tx,
+        values.map((value) => ({
+          indicatorType: "domain",
+          indicatorValue: value,
+          sourceId: globalSourceId,
+          firstSeen: "2026-01-10T00:00:00.000Z",
+          lastSeen: "2026-01-12T00:00:00.000Z",
+        })),
+      );
+    });
+    const { rows } = await dbs.admin.pool.query<{ id: string; observation_id: string }>(
+      `select i.id, o.id as observation_id from indicators i join observations o on o.indicator_id = i.id
+       where i.value = any($1::text[]) order by i.type, i.value collate "C"`,
+      [values],
+    );
+    expect(rows).toHaveLength(40);
+    const ascending = (ids: string[]) => ids.every((id, index) => index === 0 || (ids[index - 1] ?? "") < id);
+    expect(ascending(rows.map((row) => row.id))).toBe(true);
+    expect(ascending(rows.map((row) => row.observation_id))).toBe(true);
+  });
+
+  it("stores columns shared by every row of a batch (sent once) as it stores columns that differ", async () => {
+    const shared = domains(3);
+    const mixed = domains(3);
+    await ingest(async (tx) => {
+      await upsertIndicators(tx, [
+        ...shared.map((value) => indicator(value, { confidence: null, tags: [] })),
+        ...mixed.map((value, index) =>
+          indicator(value, { confidence: index === 0 ? null : 70, tags: index === 1 ? ["c2"] : [] }),
+        ),
+      ]);
+      await upsertObservations(tx, [
+        ...shared.map((value) => ({
+          indicatorType: "domain",
+          indicatorValue: value,
+          sourceId: globalSourceId,
+          firstSeen: "2026-01-10T00:00:00.000Z",
+          lastSeen: "2026-01-12T00:00:00.000Z",
+          threatType: "botnet_cc",
+          context: { reporter: "x" },
+        })),
+        ...mixed.map((value, index) => ({
+          indicatorType: "domain",
+          indicatorValue: value,
+          sourceId: globalSourceId,
+          firstSeen: "2026-01-10T00:00:00.000Z",
+          lastSeen: index === 2 ? "2026-01-13T00:00:00.000Z" : "2026-01-12T00:00:00.000Z",
+          ...(index === 0 ? { threatType: "botnet_cc" } : {}),
+          context: index === 1 ? { reporter: "y" } : {},
+        })),
+      ]);
+    });
+    const { rows } = await dbs.admin.pool.query<{
+      value: string;
+      confidence: number | null;
+      tags: string[];
+      last_seen: Date;
+      threat_type: string | null;
+      context: Record<string, string>;
+    }>(
+      `select i.value, i.confidence, i.tags, o.last_seen, o.threat_type, o.context
+       from indicators i join observations o on o.indicator_id = i.id where i.value = any($1::text[])`,
+      [[...shared, ...mixed]],
+    );
+    const byValue = new Map(rows.map((row) => [row.value, row]));
+    for (const value of shared)
+      expect(byValue.get(value)).toMatchObject({
+        confidence: null,
+        tags: [],
+        last_seen: new Date("2026-01-12T00:00:00.000Z"),
+        threat_type: "botnet_cc",
+        context: { reporter: "x" },
+      });
+    expect(mixed.map((value) => byValue.get(value))).toMatchObject([
+      { confidence: null, tags: [], threat_type: "botnet_cc", context: {} },
+      { confidence: 70, tags: ["c2"], threat_type: null, context: { reporter: "y" } },
+      { confidence: 70, tags: [], last_seen: new Date("2026-01-13T00:00:00.000Z"), threat_type: null },
+    ]);
+  });
+
   it("merges a changed row: seen range widens, new score and confidence, tags united", async () => {
     const [value = ""] = domains(1);
     await ingest((tx) => upsertIndicators(tx, [indicator(value)]));
@@ -231,6 +362,29 @@ describe("upsertIndicators", () => {
     expect(result).toMatchObject({ new: 2, rejected: 2 });
     expect(await stored(leapDay)).toMatchObject({ first_seen: new Date("2024-02-29T00:00:00.000Z") });
     expect(await stored(bad)).toBeUndefined();
+  });
+
+  it("writes a new row's document from its tags and distinct terms: none, one, repeated, several", async () => {
+    const values = domains(4);
+    const termsOf = [[], ["feed a"], ["feed a", "feed a"], ["zeta", "feed a", "", "zeta"]];
+    await ingest((tx) =>
+      upsertIndicators(
+        tx,
+        values.map((value, index) => ({ ...indicator(value), searchTerms: termsOf[index] ?? [] })),
+        { searchDocuments: true },
+      ),
+    );
+    const { rows } = await dbs.admin.pool.query<{ value: string; terms: string }>(
+      "select i.value, s.terms from indicator_search s join indicators i on i.id = s.indicator_id where i.value = any($1::text[])",
+      [values],
+    );
+    const byValue = new Map(rows.map((row) => [row.value, row.terms]));
+    expect(values.map((value) => byValue.get(value))).toEqual([
+      "phishing",
+      "phishing feed a",
+      "phishing feed a",
+      "phishing feed a zeta",
+    ]);
   });
 
   it("leaves the caller's rows as they were when it merges duplicates", async () => {
@@ -451,6 +605,46 @@ describe("upsertObservations", () => {
       ),
     );
     expect(later).toEqual({ new: 0, changed: 1, unchanged: 2, rejected: 1, touched: [], corroborated: [] });
+  });
+
+  it("keeps one observation per (type, value, source) in one call: another type or source is another row", async () => {
+    const [value = ""] = domains(1);
+    const otherSourceId = newId("source");
+    await dbs.admin.pool.query("insert into sources (id, tenant_id, name) values ($1, null, $2)", [
+      otherSourceId,
+      `bulk other ${otherSourceId}`,
+    ]);
+    const url = `http://${value}/`;
+    await ingest((tx) => upsertIndicators(tx, [indicator(value), indicator(url, { type: "url" })]));
+    const seen = (type: string, indicatorValue: string, sourceId: string, lastSeen: string) => ({
+      indicatorType: type,
+      indicatorValue,
+      sourceId,
+      firstSeen: "2026-01-10T00:00:00.000Z",
+      lastSeen,
+    });
+    const result = await ingest((tx) =>
+      upsertObservations(tx, [
+        seen("domain", value, otherSourceId, "2026-01-11T00:00:00.000Z"),
+        seen("url", url, globalSourceId, "2026-01-12T00:00:00.000Z"),
+        seen("domain", value, globalSourceId, "2026-01-12T00:00:00.000Z"),
+        // The same key again: merged into the row above (the later last seen wins).
+        seen("domain", value, otherSourceId, "2026-01-13T00:00:00.000Z"),
+      ]),
+    );
+    expect(result).toMatchObject({ new: 3, changed: 0, unchanged: 0, rejected: 0 });
+    const { rows } = await dbs.admin.pool.query<{ type: string; source_id: string; last_seen: Date }>(
+      `select i.type, o.source_id, o.last_seen from observations o join indicators i on i.id = o.indicator_id
+       where i.value = any($1::text[]) order by i.type, o.source_id`,
+      [[value, url]],
+    );
+    expect(rows.map((row) => [row.type, row.source_id, row.last_seen.toISOString()])).toEqual(
+      [
+        ["domain", globalSourceId, "2026-01-12T00:00:00.000Z"],
+        ["domain", otherSourceId, "2026-01-13T00:00:00.000Z"],
+        ["url", globalSourceId, "2026-01-12T00:00:00.000Z"],
+      ].sort((a, b) => (`${a[0]} ${a[1]}` < `${b[0]} ${b[1]}` ? -1 : 1)),
+    );
   });
 
   it("links observations by (type, value), counts a newer report, ignores a re-read snapshot", async () => {
@@ -696,5 +890,15 @@ describe("array literals for unnest parameters", () => {
       numberArrayLiteral([1.5, null, 0.25]),
     ]);
     expect(reals[0]?.v).toEqual([1.5, null, 0.25]);
+    // Without NULL (one join): epoch milliseconds as the score columns send them, fractions, negatives.
+    const noNull = [1_764_115_200_123, 1.5, -0.25, 0];
+    const { rows: floats } = await dbs.admin.pool.query<{ v: number[] }>("select $1::float8[] as v", [
+      numberArrayLiteral(noNull),
+    ]);
+    expect(floats[0]?.v).toEqual(noNull);
+    const { rows: none } = await dbs.admin.pool.query<{ v: number[] }>("select $1::int[] as v", [
+      numberArrayLiteral([]),
+    ]);
+    expect(none[0]?.v).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { AppError, newIds } from "@threatfusion/core";
 import { type SQL, sql } from "drizzle-orm";
 import type { DbTransaction } from "./client.ts";
+import { ByIndicatorKey } from "./indicator-key-map.ts";
 import { catalogIndicatorTypes, type Tlp, tlpLevels } from "./schema.ts";
 
 /**
@@ -235,8 +236,13 @@ function cleanTags(tags: readonly string[] | undefined): string[] {
     .sort();
 }
 
-function byKey<T extends { key: string }>(a: T, b: T): number {
-  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** By type, then value: the order of the catalog's unique (type, value) key (no key string built per row). */
+function byTypeAndValue(a: { type: string; value: string }, b: { type: string; value: string }): number {
+  return a.type === b.type ? compareText(a.value, b.value) : compareText(a.type, b.type);
 }
 
 const arrayElementEscape = /["\\]/;
@@ -250,6 +256,20 @@ const arrayElementEscape = /["\\]/;
  * ingestion consumer had this function first, at ~14 % of its busy time).
  */
 export function textArrayLiteral(values: readonly (string | null)[]): string {
+  // Most columns hold no NULL and nothing to escape: then one join quotes them all, with no string made per
+  // element (a run of equal values is tested once, as below).
+  let plain = true;
+  let tested: string | null | undefined;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (value === tested) continue;
+    if (value === null || value === undefined || arrayElementEscape.test(value)) {
+      plain = false;
+      break;
+    }
+    tested = value;
+  }
+  if (plain) return values.length === 0 ? "{}" : `{"${values.join('","')}"}`;
   const elements = new Array<string>(values.length);
   let previous: string | null | undefined;
   let previousElement = "";
@@ -271,6 +291,8 @@ export function textArrayLiteral(values: readonly (string | null)[]): string {
 
 /** A PostgreSQL array literal of numbers (`{1,2.5,NULL}`) for `smallint[]`, `integer[]`, `real[]`, … */
 export function numberArrayLiteral(values: readonly (number | null)[]): string {
+  // Without NULL, one join writes every number as String() would.
+  if (!values.some((value) => value === null || value === undefined)) return `{${values.join(",")}}`;
   const elements = new Array<string>(values.length);
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
@@ -279,8 +301,26 @@ export function numberArrayLiteral(values: readonly (number | null)[]): string {
   return `{${elements.join(",")}}`;
 }
 
+/**
+ * One column of a batch as an array parameter of `type` (a PostgreSQL type name of ours, e.g. `timestamptz`):
+ * a column whose rows all hold one value (a feed's rows share dates, source, TLP, empty tags, NULLs) goes as
+ * that value once, expanded by `array_fill`, instead of once per row through the Worker, the driver, the bridge
+ * and PostgreSQL's array parser.
+ */
+function column(values: readonly (string | null)[] | readonly (number | null)[], type: string): SQL {
+  const first = values[0];
+  let same = values.length > 1 && first !== undefined;
+  for (let i = 1; same && i < values.length; i++) same = values[i] === first;
+  if (same && first !== undefined)
+    return sql`array_fill(${first}::${sql.raw(type)}, array[${sql.raw(String(values.length))}])`;
+  const literal =
+    typeof first === "number" || (first === null && values.some((value) => typeof value === "number"))
+      ? numberArrayLiteral(values as readonly (number | null)[])
+      : textArrayLiteral(values as readonly (string | null)[]);
+  return sql`${literal}::${sql.raw(type)}[]`;
+}
+
 interface PreparedIndicator {
-  key: string;
   type: string;
   value: string;
   firstSeen: string;
@@ -302,7 +342,8 @@ function prepareIndicators(rows: readonly IndicatorUpsertRow[]): {
   prepared: PreparedIndicator[];
   rejected: number;
 } {
-  const byValue = new Map<string, PreparedIndicator>();
+  const byKey = new ByIndicatorKey<PreparedIndicator>();
+  const prepared: PreparedIndicator[] = [];
   let rejected = 0;
   for (const row of rows) {
     const firstSeen = toIso(row.firstSeen);
@@ -321,9 +362,8 @@ function prepareIndicators(rows: readonly IndicatorUpsertRow[]): {
       rejected++;
       continue;
     }
-    const key = `${row.type}\u0000${row.value}`;
     const tags = cleanTags(row.tags);
-    const existing = byValue.get(key);
+    const existing = byKey.get(row.type, row.value);
     if (existing) {
       existing.firstSeen = earlier(existing.firstSeen, firstSeen);
       existing.lastSeen = later(existing.lastSeen, lastSeen);
@@ -336,8 +376,7 @@ function prepareIndicators(rows: readonly IndicatorUpsertRow[]): {
       if (row.searchTerms !== undefined) existing.searchTerms = [...existing.searchTerms, ...row.searchTerms];
     } else {
       const ordered = compareInstants(firstSeen, lastSeen) <= 0;
-      byValue.set(key, {
-        key,
+      const added: PreparedIndicator = {
         type: row.type,
         value: row.value,
         firstSeen: ordered ? firstSeen : lastSeen,
@@ -348,10 +387,12 @@ function prepareIndicators(rows: readonly IndicatorUpsertRow[]): {
         tags,
         score: row.score,
         searchTerms: row.searchTerms ?? [],
-      });
+      };
+      byKey.add(row.type, row.value, added);
+      prepared.push(added);
     }
   }
-  return { prepared: [...byValue.values()].sort(byKey), rejected };
+  return { prepared: prepared.sort(byTypeAndValue), rejected };
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -365,8 +406,15 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
  * driver decodes a row at a time in JavaScript; two texts are split and parsed natively).
  */
 interface UpsertedSummary extends Record<string, unknown> {
-  /** Ids of the inserted rows, comma-joined (ids hold no comma); null when none. Ids are ours, so the
-   * caller already knows their type and value. */
+  /** How many rows the statement inserted. */
+  inserted_count: number;
+  /**
+   * Ids of the inserted rows, comma-joined (ids hold no comma); null when none or every row sent was inserted (a new
+   * feed's rows: nothing per row comes back; each id as text was ~27 bytes a row through the driver, the bridge
+   * and the Worker). An inserted row carries the id we sent, so the caller knows its type and value. Not a map
+   * by position: that needs a join of the `input` and `upserted` CTEs, which have no index, and a join of two CTEs
+   * by id went quadratic once the catalog had statistics (`upsertObservations`, session 9).
+   */
   inserted_ids: string | null;
   /** JSON text of `[id, type, value]` per changed row; null when none. */
   changed: string | null;
@@ -381,7 +429,9 @@ export function searchTermsText(terms: readonly string[]): string {
  * Writes the search documents of catalog rows new in this transaction: `rows` is a relation of (id, type,
  * value, tags, terms), terms as `searchTermsText` joins them (duplicates allowed). A document is the row's
  * tags, then its distinct terms in the database's order; `to_tsvector` over value and terms. The one
- * definition for `upsertIndicators`' `searchDocuments` and the search package's `indexNewIndicators`.
+ * definition for `upsertIndicators`' `searchDocuments` and the search package's `indexNewIndicators`. A row with
+ * one term (a plain feed's rows: the source's name) is its own distinct list: the sub-select and its sort per
+ * row cost ~5.5 µs of PostgreSQL CPU alone, the test for a separator ~1.4.
  */
 export function insertNewSearchDocuments(rows: SQL): SQL {
   return sql`insert into indicator_search as s (indicator_id, type, value, terms, document, updated_at)
@@ -389,7 +439,8 @@ export function insertNewSearchDocuments(rows: SQL): SQL {
       from ${rows} as n
       cross join lateral (
         select concat_ws(' ', array_to_string(n.tags, ' '),
-          (select string_agg(distinct t.term, ' ') from unnest(string_to_array(n.terms, chr(31))) as t(term))) as terms
+          case when strpos(n.terms, chr(31)) = 0 then nullif(n.terms, '')
+               else (select string_agg(distinct t.term, ' ') from unnest(string_to_array(n.terms, chr(31))) as t(term)) end) as terms
       ) as x
       on conflict (indicator_id) do update set
         type = excluded.type, value = excluded.value, terms = excluded.terms, document = excluded.document,
@@ -414,7 +465,10 @@ export async function upsertIndicators(
   const { prepared, rejected } = prepareIndicators(rows);
   const result: UpsertResult<TouchedIndicator> = { new: 0, changed: 0, unchanged: 0, rejected, touched: [] };
   for (const batch of chunks(prepared, options.batchSize ?? defaultBatchSize)) {
-    const ids = newIds("indicator", batch.length);
+    // In the order of the rows (sorted by key): each id index then takes its rows in ascending order, at its
+    // rightmost page, which PostgreSQL inserts into without descending the tree (its "fastpath"); random ids
+    // split pages all over the range of the batch (ingest-writers bench: −11 % PostgreSQL CPU per row).
+    const ids = newIds("indicator", batch.length).sort();
     const types: string[] = [];
     const values: string[] = [];
     const firstSeen: string[] = [];
@@ -438,16 +492,16 @@ export async function upsertIndicators(
       tags.push(row.tags.length === 0 ? "" : row.tags.join(tagSeparator));
       scores.push(row.score);
     }
-    const rowsSent = sql`unnest(${textArrayLiteral(ids)}::text[], ${textArrayLiteral(types)}::text[],
-                  ${textArrayLiteral(values)}::text[], ${textArrayLiteral(firstSeen)}::timestamptz[],
-                  ${textArrayLiteral(lastSeen)}::timestamptz[], ${numberArrayLiteral(confidence)}::smallint[],
-                  ${numberArrayLiteral(baseScore)}::smallint[], ${textArrayLiteral(tlp)}::text[],
-                  ${textArrayLiteral(tags)}::text[], ${numberArrayLiteral(scores.score)}::smallint[],
-                  ${numberArrayLiteral(scores.confidence)}::smallint[], ${numberArrayLiteral(scores.base)}::real[],
-                  ${numberArrayLiteral(scores.decayStart)}::float8[], ${textArrayLiteral(scores.expired)}::boolean[],
-                  ${numberArrayLiteral(scores.nextReactionAt)}::float8[], ${numberArrayLiteral(scores.explanation)}::int[],
-                  ${textArrayLiteral(scores.suppressed)}::boolean[], ${textArrayLiteral(scores.reasons)}::jsonb[]
-                  ${withDocuments ? sql`, ${textArrayLiteral(searchTerms)}::text[]` : sql``})
+    const rowsSent = sql`unnest(${textArrayLiteral(ids)}::text[], ${column(types, "text")},
+                  ${textArrayLiteral(values)}::text[], ${column(firstSeen, "timestamptz")},
+                  ${column(lastSeen, "timestamptz")}, ${column(confidence, "smallint")},
+                  ${column(baseScore, "smallint")}, ${column(tlp, "text")},
+                  ${column(tags, "text")}, ${column(scores.score, "smallint")},
+                  ${column(scores.confidence, "smallint")}, ${column(scores.base, "real")},
+                  ${column(scores.decayStart, "float8")}, ${column(scores.expired, "boolean")},
+                  ${column(scores.nextReactionAt, "float8")}, ${column(scores.explanation, "int")},
+                  ${column(scores.suppressed, "boolean")}, ${column(scores.reasons, "jsonb")}
+                  ${withDocuments ? sql`, ${column(searchTerms, "text")}` : sql``})
         as u(id, type, value, first_seen, last_seen, confidence, base_score, tlp, tags, score, score_confidence,
              score_base, decay_start_ms, expired, next_reaction_ms, explanation, suppressed, reasons
              ${withDocuments ? sql`, search_terms` : sql``})`;
@@ -489,27 +543,47 @@ export async function upsertIndicators(
             )})`
           : sql``
       }
-      select (select string_agg(id, ',') from upserted where inserted) as inserted_ids,
-             (select json_agg(json_build_array(id, type, value))::text from upserted where not inserted) as changed`);
+      , inserted as (select count(*)::int as n from upserted where inserted)
+      select inserted.n as inserted_count,
+             case when inserted.n = ${batch.length} then null
+                  else (select string_agg(id, ',') from upserted where inserted) end as inserted_ids,
+             (select json_agg(json_build_array(id, type, value))::text from upserted where not inserted) as changed
+      from inserted`);
     // A new row carries the id we sent, so only changed rows need their (type, value) sent back.
+    const insertedCount = Number(summary[0]?.inserted_count ?? 0);
     const insertedIds = summary[0]?.inserted_ids ?? null;
     const changedRows = summary[0]?.changed ?? null;
     const unscored: string[] = [];
     let written = 0;
-    if (insertedIds !== null) {
-      const sentById = new Map<string, PreparedIndicator>();
-      for (const [index, sent] of batch.entries()) sentById.set(ids[index] ?? "", sent);
+    const addNew = (sent: PreparedIndicator, id: string) => {
+      if (sent.score === undefined) unscored.push(id);
+      result.new++;
+      written++;
+      result.touched.push({ id, type: sent.type, value: sent.value, outcome: "new" });
+    };
+    if (insertedIds === null) {
+      // Null: every row was inserted, or none (no id to aggregate).
+      if (insertedCount !== batch.length && insertedCount !== 0)
+        throw new AppError(
+          "INTERNAL",
+          `upsertIndicators: the database answered ${insertedCount} inserted rows of ${batch.length} without their ids`,
+        );
+      for (let index = 0; index < insertedCount; index++) {
+        const sent = batch[index];
+        const id = ids[index];
+        if (sent !== undefined && id !== undefined) addNew(sent, id);
+      }
+    } else {
+      const indexById = new Map<string, number>();
+      for (let index = 0; index < ids.length; index++) indexById.set(ids[index] ?? "", index);
       for (const id of insertedIds.split(",")) {
-        const sent = sentById.get(id);
-        if (!sent)
+        const sent = batch[indexById.get(id) ?? -1];
+        if (sent === undefined)
           throw new AppError(
             "INTERNAL",
             `upsertIndicators: the database returned an id it was not sent (${id})`,
           );
-        if (sent.score === undefined) unscored.push(id);
-        result.new++;
-        written++;
-        result.touched.push({ id, type: sent.type, value: sent.value, outcome: "new" });
+        addNew(sent, id);
       }
     }
     if (changedRows !== null) {
@@ -557,7 +631,6 @@ class ScoreColumnArrays {
 }
 
 interface PreparedObservation {
-  key: string;
   type: string;
   value: string;
   sourceId: string;
@@ -573,7 +646,9 @@ function prepareObservations(rows: readonly ObservationUpsertRow[]): {
   prepared: PreparedObservation[];
   rejected: number;
 } {
-  const byKeyMap = new Map<string, PreparedObservation>();
+  // By source, then (type, value): a call carries one source or a few.
+  const bySource = new Map<string, ByIndicatorKey<PreparedObservation>>();
+  const prepared: PreparedObservation[] = [];
   let rejected = 0;
   for (const row of rows) {
     const firstSeen = toIso(row.firstSeen);
@@ -587,8 +662,12 @@ function prepareObservations(rows: readonly ObservationUpsertRow[]): {
       rejected++;
       continue;
     }
-    const key = `${row.indicatorType}\u0000${row.indicatorValue}\u0000${row.sourceId}`;
-    const existing = byKeyMap.get(key);
+    let byKey = bySource.get(row.sourceId);
+    if (byKey === undefined) {
+      byKey = new ByIndicatorKey<PreparedObservation>();
+      bySource.set(row.sourceId, byKey);
+    }
+    const existing = byKey.get(row.indicatorType, row.indicatorValue);
     if (existing) {
       existing.firstSeen = earlier(existing.firstSeen, firstSeen);
       existing.lastSeen = later(existing.lastSeen, lastSeen);
@@ -597,8 +676,7 @@ function prepareObservations(rows: readonly ObservationUpsertRow[]): {
       existing.reference = row.reference ?? existing.reference;
       existing.context = { ...existing.context, ...row.context };
     } else {
-      byKeyMap.set(key, {
-        key,
+      const added: PreparedObservation = {
         type: row.indicatorType,
         value: row.indicatorValue,
         sourceId: row.sourceId,
@@ -609,10 +687,16 @@ function prepareObservations(rows: readonly ObservationUpsertRow[]): {
         reference: row.reference ?? null,
         // Referenced, not copied: a merge above builds a new object and never changes this one.
         context: row.context ?? {},
-      });
+      };
+      byKey.add(row.indicatorType, row.indicatorValue, added);
+      prepared.push(added);
     }
   }
-  return { prepared: [...byKeyMap.values()].sort(byKey), rejected };
+  // The order of the key (type, value, source) the observations' rows were sorted by before.
+  return {
+    prepared: prepared.sort((a, b) => byTypeAndValue(a, b) || compareText(a.sourceId, b.sourceId)),
+    rejected,
+  };
 }
 
 interface UpsertedObservation extends Record<string, unknown> {
@@ -648,6 +732,15 @@ export interface CorroboratedIndicator {
 }
 
 /**
+ * Whether this transaction inserted or changed the catalog row `i` (its upsert ran just before). The written
+ * observations reach their catalog row through its primary key, an index probe per row whatever the planner
+ * estimates. Session 8 joined the `written` and `matched` CTEs by id instead: CTE scans have no index, so that
+ * join's cost hung on the planner's row estimates, and in a 1M `bench:ingest` run (session 9) this statement
+ * went from 22–25 to 150 µs per row after autoanalyze ran mid-run (cause not confirmed with EXPLAIN).
+ */
+const indicatorWrittenHere = sql`(i.xmin = pg_current_xact_id()::xid)`;
+
+/**
  * Upserts per-source observations, naming the indicator by (type, value) so the caller needs no ids
  * (upsert the indicators first, in the same transaction). Merge rules: first/last seen widen; the report
  * count grows by one when the source reports a newer last-seen (re-reading the same snapshot changes
@@ -670,26 +763,30 @@ export async function upsertObservations(
   };
   const returnTouched = options.returnTouched ?? true;
   for (const batch of chunks(prepared, options.batchSize ?? defaultBatchSize)) {
-    const ids = newIds("observation", batch.length);
+    // Ascending with the rows, as the catalog's ids above (and so the indicator ids they reference).
+    const ids = newIds("observation", batch.length).sort();
+    const types = batch.map((row) => row.type);
+    const values = batch.map((row) => row.value);
+    const sources = batch.map((row) => row.sourceId);
+    const firstSeen = batch.map((row) => row.firstSeen);
+    const lastSeen = batch.map((row) => row.lastSeen);
+    const families = batch.map((row) => row.malwareFamily);
+    const threatTypes = batch.map((row) => row.threatType);
+    const references = batch.map((row) => row.reference);
+    const contexts = batch.map((row) => JSON.stringify(row.context));
     const { rows: upserted } = await tx.execute<UpsertedObservation>(sql`
       with input as (
         select u.*
-        from unnest(${textArrayLiteral(ids)}::text[], ${textArrayLiteral(batch.map((row) => row.type))}::text[],
-                    ${textArrayLiteral(batch.map((row) => row.value))}::text[],
-                    ${textArrayLiteral(batch.map((row) => row.sourceId))}::text[],
-                    ${textArrayLiteral(batch.map((row) => row.firstSeen))}::timestamptz[],
-                    ${textArrayLiteral(batch.map((row) => row.lastSeen))}::timestamptz[],
-                    ${textArrayLiteral(batch.map((row) => row.malwareFamily))}::text[],
-                    ${textArrayLiteral(batch.map((row) => row.threatType))}::text[],
-                    ${textArrayLiteral(batch.map((row) => row.reference))}::text[],
-                    ${textArrayLiteral(batch.map((row) => JSON.stringify(row.context)))}::jsonb[])
+        from unnest(${textArrayLiteral(ids)}::text[], ${column(types, "text")},
+                    ${textArrayLiteral(values)}::text[], ${column(sources, "text")},
+                    ${column(firstSeen, "timestamptz")}, ${column(lastSeen, "timestamptz")},
+                    ${column(families, "text")}, ${column(threatTypes, "text")},
+                    ${column(references, "text")}, ${column(contexts, "jsonb")})
           as u(id, type, value, source_id, first_seen, last_seen, malware_family, threat_type, reference, context)
       ),
       matched as materialized (
         select input.id, i.id as indicator_id, s.id as source_id, input.first_seen, input.last_seen,
-               input.malware_family, input.threat_type, input.reference, input.context,
-               -- The catalog row was inserted or changed by this transaction (its upsert ran just before).
-               i.xmin = pg_current_xact_id()::xid as indicator_written_here, i.type, i.value
+               input.malware_family, input.threat_type, input.reference, input.context
         from input
         join indicators i on i.type = input.type and i.value = input.value
         join sources s on s.id = input.source_id and s.tenant_id is null
@@ -719,15 +816,15 @@ export async function upsertObservations(
       ${
         returnTouched
           ? sql`select total.matched, written.id, written.indicator_id, written.inserted,
-                       m.indicator_written_here, m.type, m.value
+                       ${indicatorWrittenHere} as indicator_written_here, i.type, i.value
                 from (select count(*) as matched from matched) as total
                 left join written on true
-                left join matched m on m.id = written.id`
+                left join indicators i on i.id = written.indicator_id`
           : sql`select (select count(*) from matched) as matched, count(*) as written,
                        count(*) filter (where inserted) as inserted_count,
-                       (select json_agg(json_build_array(w.indicator_id, m.type, m.value))::text
-                        from written w join matched m on m.id = w.id
-                        where w.inserted and not m.indicator_written_here) as corroborated
+                       (select json_agg(json_build_array(w.indicator_id, i.type, i.value))::text
+                        from written w join indicators i on i.id = w.indicator_id
+                        where w.inserted and not ${indicatorWrittenHere}) as corroborated
                 from written`
       }`);
     const matched = Number(upserted[0]?.matched ?? 0);

@@ -1,5 +1,6 @@
 export * from "./bulk.ts";
 export * from "./client.ts";
+export * from "./indicator-key-map.ts";
 export * from "./roles.ts";
 export * as schema from "./schema.ts";
 export * from "./schema.ts";

@@ -43,6 +43,8 @@ export async function provideDevDatabase(options: {
   dataDir?: string;
   setting: (name: string) => string | undefined;
   log: (message: string) => void;
+  /** The embedded server's own output (its log), e.g. for a benchmark that reads statement statistics from it. */
+  serverLog?: (message: string) => void;
 }): Promise<DevDatabase> {
   const { root, setting, log } = options;
   const dataDir = options.dataDir ?? join(root, ".data");
@@ -59,7 +61,11 @@ export async function provideDevDatabase(options: {
     }
     log(`using the database at ${new URL(adminUrl).host}`);
   } else {
-    const pg = await startLocalPostgres({ dataDir: join(dataDir, "postgres"), port: preferredPort });
+    const pg = await startLocalPostgres({
+      dataDir: join(dataDir, "postgres"),
+      port: preferredPort,
+      ...(options.serverLog ? { log: options.serverLog } : {}),
+    });
     stopServer = () => pg.stop();
     try {
       await pg.createDatabase(databaseName);

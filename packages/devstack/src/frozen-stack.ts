@@ -42,6 +42,8 @@ export async function startFrozenStack(options: {
   log: (message: string) => void;
   /** The Worker's log lines (its `console` output; with `wrangler-dev` everything the process prints). */
   onWorkerLine?: (line: string) => void;
+  /** The embedded PostgreSQL's output (`provideDevDatabase`'s `serverLog`). */
+  serverLog?: (message: string) => void;
   healthTimeoutMs?: number;
 }): Promise<FrozenStack> {
   const { root, work, port } = options;
@@ -51,6 +53,7 @@ export async function startFrozenStack(options: {
     dataDir: work,
     setting: () => undefined,
     log: options.log,
+    ...(options.serverLog ? { serverLog: options.serverLog } : {}),
   });
   const bundleDir = join(work, "bundle");
   try {

@@ -1,12 +1,17 @@
 import type { Logger } from "@threatfusion/core";
 import type { Database, DbTransaction, Tlp, TouchedIndicator } from "@threatfusion/db";
-import { upsertIndicators, upsertObservations, withIngestTx, withTenantTx } from "@threatfusion/db";
+import {
+  ByIndicatorKey,
+  upsertIndicators,
+  upsertObservations,
+  withIngestTx,
+  withTenantTx,
+} from "@threatfusion/db";
 import type { Reliability, ScoringModel } from "@threatfusion/scoring";
 import { sql } from "drizzle-orm";
 import { scoreRowsBeforeUpsert } from "../scoring/ingest-score.ts";
 import { loadGlobalModel } from "../scoring/model-store.ts";
 import { indexChangedInTransaction, searchIndexedAtApply } from "../search/index-on-change.ts";
-import { ByIndicatorKey } from "./indicator-key-map.ts";
 import type { FeedChunkMessage } from "./messages.ts";
 import { upsertPrivateIndicators } from "./private-upsert.ts";
 import { type FeedFacts, type RejectedIndicator, toGlobalRows, toPrivateRows } from "./rows.ts";

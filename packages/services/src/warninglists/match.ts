@@ -95,6 +95,23 @@ async function storedNetworksOf(tx: DbTransaction, lists: readonly ListRow[]): P
   return networks;
 }
 
+/** The entries of the keyed lists stored under one of the indicators' keys or containing networks. */
+async function candidateEntries(
+  tx: DbTransaction,
+  lists: readonly ListRow[],
+  indicators: readonly IndicatorKeyInput[],
+): Promise<EntryRow[]> {
+  const keys = probeKeys(indicators);
+  const nets = (await storedNetworksOf(tx, lists)).containing(keys.nets);
+  const { rows } = await tx.execute<EntryRow>(sql`
+    select e.list_id, e.entry from warninglist_entries e
+    where e.match_key = any(${sql.param(keys.matchKeys)}::text[])
+    union
+    select w.list_id, w.entry from warninglist_entries w
+    where w.net = any(${sql.param(nets)}::cidr[])`);
+  return rows;
+}
+
 /**
  * Matches indicators against every enabled warninglist (plus the reserved address ranges) without holding
  * the lists in memory: the candidate entries of the batch are read by index (host keys with a btree,
@@ -111,15 +128,9 @@ export async function matchWarninglists(
   const { rows: lists } = await tx.execute<ListRow>(sql`
     select id, name, description, version, list_type, category, matching_attributes, effect, checksum
     from warninglists where enabled order by id`);
-  const keys = probeKeys(indicators);
-  const nets = (await storedNetworksOf(tx, lists)).containing(keys.nets);
-  const { rows: candidates } = await tx.execute<EntryRow>(sql`
-    select e.list_id, e.entry from warninglist_entries e
-    where e.match_key = any(${sql.param(keys.matchKeys)}::text[])
-    union
-    select w.list_id, w.entry from warninglist_entries w
-    where w.net = any(${sql.param(nets)}::cidr[])`);
   const keyed = lists.filter((list) => !isScanned(list));
+  // With no keyed list enabled no stored entry can be a candidate: no keys are built, sent or probed.
+  const candidates = keyed.length === 0 ? [] : await candidateEntries(tx, lists, indicators);
   const candidateIndex = SuppressionIndex.build({ warninglists: toSources(keyed, candidates) });
   const scanIndex = await scannedIndex(tx, lists);
   return indicators.map((indicator) => {

@@ -1,0 +1,65 @@
+import { readFile } from "node:fs/promises";
+import { type DbTransaction, withIngestTx } from "@threatfusion/db";
+import type { TestDatabases } from "@threatfusion/db/testing";
+import type { SQL } from "drizzle-orm";
+import { PgDialect } from "drizzle-orm/pg-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createScoringTestDatabase } from "../scoring/test-database.ts";
+import { importWarninglists } from "./import.ts";
+import { matchWarninglists } from "./match.ts";
+
+let database: Awaited<ReturnType<typeof createScoringTestDatabase>>;
+let dbs: TestDatabases;
+
+beforeAll(async () => {
+  database = await createScoringTestDatabase(inject("database"));
+  dbs = database.dbs;
+}, 60_000);
+afterAll(async () => {
+  await database.drop();
+});
+
+const dialect = new PgDialect();
+// Inside an AWS range of the fixture list.
+const awsAddress = "52.95.110.1";
+const indicators = [
+  { type: "ipv4", value: awsAddress },
+  { type: "ipv4", value: "11.22.33.44" },
+  { type: "domain", value: "www.example.com" },
+] as const;
+
+/** Matches inside an ingestion transaction, answering the statements it sent too. */
+async function matchRecorded() {
+  return withIngestTx({ db: dbs.ingest.db }, async (tx) => {
+    const sent: string[] = [];
+    const recording = new Proxy(tx, {
+      get(target, property, receiver) {
+        if (property !== "execute") return Reflect.get(target, property, receiver);
+        return (query: SQL) => {
+          sent.push(dialect.sqlToQuery(query).sql);
+          return target.execute(query);
+        };
+      },
+    }) satisfies DbTransaction;
+    const matches = await matchWarninglists(recording, indicators);
+    return { matches, sent };
+  });
+}
+
+describe("warninglist matching at ingestion", () => {
+  it("sends no candidate keys while no keyed list is enabled, then finds the candidates of one", async () => {
+    const before = await matchRecorded();
+    expect(before.matches.map((match) => match.suppressed)).toEqual([false, false, false]);
+    expect(before.sent.some((statement) => statement.includes("match_key"))).toBe(false);
+
+    const url = new URL("../../fixtures/warninglists/amazon-aws.json", import.meta.url);
+    await importWarninglists({
+      db: dbs.ingest.db,
+      lists: [{ id: "amazon-aws", json: JSON.parse(await readFile(url, "utf8")) }],
+    });
+    const after = await matchRecorded();
+    expect(after.sent.some((statement) => statement.includes("match_key"))).toBe(true);
+    expect(after.matches.map((match) => match.suppressed)).toEqual([true, false, false]);
+    expect(after.matches[0]?.reasons.map((reason) => reason.listId)).toEqual(["amazon-aws"]);
+  });
+});
