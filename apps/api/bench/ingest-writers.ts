@@ -13,8 +13,6 @@
  * PostgreSQL CPU is the whole server's (postmaster, every backend, exited ones through the postmaster's
  * children's time, background processes), per new row; waits are `pg_stat_activity` sampled every 20 ms.
  */
-import { readFileSync } from "node:fs";
-import { readdir } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { newId } from "@threatfusion/core";
@@ -28,6 +26,7 @@ import {
   withIngestTx,
 } from "@threatfusion/db";
 import { catalogBenchSettings } from "../../../packages/devstack/src/postgres.ts";
+import { serverCpuSeconds } from "../../../packages/devstack/src/process-cpu.ts";
 import { startThrowawayDatabase } from "../../../packages/devstack/src/throwaway-database.ts";
 import {
   consumerScore,
@@ -82,30 +81,6 @@ const shapes: Shape[] =
       ? allShapes.filter((shape) => process.argv[4]?.split(",").includes(String(allShapes.indexOf(shape))))
       : allShapes;
 
-/** CPU clock ticks of the whole server: its processes now, plus what its exited children used. */
-function serverTicks(postmaster: string, children: readonly string[]): number {
-  const fieldsOf = (pid: string) => {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  };
-  const own = fieldsOf(postmaster);
-  let ticks = [11, 12, 13, 14].reduce((sum, index) => sum + Number(own[index] ?? 0), 0);
-  for (const pid of children) {
-    try {
-      const fields = fieldsOf(pid);
-      if (fields[1] === postmaster) ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
-    } catch {
-      // Exited meanwhile: its time is in the postmaster's children's time by the next reading.
-    }
-  }
-  return ticks;
-}
-
-async function serverCpuSeconds(postmaster: string): Promise<number> {
-  const children = (await readdir("/proc")).filter((name) => /^\d+$/.test(name) && name !== postmaster);
-  return serverTicks(postmaster, children) / 100;
-}
-
 function consumerRows(
   first: number,
   count: number,
@@ -133,10 +108,7 @@ async function main(): Promise<void> {
   try {
     const admin = createClient({ url: adminUrl, wsProxy });
     await admin.connect();
-    const postmaster = readFileSync(join(database.folder, "postgres", "postmaster.pid"), "utf8").split(
-      "\n",
-    )[0];
-    if (postmaster === undefined) throw new Error("no postmaster.pid");
+    const dataDir = join(database.folder, "postgres");
     const sourceId = newId("source");
     await admin.query("insert into sources (id, name, reliability) values ($1, 'Bench feed', 'C')", [
       sourceId,
@@ -200,7 +172,7 @@ async function main(): Promise<void> {
           }
         })();
         const walBefore = await walPosition();
-        const before = await serverCpuSeconds(postmaster);
+        const before = await serverCpuSeconds(dataDir);
         const started = performance.now();
         for (let at = 0; at < groups.length; at += shape.writers) {
           const round = groups.slice(at, at + shape.writers);
@@ -215,7 +187,7 @@ async function main(): Promise<void> {
         await sampler;
         // Let exited backends be reaped before reading.
         await new Promise((resolve) => setTimeout(resolve, 50));
-        entry.cpu += (await serverCpuSeconds(postmaster)) - before;
+        entry.cpu += (await serverCpuSeconds(dataDir)) - before;
         entry.wal += (await walPosition()) - walBefore;
         entry.rows += groups.length * groupRows;
       }

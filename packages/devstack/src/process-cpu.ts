@@ -55,3 +55,24 @@ export async function clusterCpuSecondsSince(dataDir: string, before: Map<string
   for (const [pid, ticks] of await clusterCpuTicks(dataDir)) used += ticks - (before.get(pid) ?? 0);
   return used / ticksPerSecond;
 }
+
+/**
+ * CPU-seconds the whole server of `dataDir` has used so far: the postmaster, its live children (backends,
+ * background workers) and, through the postmaster's children's time (`cutime`, `cstime`), the children that
+ * exited, so a backend that ends between two readings still counts (`clusterCpuSecondsSince` leaves it out).
+ */
+export async function serverCpuSeconds(dataDir: string): Promise<number> {
+  const postmaster = (await readFile(join(dataDir, "postmaster.pid"), "utf8")).split("\n")[0] ?? "";
+  const own = statFields(await readFile(`/proc/${postmaster}/stat`, "utf8"));
+  let ticks = [11, 12, 13, 14].reduce((sum, index) => sum + Number(own[index] ?? 0), 0);
+  for (const pid of await readdir("/proc")) {
+    if (!/^\d+$/.test(pid) || pid === postmaster) continue;
+    try {
+      const fields = statFields(await readFile(`/proc/${pid}/stat`, "utf8"));
+      if (fields[1] === postmaster) ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+    } catch {
+      // Exited meanwhile: its time is in the postmaster's children's time by the next reading.
+    }
+  }
+  return ticks / ticksPerSecond;
+}
