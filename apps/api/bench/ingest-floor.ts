@@ -32,9 +32,7 @@ import {
   createClient,
   createDatabase,
   createPool,
-  type IndicatorUpsertRow,
   numberArrayLiteral,
-  type ObservationUpsertRow,
   textArrayLiteral,
   upsertIndicators,
   upsertObservations,
@@ -49,11 +47,7 @@ import {
 } from "../../../packages/devstack/src/process-cpu.ts";
 import { runToCompletion } from "../../../packages/devstack/src/processes.ts";
 import { startThrowawayDatabase } from "../../../packages/devstack/src/throwaway-database.ts";
-import {
-  consumerScore,
-  feedRowExplanation,
-  feedRows,
-} from "../../../packages/search/bench/synthetic-values.ts";
+import { consumerFeedRows } from "../../../packages/search/bench/synthetic-values.ts";
 import { startBridgeProcess } from "../../../packages/services/bench/start-bridge-process.ts";
 import { feedLine, rawUpsertRate, writeFeed } from "./bench-feed.ts";
 import { runWorkerSide, type WorkerStage, workerStages } from "./ingest-floor-worker.ts";
@@ -308,24 +302,6 @@ const ours = {
   label:
     "the product's upsertIndicators (scored rows, search documents) + upsertObservations, one transaction per 5,000 rows; client includes building the parameters",
 };
-
-/** What the ingestion consumer writes for feed rows `first`… (scored, with the terms of their observation). */
-function consumerRows(
-  first: number,
-  count: number,
-  salt: string,
-  sourceId: string,
-): { indicators: IndicatorUpsertRow[]; observations: ObservationUpsertRow[] } {
-  const now = new Date().toISOString();
-  return feedRows(
-    first,
-    first + count,
-    (i) => ({ type: i % 2 === 0 ? "ipv4" : "domain", value: feedLine(i, salt) }),
-    sourceId,
-    now,
-    () => ({ tags: [], searchTerms: ["Bench feed"], score: consumerScore(now, feedRowExplanation) }),
-  );
-}
 
 interface Cpu {
   wall: number;
@@ -690,10 +666,10 @@ async function measureAll(work: string): Promise<void> {
                 Array.from({ length: connections }, async () => {
                   for (let start = next; start < first + total; start = next) {
                     next += rowsPerStatement;
-                    const rows = consumerRows(
+                    const rows = consumerFeedRows(
                       start,
-                      Math.min(rowsPerStatement, first + total - start),
-                      salt,
+                      Math.min(start + rowsPerStatement, first + total),
+                      (i) => ({ type: i % 2 === 0 ? "ipv4" : "domain", value: feedLine(i, salt) }),
                       sourceId,
                     );
                     await withIngestTx({ db: product.db }, async (tx) => {

@@ -19,8 +19,6 @@ import { newId } from "@threatfusion/core";
 import {
   createClient,
   createDatabase,
-  type IndicatorUpsertRow,
-  type ObservationUpsertRow,
   upsertIndicators,
   upsertObservations,
   withIngestTx,
@@ -28,12 +26,7 @@ import {
 import { catalogBenchSettings } from "../../../packages/devstack/src/postgres.ts";
 import { serverCpuSeconds } from "../../../packages/devstack/src/process-cpu.ts";
 import { startThrowawayDatabase } from "../../../packages/devstack/src/throwaway-database.ts";
-import {
-  consumerScore,
-  feedRowExplanation,
-  feedRows,
-  syntheticIndicator,
-} from "../../../packages/search/bench/synthetic-values.ts";
+import { consumerFeedRows, syntheticIndicator } from "../../../packages/search/bench/synthetic-values.ts";
 
 const preload = Number(process.argv[2] ?? 58_400);
 const turns = Number(process.argv[3] ?? 3);
@@ -81,23 +74,6 @@ const shapes: Shape[] =
       ? allShapes.filter((shape) => process.argv[4]?.split(",").includes(String(allShapes.indexOf(shape))))
       : allShapes;
 
-function consumerRows(
-  first: number,
-  count: number,
-  salt: string,
-  sourceId: string,
-): { indicators: IndicatorUpsertRow[]; observations: ObservationUpsertRow[] } {
-  const now = new Date().toISOString();
-  return feedRows(
-    first,
-    first + count,
-    (i) => syntheticIndicator(i, `${salt}-bench.com`),
-    sourceId,
-    now,
-    () => ({ tags: [], searchTerms: ["Bench feed"], score: consumerScore(now, feedRowExplanation) }),
-  );
-}
-
 async function main(): Promise<void> {
   const database = await startThrowawayDatabase({
     prefix: "ingest-writers-",
@@ -116,13 +92,18 @@ async function main(): Promise<void> {
     const salt = newId("feed").slice(-6);
     let next = 0;
     const groupOf = () => {
-      const rows = consumerRows(next, groupRows, salt, sourceId);
+      const rows = consumerFeedRows(
+        next,
+        next + groupRows,
+        (i) => syntheticIndicator(i, `${salt}-bench.com`),
+        sourceId,
+      );
       next += groupRows;
       return rows;
     };
     const writeGroup = async (
       db: ReturnType<typeof createDatabase>,
-      rows: ReturnType<typeof consumerRows>,
+      rows: ReturnType<typeof consumerFeedRows>,
       statements: Statements = { upsertIndicators, upsertObservations },
     ) =>
       withIngestTx({ db: db.db }, async (tx) => {

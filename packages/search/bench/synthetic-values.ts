@@ -75,3 +75,21 @@ export function feedRows(
   }
   return { indicators, observations };
 }
+
+/**
+ * What the ingestion consumer writes for feed lines [from, to): scored before the upsert (`consumerScore`), no
+ * tags, the source's name as the one search term, one observation from `sourceId` per row.
+ */
+export function consumerFeedRows(
+  from: number,
+  to: number,
+  valueAt: (i: number) => { type: "ipv4" | "domain"; value: string },
+  sourceId: string,
+): { indicators: IndicatorUpsertRow[]; observations: ObservationUpsertRow[] } {
+  const now = new Date().toISOString();
+  return feedRows(from, to, valueAt, sourceId, now, () => ({
+    tags: [],
+    searchTerms: ["Bench feed"],
+    score: consumerScore(now, feedRowExplanation),
+  }));
+}

@@ -79,8 +79,7 @@ async function scannedIndex(tx: DbTransaction, lists: readonly ListRow[]): Promi
  */
 let storedNetworks: { signature: string; networks: StoredNetworks } | undefined;
 
-async function storedNetworksOf(tx: DbTransaction, lists: readonly ListRow[]): Promise<StoredNetworks> {
-  const keyed = lists.filter((list) => !isScanned(list));
+async function storedNetworksOf(tx: DbTransaction, keyed: readonly ListRow[]): Promise<StoredNetworks> {
   const signature = keyed.map((list) => `${list.id}:${list.checksum}`).join(",");
   if (storedNetworks?.signature === signature) return storedNetworks.networks;
   // One comma-joined text (networks hold no comma), split natively: ~143,000 rows of the MISP set through
@@ -98,11 +97,11 @@ async function storedNetworksOf(tx: DbTransaction, lists: readonly ListRow[]): P
 /** The entries of the keyed lists stored under one of the indicators' keys or containing networks. */
 async function candidateEntries(
   tx: DbTransaction,
-  lists: readonly ListRow[],
+  keyed: readonly ListRow[],
   indicators: readonly IndicatorKeyInput[],
 ): Promise<EntryRow[]> {
   const keys = probeKeys(indicators);
-  const nets = (await storedNetworksOf(tx, lists)).containing(keys.nets);
+  const nets = (await storedNetworksOf(tx, keyed)).containing(keys.nets);
   const { rows } = await tx.execute<EntryRow>(sql`
     select e.list_id, e.entry from warninglist_entries e
     where e.match_key = any(${sql.param(keys.matchKeys)}::text[])
@@ -130,7 +129,7 @@ export async function matchWarninglists(
     from warninglists where enabled order by id`);
   const keyed = lists.filter((list) => !isScanned(list));
   // With no keyed list enabled no stored entry can be a candidate: no keys are built, sent or probed.
-  const candidates = keyed.length === 0 ? [] : await candidateEntries(tx, lists, indicators);
+  const candidates = keyed.length === 0 ? [] : await candidateEntries(tx, keyed, indicators);
   const candidateIndex = SuppressionIndex.build({ warninglists: toSources(keyed, candidates) });
   const scanIndex = await scannedIndex(tx, lists);
   return indicators.map((indicator) => {
