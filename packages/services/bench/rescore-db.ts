@@ -15,7 +15,8 @@
  * and the range pass (`rescoreCatalogRanges`, one text value per range of 25,000 ids) at the same instant,
  * one hour and one day later, next to its floors in the same run (the ranges scanned and joined, counted only;
  * the range statement alone; Node's parse and judge over the texts already read), each with wall seconds, this
- * process's CPU, PostgreSQL's CPU (all server processes, /proc) and the bridge's CPU. The WebSocket bridge runs in a child process (`bridge-process.ts`):
+ * process's CPU, PostgreSQL's CPU (all server processes, /proc), the bridge's CPU and the share of the machine's
+ * cores left idle during the step (/proc/stat: a pass on 2 cores that leaves one idle waits on itself). The WebSocket bridge runs in a child process (`bridge-process.ts`):
  * in production Neon's proxy does that work on other machines.
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -128,20 +129,52 @@ function postgresCpuSeconds(dataDir: string): number {
   }
 }
 
-/** Wall seconds, this process's CPU-seconds and PostgreSQL's CPU-seconds of one measured step. */
+/** The machine's idle and total CPU time so far, in clock ticks (the `cpu` line of /proc/stat); zeros elsewhere. */
+function machineTicks(): { idle: number; total: number } {
+  try {
+    const fields = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "")
+      .trim()
+      .split(/\s+/)
+      .slice(1, 9)
+      .map(Number);
+    // user nice system idle iowait irq softirq steal
+    return {
+      idle: (fields[3] ?? 0) + (fields[4] ?? 0),
+      total: fields.reduce((sum, value) => sum + value, 0),
+    };
+  } catch {
+    return { idle: 0, total: 0 };
+  }
+}
+
+/**
+ * Wall seconds, this process's CPU-seconds, PostgreSQL's CPU-seconds of one measured step, and the share of the
+ * machine's cores left idle meanwhile (whoever else ran: a pass that leaves a core idle waits on itself).
+ */
 async function measured<T>(
   dataDir: string,
   bridgePid: number,
   fn: () => Promise<T>,
-): Promise<{ result: T; wall: number; node: number; pg: number; bridge: number; load: number }> {
+): Promise<{
+  result: T;
+  wall: number;
+  node: number;
+  pg: number;
+  bridge: number;
+  load: number;
+  idle: number;
+}> {
   const load = loadavg()[0] ?? 0;
   const cpu = process.cpuUsage();
   const pg = postgresCpuSeconds(dataDir);
   const bridge = processCpuSeconds(bridgePid);
+  const ticks = machineTicks();
   const started = performance.now();
   const result = await fn();
   const wall = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
+  const ticksAfter = machineTicks();
+  const totalTicks = ticksAfter.total - ticks.total;
   return {
     result,
     wall,
@@ -149,6 +182,7 @@ async function measured<T>(
     pg: postgresCpuSeconds(dataDir) - pg,
     bridge: processCpuSeconds(bridgePid) - bridge,
     load,
+    idle: totalTicks > 0 ? (ticksAfter.idle - ticks.idle) / totalTicks : 0,
   };
 }
 
@@ -337,7 +371,7 @@ async function main(): Promise<void> {
       console.log(
         `\nrange passes over ${fmt(n)} rows (--passes), first materialization ${initial.seconds.toFixed(1)} s:`,
       );
-      console.log("seconds  Node CPU-s  PostgreSQL CPU-s  bridge CPU-s  load  rows written  label");
+      console.log("seconds  Node CPU-s  PostgreSQL CPU-s  bridge CPU-s  load  idle  rows written  label");
       for (const [label, step, written] of [
         ["range pass, nothing changed", passNothing, passNothing.result.changed],
         ["range pass, 1 hour later", passHour, passHour.result.changed],
@@ -348,7 +382,8 @@ async function main(): Promise<void> {
       ] as const) {
         console.log(
           `${step.wall.toFixed(2).padStart(7)} ${step.node.toFixed(2).padStart(11)} ${step.pg.toFixed(2).padStart(17)} ` +
-            `${step.bridge.toFixed(2).padStart(13)} ${step.load.toFixed(1).padStart(5)} ${fmt(written).padStart(13)}  ${label}`,
+            `${step.bridge.toFixed(2).padStart(13)} ${step.load.toFixed(1).padStart(5)} ${`${Math.round(step.idle * 100)}%`.padStart(5)} ` +
+            `${fmt(written).padStart(13)}  ${label}`,
         );
       }
       console.log(
@@ -477,17 +512,18 @@ async function main(): Promise<void> {
       `\nrange pass (rescoreCatalogRanges, ${catalogPassRangeSize} ids per statement, 2 at once) and its floors, same run:`,
     );
     console.log(
-      "                                         rows read  rows written  seconds  Node CPU-s  PostgreSQL CPU-s  bridge CPU-s  load",
+      "                                         rows read  rows written  seconds  Node CPU-s  PostgreSQL CPU-s  bridge CPU-s  load  idle",
     );
     const passLine = (
       label: string,
       read: number,
       written: number,
-      step: { wall: number; node: number; pg: number; bridge: number; load: number },
+      step: { wall: number; node: number; pg: number; bridge: number; load: number; idle: number },
     ) =>
       console.log(
         `${label.padEnd(40)} ${fmt(read).padStart(10)} ${fmt(written).padStart(13)} ${step.wall.toFixed(1).padStart(8)} ` +
-          `${step.node.toFixed(1).padStart(11)} ${step.pg.toFixed(1).padStart(17)} ${step.bridge.toFixed(1).padStart(10)} ${step.load.toFixed(1).padStart(5)}`,
+          `${step.node.toFixed(1).padStart(11)} ${step.pg.toFixed(1).padStart(17)} ${step.bridge.toFixed(1).padStart(10)} ${step.load.toFixed(1).padStart(5)}` +
+          ` ${`${Math.round(step.idle * 100)}%`.padStart(5)}`,
       );
     passLine("id path (scoreCatalog), nothing changed", noop.examined, noop.changed, noopStep);
     passLine(

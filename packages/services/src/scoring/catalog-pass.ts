@@ -12,7 +12,10 @@ import {
 } from "./catalog-score.ts";
 import { toScoringInput } from "./inputs.ts";
 
-/** Rows per range statement: one text value of about 110 bytes a row (~2.5 MB), far inside a Worker's memory. */
+/**
+ * Rows per range statement: texts of about 150 bytes a row (~3.7 MB); a worker holds two at most (the range it
+ * judges, the next one arriving), far inside a Worker's memory.
+ */
 export const catalogPassRangeSize = 25_000;
 
 /** What a range pass did, and where it stopped. */
@@ -43,9 +46,14 @@ export interface SourceInfo {
  * `rangeSize` ids is read by ONE statement that returns the range as three text values of compact lines (the
  * indicators' stored results and inputs, their observations, tenants' verdict counts; each in id order, merged
  * by id in Node), so the driver parses one row per range instead of one per observation; sources are read once
- * per pass. Ranges run `parallel` at a time, each in its own ingest transaction (cut, read, judge, write;
- * `RangeCutter`). Rows that need warninglist matching (never scored, or scored before the last list change) go
- * through the id path inside the same transaction. Measured in `packages/services/bench/rescore-db.ts` ("range pass" lines).
+ * per pass. `parallel` workers each run one ingest transaction after another; each transaction cuts the next
+ * range (`RangeCutter`) and sends its statement, then judges and writes the range the worker read in its previous
+ * transaction while PostgreSQL runs that statement, so the database does not wait on Node's judgement (measured:
+ * a quarter of 2 cores idle when each range was read, judged and written in turn; `startRangeRead`). Under
+ * read committed a range's read and its write never shared a snapshot anyway; a write sets the judged columns
+ * whatever the row holds then, as before. Rows that need warninglist matching (never scored, or scored before
+ * the last list change) go through the id path in the transaction that judges them. Measured in
+ * `packages/services/bench/rescore-db.ts` ("range pass" lines).
  */
 export async function rescoreCatalogRanges(
   ingestDb: Database,
@@ -75,12 +83,24 @@ export async function rescoreCatalogRanges(
     matched: 0,
   };
   const worker = async () => {
+    // The range this worker read in its previous transaction: judged and written in the next one, while the
+    // statement of the range after it runs (`startRangeRead`).
+    let carried: { range: CatalogRange; text: CatalogRangeText } | null = null;
     for (let more = true; more; ) {
       more = await withIngestTx({ db: ingestDb }, async (tx) => {
         const range = await cutter.next(tx, stats);
-        if (range === null) return false;
-        await rescoreRange(tx, range, { now: options.now, model: options.model, context }, stats);
-        return true;
+        const ahead = range === null ? null : await startRangeRead(tx, range, context.listsChangedAt);
+        if (carried !== null) {
+          await rescoreRange(
+            tx,
+            carried.range,
+            carried.text,
+            { now: options.now, model: options.model, context },
+            stats,
+          );
+        }
+        carried = range === null || ahead === null ? null : { range, text: await ahead.text };
+        return carried !== null;
       });
     }
   };
@@ -239,21 +259,56 @@ export async function readCatalogRange(
   range: CatalogRange,
   listsChangedAt: string | null,
 ): Promise<CatalogRangeText> {
+  const { text } = await startRangeRead(tx, range, listsChangedAt);
+  return text;
+}
+
+/**
+ * Sends a range's statement and returns once it has left this process, with its texts still to come (`text`),
+ * so a worker can judge its previous range while PostgreSQL runs this one. The driver (@neondatabase/serverless,
+ * `coalesceWrites` by default) sends a query's bytes from a `setTimeout(0)`, and every reply is read by the event
+ * loop, which a range's judgement holds for 50–100 ms: measured (sampling each process's CPU every 100 ms and
+ * the backends' wait states every 5 ms), a worker that judged with its next statement not yet sent left both
+ * backends waiting on Node ("idle in transaction") in a third of the pass and a quarter of 2 cores idle; the two
+ * workers fell into step (both statements at once, then both judgements with PostgreSQL idle).
+ */
+async function startRangeRead(
+  tx: DbTransaction,
+  range: CatalogRange,
+  listsChangedAt: string | null,
+): Promise<{ text: Promise<CatalogRangeText> }> {
   // Index scans in id order feed the ordered aggregates with no sort (measured in `rangeStatement`); for this
   // statement only, so the writes and the id path of the same transaction plan as always.
   await tx.execute(sql`set local enable_sort = off`);
-  const { rows } = await tx.execute<{
-    indicators: string | null;
-    observations: string | null;
-    feedback: string | null;
-  }>(rangeStatement(range, listsChangedAt));
-  await tx.execute(sql`set local enable_sort to default`);
-  const row = rows[0];
-  return {
-    indicators: row?.indicators ?? null,
-    observations: row?.observations ?? null,
-    feedback: row?.feedback ?? null,
-  };
+  // Drizzle's queries start when their `then` is called; `Promise.all` calls it in this order, so the statement
+  // goes out first and the reset queues behind it on the transaction's connection.
+  const [read, reset] = [
+    tx.execute<{ indicators: string | null; observations: string | null; feedback: string | null }>(
+      rangeStatement(range, listsChangedAt),
+    ),
+    tx.execute(sql`set local enable_sort to default`),
+  ];
+  const text = Promise.all([read, reset]).then(([{ rows }]) => {
+    const row = rows[0];
+    return {
+      indicators: row?.indicators ?? null,
+      observations: row?.observations ?? null,
+      feedback: row?.feedback ?? null,
+    };
+  });
+  // Awaited by the caller after judging; a failure meanwhile must not count as unhandled.
+  text.catch(() => undefined);
+  await untilSent();
+  return { text };
+}
+
+/**
+ * Yields until queries issued before the call have been written out. The first timer is armed before drizzle's
+ * promise chain (microtasks) reaches the driver, which arms its flush timer then; the second, armed when the
+ * first fires, fires after the driver's. Timers only: the scorer also runs in a Worker.
+ */
+async function untilSent(): Promise<void> {
+  for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 const tab = 9;
@@ -582,10 +637,10 @@ export function judgeRangeText(
 async function rescoreRange(
   tx: DbTransaction,
   range: CatalogRange,
+  text: CatalogRangeText,
   options: { now: number; model: ScoringModel; context: PassContext },
   stats: CatalogPassStats,
 ): Promise<void> {
-  const text = await readCatalogRange(tx, range, options.context.listsChangedAt);
   if (text.indicators === null) return;
   const { changes, toMatch, judged, lastId } = judgeRangeText(
     text,
