@@ -773,7 +773,17 @@ export async function upsertObservations(
     const families = batch.map((row) => row.malwareFamily);
     const threatTypes = batch.map((row) => row.threatType);
     const references = batch.map((row) => row.reference);
-    const contexts = batch.map((row) => JSON.stringify(row.context));
+    // Rows of one feed share their context object (the consumer's rows without one share an empty one):
+    // stringified once per run of the same object.
+    let lastContext: Record<string, unknown> | undefined;
+    let lastContextText = "";
+    const contexts = batch.map((row) => {
+      if (row.context !== lastContext) {
+        lastContext = row.context;
+        lastContextText = JSON.stringify(row.context);
+      }
+      return lastContextText;
+    });
     const { rows: upserted } = await tx.execute<UpsertedObservation>(sql`
       with input as (
         select u.*

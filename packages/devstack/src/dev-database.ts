@@ -7,6 +7,9 @@ import { migrate } from "@threatfusion/db/migrate";
 import { startLocalPostgres } from "./postgres.ts";
 import { startWsBridge, type WsBridge } from "./ws-bridge.ts";
 
+/** What `provideDevDatabase` needs of a bridge: its address for the driver, and how to stop it. */
+export type StartedBridge = Pick<WsBridge, "proxyAddress" | "close">;
+
 export interface DevDatabase {
   adminUrl: string;
   appUrl: string;
@@ -45,19 +48,25 @@ export async function provideDevDatabase(options: {
   log: (message: string) => void;
   /** The embedded server's own output (its log), e.g. for a benchmark that reads statement statistics from it. */
   serverLog?: (message: string) => void;
+  /**
+   * Starts the loopback bridge (default: `startWsBridge` in this process). A benchmark passes one that runs it in
+   * a process of its own, so the bridge's CPU is read apart from the benchmark's own work.
+   */
+  startBridge?: (target: { host: string; port: number }) => Promise<StartedBridge>;
 }): Promise<DevDatabase> {
   const { root, setting, log } = options;
   const dataDir = options.dataDir ?? join(root, ".data");
   const externalAdminUrl = setting("DATABASE_ADMIN_URL");
   let adminUrl: string;
-  let bridge: WsBridge | undefined;
+  const startBridge = options.startBridge ?? ((target) => startWsBridge({ target }));
+  let bridge: StartedBridge | undefined;
   let stopServer = async () => {};
 
   if (externalAdminUrl) {
     adminUrl = externalAdminUrl;
     if (!isNeonHost(adminUrl)) {
       const target = new URL(adminUrl);
-      bridge = await startWsBridge({ target: { host: target.hostname, port: Number(target.port || 5432) } });
+      bridge = await startBridge({ host: target.hostname, port: Number(target.port || 5432) });
     }
     log(`using the database at ${new URL(adminUrl).host}`);
   } else {
@@ -73,7 +82,7 @@ export async function provideDevDatabase(options: {
       if (!String(error).includes("already exists")) throw error;
     }
     adminUrl = pg.superuserUrl(databaseName);
-    bridge = await startWsBridge({ target: { host: pg.host, port: pg.port } });
+    bridge = await startBridge({ host: pg.host, port: pg.port });
     log(`embedded PostgreSQL on 127.0.0.1:${pg.port} (data in ${join(dataDir, "postgres")})`);
   }
 

@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { parseConfig } from "@threatfusion/core";
-import { provideDevDatabase } from "./dev-database.ts";
+import { provideDevDatabase, type StartedBridge } from "./dev-database.ts";
 import { runToCompletion, startProcess } from "./processes.ts";
 
 /**
@@ -44,6 +44,8 @@ export async function startFrozenStack(options: {
   onWorkerLine?: (line: string) => void;
   /** The embedded PostgreSQL's output (`provideDevDatabase`'s `serverLog`). */
   serverLog?: (message: string) => void;
+  /** How to start the database bridge (`provideDevDatabase`'s `startBridge`). */
+  startBridge?: (target: { host: string; port: number }) => Promise<StartedBridge>;
   healthTimeoutMs?: number;
 }): Promise<FrozenStack> {
   const { root, work, port } = options;
@@ -54,6 +56,7 @@ export async function startFrozenStack(options: {
     setting: () => undefined,
     log: options.log,
     ...(options.serverLog ? { serverLog: options.serverLog } : {}),
+    ...(options.startBridge ? { startBridge: options.startBridge } : {}),
   });
   const bundleDir = join(work, "bundle");
   try {

@@ -1,6 +1,7 @@
 import { neon, neonConfig } from "@neondatabase/serverless";
-import { bridgeHttpEndpoint } from "@threatfusion/db";
+import { bridgeHttpEndpoint, createClient } from "@threatfusion/db";
 import { afterAll, describe, expect, inject, it } from "vitest";
+import { type BridgeTraffic, startWsBridge } from "./ws-bridge.ts";
 
 // The bridge of the test run's global setup, spoken to as Neon's HTTP query endpoint by the real driver.
 describe("the bridge's Neon HTTP endpoint (POST /sql)", () => {
@@ -47,5 +48,33 @@ describe("the bridge's Neon HTTP endpoint (POST /sql)", () => {
     const elsewhere = new URL(database.adminUrl);
     elsewhere.hostname = "10.255.255.1";
     await expect(neon(elsewhere.toString()).query("select 1")).rejects.toThrow(/not allowed/);
+  });
+});
+
+// A bridge of its own (the shared one's counts move with every other test file's queries).
+describe("the bridge's traffic counts (GET /traffic)", () => {
+  const database = inject("database");
+
+  it("counts the bytes and messages of the WebSocket connections both ways", async () => {
+    const target = new URL(database.adminUrl);
+    const bridge = await startWsBridge({ target: { host: target.hostname, port: Number(target.port) } });
+    const client = createClient({ url: database.adminUrl, wsProxy: bridge.proxyAddress });
+    try {
+      const read = async () =>
+        (await (await fetch(`http://127.0.0.1:${bridge.port}/traffic`)).json()) as BridgeTraffic;
+      expect(await read()).toEqual(bridge.traffic());
+      await client.connect();
+      const before = await read();
+      const payload = "x".repeat(100_000);
+      await client.query("select length($1::text) as n", [payload]);
+      const after = await read();
+      expect(after.toDatabase.bytes - before.toDatabase.bytes).toBeGreaterThanOrEqual(payload.length);
+      expect(after.toDatabase.messages).toBeGreaterThan(before.toDatabase.messages);
+      expect(after.fromDatabase.bytes).toBeGreaterThan(before.fromDatabase.bytes);
+      expect(after.fromDatabase.bytes - before.fromDatabase.bytes).toBeLessThan(payload.length);
+    } finally {
+      await client.end();
+      await bridge.close();
+    }
   });
 });

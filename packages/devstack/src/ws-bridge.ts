@@ -18,7 +18,18 @@ export interface WsBridge {
   proxyAddress: string;
   /** The value for `neonConfig.fetchEndpoint`: `http://127.0.0.1:<port>/sql`. */
   httpEndpoint: string;
+  /** What the WebSocket connections carried so far, both ways (also answered at `GET /traffic`). */
+  traffic(): BridgeTraffic;
   close(): Promise<void>;
+}
+
+/**
+ * Bytes and messages through the bridge's WebSocket connections since it started: WebSocket messages from
+ * the clients to the database, and TCP reads from the database sent back as one WebSocket message each.
+ */
+export interface BridgeTraffic {
+  toDatabase: { bytes: number; messages: number };
+  fromDatabase: { bytes: number; messages: number };
 }
 
 const zeroMask = (mask: Uint8Array): void => {
@@ -59,7 +70,16 @@ export async function startWsBridge(options: {
     allowed,
     options.prepareStatements ?? process.env.BENCH_BRIDGE_PREPARED === "1",
   );
+  const traffic: BridgeTraffic = {
+    toDatabase: { bytes: 0, messages: 0 },
+    fromDatabase: { bytes: 0, messages: 0 },
+  };
   const server = createServer((request, response) => {
+    // What the WebSocket connections carried so far, for a benchmark that runs the bridge in a process of its own.
+    if (request.method === "GET" && request.url === "/traffic") {
+      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(traffic));
+      return;
+    }
     sql.handle(request, response).catch((error: unknown) => {
       if (!response.headersSent) response.writeHead(500, { "content-type": "text/plain" });
       response.end(error instanceof Error ? error.message : String(error));
@@ -98,10 +118,22 @@ export async function startWsBridge(options: {
       else pending.push(chunk);
     };
     socket.on("message", (data: Buffer | ArrayBuffer | Buffer[]) => {
-      if (Array.isArray(data)) for (const fragment of data) forward(fragment);
-      else forward(Buffer.isBuffer(data) ? data : Buffer.from(data));
+      traffic.toDatabase.messages++;
+      if (Array.isArray(data))
+        for (const fragment of data) {
+          traffic.toDatabase.bytes += fragment.byteLength;
+          forward(fragment);
+        }
+      else {
+        traffic.toDatabase.bytes += data.byteLength;
+        forward(Buffer.isBuffer(data) ? data : Buffer.from(data));
+      }
     });
-    tcp.on("data", (chunk) => socket.send(chunk));
+    tcp.on("data", (chunk) => {
+      traffic.fromDatabase.messages++;
+      traffic.fromDatabase.bytes += chunk.byteLength;
+      socket.send(chunk);
+    });
     tcp.on("close", () => socket.close());
     tcp.on("error", () => socket.close(1011, "database connection failed"));
     socket.on("close", () => tcp.destroy());
@@ -114,6 +146,7 @@ export async function startWsBridge(options: {
     port,
     proxyAddress: `127.0.0.1:${port}/v1`,
     httpEndpoint: `http://127.0.0.1:${port}/sql`,
+    traffic: () => ({ toDatabase: { ...traffic.toDatabase }, fromDatabase: { ...traffic.fromDatabase } }),
     close: async () => {
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

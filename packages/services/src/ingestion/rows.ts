@@ -93,13 +93,25 @@ function indicatorTlp(indicator: ChunkIndicator, facts: FeedFacts): Tlp {
   return stated !== undefined && tlps.has(stated) ? (stated as Tlp) : facts.tlp;
 }
 
-function searchTerms(sourceName: string, malwareFamily: unknown, threatType: unknown): string[] {
-  const terms = [sourceName];
-  const family = stringOrNull(malwareFamily);
-  if (family !== null) terms.push(family);
-  const threat = stringOrNull(threatType);
-  if (threat !== null) terms.push(threat);
+function searchTerms(
+  sourceOnly: readonly string[],
+  malwareFamily: string | null,
+  threatType: string | null,
+): readonly string[] {
+  // Most feed rows carry neither: they share one list (read only downstream; a merge builds a new one).
+  if (malwareFamily === null && threatType === null) return sourceOnly;
+  const terms = [...sourceOnly];
+  if (malwareFamily !== null) terms.push(malwareFamily);
+  if (threatType !== null) terms.push(threatType);
   return terms;
+}
+
+/** The context every row without one shares (read only downstream: a merge of contexts builds a new object). */
+const noContext: Record<string, unknown> = Object.freeze({});
+
+function hasKeys(object: Record<string, unknown>): boolean {
+  for (const _ in object) return true;
+  return false;
 }
 
 /** An indicator's identity in the catalog. */
@@ -132,6 +144,7 @@ export function toGlobalRows(
   const observedAt = Date.parse(observedAtIso);
   const memo = new Map<string, number>();
   const out: GlobalRows = { indicators: [], observations: [], keys: [], rejected: [] };
+  const sourceOnly: readonly string[] = [facts.sourceName];
   for (const indicator of indicators) {
     if (indicator.value.length > maxValueLength) {
       out.keys.push(null);
@@ -144,7 +157,18 @@ export function toGlobalRows(
     }
     const firstSeen = validDate(indicator.firstSeen) ?? validDate(indicator.lastSeen) ?? observedAtIso;
     const lastSeen = validDate(indicator.lastSeen) ?? observedAtIso;
-    const { malwareFamily, threatType, reference, tlp: _tlp, ...rest } = indicator.context;
+    // A plain feed's rows carry no context: then no rest object per row.
+    let family: string | null = null;
+    let threat: string | null = null;
+    let reference: string | null = null;
+    let rest = noContext;
+    if (hasKeys(indicator.context)) {
+      const { malwareFamily, threatType, reference: stated, tlp: _tlp, ...others } = indicator.context;
+      family = stringOrNull(malwareFamily);
+      threat = stringOrNull(threatType);
+      reference = stringOrNull(stated);
+      if (hasKeys(others)) rest = others;
+    }
     out.keys.push(indicator);
     out.indicators.push({
       type: indicator.type,
@@ -156,7 +180,7 @@ export function toGlobalRows(
       tlp: indicatorTlp(indicator, facts),
       tags: indicator.tags,
       // The search document of a new row: the terms of the observation written with it (below).
-      searchTerms: searchTerms(facts.sourceName, malwareFamily, threatType),
+      searchTerms: searchTerms(sourceOnly, family, threat),
     });
     out.observations.push({
       indicatorType: indicator.type,
@@ -164,9 +188,9 @@ export function toGlobalRows(
       sourceId: facts.sourceId,
       firstSeen,
       lastSeen,
-      malwareFamily: stringOrNull(malwareFamily),
-      threatType: stringOrNull(threatType),
-      reference: stringOrNull(reference),
+      malwareFamily: family,
+      threatType: threat,
+      reference,
       context: rest,
     });
   }

@@ -103,6 +103,38 @@ describe("scoring at ingestion", () => {
     );
   });
 
+  it("scores consecutive rows that differ in one input each by their own input, as the stored re-score does", async () => {
+    const run = await openGlobalFeedRun(dbs, "B");
+    const tag = newId("job").slice(-8).toLowerCase();
+    const values = [0, 1, 2, 3, 4, 5].map((i) => `seq${i}-${tag}.example.com`);
+    const message = chunk(
+      run,
+      values.map((value) => ["domain", value]),
+    );
+    const older = new Date(Date.now() - 40 * 86_400_000).toISOString();
+    // plain, confident, confident (the same input again), plain, plain but seen long ago, another family
+    const contexts = [{}, { confidence: 95 }, { confidence: 95 }, {}, {}, { malwareFamily: "lumma" }];
+    message.indicators.forEach((indicator, index) => {
+      indicator.context = { threatType: "botnet_cc", ...contexts[index] };
+      if (index === 4) {
+        indicator.firstSeen = older;
+        indicator.lastSeen = older;
+      }
+    });
+    await applyFeedChunks({ ingestDb: dbs.ingest.db, appDb: dbs.app.db }, [message]);
+    const rows = await stored(values);
+    const confidence = values.map((value) => rows.get(value)?.score_confidence);
+    expect(confidence[1]).toBe(confidence[2]);
+    expect(confidence[1]).not.toBe(confidence[0]);
+    expect(confidence[3]).toBe(confidence[0]);
+    expect(rows.get(values[4] ?? "")?.score).not.toBe(rows.get(values[3] ?? "")?.score);
+    const ids = [...rows.values()].map((row) => row.id);
+    expect(await scoreCatalog(dbs.ingest.db, ids, { now: Date.now() })).toMatchObject({
+      examined: 6,
+      changed: 0,
+    });
+  });
+
   it("re-scores set-based only the rows a second source corroborated", async () => {
     const before = await stored([domain, plainAddress]);
     const run = await openGlobalFeedRun(dbs, "A");
