@@ -5,6 +5,7 @@ import {
   catalogExplanation,
   type IndicatorUpsertRow,
   numberArrayLiteral,
+  type ObservationUpsertRow,
   textArrayLiteral,
   upsertIndicators,
   upsertObservations,
@@ -44,6 +45,18 @@ afterAll(async () => {
 function domains(count: number): string[] {
   const prefix = newId("indicator").slice(-12);
   return Array.from({ length: count }, (_, i) => `d${i}.${prefix}.example`);
+}
+
+/** The global source's observation of the domain row `indicator(value)` makes. */
+function observationOf(value: string, overrides: Partial<ObservationUpsertRow> = {}): ObservationUpsertRow {
+  return {
+    indicatorType: "domain",
+    indicatorValue: value,
+    sourceId: globalSourceId,
+    firstSeen: "2026-01-10T00:00:00.000Z",
+    lastSeen: "2026-01-12T00:00:00.000Z",
+    ...overrides,
+  };
 }
 
 function indicator(value: string, overrides: Partial<IndicatorUpsertRow> = {}): IndicatorUpsertRow {
@@ -155,13 +168,7 @@ describe("upsertIndicators", () => {
       );
       await upsertObservations(
         tx,
-        values.map((value) => ({
-          indicatorType: "domain",
-          indicatorValue: value,
-          sourceId: globalSourceId,
-          firstSeen: "2026-01-10T00:00:00.000Z",
-          lastSeen: "2026-01-12T00:00:00.000Z",
-        })),
+        values.map((value) => observationOf(value)),
       );
     });
     const { rows } = await dbs.admin.pool.query<{ id: string; observation_id: string }>(
@@ -477,13 +484,7 @@ describe("upsertObservations", () => {
       ingest((tx) =>
         upsertObservations(
           tx,
-          values.map((value) => ({
-            indicatorType: "domain",
-            indicatorValue: value,
-            sourceId,
-            firstSeen: "2026-01-10T00:00:00.000Z",
-            lastSeen: "2026-01-12T00:00:00.000Z",
-          })),
+          values.map((value) => observationOf(value, { sourceId })),
         ),
       );
     expect(await observe(doomedSourceId)).toMatchObject({ new: 2 });
@@ -516,13 +517,7 @@ describe("upsertObservations", () => {
     const observed = await ingest((tx) =>
       upsertObservations(
         tx,
-        values.map((value) => ({
-          indicatorType: "domain",
-          indicatorValue: value,
-          sourceId: globalSourceId,
-          firstSeen: "2026-01-10T00:00:00.000Z",
-          lastSeen: "2026-01-12T00:00:00.000Z",
-        })),
+        values.map((value) => observationOf(value)),
       ),
     );
     expect(observed).toMatchObject({ new: 2 });

@@ -642,6 +642,8 @@ interface PreparedObservation {
   context: Record<string, unknown>;
 }
 
+const noObservationContext: Record<string, unknown> = Object.freeze({});
+
 function prepareObservations(rows: readonly ObservationUpsertRow[]): {
   prepared: PreparedObservation[];
   rejected: number;
@@ -685,8 +687,9 @@ function prepareObservations(rows: readonly ObservationUpsertRow[]): {
         malwareFamily: row.malwareFamily ?? null,
         threatType: row.threatType ?? null,
         reference: row.reference ?? null,
-        // Referenced, not copied: a merge above builds a new object and never changes this one.
-        context: row.context ?? {},
+        // Referenced, not copied: a merge above builds a new object and never changes this one, so rows
+        // without a context share one (stringified once per run of it below).
+        context: row.context ?? noObservationContext,
       };
       byKey.add(row.indicatorType, row.indicatorValue, added);
       prepared.push(added);

@@ -76,3 +76,21 @@ export async function serverCpuSeconds(dataDir: string): Promise<number> {
   }
   return ticks / ticksPerSecond;
 }
+
+/** The machine's idle and total CPU time so far, in clock ticks (the `cpu` line of /proc/stat); zeros elsewhere. */
+export function machineCpuTicks(): { idle: number; total: number } {
+  try {
+    const fields = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "")
+      .trim()
+      .split(/\s+/)
+      .slice(1, 9)
+      .map(Number);
+    // user nice system idle iowait irq softirq steal
+    return {
+      idle: (fields[3] ?? 0) + (fields[4] ?? 0),
+      total: fields.reduce((sum, value) => sum + value, 0),
+    };
+  } catch {
+    return { idle: 0, total: 0 };
+  }
+}

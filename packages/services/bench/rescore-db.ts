@@ -19,7 +19,6 @@
  * cores left idle during the step (/proc/stat: a pass on 2 cores that leaves one idle waits on itself). The WebSocket bridge runs in a child process (`bridge-process.ts`):
  * in production Neon's proxy does that work on other machines.
  */
-import { readdirSync, readFileSync } from "node:fs";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,7 +39,7 @@ import { defaultScoringModel, type Reliability, dayMs as scoringDayMs } from "@t
 import { sql } from "drizzle-orm";
 // The bench starts its own server with the dev stack's helpers (a bench-only import across packages).
 import { catalogBenchSettings, startLocalPostgres } from "../../devstack/src/postgres.ts";
-import { processCpuSeconds } from "../../devstack/src/process-cpu.ts";
+import { machineCpuTicks, processCpuSeconds, serverCpuSeconds } from "../../devstack/src/process-cpu.ts";
 import { removeDeadServerFolders } from "../../devstack/src/throwaway-database.ts";
 import {
   type CatalogRange,
@@ -97,57 +96,6 @@ async function scoreAll(db: Database, ids: string[], now: number) {
 }
 
 /**
- * CPU-seconds used so far by the PostgreSQL server of `dataDir`: the postmaster, its live backends, and the
- * backends it already reaped (the postmaster's cutime/cstime). Linux /proc; 0 elsewhere.
- */
-function postgresCpuSeconds(dataDir: string): number {
-  try {
-    const postmaster = Number(readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
-    const ticks = 100;
-    let total = 0;
-    for (const entry of readdirSync("/proc")) {
-      if (!/^\d+$/.test(entry)) continue;
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      } catch {
-        continue;
-      }
-      // Fields after the command name (which may contain spaces): state ppid … utime(14) stime(15) cutime cstime.
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const pid = Number(entry);
-      const ppid = Number(fields[1]);
-      if (pid === postmaster) {
-        total += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
-      } else if (ppid === postmaster) {
-        total += Number(fields[11]) + Number(fields[12]);
-      }
-    }
-    return total / ticks;
-  } catch {
-    return 0;
-  }
-}
-
-/** The machine's idle and total CPU time so far, in clock ticks (the `cpu` line of /proc/stat); zeros elsewhere. */
-function machineTicks(): { idle: number; total: number } {
-  try {
-    const fields = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "")
-      .trim()
-      .split(/\s+/)
-      .slice(1, 9)
-      .map(Number);
-    // user nice system idle iowait irq softirq steal
-    return {
-      idle: (fields[3] ?? 0) + (fields[4] ?? 0),
-      total: fields.reduce((sum, value) => sum + value, 0),
-    };
-  } catch {
-    return { idle: 0, total: 0 };
-  }
-}
-
-/**
  * Wall seconds, this process's CPU-seconds, PostgreSQL's CPU-seconds of one measured step, and the share of the
  * machine's cores left idle meanwhile (whoever else ran: a pass that leaves a core idle waits on itself).
  */
@@ -166,20 +114,20 @@ async function measured<T>(
 }> {
   const load = loadavg()[0] ?? 0;
   const cpu = process.cpuUsage();
-  const pg = postgresCpuSeconds(dataDir);
+  const pg = await serverCpuSeconds(dataDir);
   const bridge = processCpuSeconds(bridgePid);
-  const ticks = machineTicks();
+  const ticks = machineCpuTicks();
   const started = performance.now();
   const result = await fn();
   const wall = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
-  const ticksAfter = machineTicks();
+  const ticksAfter = machineCpuTicks();
   const totalTicks = ticksAfter.total - ticks.total;
   return {
     result,
     wall,
     node: (used.user + used.system) / 1e6,
-    pg: postgresCpuSeconds(dataDir) - pg,
+    pg: (await serverCpuSeconds(dataDir)) - pg,
     bridge: processCpuSeconds(bridgePid) - bridge,
     load,
     idle: totalTicks > 0 ? (ticksAfter.idle - ticks.idle) / totalTicks : 0,

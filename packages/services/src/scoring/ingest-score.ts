@@ -43,10 +43,17 @@ const noReasons = JSON.stringify([]);
  * scores do not depend on it, and new rows carry no feedback), or undefined for a row with more sources.
  */
 function singleSourceKey(entry: IngestEntry): string | undefined {
-  const only = entry.observations.length === 1 ? entry.observations[0] : undefined;
-  if (only === undefined || entry.false_positive_tenants !== null || entry.true_positive_tenants !== null)
-    return undefined;
+  const only = singleSource(entry);
+  if (only === undefined) return undefined;
   return `${entry.type}|${only.sourceId}|${only.reliability}|${only.sourceConfidence}|${only.firstSeen}|${only.lastSeen}|${only.threatType ?? ""}|${only.malwareFamily ?? ""}|${entry.tags.join("\u001f")}`;
+}
+
+/** The entry's one observation when its score depends on that source alone (no other source, no feedback). */
+function singleSource(entry: IngestEntry): IngestEntry["observations"][number] | undefined {
+  const only = entry.observations.length === 1 ? entry.observations[0] : undefined;
+  return only !== undefined && entry.false_positive_tenants === null && entry.true_positive_tenants === null
+    ? only
+    : undefined;
 }
 
 /**
@@ -68,18 +75,14 @@ function epochMs(value: Date | string, last: { text: string; ms: number }): numb
  * field by field: a feed's consecutive rows nearly always do, and then no key text is built for the row.
  */
 function sameSingleSourceInput(a: IngestEntry, b: IngestEntry): boolean {
-  const x = a.observations.length === 1 ? a.observations[0] : undefined;
-  const y = b.observations.length === 1 ? b.observations[0] : undefined;
+  const x = singleSource(a);
+  const y = singleSource(b);
   return (
     x !== undefined &&
     y !== undefined &&
     a.type === b.type &&
     a.tags.length === 0 &&
     b.tags.length === 0 &&
-    a.false_positive_tenants === null &&
-    b.false_positive_tenants === null &&
-    a.true_positive_tenants === null &&
-    b.true_positive_tenants === null &&
     x.sourceId === y.sourceId &&
     x.reliability === y.reliability &&
     x.sourceConfidence === y.sourceConfidence &&
