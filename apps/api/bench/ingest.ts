@@ -16,7 +16,7 @@
  * share is told from what the server does around them.
  */
 import { createReadStream } from "node:fs";
-import { appendFile, chmod, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { appendFile, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadavg } from "node:os";
@@ -27,6 +27,12 @@ import { createPool } from "@threatfusion/db";
 // Worker from a frozen bundle: `wrangler dev` rebuilds and restarts (dropping local queue state) whenever a
 // source file changes, which other work in the same checkout does at any time.
 import { startFrozenStack } from "../../../packages/devstack/src/frozen-stack.ts";
+import {
+  machineIdleShare,
+  sampleActivity,
+  sampleMachineIdle,
+  summarizeActivity,
+} from "../../../packages/devstack/src/pg-activity.ts";
 import { catalogBenchSettings, startLocalPostgres } from "../../../packages/devstack/src/postgres.ts";
 import { processCpuSeconds } from "../../../packages/devstack/src/process-cpu.ts";
 import type { BridgeTraffic } from "../../../packages/devstack/src/ws-bridge.ts";
@@ -49,6 +55,14 @@ const workerdProfilePath = process.env.BENCH_WORKERD_PROFILE;
  * counts waits and time without a core when writers overlap). Logging costs a little CPU itself.
  */
 const statementCpu = process.env.BENCH_PG_STATEMENT_CPU === "1";
+/**
+ * BENCH_PG_ACTIVITY_MS=50 (default 0, off): sample the ingestion role's backends in pg_stat_activity at this
+ * interval (a direct TCP connection, not the bridge) and print how the consumer phase splits: statements running
+ * (one, two), PostgreSQL waiting on the Worker inside a transaction, no ingestion connection at all (between
+ * deliveries). It costs the bench process ~1 CPU-s per minute and PostgreSQL a query per sample, on the same
+ * 2 cores. The machine's idle share by phase (/proc/stat every 250 ms) is printed always.
+ */
+const activityIntervalMs = Number(process.env.BENCH_PG_ACTIVITY_MS ?? 0);
 const serverLog: string[] = [];
 
 /**
@@ -404,6 +418,11 @@ async function main(): Promise<void> {
     const loadBefore = loadavg();
     const started = performance.now();
     benchStarted = started;
+    const machineIdle = sampleMachineIdle(250, started);
+    const activity =
+      activityIntervalMs > 0
+        ? sampleActivity(stack.adminUrl, "tf_ingest", activityIntervalMs, started)
+        : undefined;
     await fetch(`${stack.origin}/__scheduled?cron=${encodeURIComponent("* * * * *")}`);
     let runId: string | undefined;
     let status = "running";
@@ -432,6 +451,18 @@ async function main(): Promise<void> {
         throw new Error("the run did not finish within 60 minutes");
     }
     const endToEndMs = performance.now() - started;
+    const activitySamples = (await activity?.stop()) ?? [];
+    const idleSamples = machineIdle.stop();
+    // BENCH_PG_ACTIVITY_DUMP=file: one line per sample (ms, running, waiting on the client, idle), for timelines.
+    if (process.env.BENCH_PG_ACTIVITY_DUMP)
+      await writeFile(
+        process.env.BENCH_PG_ACTIVITY_DUMP,
+        activitySamples
+          .map(
+            (sample) => `${sample.at.toFixed(1)} ${sample.active} ${sample.idleInTransaction} ${sample.idle}`,
+          )
+          .join("\n"),
+      );
     const profiles = profiler === undefined ? [] : await profiler.stop(workerdProfilePath ?? "");
     // The bundle the profile's line numbers refer to: the one `wrangler dev` rebuilt from ours and workerd ran
     // (the work folder is removed at the end).
@@ -625,6 +656,35 @@ async function main(): Promise<void> {
     );
     console.log(`| peak RSS, workerd (all isolates + runtime) | ${mb(workerdPeak)} |`);
     console.log(`| peak RSS, this Node process (feed server, polling, raw upserts) | ${mb(nodePeak)} |`);
+    {
+      // Where the consumer phase's wall time goes: the first delivery's start (its end less its own time) to the end.
+      const consumerFrom = stages.firstAppliedAt - (deliveries[0]?.totalMs ?? 0);
+      const pct = (share: number) => `${Math.round(share * 100)} %`;
+      console.log(
+        `| machine idle share (/proc/stat, 2 cores; other processes count as busy): collector phase (start -> collected) / consumer phase (first delivery's start -> end) / after the collector / whole run | ${pct(machineIdleShare(idleSamples, 0, stages.collectedAt))} / ${pct(machineIdleShare(idleSamples, consumerFrom, endToEndMs))} / ${pct(machineIdleShare(idleSamples, stages.collectedAt, endToEndMs))} / ${pct(machineIdleShare(idleSamples, 0, endToEndMs))} |`,
+      );
+      if (activitySamples.length > 0) {
+        const consuming = summarizeActivity(activitySamples, consumerFrom, endToEndMs);
+        console.log(
+          `| ingestion backends in the consumer phase (pg_stat_activity every ${activityIntervalMs} ms, ${consuming.samples} samples): 2+ statements running / 1 running (of which the other waits on the Worker in a transaction) / none running, in a transaction waiting on the Worker / connected, no transaction / no ingestion connection | ${pct(consuming.twoActive)} / ${pct(consuming.oneActive)} (${pct(consuming.oneActiveOtherWaiting)}) / ${pct(consuming.waitingOnClient)} / ${pct(consuming.connectedIdle)} / ${pct(consuming.noConnection)} |`,
+        );
+        const waits = [...consuming.waits.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6);
+        const waitTotal = [...consuming.waits.values()].reduce((sum, n) => sum + n, 0);
+        console.log(
+          `| running statements' wait events in the consumer phase (share of running-backend samples) | ${waits.map(([name, n]) => `${name} ${pct(n / Math.max(1, waitTotal))}`).join(" / ")} |`,
+        );
+      }
+      let between = 0;
+      for (let index = 1; index < deliveries.length; index++) {
+        const previous = deliveries[index - 1];
+        const current = deliveries[index];
+        if (previous && current)
+          between += Math.max(0, current.endedAtMs - current.totalMs - previous.endedAtMs);
+      }
+      console.log(
+        `| between deliveries: wall from one delivery's end to the next one's start, summed (consumer log lines; Miniflare's dispatch, message checks, ack) | ${seconds(between)} |`,
+      );
+    }
     printTimeline();
     for (const profile of profiles) {
       console.log("");

@@ -96,3 +96,19 @@ export function databaseConfigFromEnv(
   const wsProxy = env.PG_WS_PROXY;
   return wsProxy ? { url, wsProxy } : { url };
 }
+
+/**
+ * Yields until queries issued before the call have been written to the connection. The Neon driver
+ * (`@neondatabase/serverless`) sends from a `setTimeout(0)`: JavaScript that holds the event loop right after
+ * a query is issued would hold the query back too, leaving PostgreSQL idle. The first timer is armed before
+ * drizzle's promise chain (microtasks) reaches the driver, which arms its flush timer then; the second, armed
+ * when the first fires, fires after the driver's. Timers only: this runs in Workers too.
+ *
+ * @example
+ * const next = tx.execute(nextRangeStatement); // sent while this range is judged
+ * await untilQueriesSent();
+ * judge(currentRange);
+ */
+export async function untilQueriesSent(): Promise<void> {
+  for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setTimeout(resolve, 0));
+}

@@ -59,11 +59,25 @@ export async function startFrozenStack(options: {
     ...(options.startBridge ? { startBridge: options.startBridge } : {}),
   });
   const bundleDir = join(work, "bundle");
+  // Without the portal's assets: a fresh checkout has no `apps/portal/dist`, and wrangler refuses a
+  // configuration whose assets folder is missing, even for a dry run.
+  const sourceToml = (await readFile(join(root, "wrangler.toml"), "utf8")).replace(
+    /\[assets\][\s\S]*?\n\n/,
+    "",
+  );
+  const sourceMain = /^main = "(.*)"$/m.exec(sourceToml)?.[1];
+  if (sourceMain === undefined) {
+    await database.stop();
+    throw new Error("wrangler.toml names no `main` entry point");
+  }
+  await mkdir(join(work, "config"), { recursive: true });
+  const bundleConfigPath = join(work, "config", "wrangler.bundle.toml");
+  await writeFile(bundleConfigPath, sourceToml.replace(/^main = .*$/m, `main = "${join(root, sourceMain)}"`));
   try {
     await runToCompletion(
       "bundle",
       "pnpm",
-      ["exec", "wrangler", "deploy", "--dry-run", "--outdir", bundleDir],
+      ["exec", "wrangler", "deploy", "--dry-run", "--config", bundleConfigPath, "--outdir", bundleDir],
       {
         cwd: root,
         env: { WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" },
@@ -74,10 +88,7 @@ export async function startFrozenStack(options: {
     await database.stop();
     throw error;
   }
-  const toml = (await readFile(join(root, "wrangler.toml"), "utf8"))
-    .replace(/^main = .*$/m, `main = "${join(bundleDir, "index.js")}"`)
-    .replace(/\[assets\][\s\S]*?\n\n/, "");
-  await mkdir(join(work, "config"));
+  const toml = sourceToml.replace(/^main = .*$/m, `main = "${join(bundleDir, "index.js")}"`);
   const configPath = join(work, "config", "wrangler.toml");
   await writeFile(configPath, toml);
   const vars: Record<string, string> = {

@@ -82,10 +82,14 @@ export function canonicalUrlParts(raw: string): CanonicalUrl | null {
   if (schemeEnd <= 0 || schemeEnd > 16) return null;
   // Nearly every URL is written `http://` or `https://`: no slice and no pattern test for those.
   let scheme: string;
+  // The scheme as written is already lower case (then the value may be `raw` itself, see below).
+  let schemeAsWritten = true;
   if (raw.startsWith("http") && (schemeEnd === 4 || (schemeEnd === 5 && raw.charCodeAt(4) === 115))) {
     scheme = schemeEnd === 4 ? "http" : "https";
   } else {
-    scheme = toLowerCaseIfNeeded(raw.slice(0, schemeEnd));
+    const written = raw.slice(0, schemeEnd);
+    scheme = toLowerCaseIfNeeded(written);
+    schemeAsWritten = scheme === written;
     if (!/^[a-z][a-z0-9+.-]*$/.test(scheme)) return null;
   }
   const authorityStart = schemeEnd + 3;
@@ -109,9 +113,15 @@ export function canonicalUrlParts(raw: string): CanonicalUrl | null {
     hostEnd = colon;
   }
   if (hostEnd <= hostStart) return null;
-  const host = canonicalHost(raw.slice(hostStart, hostEnd));
+  const rawHost = raw.slice(hostStart, hostEnd);
+  const host = canonicalHost(rawHost);
   if (host === null) return null;
   const portPart = port === "" || defaultPorts[scheme] === port ? "" : `:${port}`;
+  // Nearly every URL is canonical as written (lower-case scheme and host, no default port): the value is
+  // `raw` itself, not a concatenation of five parts that the collector's Set would first have to flatten.
+  if (schemeAsWritten && host.type !== "ipv6" && host.value === rawHost && (port === "" || portPart !== "")) {
+    return { value: raw, host, hostStart, hostLength: hostEnd - hostStart, authorityEnd };
+  }
   const hostPart = host.type === "ipv6" ? `[${host.value}]` : host.value;
   const value = `${scheme}://${raw.slice(authorityStart, hostStart)}${hostPart}${portPart}${raw.slice(authorityEnd)}`;
   return { value, host, hostStart, hostLength: hostEnd - hostStart, authorityEnd };

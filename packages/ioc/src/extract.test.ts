@@ -201,6 +201,39 @@ describe("extract: refanged tokens one after another", () => {
     ]);
   });
 
+  it("refangs `xx` and `fx` inside a word as text, and `xxxx`, `fxp`, `sfxp` at a word's start as schemes", () => {
+    // `xx`/`fx` inside a word (`pxxn`, `dyxx=`, `wfxgq`) start no marker; at a word's start they send the
+    // token to the full pattern, which reads the scheme. Values and offsets are the same either way.
+    const text =
+      "hxxps://cdn.swayb[.]com/pxxnmie14.zip?dyxx=1&wfxgq=2 (xxxx://evil[.]com/a) sfxp://files[.]example[.]org/x taxx[.]example[.]com";
+    expect(extract(text)).toEqual([
+      { type: "url", value: "https://cdn.swayb.com/pxxnmie14.zip?dyxx=1&wfxgq=2", offset: 0, length: 52 },
+      { type: "domain", value: "cdn.swayb.com", offset: 8, length: 15, derivedFrom: "url" },
+      { type: "url", value: "http://evil.com/a", offset: 54, length: 19 },
+      { type: "domain", value: "evil.com", offset: 61, length: 10, derivedFrom: "url" },
+      { type: "url", value: "sftp://files.example.org/x", offset: 75, length: 30 },
+      { type: "domain", value: "files.example.org", offset: 82, length: 21, derivedFrom: "url" },
+      { type: "domain", value: "taxx.example.com", offset: 106, length: 20 },
+    ]);
+    expect(extractGrouped("XXXXS://evil[.]com/a see fxp://files[.]example[.]org/x").url).toEqual([
+      "ftp://files.example.org/x",
+      "https://evil.com/a",
+    ]);
+  });
+
+  it("reads a token the same whether or not a word in it holds `fx` or `xx`", () => {
+    // Such a word once sent the whole token to the full pattern, whose loose-dot rule read `).` as a marker:
+    // `binupload(5).txt` became `binupload(5.txt` in this URL only (tweetfeed), not in `abc.supabase.co`'s.
+    for (const host of ["abc.supabase.co", "wtfjwffxhjylazbkjfbf.supabase.co"]) {
+      const url = `http://${host}/storage/v1/object/public/Kingmen/binupload(5).txt`;
+      expect(extractGrouped(`see ${url} now`).url).toEqual([url]);
+    }
+    expect(extractGrouped("http://abcd.com/a.\\com http://affx.com/a.\\com").url).toEqual([
+      "http://abcd.com/a",
+      "http://affx.com/a",
+    ]);
+  });
+
   it("reads a two-label name's TLD in any case; a second-level-only ccTLD needs three labels", () => {
     expect(extractGrouped("EVIL.COM FILE.EXE a[.]bc A[.]BC x[.]y[.]bc co.za shop.example.co.za")).toEqual({
       domain: ["evil.com", "shop.example.co.za"],

@@ -263,7 +263,14 @@ function needsFullPattern(source: string, i: number, c: number): boolean {
     const previous = codeAt(source, i - 1);
     return (next === 47 && previous !== 58) || (previous === 47 && next === 47);
   }
-  if (c === 120 || c === 88 || c === 102 || c === 70) return (next | 32) === 120;
+  // The pattern's `fxp`, `sfxp` and `xxxx` schemes start a word: inside one (`wtfjwffxh`, `pxxn`, `dyxx=`, the
+  // `xx` of `hxxp`, read from its `h` above) `fx` and `xx` are text, and the token stays on the fast path.
+  if (c === 102 || c === 70) {
+    if ((next | 32) !== 120) return false;
+    const previous = codeAt(source, i - 1);
+    return !isAsciiAlnum(previous) || ((previous | 32) === 115 && !isAsciiAlnum(codeAt(source, i - 2)));
+  }
+  if (c === 120 || c === 88) return (next | 32) === 120 && !isAsciiAlnum(codeAt(source, i - 1));
   // DOT and AT are markers only between lower-case letters or digits: fooDOTcom, bobATexample.
   const previousIsWord = isLowerOrDigit(codeAt(source, i - 1));
   if (c === 68) return next === 79 && codeAt(source, i + 2) === 84 && previousIsWord;

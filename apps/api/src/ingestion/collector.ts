@@ -21,6 +21,10 @@ export async function runCollector(
       mirrorUrl: feedMirrorUrl(env),
       sendChunk: async (chunk) => {
         await env.INGEST_QUEUE.send(chunk, { contentType: "json" });
+        // Let timers run: the collector's parse and sends keep the isolate's event loop busy, and workerd fires
+        // timers only when it waits, so a consumer delivery in the same isolate (the Neon driver sends its
+        // queries from a setTimeout) stalled until the whole feed was collected.
+        await new Promise((resolve) => setTimeout(resolve, 0));
       },
       now: () => new Date(),
       logger,

@@ -55,7 +55,7 @@ export async function sendTenantChanges(env: Env, batches: readonly TenantChange
 }
 
 /**
- * Feed chunks of one delivery are applied together (one bulk statement, one transaction per scope), then
+ * Feed chunks of one delivery are applied together (groups of bulk statements, a transaction per group), then
  * handed to tenants and the after-change hook, then their runs are finished if complete. Any failure
  * retries all of them: the ledger makes the already-applied ones no-ops, so nothing is lost or counted twice.
  */

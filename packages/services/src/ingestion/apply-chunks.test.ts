@@ -179,6 +179,92 @@ describe("applying the chunks of one delivery", () => {
     }
   });
 
+  it("rolls back only a lane's failing group, starts no group after it, and the retry applies the rest once", async () => {
+    const run = await openGlobalFeedRun(dbs);
+    const suffix = newId("job").slice(-8).toLowerCase();
+    // Six chunks of two rows, one group each (groupIndicators 1), written by two lanes one group after another.
+    const messages = Array.from({ length: 6 }, (_, number) =>
+      chunk(run, number, [
+        ["domain", `${number}a-${suffix}.example.net`],
+        ["domain", `${number}b-${suffix}.example.net`],
+      ]),
+    );
+    const deps = { ingestDb: dbs.ingest.db, appDb: dbs.app.db, parallelism: 2, groupIndicators: 1 };
+    let calls = 0;
+    await expect(
+      applyFeedChunks(
+        {
+          ...deps,
+          beforeCommit: () => {
+            calls++;
+            if (calls === 2) throw new Error("lane died");
+          },
+        },
+        messages,
+      ),
+    ).rejects.toThrow("lane died");
+    const ledger = async () =>
+      (
+        await dbs.admin.db.execute<{ chunk: number; indicators: number; indicators_new: number }>(sql`
+          select chunk, indicators, indicators_new from ingest_chunks where run_id = ${run.runId} order by chunk`)
+      ).rows;
+    // The failing group wrote nothing, every other one committed; after the failure no lane started a group:
+    // at most the one the other lane held (a third call) ran to its end.
+    const committed = await ledger();
+    expect(calls).toBeLessThanOrEqual(3);
+    expect(committed).toHaveLength(calls - 1);
+    const retried = await applyFeedChunks(deps, messages);
+    const done = new Set(committed.map((row) => `${run.runId}:${row.chunk}`));
+    expect([...retried.outcomes.entries()].sort()).toEqual(
+      messages
+        .map((message) => `${message.runId}:${message.chunk}`)
+        .map((key) => [key, done.has(key) ? "duplicate" : "applied"])
+        .sort(),
+    );
+    expect(await ledger()).toEqual(
+      messages.map((message) => ({ chunk: message.chunk, indicators: 2, indicators_new: 2 })),
+    );
+    const { rows } = await dbs.admin.db.execute<{ rows: number; observations: number }>(sql`
+      select count(*)::int as rows, (select count(*)::int from observations o join indicators i on i.id = o.indicator_id
+        where i.value like ${`%-${suffix}.example.net`}) as observations
+      from indicators where value like ${`%-${suffix}.example.net`}`);
+    expect(rows[0]).toEqual({ rows: 12, observations: 12 });
+  });
+
+  it("keeps two deliveries applied at once to the writers of one: a lane waits for a free writer", async () => {
+    const suffix = newId("job").slice(-8).toLowerCase();
+    const delivery = async (label: string) => {
+      const run = await openGlobalFeedRun(dbs);
+      return Array.from({ length: 4 }, (_, number) =>
+        chunk(run, number, [["domain", `${label}${number}-${suffix}.example.net`]]),
+      );
+    };
+    const [first, second] = [await delivery("a"), await delivery("b")];
+    let inside = 0;
+    let most = 0;
+    const deps = {
+      ingestDb: dbs.ingest.db,
+      appDb: dbs.app.db,
+      parallelism: 2,
+      groupIndicators: 1,
+      // Each group holds its transaction a while, so groups of both deliveries would overlap without the limit.
+      beforeCommit: async () => {
+        inside++;
+        most = Math.max(most, inside);
+        await new Promise((resolve) => setTimeout(resolve, 40));
+        inside--;
+      },
+    };
+    const results = await Promise.all([applyFeedChunks(deps, first), applyFeedChunks(deps, second)]);
+    expect(most).toBe(2);
+    for (const result of results)
+      expect([...result.outcomes.values()]).toEqual(["applied", "applied", "applied", "applied"]);
+    const { rows } = await dbs.admin.db.execute<{ rows: number }>(
+      sql`select count(*)::int as rows from indicators where value like ${`%-${suffix}.example.net`}`,
+    );
+    expect(rows[0]?.rows).toBe(8);
+  });
+
   it("leaves a row to the stale-score check when another group of the delivery wrote its key beside it", async () => {
     const [first, second] = [await openGlobalFeedRun(dbs), await openGlobalFeedRun(dbs)];
     const suffix = newId("job").slice(-8).toLowerCase();

@@ -1,7 +1,11 @@
 import type { Logger } from "@threatfusion/core";
-import type { Database, DbTransaction, Tlp, TouchedIndicator } from "@threatfusion/db";
 import {
   ByIndicatorKey,
+  type Database,
+  type DbTransaction,
+  type Tlp,
+  type TouchedIndicator,
+  untilQueriesSent,
   upsertIndicators,
   upsertObservations,
   withIngestTx,
@@ -17,10 +21,12 @@ import { upsertPrivateIndicators } from "./private-upsert.ts";
 import { type FeedFacts, type RejectedIndicator, toGlobalRows, toPrivateRows } from "./rows.ts";
 
 /**
- * The consumer's write step. All global chunks of a queue batch go into ONE ingestion transaction (one bulk
- * statement for up to 10 × 500 rows instead of ten small ones); each tenant's private chunks into one
- * transaction of that tenant. In the same transaction each chunk claims its row in the idempotency ledger
- * (`ingest_chunks`, key run_id + chunk): a chunk whose row exists is a redelivery and writes nothing.
+ * The consumer's write step. The global chunks of a queue batch are cut into groups of ~5,000 indicators (about
+ * one bulk statement of each kind per group), written by two lanes (connections), each group in an ingestion
+ * transaction of its own, a lane taking the next group when its last one committed; each tenant's private
+ * chunks go into one transaction of that tenant. In the same transaction each chunk claims its row in the
+ * idempotency ledger (`ingest_chunks`, key run_id + chunk): a chunk whose row exists is a redelivery and writes
+ * nothing.
  */
 
 export interface ApplyDependencies {
@@ -35,11 +41,19 @@ export interface ApplyDependencies {
   /** Test seam: called inside the transaction after the upserts, before commit ("kill mid-batch"). */
   beforeCommit?: () => void | Promise<void>;
   /**
-   * Global chunks are split into this many groups, each written in its own transaction on its own connection
-   * at the same time (default 2: the ingest pool holds two). Each group claims its own ledger rows, so a
-   * failure of one group retries only what it did not commit.
+   * Global chunks are written by this many lanes at the same time, each a connection of its own that writes
+   * its groups one transaction after another (default 2: the ingest pool holds two). Each group claims its own
+   * ledger rows, so a failure of one group retries only what it did not commit.
    */
   parallelism?: number;
+  /**
+   * About how many indicators one group (one transaction) carries (default 5,000: whole chunks, so a group of
+   * up to ~6,000 may take a second, small statement of each kind, as `upsertIndicators` cuts at 5,000):
+   * a delivery is cut into at least `parallelism` groups, more when it is larger, so that while one lane's
+   * statements run in PostgreSQL the other lane's JavaScript (rows, scores, parameters) runs here, instead of
+   * all lanes computing at once with PostgreSQL idle, then all writing at once with the Worker idle.
+   */
+  groupIndicators?: number;
 }
 
 export type ChunkOutcome = "applied" | "duplicate" | "unknown-run";
@@ -220,17 +234,24 @@ function attribute<K>(
 async function applyGlobal(
   deps: ApplyDependencies,
   chunks: FeedChunkMessage[],
+  group: number,
+  carried: ByIndicatorKey<KeyCarried>,
   runs: Map<string, RunFacts>,
   outcomes: Map<string, ChunkOutcome>,
   applied: AppliedInMemory,
-): Promise<GroupWritten> {
+): Promise<TouchedIndicator[]> {
   return withIngestTx({ db: deps.ingestDb }, async (tx) => {
-    const written: GroupWritten = { keys: new ByIndicatorKey<true>(), insertedScored: [] };
+    const insertedScored: TouchedIndicator[] = [];
     const fresh = await claimLedger(tx, chunks, null);
     const toApply = chunks.filter((chunk) => fresh.has(chunkKey(chunk)));
     for (const chunk of chunks)
       outcomes.set(chunkKey(chunk), fresh.has(chunkKey(chunk)) ? "applied" : "duplicate");
-    if (toApply.length === 0) return written;
+    if (toApply.length === 0) return insertedScored;
+    // The global model is read before this group's JavaScript, so the statement reading it is not held back.
+    const model = await loadGlobalModel(tx);
+    // What the other lane sent meanwhile leaves before this group's rows, scores and parameters hold the
+    // event loop (the driver writes from a timer).
+    await untilQueriesSent();
     const scored = toApply.map((chunk) => {
       const facts = runs.get(chunk.runId);
       if (!facts) throw new Error(`run ${chunk.runId} vanished`);
@@ -238,7 +259,6 @@ async function applyGlobal(
     });
     // New catalog rows are scored here and written once, scored, by the upsert (the global model, as the
     // scoring stage uses it); rows that already existed are re-scored by the scoring stage afterwards.
-    const model = await loadGlobalModel(tx);
     await scoreRowsBeforeUpsert(
       tx,
       scored.map(({ facts, rows }) => ({
@@ -257,6 +277,7 @@ async function applyGlobal(
       prepared.flatMap((rows) => rows.indicators),
       { searchDocuments: documentsAtUpsert },
     );
+    await untilQueriesSent();
     // Counts only: nothing here uses the observation rows, and sending one back per indicator cost a
     // million rows through the driver per million indicators.
     const observationResult = await upsertObservations(
@@ -276,10 +297,17 @@ async function applyGlobal(
         ...observationResult.corroborated.map((row) => row.id),
       ]);
     const rejected = prepared.map((rows) => rows.rejected);
-    const assigned = written.keys;
     const counts = attribute(
       prepared.map((rows) => rows.keys),
-      (key) => assigned.add(key.type, key.value, true),
+      // First in this group: a key some other group carried too is marked shared.
+      (key) => {
+        const entry = carried.get(key.type, key.value);
+        if (entry === undefined) return carried.add(key.type, key.value, { group, shared: false });
+        if (entry.group === group) return false;
+        entry.group = group;
+        entry.shared = true;
+        return true;
+      },
       (key) => touched.get(key.type, key.value),
       (key) => corroborated.get(key.type, key.value),
       rejected,
@@ -292,17 +320,18 @@ async function applyGlobal(
     });
     // scoreRowsBeforeUpsert scored every row of a type the model scores.
     for (const row of indicatorResult.touched)
-      if (row.outcome === "new" && row.type in model.types) written.insertedScored.push(row);
-    return written;
+      if (row.outcome === "new" && row.type in model.types) insertedScored.push(row);
+    return insertedScored;
   });
 }
 
-/** What one group of global chunks wrote, for `AppliedInMemory.scoredAtApply`. */
-interface GroupWritten {
-  /** Every key the group's chunks carried. */
-  keys: ByIndicatorKey<true>;
-  /** Rows it inserted, scored. */
-  insertedScored: TouchedIndicator[];
+/**
+ * Per key of a delivery's global chunks, for `AppliedInMemory.scoredAtApply`: the group that last carried it,
+ * and whether more than one group did (each group's attribution runs without a pause, so one map serves all).
+ */
+interface KeyCarried {
+  group: number;
+  shared: boolean;
 }
 
 async function applyPrivate(
@@ -347,6 +376,16 @@ async function applyPrivate(
     });
   });
 }
+
+/**
+ * Global groups in a transaction in this isolate, across deliveries. Two deliveries at once (production's
+ * `max_concurrency`, or Miniflare flushing a batch by its timeout beside a full one) would otherwise write with
+ * twice the lanes: more writers on the same btree and GIN pages cost PostgreSQL ~15 % more CPU for the same rows
+ * (docs/BENCHMARKS.md, ingestion, sessions 9–11).
+ */
+let groupsWriting = 0;
+/** How long an extra lane waits before it looks again whether a writer is free. */
+const lanePollMs = 5;
 
 /** Contiguous groups of about equal indicator counts (neighbouring chunks share key ranges less often). */
 function splitEvenly(chunks: readonly FeedChunkMessage[], parts: number): FeedChunkMessage[][] {
@@ -395,24 +434,47 @@ export async function applyFeedChunks(
     if (tenantId === null) global.push(message);
     else byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), message]);
   }
-  const groups = splitEvenly(global, deps.parallelism ?? 2);
-  // Settle all before throwing: the caller closes the pool, which must not cut a group still committing.
-  const settled = await Promise.allSettled(
-    groups.map((group) => applyGlobal(deps, group, runs, outcomes, applied)),
-  );
-  const written: GroupWritten[] = [];
-  for (const result of settled) {
-    if (result.status === "rejected") throw result.reason;
-    written.push(result.value);
-  }
+  const lanes = Math.max(1, deps.parallelism ?? 2);
+  const indicators = global.reduce((sum, chunk) => sum + chunk.indicators.length, 0);
+  const perGroup = Math.max(1, deps.groupIndicators ?? 5_000);
+  // A multiple of the lanes, so that they finish together.
+  const groupCount = Math.max(lanes, Math.ceil(indicators / perGroup / lanes) * lanes);
+  const groups = splitEvenly(global, groupCount);
+  // Each lane takes the next group when its last one committed. After a failure no lane starts another group;
+  // all settle before the error is thrown: the caller closes the pool, which must not cut a group committing.
+  const carried = new ByIndicatorKey<KeyCarried>();
+  const insertedScored: TouchedIndicator[] = [];
+  const failures: unknown[] = [];
+  let next = 0;
+  const lane = async () => {
+    while (failures.length === 0 && next < groups.length) {
+      // Another delivery writing in this isolate: its groups and ours share the writers, so a lane waits for a
+      // free one (a timer, no promise shared across requests; a waiting lane holds no connection, and every
+      // writer's transaction ends, so one frees up).
+      if (groupsWriting >= lanes) {
+        await new Promise((resolve) => setTimeout(resolve, lanePollMs));
+        continue;
+      }
+      const index = next++;
+      const group = groups[index];
+      if (group === undefined) continue;
+      groupsWriting++;
+      try {
+        const inserted = await applyGlobal(deps, group, index, carried, runs, outcomes, applied);
+        for (const row of inserted) insertedScored.push(row);
+      } catch (error) {
+        failures.push(error);
+      } finally {
+        groupsWriting--;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(lanes, groups.length) }, lane));
+  if (failures.length > 0) throw failures[0];
   // A row one group inserted and scored, whose key another group wrote at the same time (another source's
   // observation, committed beside it), may be stale already: it is left to the scoring stage's check.
-  for (const [index, group] of written.entries()) {
-    for (const row of group.insertedScored) {
-      if (!written.some((other, at) => at !== index && other.keys.get(row.type, row.value) !== undefined))
-        applied.scoredAtApply.add(row.id);
-    }
-  }
+  for (const row of insertedScored)
+    if (carried.get(row.type, row.value)?.shared === false) applied.scoredAtApply.add(row.id);
   for (const [tenantId, chunks] of byTenant)
     await applyPrivate(deps, tenantId, chunks, runs, outcomes, applied);
   return { outcomes, runIds: runIds.filter((runId) => runs.has(runId)), applied };

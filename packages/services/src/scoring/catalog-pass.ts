@@ -1,4 +1,4 @@
-import { type Database, type DbTransaction, withIngestTx } from "@threatfusion/db";
+import { type Database, type DbTransaction, untilQueriesSent, withIngestTx } from "@threatfusion/db";
 import type { IndicatorType } from "@threatfusion/ioc";
 import type { Reliability, ScoringModel } from "@threatfusion/scoring";
 import { type SQL, sql } from "drizzle-orm";
@@ -298,17 +298,8 @@ async function startRangeRead(
   });
   // Awaited by the caller after judging; a failure meanwhile must not count as unhandled.
   text.catch(() => undefined);
-  await untilSent();
+  await untilQueriesSent();
   return { text };
-}
-
-/**
- * Yields until queries issued before the call have been written out. The first timer is armed before drizzle's
- * promise chain (microtasks) reaches the driver, which arms its flush timer then; the second, armed when the
- * first fires, fires after the driver's. Timers only: the scorer also runs in a Worker.
- */
-async function untilSent(): Promise<void> {
-  for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 const tab = 9;
