@@ -16,7 +16,7 @@
  * share is told from what the server does around them.
  */
 import { createReadStream } from "node:fs";
-import { appendFile, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadavg } from "node:os";
@@ -27,14 +27,13 @@ import { createPool } from "@threatfusion/db";
 // Worker from a frozen bundle: `wrangler dev` rebuilds and restarts (dropping local queue state) whenever a
 // source file changes, which other work in the same checkout does at any time.
 import { startFrozenStack } from "../../../packages/devstack/src/frozen-stack.ts";
+import { sampleActivity, summarizeActivity } from "../../../packages/devstack/src/pg-activity.ts";
+import { catalogBenchSettings, startLocalPostgres } from "../../../packages/devstack/src/postgres.ts";
 import {
   machineIdleShare,
-  sampleActivity,
-  sampleMachineIdle,
-  summarizeActivity,
-} from "../../../packages/devstack/src/pg-activity.ts";
-import { catalogBenchSettings, startLocalPostgres } from "../../../packages/devstack/src/postgres.ts";
-import { processCpuSeconds } from "../../../packages/devstack/src/process-cpu.ts";
+  processCpuSeconds,
+  sampleMachineTicks,
+} from "../../../packages/devstack/src/process-cpu.ts";
 import type { BridgeTraffic } from "../../../packages/devstack/src/ws-bridge.ts";
 import { startBridgeProcess } from "../../../packages/services/bench/start-bridge-process.ts";
 import { feedLine, rawUpsertRate, writeFeed } from "./bench-feed.ts";
@@ -107,7 +106,6 @@ const logger = createLogger({ bench: "ingest" });
  * core in samplers alone.
  */
 async function descendantPids(): Promise<string[]> {
-  const { readdir } = await import("node:fs/promises");
   const found: string[] = [];
   const pending = [String(process.pid)];
   for (let pid = pending.pop(); pid !== undefined; pid = pending.pop()) {
@@ -418,7 +416,7 @@ async function main(): Promise<void> {
     const loadBefore = loadavg();
     const started = performance.now();
     benchStarted = started;
-    const machineIdle = sampleMachineIdle(250, started);
+    const machineTicks = sampleMachineTicks(250, started);
     const activity =
       activityIntervalMs > 0
         ? sampleActivity(stack.adminUrl, "tf_ingest", activityIntervalMs, started)
@@ -452,7 +450,7 @@ async function main(): Promise<void> {
     }
     const endToEndMs = performance.now() - started;
     const activitySamples = (await activity?.stop()) ?? [];
-    const idleSamples = machineIdle.stop();
+    const idleSamples = machineTicks.stop();
     // BENCH_PG_ACTIVITY_DUMP=file: one line per sample (ms, running, waiting on the client, idle), for timelines.
     if (process.env.BENCH_PG_ACTIVITY_DUMP)
       await writeFile(
@@ -828,7 +826,6 @@ function printTimeline(): void {
 
 /** The script `wrangler dev` hands to workerd (its own build over the frozen bundle, lines shifted). */
 async function devBundlePath(work: string): Promise<string> {
-  const { readdir } = await import("node:fs/promises");
   const folder = join(work, "config", ".wrangler", "tmp");
   const dev = (await readdir(folder)).find((name) => name.startsWith("dev-"));
   return dev === undefined ? join(work, "bundle", "index.js") : join(folder, dev, "index.js");

@@ -1,10 +1,8 @@
 import pg from "pg";
-import { machineCpuTicks } from "./process-cpu.ts";
 
 /**
  * Benchmark instrument: what one role's backends are doing, sampled from `pg_stat_activity` every `intervalMs`
- * over a direct TCP connection (not through the WebSocket bridge, whose CPU the benchmarks measure), together
- * with the machine's idle share (/proc/stat) over the same instants. Tells whether PostgreSQL waits on the
+ * over a direct TCP connection (not through the WebSocket bridge, whose CPU the benchmarks measure). Tells whether PostgreSQL waits on the
  * client ("idle in transaction": the Worker computing between two statements of a transaction), runs one or
  * several statements, or has no connection of the role at all (between two queue deliveries).
  */
@@ -16,9 +14,6 @@ export interface ActivitySample {
   idle: number;
   /** Wait events of the active backends, `type:event` (or "cpu" when none). */
   waits: string[];
-  /** Machine ticks so far (idle, total), to cut the idle share by phase. */
-  idleTicks: number;
-  totalTicks: number;
 }
 
 export interface ActivitySampler {
@@ -44,15 +39,12 @@ export function sampleActivity(
          from pg_stat_activity where usename = $1 and pid <> pg_backend_pid()`,
         [role],
       );
-      const ticks = machineCpuTicks();
       const sample: ActivitySample = {
         at: before - started,
         active: 0,
         idleInTransaction: 0,
         idle: 0,
         waits: [],
-        idleTicks: ticks.idle,
-        totalTicks: ticks.total,
       };
       for (const row of rows) {
         if (row.state === "active") {
@@ -83,8 +75,6 @@ export function summarizeActivity(
   to: number,
 ): {
   samples: number;
-  /** Machine idle share between the first and last sample of the window. */
-  machineIdle: number;
   /** No backend of the role connected (between deliveries), connected but none in a transaction or active. */
   noConnection: number;
   connectedIdle: number;
@@ -99,9 +89,6 @@ export function summarizeActivity(
 } {
   const window = samples.filter((sample) => sample.at >= from && sample.at < to);
   const count = Math.max(1, window.length);
-  const first = window[0];
-  const last = window[window.length - 1];
-  const totalTicks = first && last ? last.totalTicks - first.totalTicks : 0;
   const waits = new Map<string, number>();
   let noConnection = 0;
   let connectedIdle = 0;
@@ -121,7 +108,6 @@ export function summarizeActivity(
   }
   return {
     samples: window.length,
-    machineIdle: totalTicks > 0 && first && last ? (last.idleTicks - first.idleTicks) / totalTicks : 0,
     noConnection: noConnection / count,
     connectedIdle: connectedIdle / count,
     waitingOnClient: waitingOnClient / count,
@@ -130,38 +116,4 @@ export function summarizeActivity(
     oneActiveOtherWaiting: oneActiveOtherWaiting / count,
     waits,
   };
-}
-
-/** The machine's idle and total ticks over time (/proc/stat, every `intervalMs`): idle share by phase, cheaply. */
-export function sampleMachineIdle(
-  intervalMs = 250,
-  origin = performance.now(),
-): { stop(): { at: number; idleTicks: number; totalTicks: number }[] } {
-  const samples: { at: number; idleTicks: number; totalTicks: number }[] = [];
-  const take = () => {
-    const ticks = machineCpuTicks();
-    samples.push({ at: performance.now() - origin, idleTicks: ticks.idle, totalTicks: ticks.total });
-  };
-  take();
-  const timer = setInterval(take, intervalMs);
-  return {
-    stop: () => {
-      clearInterval(timer);
-      take();
-      return samples;
-    },
-  };
-}
-
-/** The machine's idle share between the first and last sample in [from, to] (ms since the origin). */
-export function machineIdleShare(
-  samples: readonly { at: number; idleTicks: number; totalTicks: number }[],
-  from: number,
-  to: number,
-): number {
-  const window = samples.filter((sample) => sample.at >= from && sample.at <= to);
-  const first = window[0];
-  const last = window[window.length - 1];
-  if (first === undefined || last === undefined || last.totalTicks <= first.totalTicks) return 0;
-  return (last.idleTicks - first.idleTicks) / (last.totalTicks - first.totalTicks);
 }

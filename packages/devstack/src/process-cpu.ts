@@ -94,3 +94,45 @@ export function machineCpuTicks(): { idle: number; total: number } {
     return { idle: 0, total: 0 };
   }
 }
+
+/** The machine's idle share between two `machineCpuTicks` readings (0 when no tick passed). */
+export function machineIdleShareBetween(
+  before: { idle: number; total: number },
+  after: { idle: number; total: number },
+): number {
+  const total = after.total - before.total;
+  return total > 0 ? (after.idle - before.idle) / total : 0;
+}
+
+/** `machineCpuTicks` read at an instant (ms since a chosen origin). */
+export interface MachineTicksSample {
+  at: number;
+  idle: number;
+  total: number;
+}
+
+/** Reads the machine's ticks every `intervalMs` until stopped: idle share by phase, cheaply. */
+export function sampleMachineTicks(
+  intervalMs = 250,
+  origin = performance.now(),
+): { stop(): MachineTicksSample[] } {
+  const samples: MachineTicksSample[] = [];
+  const take = () => samples.push({ at: performance.now() - origin, ...machineCpuTicks() });
+  take();
+  const timer = setInterval(take, intervalMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      take();
+      return samples;
+    },
+  };
+}
+
+/** The machine's idle share between the first and last sample in [from, to] (ms since the origin). */
+export function machineIdleShare(samples: readonly MachineTicksSample[], from: number, to: number): number {
+  const window = samples.filter((sample) => sample.at >= from && sample.at <= to);
+  const first = window[0];
+  const last = window[window.length - 1];
+  return first === undefined || last === undefined ? 0 : machineIdleShareBetween(first, last);
+}

@@ -39,7 +39,12 @@ import { defaultScoringModel, type Reliability, dayMs as scoringDayMs } from "@t
 import { sql } from "drizzle-orm";
 // The bench starts its own server with the dev stack's helpers (a bench-only import across packages).
 import { catalogBenchSettings, startLocalPostgres } from "../../devstack/src/postgres.ts";
-import { machineCpuTicks, processCpuSeconds, serverCpuSeconds } from "../../devstack/src/process-cpu.ts";
+import {
+  machineCpuTicks,
+  machineIdleShareBetween,
+  processCpuSeconds,
+  serverCpuSeconds,
+} from "../../devstack/src/process-cpu.ts";
 import { removeDeadServerFolders } from "../../devstack/src/throwaway-database.ts";
 import {
   type CatalogRange,
@@ -122,7 +127,6 @@ async function measured<T>(
   const wall = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
   const ticksAfter = machineCpuTicks();
-  const totalTicks = ticksAfter.total - ticks.total;
   return {
     result,
     wall,
@@ -130,7 +134,7 @@ async function measured<T>(
     pg: (await serverCpuSeconds(dataDir)) - pg,
     bridge: processCpuSeconds(bridgePid) - bridge,
     load,
-    idle: totalTicks > 0 ? (ticksAfter.idle - ticks.idle) / totalTicks : 0,
+    idle: machineIdleShareBetween(ticks, ticksAfter),
   };
 }
 
