@@ -305,19 +305,24 @@ export function numberArrayLiteral(values: readonly (number | null)[]): string {
  * One column of a batch as an array parameter of `type` (a PostgreSQL type name of ours, e.g. `timestamptz`):
  * a column whose rows all hold one value (a feed's rows share dates, source, TLP, empty tags, NULLs) goes as
  * that value once, expanded by `array_fill`, instead of once per row through the Worker, the driver, the bridge
- * and PostgreSQL's array parser.
+ * and PostgreSQL's array parser. `textColumn` for values PostgreSQL reads from text (text, timestamps, jsonb,
+ * booleans as `t`/`f`), `numberColumn` for numbers.
  */
-function column(values: readonly (string | null)[] | readonly (number | null)[], type: string): SQL {
+function textColumn(values: readonly (string | null)[], type: string): SQL {
+  return sameValueColumn(values, type) ?? sql`${textArrayLiteral(values)}::${sql.raw(type)}[]`;
+}
+
+/** `textColumn` for numeric columns (`smallint`, `int`, `real`, `float8`). */
+function numberColumn(values: readonly (number | null)[], type: string): SQL {
+  return sameValueColumn(values, type) ?? sql`${numberArrayLiteral(values)}::${sql.raw(type)}[]`;
+}
+
+/** The column as one value expanded by `array_fill` when every row holds it (two rows or more), else undefined. */
+function sameValueColumn(values: readonly (string | number | null)[], type: string): SQL | undefined {
   const first = values[0];
-  let same = values.length > 1 && first !== undefined;
-  for (let i = 1; same && i < values.length; i++) same = values[i] === first;
-  if (same && first !== undefined)
-    return sql`array_fill(${first}::${sql.raw(type)}, array[${sql.raw(String(values.length))}])`;
-  const literal =
-    typeof first === "number" || (first === null && values.some((value) => typeof value === "number"))
-      ? numberArrayLiteral(values as readonly (number | null)[])
-      : textArrayLiteral(values as readonly (string | null)[]);
-  return sql`${literal}::${sql.raw(type)}[]`;
+  if (values.length < 2 || first === undefined) return undefined;
+  for (let i = 1; i < values.length; i++) if (values[i] !== first) return undefined;
+  return sql`array_fill(${first}::${sql.raw(type)}, array[${sql.raw(String(values.length))}])`;
 }
 
 interface PreparedIndicator {
@@ -492,16 +497,16 @@ export async function upsertIndicators(
       tags.push(row.tags.length === 0 ? "" : row.tags.join(tagSeparator));
       scores.push(row.score);
     }
-    const rowsSent = sql`unnest(${textArrayLiteral(ids)}::text[], ${column(types, "text")},
-                  ${textArrayLiteral(values)}::text[], ${column(firstSeen, "timestamptz")},
-                  ${column(lastSeen, "timestamptz")}, ${column(confidence, "smallint")},
-                  ${column(baseScore, "smallint")}, ${column(tlp, "text")},
-                  ${column(tags, "text")}, ${column(scores.score, "smallint")},
-                  ${column(scores.confidence, "smallint")}, ${column(scores.base, "real")},
-                  ${column(scores.decayStart, "float8")}, ${column(scores.expired, "boolean")},
-                  ${column(scores.nextReactionAt, "float8")}, ${column(scores.explanation, "int")},
-                  ${column(scores.suppressed, "boolean")}, ${column(scores.reasons, "jsonb")}
-                  ${withDocuments ? sql`, ${column(searchTerms, "text")}` : sql``})
+    const rowsSent = sql`unnest(${textArrayLiteral(ids)}::text[], ${textColumn(types, "text")},
+                  ${textArrayLiteral(values)}::text[], ${textColumn(firstSeen, "timestamptz")},
+                  ${textColumn(lastSeen, "timestamptz")}, ${numberColumn(confidence, "smallint")},
+                  ${numberColumn(baseScore, "smallint")}, ${textColumn(tlp, "text")},
+                  ${textColumn(tags, "text")}, ${numberColumn(scores.score, "smallint")},
+                  ${numberColumn(scores.confidence, "smallint")}, ${numberColumn(scores.base, "real")},
+                  ${numberColumn(scores.decayStart, "float8")}, ${textColumn(scores.expired, "boolean")},
+                  ${numberColumn(scores.nextReactionAt, "float8")}, ${numberColumn(scores.explanation, "int")},
+                  ${textColumn(scores.suppressed, "boolean")}, ${textColumn(scores.reasons, "jsonb")}
+                  ${withDocuments ? sql`, ${textColumn(searchTerms, "text")}` : sql``})
         as u(id, type, value, first_seen, last_seen, confidence, base_score, tlp, tags, score, score_confidence,
              score_base, decay_start_ms, expired, next_reaction_ms, explanation, suppressed, reasons
              ${withDocuments ? sql`, search_terms` : sql``})`;
@@ -790,11 +795,11 @@ export async function upsertObservations(
     const { rows: upserted } = await tx.execute<UpsertedObservation>(sql`
       with input as (
         select u.*
-        from unnest(${textArrayLiteral(ids)}::text[], ${column(types, "text")},
-                    ${textArrayLiteral(values)}::text[], ${column(sources, "text")},
-                    ${column(firstSeen, "timestamptz")}, ${column(lastSeen, "timestamptz")},
-                    ${column(families, "text")}, ${column(threatTypes, "text")},
-                    ${column(references, "text")}, ${column(contexts, "jsonb")})
+        from unnest(${textArrayLiteral(ids)}::text[], ${textColumn(types, "text")},
+                    ${textArrayLiteral(values)}::text[], ${textColumn(sources, "text")},
+                    ${textColumn(firstSeen, "timestamptz")}, ${textColumn(lastSeen, "timestamptz")},
+                    ${textColumn(families, "text")}, ${textColumn(threatTypes, "text")},
+                    ${textColumn(references, "text")}, ${textColumn(contexts, "jsonb")})
           as u(id, type, value, source_id, first_seen, last_seen, malware_family, threat_type, reference, context)
       ),
       matched as materialized (

@@ -1,19 +1,17 @@
 import { AppError } from "@threatfusion/core";
-import { createTenantTree, type TestDatabases, type TestTenantTree } from "@threatfusion/db/testing";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { exportIndicators } from "../exports/export.ts";
 import { listIndicators } from "../indicators/list.ts";
 import { getIndicatorScore } from "../scoring/get-indicator-score.ts";
 import { scoreCatalog, scoreChangedIndicators } from "../scoring/pipeline.ts";
-import { createScoringTestDatabase } from "../scoring/test-database.ts";
 import { type SeededCatalog, seedCatalog, userContext } from "../testing/intel-fixtures.ts";
+import { useOwnTestDatabase } from "../testing/own-database.ts";
 import { createAllowlistEntry } from "./create.ts";
 import { deleteAllowlistEntry } from "./delete.ts";
 import { listAllowlistEntries } from "./list.ts";
 
-let database: Awaited<ReturnType<typeof createScoringTestDatabase>>;
-let dbs: TestDatabases;
-let tree: TestTenantTree;
+const suite = useOwnTestDatabase({ tenantTree: "allowlists" });
+
 let catalog: SeededCatalog;
 
 const values = {
@@ -25,30 +23,20 @@ const values = {
 };
 
 beforeAll(async () => {
-  database = await createScoringTestDatabase(inject("database"));
-  dbs = database.dbs;
-  tree = await createTenantTree(
-    { url: database.urls.adminUrl, wsProxy: database.urls.wsProxy },
-    "allowlists",
-  );
-  catalog = await seedCatalog(dbs, [
+  catalog = await seedCatalog(suite.dbs, [
     { type: "domain", value: values.www },
     { type: "url", value: values.url },
     { type: "domain", value: values.lookalike },
     { type: "ipv4", value: values.ip },
     { type: "domain", value: values.other },
   ]);
-  await scoreCatalog(dbs.ingest.db, [...catalog.ids.values()], { now: Date.now() });
+  await scoreCatalog(suite.dbs.ingest.db, [...catalog.ids.values()], { now: Date.now() });
 }, 60_000);
-afterAll(async () => {
-  await tree.cleanup();
-  await database.drop();
-});
 
 const idOf = (value: string) => catalog.ids.get(value) ?? "";
 
 async function exportedValues(who: "clientA" | "clientB"): Promise<string[]> {
-  const ctx = userContext(dbs, tree, who);
+  const ctx = userContext(suite.dbs, suite.tree, who);
   const result = await exportIndicators({ ctx, input: { format: "csv" } });
   const reader = result.body.getReader();
   let text = "";
@@ -63,7 +51,7 @@ async function exportedValues(who: "clientA" | "clientB"): Promise<string[]> {
 
 describe("tenant allowlists", () => {
   it("suppress www.github.com and https://github.com/x with a github.com entry, retroactively and with the reason", async () => {
-    const clientA = userContext(dbs, tree, "clientA");
+    const clientA = userContext(suite.dbs, suite.tree, "clientA");
     expect(await exportedValues("clientA")).toContain(values.www);
     const entry = await createAllowlistEntry({
       ctx: clientA,
@@ -97,13 +85,13 @@ describe("tenant allowlists", () => {
   });
 
   it("never affect another tenant (tenant A's allowlist, tenant B's view)", async () => {
-    const clientB = userContext(dbs, tree, "clientB");
+    const clientB = userContext(suite.dbs, suite.tree, "clientB");
     expect(await exportedValues("clientB")).toEqual(expect.arrayContaining([values.www, values.url]));
     const score = await getIndicatorScore({ ctx: clientB, input: { id: idOf(values.www) } });
     expect(score.suppressed).toBe(false);
     expect(score.tenant).toBeNull();
     expect(await listAllowlistEntries({ ctx: clientB })).toEqual([]);
-    const entries = await listAllowlistEntries({ ctx: userContext(dbs, tree, "clientA") });
+    const entries = await listAllowlistEntries({ ctx: userContext(suite.dbs, suite.tree, "clientA") });
     await expect(
       deleteAllowlistEntry({ ctx: clientB, input: { id: entries[0]?.id ?? "" } }),
     ).rejects.toMatchObject({
@@ -112,24 +100,26 @@ describe("tenant allowlists", () => {
   });
 
   it("suppress indicators that arrive after the entry (the ingestion hook)", async () => {
-    const fresh = await seedCatalog(dbs, [{ type: "domain", value: "api.github.com" }]);
+    const fresh = await seedCatalog(suite.dbs, [{ type: "domain", value: "api.github.com" }]);
     const id = fresh.ids.get("api.github.com") ?? "";
     const result = await scoreChangedIndicators(
-      { ingestDb: dbs.ingest.db, appDb: dbs.app.db },
+      { ingestDb: suite.dbs.ingest.db, appDb: suite.dbs.app.db },
       [id],
       Date.now(),
     );
     expect(result.tenants).toBe(1);
     expect(
-      (await getIndicatorScore({ ctx: userContext(dbs, tree, "clientA"), input: { id } })).suppressed,
+      (await getIndicatorScore({ ctx: userContext(suite.dbs, suite.tree, "clientA"), input: { id } }))
+        .suppressed,
     ).toBe(true);
     expect(
-      (await getIndicatorScore({ ctx: userContext(dbs, tree, "clientB"), input: { id } })).suppressed,
+      (await getIndicatorScore({ ctx: userContext(suite.dbs, suite.tree, "clientB"), input: { id } }))
+        .suppressed,
     ).toBe(false);
   });
 
   it("match ranges by containment", async () => {
-    const clientA = userContext(dbs, tree, "clientA");
+    const clientA = userContext(suite.dbs, suite.tree, "clientA");
     const entry = await createAllowlistEntry({ ctx: clientA, input: { value: "93.184.216.0/24" } });
     expect(entry).toMatchObject({ type: "cidr", suppressedNow: 1 });
     const score = await getIndicatorScore({ ctx: clientA, input: { id: idOf(values.ip) } });
@@ -137,7 +127,7 @@ describe("tenant allowlists", () => {
   });
 
   it("restore what a removed entry suppressed", async () => {
-    const clientA = userContext(dbs, tree, "clientA");
+    const clientA = userContext(suite.dbs, suite.tree, "clientA");
     const entry = (await listAllowlistEntries({ ctx: clientA })).find((item) => item.value === "github.com");
     const removed = await deleteAllowlistEntry({ ctx: clientA, input: { id: entry?.id ?? "" } });
     expect(removed.restored).toBe(3);
@@ -147,13 +137,13 @@ describe("tenant allowlists", () => {
   });
 
   it("refuse viewers, duplicates and values that are not what their type says", async () => {
-    const viewer = userContext(dbs, tree, "clientA", "viewer");
+    const viewer = userContext(suite.dbs, suite.tree, "clientA", "viewer");
     await expect(
       createAllowlistEntry({ ctx: viewer, input: { value: "example.com" } }),
     ).rejects.toMatchObject({
       code: "FORBIDDEN",
     });
-    const admin = userContext(dbs, tree, "clientA");
+    const admin = userContext(suite.dbs, suite.tree, "clientA");
     await createAllowlistEntry({ ctx: admin, input: { value: "corp.example" } });
     await expect(
       createAllowlistEntry({ ctx: admin, input: { value: "corp.example" } }),

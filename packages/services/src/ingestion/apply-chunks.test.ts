@@ -1,24 +1,14 @@
 import { newId } from "@threatfusion/core";
-import type { TestDatabases } from "@threatfusion/db/testing";
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { scoreChangedIndicators } from "../scoring/pipeline.ts";
-import { createScoringTestDatabase, openGlobalFeedRun } from "../scoring/test-database.ts";
+import { openGlobalFeedRun, useOwnTestDatabase } from "../testing/own-database.ts";
 import { type IndicatorChange, onIndicatorsChanged } from "./after-indicators-changed.ts";
 import { applyFeedChunks } from "./apply-chunks.ts";
 import { handOffChanges } from "./hand-off.ts";
 import type { FeedChunkMessage } from "./messages.ts";
 
-let database: Awaited<ReturnType<typeof createScoringTestDatabase>>;
-let dbs: TestDatabases;
-
-beforeAll(async () => {
-  database = await createScoringTestDatabase(inject("database"));
-  dbs = database.dbs;
-}, 60_000);
-afterAll(async () => {
-  await database.drop();
-});
+const suite = useOwnTestDatabase();
 
 function chunk(
   run: { runId: string; feedId: string },
@@ -44,11 +34,11 @@ function chunk(
 
 describe("applying the chunks of one delivery", () => {
   it("counts a key repeated across chunks once, in the first chunk, and keeps a value under two types apart", async () => {
-    const run = await openGlobalFeedRun(dbs);
+    const run = await openGlobalFeedRun(suite.dbs);
     const value = `${newId("job").slice(-8).toLowerCase()}.example.net`;
     const other = `other-${value}`;
     // One group (parallelism 1), so both chunks share one attribution.
-    await applyFeedChunks({ ingestDb: dbs.ingest.db, appDb: dbs.app.db, parallelism: 1 }, [
+    await applyFeedChunks({ ingestDb: suite.dbs.ingest.db, appDb: suite.dbs.app.db, parallelism: 1 }, [
       chunk(run, 0, [
         ["domain", value],
         ["domain", value],
@@ -59,7 +49,7 @@ describe("applying the chunks of one delivery", () => {
         ["domain", other],
       ]),
     ]);
-    const { rows } = await dbs.admin.db.execute<{
+    const { rows } = await suite.dbs.admin.db.execute<{
       chunk: number;
       indicators: number;
       indicators_new: number;
@@ -72,16 +62,16 @@ describe("applying the chunks of one delivery", () => {
       { chunk: 0, indicators: 3, indicators_new: 2, indicators_unchanged: 0, touched: 2 },
       { chunk: 1, indicators: 2, indicators_new: 1, indicators_unchanged: 0, touched: 1 },
     ]);
-    const { rows: stored } = await dbs.admin.db.execute<{ type: string }>(
+    const { rows: stored } = await suite.dbs.admin.db.execute<{ type: string }>(
       sql`select type from indicators where value = ${value} order by type`,
     );
     expect(stored.map((row) => row.type)).toEqual(["domain", "url"]);
   });
 
   it("hands off from memory what it would read from the ledger, and marks the rows it inserted scored", async () => {
-    const run = await openGlobalFeedRun(dbs);
+    const run = await openGlobalFeedRun(suite.dbs);
     const suffix = newId("job").slice(-8).toLowerCase();
-    const deps = { ingestDb: dbs.ingest.db, appDb: dbs.app.db };
+    const deps = { ingestDb: suite.dbs.ingest.db, appDb: suite.dbs.app.db };
     const first = await applyFeedChunks(deps, [chunk(run, 0, [["domain", `a-${suffix}.example.net`]])]);
     await handOffChanges({ ...deps, notifyTenants: async () => undefined }, first.runIds, first.applied);
     const later = { runId: run.runId, feedId: run.feedId };
@@ -96,11 +86,11 @@ describe("applying the chunks of one delivery", () => {
     const stop = onIndicatorsChanged(async (change) => void changes.push(change), "test");
     try {
       const applied = await applyFeedChunks(deps, [message]);
-      const { rows } = await dbs.admin.db.execute<{ id: string; value: string }>(
+      const { rows } = await suite.dbs.admin.db.execute<{ id: string; value: string }>(
         sql`select id, value::text as value from indicators where value like ${`%-${suffix}.example.net`}`,
       );
       const idOf = new Map(rows.map((row) => [row.value, row.id]));
-      const { rows: ledger } = await dbs.admin.db.execute<{ touched_ids: string[] }>(
+      const { rows: ledger } = await suite.dbs.admin.db.execute<{ touched_ids: string[] }>(
         sql`select touched_ids from ingest_chunks where run_id = ${run.runId} and chunk = 1`,
       );
       expect(applied.applied.touchedByChunk.get(`${run.runId}:1`)).toEqual(ledger[0]?.touched_ids);
@@ -124,27 +114,36 @@ describe("applying the chunks of one delivery", () => {
   });
 
   it("hands on a stored row that a second feed corroborated without changing it, and its confidence rises", async () => {
-    const deps = { ingestDb: dbs.ingest.db, appDb: dbs.app.db };
+    const deps = { ingestDb: suite.dbs.ingest.db, appDb: suite.dbs.app.db };
     const noTenants = { ...deps, notifyTenants: async () => undefined };
     const value = `corroborated-${newId("job").slice(-8).toLowerCase()}.example.net`;
     const stored = async () => {
-      const { rows } = await dbs.admin.db.execute<{ id: string; confidence: number; sources: number }>(sql`
+      const { rows } = await suite.dbs.admin.db.execute<{
+        id: string;
+        confidence: number;
+        sources: number;
+      }>(sql`
         select i.id, i.score_confidence as confidence,
           (select count(*) from observations o where o.indicator_id = i.id)::int as sources
         from indicators i where i.value = ${value}`);
       return rows[0];
     };
-    const first = await applyFeedChunks(deps, [chunk(await openGlobalFeedRun(dbs), 0, [["domain", value]])]);
+    const first = await applyFeedChunks(deps, [
+      chunk(await openGlobalFeedRun(suite.dbs), 0, [["domain", value]]),
+    ]);
     await handOffChanges(noTenants, first.runIds, first.applied);
     const before = await stored();
     // Same dates, same reliability, no tags: the second feed leaves the catalog row as it was.
-    const second = await openGlobalFeedRun(dbs);
+    const second = await openGlobalFeedRun(suite.dbs);
     const changes: IndicatorChange[] = [];
     const stop = onIndicatorsChanged(async (change) => void changes.push(change), "test");
     try {
       const applied = await applyFeedChunks(deps, [chunk(second, 0, [["domain", value]])]);
       // Counted unchanged (the catalog row is), and in the ledger's ids until the hand-off clears them.
-      const { rows: ledger } = await dbs.admin.db.execute<{ unchanged: number; touched_ids: string[] }>(sql`
+      const { rows: ledger } = await suite.dbs.admin.db.execute<{
+        unchanged: number;
+        touched_ids: string[];
+      }>(sql`
         select indicators_unchanged as unchanged, touched_ids from ingest_chunks where run_id = ${second.runId}`);
       expect(ledger).toEqual([{ unchanged: 1, touched_ids: [before?.id] }]);
       await handOffChanges(noTenants, applied.runIds, applied.applied);
@@ -160,16 +159,16 @@ describe("applying the chunks of one delivery", () => {
   });
 
   it("hands off a chunk another invocation applied from the ledger", async () => {
-    const run = await openGlobalFeedRun(dbs);
+    const run = await openGlobalFeedRun(suite.dbs);
     const value = `${newId("job").slice(-8).toLowerCase()}.example.org`;
-    const deps = { ingestDb: dbs.ingest.db, appDb: dbs.app.db };
+    const deps = { ingestDb: suite.dbs.ingest.db, appDb: suite.dbs.app.db };
     await applyFeedChunks(deps, [chunk(run, 0, [["domain", value]])]);
     const changes: IndicatorChange[] = [];
     const stop = onIndicatorsChanged(async (change) => void changes.push(change), "test");
     try {
       // As after a failed hand-off: nothing in memory, the ledger row is read.
       await handOffChanges({ ...deps, notifyTenants: async () => undefined }, [run.runId]);
-      const { rows } = await dbs.admin.db.execute<{ id: string }>(
+      const { rows } = await suite.dbs.admin.db.execute<{ id: string }>(
         sql`select id from indicators where value = ${value}`,
       );
       expect(changes.map((change) => change.indicatorIds)).toEqual([[rows[0]?.id]]);
@@ -180,7 +179,7 @@ describe("applying the chunks of one delivery", () => {
   });
 
   it("rolls back only a lane's failing group, starts no group after it, and the retry applies the rest once", async () => {
-    const run = await openGlobalFeedRun(dbs);
+    const run = await openGlobalFeedRun(suite.dbs);
     const suffix = newId("job").slice(-8).toLowerCase();
     // Eight chunks of two rows, one group each (groupIndicators 1), written by two lanes one group after another.
     const messages = Array.from({ length: 8 }, (_, number) =>
@@ -189,7 +188,12 @@ describe("applying the chunks of one delivery", () => {
         ["domain", `${number}b-${suffix}.example.net`],
       ]),
     );
-    const deps = { ingestDb: dbs.ingest.db, appDb: dbs.app.db, parallelism: 2, groupIndicators: 1 };
+    const deps = {
+      ingestDb: suite.dbs.ingest.db,
+      appDb: suite.dbs.app.db,
+      parallelism: 2,
+      groupIndicators: 1,
+    };
     let calls = 0;
     await expect(
       applyFeedChunks(
@@ -206,7 +210,7 @@ describe("applying the chunks of one delivery", () => {
     ).rejects.toThrow("lane died");
     const ledger = async () =>
       (
-        await dbs.admin.db.execute<{ chunk: number; indicators: number; indicators_new: number }>(sql`
+        await suite.dbs.admin.db.execute<{ chunk: number; indicators: number; indicators_new: number }>(sql`
           select chunk, indicators, indicators_new from ingest_chunks where run_id = ${run.runId} order by chunk`)
       ).rows;
     // The failing group wrote nothing, every group that reached its commit otherwise committed, and the lanes
@@ -226,7 +230,7 @@ describe("applying the chunks of one delivery", () => {
     expect(await ledger()).toEqual(
       messages.map((message) => ({ chunk: message.chunk, indicators: 2, indicators_new: 2 })),
     );
-    const { rows } = await dbs.admin.db.execute<{ rows: number; observations: number }>(sql`
+    const { rows } = await suite.dbs.admin.db.execute<{ rows: number; observations: number }>(sql`
       select count(*)::int as rows, (select count(*)::int from observations o join indicators i on i.id = o.indicator_id
         where i.value like ${`%-${suffix}.example.net`}) as observations
       from indicators where value like ${`%-${suffix}.example.net`}`);
@@ -236,7 +240,7 @@ describe("applying the chunks of one delivery", () => {
   it("keeps two deliveries applied at once to the writers of one: a lane waits for a free writer", async () => {
     const suffix = newId("job").slice(-8).toLowerCase();
     const delivery = async (label: string) => {
-      const run = await openGlobalFeedRun(dbs);
+      const run = await openGlobalFeedRun(suite.dbs);
       return Array.from({ length: 4 }, (_, number) =>
         chunk(run, number, [["domain", `${label}${number}-${suffix}.example.net`]]),
       );
@@ -245,8 +249,8 @@ describe("applying the chunks of one delivery", () => {
     let inside = 0;
     let most = 0;
     const deps = {
-      ingestDb: dbs.ingest.db,
-      appDb: dbs.app.db,
+      ingestDb: suite.dbs.ingest.db,
+      appDb: suite.dbs.app.db,
       parallelism: 2,
       groupIndicators: 1,
       // Each group holds its transaction a while, so groups of both deliveries would overlap without the limit.
@@ -261,30 +265,33 @@ describe("applying the chunks of one delivery", () => {
     expect(most).toBe(2);
     for (const result of results)
       expect([...result.outcomes.values()]).toEqual(["applied", "applied", "applied", "applied"]);
-    const { rows } = await dbs.admin.db.execute<{ rows: number }>(
+    const { rows } = await suite.dbs.admin.db.execute<{ rows: number }>(
       sql`select count(*)::int as rows from indicators where value like ${`%-${suffix}.example.net`}`,
     );
     expect(rows[0]?.rows).toBe(8);
   });
 
   it("leaves a row to the stale-score check when another group of the delivery wrote its key beside it", async () => {
-    const [first, second] = [await openGlobalFeedRun(dbs), await openGlobalFeedRun(dbs)];
+    const [first, second] = [await openGlobalFeedRun(suite.dbs), await openGlobalFeedRun(suite.dbs)];
     const suffix = newId("job").slice(-8).toLowerCase();
     const shared = `both-${suffix}.example.com`;
     const alone = `alone-${suffix}.example.com`;
     const alsoAlone = `also-${suffix}.example.com`;
     // Two chunks of equal size: one group each, written at the same time by two sources.
-    const applied = await applyFeedChunks({ ingestDb: dbs.ingest.db, appDb: dbs.app.db, parallelism: 2 }, [
-      chunk(first, 0, [
-        ["domain", shared],
-        ["domain", alone],
-      ]),
-      chunk(second, 0, [
-        ["domain", shared],
-        ["domain", alsoAlone],
-      ]),
-    ]);
-    const { rows } = await dbs.admin.db.execute<{ id: string; value: string }>(
+    const applied = await applyFeedChunks(
+      { ingestDb: suite.dbs.ingest.db, appDb: suite.dbs.app.db, parallelism: 2 },
+      [
+        chunk(first, 0, [
+          ["domain", shared],
+          ["domain", alone],
+        ]),
+        chunk(second, 0, [
+          ["domain", shared],
+          ["domain", alsoAlone],
+        ]),
+      ],
+    );
+    const { rows } = await suite.dbs.admin.db.execute<{ id: string; value: string }>(
       sql`select id, value::text as value from indicators where value like ${`%-${suffix}.example.com`}`,
     );
     const idOf = new Map(rows.map((row) => [row.value, row.id]));

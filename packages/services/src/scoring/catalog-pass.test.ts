@@ -2,20 +2,18 @@ import { readFile } from "node:fs/promises";
 import { newId } from "@threatfusion/core";
 import { seededRandom } from "@threatfusion/core/testing";
 import { catalogExplanation, textArrayLiteral, withIngestTx } from "@threatfusion/db";
-import { createTenantTree, type TestDatabases, type TestTenantTree } from "@threatfusion/db/testing";
 import { dayMs, defaultScoringModel, type ScoringModel, scoreIndicator } from "@threatfusion/scoring";
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useOwnTestDatabase } from "../testing/own-database.ts";
 import { importWarninglists } from "../warninglists/import.ts";
 import { parseRange, rescoreCatalogRanges, visitRangeRows } from "./catalog-pass.ts";
 import { storedExplanation } from "./catalog-score.ts";
 import { loadScoringInputs } from "./inputs.ts";
 import { scoreCatalog } from "./pipeline.ts";
-import { createScoringTestDatabase } from "./test-database.ts";
 
-let database: Awaited<ReturnType<typeof createScoringTestDatabase>>;
-let dbs: TestDatabases;
-let tree: TestTenantTree;
+const suite = useOwnTestDatabase({ tenantTree: "pass" });
+
 let ids: string[] = [];
 const t0 = Date.UTC(2026, 10, 25, 12);
 
@@ -35,7 +33,7 @@ async function seedRandomCatalog(): Promise<string[]> {
     reliability,
   }));
   for (const source of sources) {
-    await dbs.admin.pool.query(
+    await suite.dbs.admin.pool.query(
       "insert into sources (id, tenant_id, name, reliability) values ($1, null, $2, $3)",
       [source.id, source.name, source.reliability],
     );
@@ -93,24 +91,24 @@ async function seedRandomCatalog(): Promise<string[]> {
       ]);
     }
   }
-  await dbs.admin.pool.query(
+  await suite.dbs.admin.pool.query(
     `insert into indicators (id, type, value, first_seen, last_seen, tags)
      select r.id, r.type, r.value, now(), now(), array(select json_array_elements_text(r.tags))
      from json_to_recordset($1::json) as r(id text, type text, value text, tags json)`,
     [JSON.stringify(rows)],
   );
-  await dbs.admin.pool.query(
+  await suite.dbs.admin.pool.query(
     `insert into observations (id, indicator_id, source_id, first_seen, last_seen, malware_family, threat_type, context)
      select o->>0, o->>1, o->>2, (o->>3)::timestamptz, (o->>4)::timestamptz, o->>5, o->>6, (o->>7)::jsonb
      from json_array_elements($1::json) as o`,
     [JSON.stringify(observations)],
   );
   // Verdicts of the three tenants on the first 40 rows: global feedback counts (k = 3 applies to some).
-  const tenants = [tree.msspId, tree.clientAId, tree.clientBId];
+  const tenants = [suite.tree.msspId, suite.tree.clientAId, suite.tree.clientBId];
   for (const [n, row] of rows.slice(0, 40).entries()) {
     for (const [k, tenantId] of tenants.entries()) {
       if ((n + k) % 4 === 0) continue;
-      await dbs.admin.pool.query(
+      await suite.dbs.admin.pool.query(
         "insert into tenant_indicators (tenant_id, indicator_id, status) values ($1, $2, $3)",
         [tenantId, row.id, (n + k) % 3 === 0 ? "confirmed" : "false_positive"],
       );
@@ -136,7 +134,7 @@ interface StoredScore extends Record<string, unknown> {
 
 /** Every stored score column, as text, plus whether `updated_at` moved since the snapshot. */
 async function storedScores(): Promise<StoredScore[]> {
-  const { rows } = await dbs.admin.db.execute<StoredScore>(sql`
+  const { rows } = await suite.dbs.admin.db.execute<StoredScore>(sql`
     select i.id, i.score, i.score_confidence, i.score_base, i.score_decay_start::text as decay_start, i.score_expired,
       i.score_next_reaction_at::text as next_reaction, ${catalogExplanation(sql`i`)}::text as explanation, i.suppressed,
       i.suppression_reasons::text as reasons, i.scored_at::text as scored_at, i.updated_at <> s.updated_at as moved
@@ -145,12 +143,12 @@ async function storedScores(): Promise<StoredScore[]> {
 }
 
 async function snapshot(): Promise<void> {
-  await dbs.admin.pool.query("drop table if exists pass_snapshot");
-  await dbs.admin.pool.query("create table pass_snapshot as select * from indicators");
+  await suite.dbs.admin.pool.query("drop table if exists pass_snapshot");
+  await suite.dbs.admin.pool.query("create table pass_snapshot as select * from indicators");
 }
 
 async function restore(): Promise<void> {
-  await dbs.admin.pool.query(`
+  await suite.dbs.admin.pool.query(`
     update indicators i set score = s.score, score_confidence = s.score_confidence, score_base = s.score_base,
       score_decay_start = s.score_decay_start, score_expired = s.score_expired,
       score_next_reaction_at = s.score_next_reaction_at, score_explanation_id = s.score_explanation_id,
@@ -162,10 +160,10 @@ async function restore(): Promise<void> {
 /** Runs the id path and the range pass from the same stored state; returns both outcomes. */
 async function bothPaths(now: number, model: ScoringModel, rangeSize: number) {
   await restore();
-  const byIds = await scoreCatalog(dbs.ingest.db, ids, { now, model });
+  const byIds = await scoreCatalog(suite.dbs.ingest.db, ids, { now, model });
   const idState = await storedScores();
   await restore();
-  const byRanges = await rescoreCatalogRanges(dbs.ingest.db, { now, model, rangeSize });
+  const byRanges = await rescoreCatalogRanges(suite.dbs.ingest.db, { now, model, rangeSize });
   const rangeState = await storedScores();
   return { byIds, idState, byRanges, rangeState };
 }
@@ -192,17 +190,10 @@ function variedModel(seed: number): ScoringModel {
 }
 
 beforeAll(async () => {
-  database = await createScoringTestDatabase(inject("database"));
-  dbs = database.dbs;
-  tree = await createTenantTree({ url: database.urls.adminUrl, wsProxy: database.urls.wsProxy }, "pass");
   ids = await seedRandomCatalog();
-  await scoreCatalog(dbs.ingest.db, ids, { now: t0, model: defaultScoringModel });
+  await scoreCatalog(suite.dbs.ingest.db, ids, { now: t0, model: defaultScoringModel });
   await snapshot();
 }, 120_000);
-afterAll(async () => {
-  await tree.cleanup();
-  await database.drop();
-});
 
 describe("the catalog range pass", () => {
   it("writes exactly what the id path writes, field by field, across instants and models", async () => {
@@ -238,14 +229,16 @@ describe("the catalog range pass", () => {
     // written row by itself, not with the id path (which shares the write).
     const now = t0 + 20 * dayMs;
     await restore();
-    const pass = await rescoreCatalogRanges(dbs.ingest.db, {
+    const pass = await rescoreCatalogRanges(suite.dbs.ingest.db, {
       now,
       model: defaultScoringModel,
       rangeSize: 37,
     });
     expect(pass.changed).toBeGreaterThan(100);
-    const inputs = await withIngestTx({ db: dbs.ingest.db }, (tx) => loadScoringInputs(tx, pass.changedIds));
-    const { rows } = await dbs.admin.db.execute<{
+    const inputs = await withIngestTx({ db: suite.dbs.ingest.db }, (tx) =>
+      loadScoringInputs(tx, pass.changedIds),
+    );
+    const { rows } = await suite.dbs.admin.db.execute<{
       id: string;
       explanation: string;
       decay_start_ms: number;
@@ -276,7 +269,7 @@ describe("the catalog range pass", () => {
     let examined = 0;
     let pages = 0;
     for (;;) {
-      const page = await rescoreCatalogRanges(dbs.ingest.db, {
+      const page = await rescoreCatalogRanges(suite.dbs.ingest.db, {
         now,
         model: defaultScoringModel,
         after: cursor,
@@ -297,12 +290,12 @@ describe("the catalog range pass", () => {
   it("sends rows scored before a warninglist change through matching, with the list's reasons", async () => {
     const url = new URL("../../fixtures/warninglists/rfc1918.json", import.meta.url);
     await restore();
-    const { rows } = await dbs.admin.db.execute<{ id: string }>(
+    const { rows } = await suite.dbs.admin.db.execute<{ id: string }>(
       sql`update indicators set value = '10.0.0.' || (row_number) from (select id as rid, row_number() over (order by id) as row_number from indicators where type = 'ipv4' limit 5) r where id = r.rid returning id`,
     );
     expect(rows).toHaveLength(5);
     await importWarninglists({
-      db: dbs.ingest.db,
+      db: suite.dbs.ingest.db,
       lists: [{ id: "rfc1918", json: JSON.parse(await readFile(url, "utf8")) }],
     });
     await snapshot();
@@ -317,7 +310,7 @@ describe("the catalog range pass", () => {
   }, 120_000);
 
   it("gives tenants' verdicts to the ingest role only as counts, and not to the app role", async () => {
-    const { rows } = await dbs.ingest.db.execute<Record<string, unknown>>(
+    const { rows } = await suite.dbs.ingest.db.execute<Record<string, unknown>>(
       sql`select * from tf_feedback_counts_between('', null)`,
     );
     expect(rows.length).toBeGreaterThan(20);
@@ -326,7 +319,7 @@ describe("the catalog range pass", () => {
       "indicator_id",
       "true_positive_tenants",
     ]);
-    const refused = await dbs.app.db
+    const refused = await suite.dbs.app.db
       .execute(sql`select * from tf_feedback_counts_between('', null)`)
       .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(Error);

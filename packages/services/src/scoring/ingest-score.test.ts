@@ -1,29 +1,22 @@
 import { readFile } from "node:fs/promises";
 import { newId } from "@threatfusion/core";
-import type { TestDatabases } from "@threatfusion/db/testing";
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { applyFeedChunks } from "../ingestion/apply-chunks.ts";
 import type { FeedChunkMessage } from "../ingestion/messages.ts";
+import { openGlobalFeedRun, useOwnTestDatabase } from "../testing/own-database.ts";
 import { importWarninglists } from "../warninglists/import.ts";
 import { scoreCatalog, scoreChangedIndicators, staleCatalogScores } from "./pipeline.ts";
-import { createScoringTestDatabase, openGlobalFeedRun } from "./test-database.ts";
 
-let database: Awaited<ReturnType<typeof createScoringTestDatabase>>;
-let dbs: TestDatabases;
+const suite = useOwnTestDatabase();
 
 beforeAll(async () => {
-  database = await createScoringTestDatabase(inject("database"));
-  dbs = database.dbs;
   const url = new URL("../../fixtures/warninglists/amazon-aws.json", import.meta.url);
   await importWarninglists({
-    db: dbs.ingest.db,
+    db: suite.dbs.ingest.db,
     lists: [{ id: "amazon-aws", json: JSON.parse(await readFile(url, "utf8")) }],
   });
 }, 60_000);
-afterAll(async () => {
-  await database.drop();
-});
 
 function chunk(run: { runId: string; feedId: string }, values: [string, string][]): FeedChunkMessage {
   return {
@@ -55,7 +48,7 @@ interface StoredRow extends Record<string, unknown> {
 }
 
 async function stored(values: readonly string[]): Promise<Map<string, StoredRow>> {
-  const { rows } = await dbs.admin.db.execute<StoredRow>(sql`
+  const { rows } = await suite.dbs.admin.db.execute<StoredRow>(sql`
     select id, value::text as value, score, score_confidence, suppressed, suppression_reasons,
       scored_at is not null as scored, round(extract(epoch from scored_at) * 1000)::float8 as scored_ms
     from indicators where value = any(${sql.param([...values])}::text[])`);
@@ -69,13 +62,13 @@ describe("scoring at ingestion", () => {
   const plainAddress = "11.22.33.44";
 
   it("writes new catalog rows once, already scored and suppressed, so the stored re-score finds nothing to change", async () => {
-    const run = await openGlobalFeedRun(dbs, "B");
+    const run = await openGlobalFeedRun(suite.dbs, "B");
     const message = chunk(run, [
       ["domain", domain],
       ["ipv4", awsAddress],
       ["ipv4", plainAddress],
     ]);
-    const deps = { ingestDb: dbs.ingest.db, appDb: dbs.app.db };
+    const deps = { ingestDb: suite.dbs.ingest.db, appDb: suite.dbs.app.db };
     await applyFeedChunks(deps, [message]);
     const rows = await stored([domain, awsAddress, plainAddress]);
     expect([...rows.values()].map((row) => row.scored)).toEqual([true, true, true]);
@@ -85,14 +78,14 @@ describe("scoring at ingestion", () => {
     expect(rows.get(plainAddress)).toMatchObject({ suppressed: false });
     // Nothing queued for the scheduler: no unscored row is left behind.
     const ids = [...rows.values()].map((row) => row.id);
-    const { rows: requested } = await dbs.admin.db.execute(
+    const { rows: requested } = await suite.dbs.admin.db.execute(
       sql`select 1 from score_requests where indicator_id = any(${sql.param(ids)}::text[])`,
     );
     expect(requested).toEqual([]);
 
     // The scoring stage skips them, and a full stored re-score agrees with what ingestion wrote.
-    expect(await staleCatalogScores(dbs.ingest.db, ids)).toEqual([]);
-    const rescored = await scoreCatalog(dbs.ingest.db, ids, { now: Date.now() });
+    expect(await staleCatalogScores(suite.dbs.ingest.db, ids)).toEqual([]);
+    const rescored = await scoreCatalog(suite.dbs.ingest.db, ids, { now: Date.now() });
     expect(rescored).toMatchObject({ examined: 3, changed: 0 });
 
     // Redelivery changes nothing, not even the scoring time.
@@ -104,7 +97,7 @@ describe("scoring at ingestion", () => {
   });
 
   it("scores consecutive rows that differ in one input each by their own input, as the stored re-score does", async () => {
-    const run = await openGlobalFeedRun(dbs, "B");
+    const run = await openGlobalFeedRun(suite.dbs, "B");
     const tag = newId("job").slice(-8).toLowerCase();
     const values = [0, 1, 2, 3, 4, 5].map((i) => `seq${i}-${tag}.example.com`);
     const message = chunk(
@@ -121,7 +114,7 @@ describe("scoring at ingestion", () => {
         indicator.lastSeen = older;
       }
     });
-    await applyFeedChunks({ ingestDb: dbs.ingest.db, appDb: dbs.app.db }, [message]);
+    await applyFeedChunks({ ingestDb: suite.dbs.ingest.db, appDb: suite.dbs.app.db }, [message]);
     const rows = await stored(values);
     const confidence = values.map((value) => rows.get(value)?.score_confidence);
     expect(confidence[1]).toBe(confidence[2]);
@@ -129,7 +122,7 @@ describe("scoring at ingestion", () => {
     expect(confidence[3]).toBe(confidence[0]);
     expect(rows.get(values[4] ?? "")?.score).not.toBe(rows.get(values[3] ?? "")?.score);
     const ids = [...rows.values()].map((row) => row.id);
-    expect(await scoreCatalog(dbs.ingest.db, ids, { now: Date.now() })).toMatchObject({
+    expect(await scoreCatalog(suite.dbs.ingest.db, ids, { now: Date.now() })).toMatchObject({
       examined: 6,
       changed: 0,
     });
@@ -137,20 +130,20 @@ describe("scoring at ingestion", () => {
 
   it("re-scores set-based only the rows a second source corroborated", async () => {
     const before = await stored([domain, plainAddress]);
-    const run = await openGlobalFeedRun(dbs, "A");
+    const run = await openGlobalFeedRun(suite.dbs, "A");
     const other = `fresh-${newId("job").slice(-8).toLowerCase()}.example.com`;
-    await applyFeedChunks({ ingestDb: dbs.ingest.db, appDb: dbs.app.db }, [
+    await applyFeedChunks({ ingestDb: suite.dbs.ingest.db, appDb: suite.dbs.app.db }, [
       chunk(run, [
         ["domain", domain],
         ["domain", other],
       ]),
     ]);
     const ids = [...(await stored([domain, other])).values()].map((row) => row.id);
-    const stale = await staleCatalogScores(dbs.ingest.db, ids);
+    const stale = await staleCatalogScores(suite.dbs.ingest.db, ids);
     expect(stale).toEqual([before.get(domain)?.id]);
 
     const result = await scoreChangedIndicators(
-      { ingestDb: dbs.ingest.db, appDb: dbs.app.db },
+      { ingestDb: suite.dbs.ingest.db, appDb: suite.dbs.app.db },
       ids,
       Date.now(),
     );

@@ -1,34 +1,18 @@
-import { createTenantTree, type TestDatabases, type TestTenantTree } from "@threatfusion/db/testing";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createAllowlistEntry } from "../allowlists/create.ts";
 import { deleteAllowlistEntry } from "../allowlists/delete.ts";
 import { createIndicator } from "../indicators/create.ts";
 import { listIndicators } from "../indicators/list.ts";
 import { userContext } from "../testing/intel-fixtures.ts";
+import { useOwnTestDatabase } from "../testing/own-database.ts";
 import { rescoreDue } from "./pipeline.ts";
-import { createScoringTestDatabase } from "./test-database.ts";
 
-let database: Awaited<ReturnType<typeof createScoringTestDatabase>>;
-let dbs: TestDatabases;
-let tree: TestTenantTree;
-
-beforeAll(async () => {
-  database = await createScoringTestDatabase(inject("database"));
-  dbs = database.dbs;
-  tree = await createTenantTree(
-    { url: database.urls.adminUrl, wsProxy: database.urls.wsProxy },
-    "private-suppression",
-  );
-}, 60_000);
-afterAll(async () => {
-  await tree.cleanup();
-  await database.drop();
-});
+const suite = useOwnTestDatabase({ tenantTree: "private-suppression" });
 
 /** The tenant's own private indicators by value, with status and suppression reason (suppressed included). */
 async function privateView(who: "clientA" | "clientB") {
   const page = await listIndicators({
-    ctx: userContext(dbs, tree, who),
+    ctx: userContext(suite.dbs, suite.tree, who),
     input: { filter: { origins: ["private"], includeSuppressed: true }, limit: 1000 },
   });
   return new Map(page.items.map((item) => [item.value, item]));
@@ -37,17 +21,18 @@ async function privateView(who: "clientA" | "clientB") {
 /** What exports, blocklists and TAXII read: the active-indicators query without suppressed rows. */
 async function activeValues(who: "clientA" | "clientB"): Promise<string[]> {
   const page = await listIndicators({
-    ctx: userContext(dbs, tree, who),
+    ctx: userContext(suite.dbs, suite.tree, who),
     input: { filter: { origins: ["private"], includeSuppressed: false }, limit: 1000 },
   });
   return page.items.map((item) => item.value);
 }
 
-const tick = () => rescoreDue({ ingestDb: dbs.ingest.db, appDb: dbs.app.db }, { now: Date.now() });
+const tick = () =>
+  rescoreDue({ ingestDb: suite.dbs.ingest.db, appDb: suite.dbs.app.db }, { now: Date.now() });
 
 describe("private indicator suppression", () => {
   it("suppresses a tenant's private indicators in reserved ranges at the next scheduler tick, with the reason", async () => {
-    const clientA = userContext(dbs, tree, "clientA");
+    const clientA = userContext(suite.dbs, suite.tree, "clientA");
     await createIndicator({ ctx: clientA, input: { value: "10.20.30.40", type: "ipv4" } });
     await createIndicator({ ctx: clientA, input: { value: "185.220.101.7", type: "ipv4" } });
     const result = await tick();
@@ -62,7 +47,7 @@ describe("private indicator suppression", () => {
   });
 
   it("applies the tenant's allowlist to its private indicators at once, and a removed entry restores them", async () => {
-    const clientA = userContext(dbs, tree, "clientA");
+    const clientA = userContext(suite.dbs, suite.tree, "clientA");
     await createIndicator({
       ctx: clientA,
       input: { value: "https://portal.client-a-corp.com/login", type: "url" },
@@ -80,8 +65,8 @@ describe("private indicator suppression", () => {
   });
 
   it("never lets one tenant's allowlist touch another tenant's private indicators", async () => {
-    const clientA = userContext(dbs, tree, "clientA");
-    const clientB = userContext(dbs, tree, "clientB");
+    const clientA = userContext(suite.dbs, suite.tree, "clientA");
+    const clientB = userContext(suite.dbs, suite.tree, "clientB");
     await createIndicator({ ctx: clientB, input: { value: "shared-name-corp.com", type: "domain" } });
     await tick();
     await createAllowlistEntry({ ctx: clientA, input: { value: "shared-name-corp.com" } });

@@ -1,22 +1,19 @@
 import { readFile } from "node:fs/promises";
 import { AppError } from "@threatfusion/core";
-import { createTenantTree, type TestDatabases, type TestTenantTree } from "@threatfusion/db/testing";
 import { dayMs } from "@threatfusion/scoring";
 import { sql } from "drizzle-orm";
 import ipaddr from "ipaddr.js";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { submitFeedback } from "../feedback/submit.ts";
 import { listIndicators } from "../indicators/list.ts";
 import { seedCatalog, userContext } from "../testing/intel-fixtures.ts";
+import { useOwnTestDatabase } from "../testing/own-database.ts";
 import { importWarninglists } from "../warninglists/import.ts";
 import { getIndicatorScore } from "./get-indicator-score.ts";
 import { rescoreDue, scoreCatalog } from "./pipeline.ts";
-import { createScoringTestDatabase } from "./test-database.ts";
 import { updateScoringModel } from "./update-scoring-model.ts";
 
-let database: Awaited<ReturnType<typeof createScoringTestDatabase>>;
-let dbs: TestDatabases;
-let tree: TestTenantTree;
+const suite = useOwnTestDatabase({ tenantTree: "scoring" });
 
 async function fixture(name: string): Promise<unknown> {
   const url = new URL(`../../fixtures/warninglists/${name}.json`, import.meta.url);
@@ -36,7 +33,7 @@ interface StoredGlobal extends Record<string, unknown> {
 }
 
 async function stored(ids: readonly string[]): Promise<Map<string, StoredGlobal>> {
-  const { rows } = await dbs.admin.db.execute<StoredGlobal>(sql`
+  const { rows } = await suite.dbs.admin.db.execute<StoredGlobal>(sql`
     select id, value::text as value, score, score_expired, suppressed, suppression_reasons,
       round(extract(epoch from score_next_reaction_at) * 1000)::float8 as next_ms,
       round(extract(epoch from updated_at) * 1000)::float8 as updated_ms,
@@ -49,22 +46,12 @@ async function stored(ids: readonly string[]): Promise<Map<string, StoredGlobal>
 async function drainSweeps(now: number): Promise<void> {
   for (let i = 0; i < 50; i++) {
     const result = await rescoreDue(
-      { ingestDb: dbs.ingest.db, appDb: dbs.app.db },
+      { ingestDb: suite.dbs.ingest.db, appDb: suite.dbs.app.db },
       { now, sweepPage: 5_000 },
     );
     if (result.sweep === null || result.sweep.finished) return;
   }
 }
-
-beforeAll(async () => {
-  database = await createScoringTestDatabase(inject("database"));
-  dbs = database.dbs;
-  tree = await createTenantTree({ url: database.urls.adminUrl, wsProxy: database.urls.wsProxy }, "scoring");
-}, 60_000);
-afterAll(async () => {
-  await tree.cleanup();
-  await database.drop();
-});
 
 describe("warninglists in the platform", () => {
   it("suppresses every IP of every AWS range once the list is imported, retroactively, with the list as reason", async () => {
@@ -87,15 +74,15 @@ describe("warninglists in the platform", () => {
       return { type, value };
     });
     const outside = { type: "ipv4", value: "1.1.1.1" };
-    const catalog = await seedCatalog(dbs, [...unique, outside]);
+    const catalog = await seedCatalog(suite.dbs, [...unique, outside]);
     const ids = [...catalog.ids.values()];
     const now = Date.now();
-    await scoreCatalog(dbs.ingest.db, ids, { now });
+    await scoreCatalog(suite.dbs.ingest.db, ids, { now });
     const before = await stored(ids);
     expect([...before.values()].filter((row) => row.suppressed)).toEqual([]);
 
     const imported = await importWarninglists({
-      db: dbs.ingest.db,
+      db: suite.dbs.ingest.db,
       lists: [{ id: "amazon-aws", json: aws }],
     });
     expect(imported.imported).toEqual(["amazon-aws"]);
@@ -124,16 +111,16 @@ describe("warninglists in the platform", () => {
 
   it("writes nothing when the same list is imported again", async () => {
     const result = await importWarninglists({
-      db: dbs.ingest.db,
+      db: suite.dbs.ingest.db,
       lists: [{ id: "amazon-aws", json: await fixture("amazon-aws") }],
     });
     expect(result).toMatchObject({ imported: [], unchanged: ["amazon-aws"], sweepId: null });
   });
 
   it("flags and suppresses a private address as reserved even without the RFC 1918 list", async () => {
-    const catalog = await seedCatalog(dbs, [{ type: "ipv4", value: "10.1.2.3" }]);
+    const catalog = await seedCatalog(suite.dbs, [{ type: "ipv4", value: "10.1.2.3" }]);
     const id = catalog.ids.get("10.1.2.3") ?? "";
-    await scoreCatalog(dbs.ingest.db, [id], { now: Date.now() });
+    await scoreCatalog(suite.dbs.ingest.db, [id], { now: Date.now() });
     const row = (await stored([id])).get(id);
     expect(row?.suppressed).toBe(true);
     expect(row?.suppression_reasons).toContainEqual(
@@ -143,7 +130,7 @@ describe("warninglists in the platform", () => {
 
   it("refuses a list that is not a warninglist, and a bad list id", async () => {
     const result = await importWarninglists({
-      db: dbs.ingest.db,
+      db: suite.dbs.ingest.db,
       lists: [
         { id: "broken", json: { name: "x" } },
         { id: "../etc", json: await fixture("rfc1918") },
@@ -157,24 +144,24 @@ describe("warninglists in the platform", () => {
 describe("the scheduled re-score", () => {
   it("rewrites only the rows whose reaction point has come, and nothing on a second run", async () => {
     const t0 = Date.now();
-    const catalog = await seedCatalog(dbs, [
+    const catalog = await seedCatalog(suite.dbs, [
       { type: "ipv4", value: "45.33.32.156", lastSeen: new Date(t0 - 10 * dayMs).toISOString() },
       { type: "ipv4", value: "45.33.32.157", lastSeen: new Date(t0 - dayMs).toISOString() },
       { type: "sha256", value: "a".repeat(64), lastSeen: new Date(t0).toISOString() },
     ]);
     const ids = [...catalog.ids.values()];
     // Settle everything (this suite's earlier rows too) at t0.
-    await rescoreDue({ ingestDb: dbs.ingest.db, appDb: dbs.app.db }, { now: t0 });
-    const quiet = await rescoreDue({ ingestDb: dbs.ingest.db, appDb: dbs.app.db }, { now: t0 });
+    await rescoreDue({ ingestDb: suite.dbs.ingest.db, appDb: suite.dbs.app.db }, { now: t0 });
+    const quiet = await rescoreDue({ ingestDb: suite.dbs.ingest.db, appDb: suite.dbs.app.db }, { now: t0 });
     expect(quiet.due.changed).toBe(0);
 
     const later = t0 + 12 * dayMs;
-    const { rows: due } = await dbs.admin.db.execute<{ id: string }>(
+    const { rows: due } = await suite.dbs.admin.db.execute<{ id: string }>(
       sql`select id from indicators where score_next_reaction_at <= ${new Date(later).toISOString()}::timestamptz`,
     );
     const dueIds = new Set(due.map((row) => row.id));
     const beforeAll = await stored(ids);
-    const run = await rescoreDue({ ingestDb: dbs.ingest.db, appDb: dbs.app.db }, { now: later });
+    const run = await rescoreDue({ ingestDb: suite.dbs.ingest.db, appDb: suite.dbs.app.db }, { now: later });
     expect(run.due.examined).toBe(dueIds.size);
     expect(run.due.changedIds.every((id) => dueIds.has(id))).toBe(true);
     const after = await stored(ids);
@@ -186,18 +173,21 @@ describe("the scheduled re-score", () => {
     expect(after.get(hash)?.scored_ms).toBe(beforeAll.get(hash)?.scored_ms);
     expect(after.get(hash)?.updated_ms).toBe(beforeAll.get(hash)?.updated_ms);
 
-    const again = await rescoreDue({ ingestDb: dbs.ingest.db, appDb: dbs.app.db }, { now: later });
+    const again = await rescoreDue(
+      { ingestDb: suite.dbs.ingest.db, appDb: suite.dbs.app.db },
+      { now: later },
+    );
     expect(again.due.changed).toBe(0);
   }, 60_000);
 });
 
 describe("tenant feedback", () => {
   it("drops a tenant's score at once on a false positive, and the global score only once k tenants agree", async () => {
-    const catalog = await seedCatalog(dbs, [{ type: "domain", value: "feedback-target.example.org" }]);
+    const catalog = await seedCatalog(suite.dbs, [{ type: "domain", value: "feedback-target.example.org" }]);
     const id = catalog.ids.get("feedback-target.example.org") ?? "";
     const now = Date.now();
-    await scoreCatalog(dbs.ingest.db, [id], { now });
-    const clientA = userContext(dbs, tree, "clientA");
+    await scoreCatalog(suite.dbs.ingest.db, [id], { now });
+    const clientA = userContext(suite.dbs, suite.tree, "clientA");
     const globalBefore = (await getIndicatorScore({ ctx: clientA, input: { id } })).global.score;
     expect(globalBefore).toBeGreaterThan(20);
 
@@ -219,35 +209,38 @@ describe("tenant feedback", () => {
     });
     expect(active.items).toEqual([]);
 
-    const scheduler = { ingestDb: dbs.ingest.db, appDb: dbs.app.db };
+    const scheduler = { ingestDb: suite.dbs.ingest.db, appDb: suite.dbs.app.db };
     await rescoreDue(scheduler, { now: now + 1_000 });
     expect((await getIndicatorScore({ ctx: clientA, input: { id } })).global.score).toBe(globalBefore);
     await submitFeedback({
-      ctx: userContext(dbs, tree, "clientB"),
+      ctx: userContext(suite.dbs, suite.tree, "clientB"),
       input: { indicatorId: id, verdict: "false_positive" },
     });
     await rescoreDue(scheduler, { now: now + 2_000 });
     expect((await getIndicatorScore({ ctx: clientA, input: { id } })).global.score).toBe(globalBefore);
     await submitFeedback({
-      ctx: userContext(dbs, tree, "mssp"),
+      ctx: userContext(suite.dbs, suite.tree, "mssp"),
       input: { indicatorId: id, verdict: "false_positive" },
     });
     await rescoreDue(scheduler, { now: now + 3_000 });
-    const global = (await getIndicatorScore({ ctx: userContext(dbs, tree, "clientB"), input: { id } }))
-      .global;
+    const global = (
+      await getIndicatorScore({ ctx: userContext(suite.dbs, suite.tree, "clientB"), input: { id } })
+    ).global;
     expect(global.score).toBeLessThan(globalBefore);
     expect(global.explanation?.summary).toContain("marked false positive by 3 of 3 tenants");
-    expect(JSON.stringify(global)).not.toContain(tree.clientAId);
+    expect(JSON.stringify(global)).not.toContain(suite.tree.clientAId);
   }, 60_000);
 });
 
 describe("the model as data", () => {
   it("lets the MSSP tune it, refuses clients and invalid edits, and re-scores the MSSP's clients", async () => {
-    const catalog = await seedCatalog(dbs, [{ type: "url", value: "http://tuning.example.net/payload.bin" }]);
+    const catalog = await seedCatalog(suite.dbs, [
+      { type: "url", value: "http://tuning.example.net/payload.bin" },
+    ]);
     const id = catalog.ids.get("http://tuning.example.net/payload.bin") ?? "";
     const now = Date.now();
-    await scoreCatalog(dbs.ingest.db, [id], { now });
-    const clientA = userContext(dbs, tree, "clientA");
+    await scoreCatalog(suite.dbs.ingest.db, [id], { now });
+    const clientA = userContext(suite.dbs, suite.tree, "clientA");
     const confirmed = await submitFeedback({
       ctx: clientA,
       input: { indicatorId: id, verdict: "confirmed" },
@@ -257,7 +250,7 @@ describe("the model as data", () => {
     await expect(updateScoringModel({ ctx: clientA, input: { settings: {} } })).rejects.toMatchObject({
       code: "FORBIDDEN",
     });
-    const mssp = userContext(dbs, tree, "mssp");
+    const mssp = userContext(suite.dbs, suite.tree, "mssp");
     const invalid = await updateScoringModel({
       ctx: mssp,
       input: { settings: { sourceReliability: { [catalog.sourceId]: "Z" } } },
@@ -274,7 +267,7 @@ describe("the model as data", () => {
     });
     expect(updated.version).toBe(1);
     expect(updated.model.sourceReliability[catalog.sourceId]).toBe("A");
-    await rescoreDue({ ingestDb: dbs.ingest.db, appDb: dbs.app.db }, { now: now + 1_000 });
+    await rescoreDue({ ingestDb: suite.dbs.ingest.db, appDb: suite.dbs.app.db }, { now: now + 1_000 });
     const after = await getIndicatorScore({ ctx: clientA, input: { id } });
     expect(after.tenant?.score).toBeGreaterThanOrEqual(scoreBefore);
     expect(after.tenant?.explanation?.summary).toContain("reliability A");

@@ -1,46 +1,34 @@
 import { withIngestTx } from "@threatfusion/db";
-import { createTenantTree, type TestDatabases, type TestTenantTree } from "@threatfusion/db/testing";
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createAllowlistEntry } from "../allowlists/create.ts";
 import { type SeededCatalog, seedCatalog, userContext } from "../testing/intel-fixtures.ts";
+import { useOwnTestDatabase } from "../testing/own-database.ts";
 import { getIndicatorScore } from "./get-indicator-score.ts";
 import { scoreChangedIndicators } from "./pipeline.ts";
-import { createScoringTestDatabase } from "./test-database.ts";
 
-let database: Awaited<ReturnType<typeof createScoringTestDatabase>>;
-let dbs: TestDatabases;
-let tree: TestTenantTree;
+const suite = useOwnTestDatabase({ tenantTree: "tenants-concerned" });
+
 let catalog: SeededCatalog;
 
 const watched = "watched.tenants-concerned.example";
 const allowlisted = "cdn.allowlisted-later.example";
 
 beforeAll(async () => {
-  database = await createScoringTestDatabase(inject("database"));
-  dbs = database.dbs;
-  tree = await createTenantTree(
-    { url: database.urls.adminUrl, wsProxy: database.urls.wsProxy },
-    "tenants-concerned",
-  );
-  catalog = await seedCatalog(dbs, [
+  catalog = await seedCatalog(suite.dbs, [
     { type: "domain", value: watched },
     { type: "domain", value: allowlisted },
   ]);
-  await dbs.admin.pool.query(
+  await suite.dbs.admin.pool.query(
     "insert into tenant_indicators (tenant_id, indicator_id, status) values ($1, $2, 'investigating')",
-    [tree.clientAId, catalog.ids.get(watched)],
+    [suite.tree.clientAId, catalog.ids.get(watched)],
   );
 }, 60_000);
-afterAll(async () => {
-  await tree.cleanup();
-  await database.drop();
-});
 
 const ids = () => [...catalog.ids.values()];
 
 async function allowlistsPresent(): Promise<boolean | undefined> {
-  return withIngestTx({ db: dbs.ingest.db }, async (tx) => {
+  return withIngestTx({ db: suite.dbs.ingest.db }, async (tx) => {
     const { rows } = await tx.execute<{ present: boolean }>(
       sql`select tf_scoring_allowlists_present() as present`,
     );
@@ -52,7 +40,7 @@ describe("the scoring stage's tenants after ingestion", () => {
   it("reaches the tenants holding an overlay of a touched row when no tenant has any allowlist entry", async () => {
     expect(await allowlistsPresent()).toBe(false);
     const result = await scoreChangedIndicators(
-      { ingestDb: dbs.ingest.db, appDb: dbs.app.db },
+      { ingestDb: suite.dbs.ingest.db, appDb: suite.dbs.app.db },
       ids(),
       Date.now(),
     );
@@ -64,7 +52,7 @@ describe("the scoring stage's tenants after ingestion", () => {
     const watchedId = catalog.ids.get(watched) ?? "";
     // The overlay tenant is reached through a row the delivery did not insert…
     const reached = await scoreChangedIndicators(
-      { ingestDb: dbs.ingest.db, appDb: dbs.app.db },
+      { ingestDb: suite.dbs.ingest.db, appDb: suite.dbs.app.db },
       ids(),
       Date.now(),
       new Set([allowlistedId]),
@@ -72,7 +60,7 @@ describe("the scoring stage's tenants after ingestion", () => {
     expect(reached.tenants).toBe(1);
     // …and not through one it inserted (no overlay can have preceded the insert).
     const inserted = await scoreChangedIndicators(
-      { ingestDb: dbs.ingest.db, appDb: dbs.app.db },
+      { ingestDb: suite.dbs.ingest.db, appDb: suite.dbs.app.db },
       ids(),
       Date.now(),
       new Set([watchedId, allowlistedId]),
@@ -82,33 +70,39 @@ describe("the scoring stage's tenants after ingestion", () => {
 
   it("probes the touched rows' keys again once a tenant holds an entry, and suppresses for that tenant only", async () => {
     await createAllowlistEntry({
-      ctx: userContext(dbs, tree, "clientB"),
+      ctx: userContext(suite.dbs, suite.tree, "clientB"),
       input: { value: "allowlisted-later.example" },
     });
     expect(await allowlistsPresent()).toBe(true);
     const result = await scoreChangedIndicators(
-      { ingestDb: dbs.ingest.db, appDb: dbs.app.db },
+      { ingestDb: suite.dbs.ingest.db, appDb: suite.dbs.app.db },
       ids(),
       Date.now(),
     );
     expect(result.tenants).toBe(2);
     // Rows the delivery inserted still reach the tenants whose allowlists may match them.
     const inserted = await scoreChangedIndicators(
-      { ingestDb: dbs.ingest.db, appDb: dbs.app.db },
+      { ingestDb: suite.dbs.ingest.db, appDb: suite.dbs.app.db },
       ids(),
       Date.now(),
       new Set(ids()),
     );
     expect(inserted.tenants).toBe(2);
     const id = catalog.ids.get(allowlisted) ?? "";
-    const clientB = await getIndicatorScore({ ctx: userContext(dbs, tree, "clientB"), input: { id } });
+    const clientB = await getIndicatorScore({
+      ctx: userContext(suite.dbs, suite.tree, "clientB"),
+      input: { id },
+    });
     expect(clientB.suppressed).toBe(true);
-    const clientA = await getIndicatorScore({ ctx: userContext(dbs, tree, "clientA"), input: { id } });
+    const clientA = await getIndicatorScore({
+      ctx: userContext(suite.dbs, suite.tree, "clientA"),
+      input: { id },
+    });
     expect(clientA.suppressed).toBe(false);
   });
 
   it("is not callable by the application role (tenants' sessions learn nothing of other tenants' lists)", async () => {
-    await expect(dbs.app.pool.query("select tf_scoring_allowlists_present()")).rejects.toThrow(
+    await expect(suite.dbs.app.pool.query("select tf_scoring_allowlists_present()")).rejects.toThrow(
       /permission denied/,
     );
   });

@@ -1,23 +1,13 @@
 import { readFile } from "node:fs/promises";
 import { type DbTransaction, withIngestTx } from "@threatfusion/db";
-import type { TestDatabases } from "@threatfusion/db/testing";
 import type { SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { createScoringTestDatabase } from "../scoring/test-database.ts";
+import { describe, expect, it } from "vitest";
+import { useOwnTestDatabase } from "../testing/own-database.ts";
 import { importWarninglists } from "./import.ts";
 import { matchWarninglists } from "./match.ts";
 
-let database: Awaited<ReturnType<typeof createScoringTestDatabase>>;
-let dbs: TestDatabases;
-
-beforeAll(async () => {
-  database = await createScoringTestDatabase(inject("database"));
-  dbs = database.dbs;
-}, 60_000);
-afterAll(async () => {
-  await database.drop();
-});
+const suite = useOwnTestDatabase();
 
 const dialect = new PgDialect();
 // Inside an AWS range of the fixture list.
@@ -30,7 +20,7 @@ const indicators = [
 
 /** Matches inside an ingestion transaction, answering the statements it sent too. */
 async function matchRecorded() {
-  return withIngestTx({ db: dbs.ingest.db }, async (tx) => {
+  return withIngestTx({ db: suite.dbs.ingest.db }, async (tx) => {
     const sent: string[] = [];
     const recording = new Proxy(tx, {
       get(target, property, receiver) {
@@ -54,7 +44,7 @@ describe("warninglist matching at ingestion", () => {
 
     const url = new URL("../../fixtures/warninglists/amazon-aws.json", import.meta.url);
     await importWarninglists({
-      db: dbs.ingest.db,
+      db: suite.dbs.ingest.db,
       lists: [{ id: "amazon-aws", json: JSON.parse(await readFile(url, "utf8")) }],
     });
     const after = await matchRecorded();

@@ -1,15 +1,13 @@
-import { createTenantTree, type TestDatabases, type TestTenantTree } from "@threatfusion/db/testing";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { getIndicatorScore } from "../scoring/get-indicator-score.ts";
 import { rescoreDue, scoreCatalog } from "../scoring/pipeline.ts";
-import { createScoringTestDatabase } from "../scoring/test-database.ts";
 import { type SeededCatalog, seedCatalog, userContext } from "../testing/intel-fixtures.ts";
+import { useOwnTestDatabase } from "../testing/own-database.ts";
 import { importWarninglists } from "./import.ts";
 import { claimWarninglistRefresh, runWarninglistRefresh } from "./schedule.ts";
 
-let database: Awaited<ReturnType<typeof createScoringTestDatabase>>;
-let dbs: TestDatabases;
-let tree: TestTenantTree;
+const suite = useOwnTestDatabase({ tenantTree: "warninglist-refresh" });
+
 let catalog: SeededCatalog;
 
 const listId = "test-hosting-ranges";
@@ -40,32 +38,22 @@ function fakeMispRepository(entries: string[], version: number): typeof fetch {
 }
 
 beforeAll(async () => {
-  database = await createScoringTestDatabase(inject("database"));
-  dbs = database.dbs;
-  tree = await createTenantTree(
-    { url: database.urls.adminUrl, wsProxy: database.urls.wsProxy },
-    "warninglist-refresh",
-  );
   await importWarninglists({
-    db: dbs.ingest.db,
+    db: suite.dbs.ingest.db,
     lists: [{ id: listId, json: listJson(["198.100.0.0/16"], 1) }],
   });
   // The import's own sweep is not what this suite tests: close it so that only the refresh's sweep runs.
-  await dbs.admin.pool.query("update scoring_sweeps set finished_at = now()");
-  catalog = await seedCatalog(dbs, [
+  await suite.dbs.admin.pool.query("update scoring_sweeps set finished_at = now()");
+  catalog = await seedCatalog(suite.dbs, [
     { type: "ipv4", value: inRange },
     { type: "ipv4", value: newlyListed },
   ]);
-  await scoreCatalog(dbs.ingest.db, [...catalog.ids.values()], { now: Date.now() });
+  await scoreCatalog(suite.dbs.ingest.db, [...catalog.ids.values()], { now: Date.now() });
 }, 60_000);
-afterAll(async () => {
-  await tree.cleanup();
-  await database.drop();
-});
 
 async function suppressed(value: string): Promise<boolean> {
   const score = await getIndicatorScore({
-    ctx: userContext(dbs, tree, "clientA"),
+    ctx: userContext(suite.dbs, suite.tree, "clientA"),
     input: { id: catalog.ids.get(value) ?? "" },
   });
   return score.suppressed;
@@ -75,15 +63,15 @@ describe("scheduled warninglist refresh", () => {
   it("is claimed once per interval, however many ticks ask", async () => {
     const now = new Date();
     const claims = await Promise.all([
-      claimWarninglistRefresh({ db: dbs.ingest.db, now }),
-      claimWarninglistRefresh({ db: dbs.ingest.db, now }),
+      claimWarninglistRefresh({ db: suite.dbs.ingest.db, now }),
+      claimWarninglistRefresh({ db: suite.dbs.ingest.db, now }),
     ]);
     expect(claims.filter(Boolean)).toHaveLength(1);
-    expect(await claimWarninglistRefresh({ db: dbs.ingest.db, now: new Date(now.getTime() + 60_000) })).toBe(
-      false,
-    );
     expect(
-      await claimWarninglistRefresh({ db: dbs.ingest.db, now: new Date(now.getTime() + 86_400_000) }),
+      await claimWarninglistRefresh({ db: suite.dbs.ingest.db, now: new Date(now.getTime() + 60_000) }),
+    ).toBe(false);
+    expect(
+      await claimWarninglistRefresh({ db: suite.dbs.ingest.db, now: new Date(now.getTime() + 86_400_000) }),
     ).toBe(true);
   });
 
@@ -92,13 +80,16 @@ describe("scheduled warninglist refresh", () => {
     expect(await suppressed(newlyListed)).toBe(false);
 
     const result = await runWarninglistRefresh({
-      db: dbs.ingest.db,
+      db: suite.dbs.ingest.db,
       baseUrl: "https://mirror.test/lists",
       fetcher: fakeMispRepository(["203.55.10.0/24"], 2),
     });
     expect(result).toMatchObject({ imported: [listId], failed: [] });
     expect(result.sweepId).not.toBeNull();
-    const tick = await rescoreDue({ ingestDb: dbs.ingest.db, appDb: dbs.app.db }, { now: Date.now() });
+    const tick = await rescoreDue(
+      { ingestDb: suite.dbs.ingest.db, appDb: suite.dbs.app.db },
+      { now: Date.now() },
+    );
     expect(tick.sweep?.finished).toBe(true);
 
     expect(await suppressed(inRange)).toBe(false);
@@ -107,12 +98,12 @@ describe("scheduled warninglist refresh", () => {
 
   it("writes nothing and starts no sweep when the published list did not change", async () => {
     const result = await runWarninglistRefresh({
-      db: dbs.ingest.db,
+      db: suite.dbs.ingest.db,
       baseUrl: "https://mirror.test/lists",
       fetcher: fakeMispRepository(["203.55.10.0/24"], 2),
     });
     expect(result).toMatchObject({ imported: [], unchanged: [listId], sweepId: null });
-    const { rows } = await dbs.admin.pool.query<{ last_result: { unchanged: number } }>(
+    const { rows } = await suite.dbs.admin.pool.query<{ last_result: { unchanged: number } }>(
       "select last_result from warninglist_refresh",
     );
     expect(rows[0]?.last_result.unchanged).toBe(1);
