@@ -279,3 +279,42 @@ describe("extract: what is not found", () => {
     expect(extractGrouped("evil[.]zip").domain).toEqual(["evil.zip"]);
   });
 });
+
+describe("extract: the collector skips values it already holds", () => {
+  /** extractGrouped's answer built from extract()'s findings, which never skip anything. */
+  function groupedFromFindings(text: string): Record<string, string[]> {
+    const values = new Map<string, Set<string>>();
+    for (const finding of extract(text)) {
+      const set = values.get(finding.type) ?? new Set<string>();
+      set.add(finding.value);
+      values.set(finding.type, set);
+    }
+    return Object.fromEntries([...values].map(([type, set]) => [type, [...set].sort()]));
+  }
+
+  it.each([
+    [
+      "a URL again, then what follows it in the token",
+      "http://a.com/b.com]one.org and http://a.com/b.com]two.org",
+    ],
+    [
+      "a URL again with a URL nested in its query",
+      "http://a.com/?u=http://b.com/x and http://a.com/?u=http://b.com/x.",
+    ],
+    ["a URL again after its canonical form", "HTTP://A.com:80/x then http://a.com/x then http://a.com/x"],
+    ["a file-like name after it was defanged, and before", "setup[.]zip, setup.zip; run.sh then run[.]sh"],
+    [
+      "a code-like name after its lower-case form, and before",
+      "system.net then System.Net; Document.Com, document.com",
+    ],
+  ])("%s", (_name, text) => {
+    expect(extractGrouped(text)).toEqual(groupedFromFindings(text));
+  });
+
+  it("still reads what follows a URL it held", () => {
+    expect(extractGrouped("http://a.com/b.com]one.org and http://a.com/b.com]two.org")).toEqual({
+      domain: ["a.com", "one.org", "two.org"],
+      url: ["http://a.com/b.com"],
+    });
+  });
+});

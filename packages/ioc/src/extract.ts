@@ -180,6 +180,13 @@ const fileExtensionTlds = new Set([
   "ads",
 ]);
 
+/**
+ * The Sets of the IndicatorCollector running `scan`, null for `extract()`. A value the collector already holds
+ * needs no second look: a URL as written that it holds is canonical as written and brought its host; a name it
+ * holds is reported again to no effect, whatever the checks after its canonical form would say.
+ */
+let collecting: Record<IndicatorType, Set<string>> | null = null;
+
 type Emit = (
   type: IndicatorType,
   value: string,
@@ -354,7 +361,17 @@ function processToken(token: Token, from: number, to: number, emit: Emit): void 
       if (nestedBudget < 0) break;
     }
     processPlain(token, cursor, schemeStart, emit, schemeStart < urlEnd);
-    const parts = canonicalUrlParts(text.slice(schemeStart, end));
+    const raw = text.slice(schemeStart, end);
+    if (collecting?.url.has(raw)) {
+      // canonicalUrlParts(raw) would return raw, its host already collected, and this authority end.
+      let authorityEnd = separator + 3;
+      while (authorityEnd < end && !isAuthorityEnd(text.charCodeAt(authorityEnd))) authorityEnd++;
+      cursor = authorityEnd;
+      urlEnd = Math.max(urlEnd, end);
+      separator = findSeparator(token, Math.max(cursor, separator + 3), to);
+      continue;
+    }
+    const parts = canonicalUrlParts(raw);
     if (parts !== null) {
       emitSpan(emit, token, "url", parts.value, schemeStart, end);
       const hostStart = schemeStart + parts.hostStart;
@@ -380,6 +397,11 @@ function processToken(token: Token, from: number, to: number, emit: Emit): void 
     cursor = urlEnd;
   }
   processPlain(token, cursor, to, emit, false);
+}
+
+/** `/ ? # \\` end a URL's authority (as in canonicalUrlParts). */
+function isAuthorityEnd(c: number): boolean {
+  return c === 47 || c === 63 || c === 35 || c === 92;
 }
 
 /** Drops trailing sentence punctuation and closing brackets the URL did not open. */
@@ -750,6 +772,7 @@ function classifyPiece(
   // second-level-only ccTLDs relax for 3+ labels): `file.exe`, `a[.]bc` end here, before any copy.
   if (dots === 1 && !nonAscii && !isKnownTldLabel(text, lastDot + 1, b)) return;
   const raw = text.slice(a, b);
+  if (collecting?.domain.has(raw)) return;
   const domain = canonicalHostname(raw);
   if (domain === null) return;
   if (!token.defanged && (looksLikeCode(raw) || looksLikeFileName(domain, dots))) return;
@@ -1001,9 +1024,14 @@ export class IndicatorCollector {
   /** Adds every indicator found in `text`. */
   add(text: string): void {
     const values = this.#values;
-    scan(text, (type, value) => {
-      values[type].add(value);
-    });
+    collecting = values;
+    try {
+      scan(text, (type, value) => {
+        values[type].add(value);
+      });
+    } finally {
+      collecting = null;
+    }
   }
 
   /** Sorted unique values per type, in the order of `indicatorTypes`; types without findings omitted. */

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { canonicalize, defang, detectIndicator, extractGrouped, refang } from "./index.ts";
+import { canonicalize, defang, detectIndicator, extract, extractGrouped, refang } from "./index.ts";
 import type { IndicatorType } from "./types.ts";
 
 const label = fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,10}[a-z0-9])?$/);
@@ -107,6 +107,35 @@ describe("properties", () => {
         const written = defanged ? defang(value) : value;
         const text = `${before} ${written}${tail} more words`;
         expect(extractGrouped(text)[type] ?? []).toContain(value);
+      }),
+    );
+  });
+
+  // The collector behind extractGrouped skips values it already holds (a URL or name seen before); extract()
+  // looks at every occurrence. Repeated values in every written form must give the same answer.
+  it("extractGrouped answers what extract() finds, with values repeated as written, canonical and defanged", () => {
+    const written = fc
+      .tuple(
+        fc.oneof(
+          ...typed.map(([, arbitrary]) => arbitrary),
+          // Names in a URL's path are path segments, not domains: a URL met again must still be read as one.
+          fc.tuple(url, domain).map(([value, name]) => `${value}/${name}`),
+        ),
+        fc.constantFrom("raw", "defanged", "upper"),
+      )
+      .map(([raw, form]) => (form === "defanged" ? defang(raw) : form === "upper" ? raw.toUpperCase() : raw));
+    const piece = fc.tuple(prose, written, after).map(([before, value, tail]) => `${before} ${value}${tail}`);
+    fc.assert(
+      fc.property(fc.array(piece, { minLength: 1, maxLength: 6 }), fc.nat(), (pieces, seed) => {
+        // Each piece twice, the second copy later and in another order, so most values are met again.
+        const again = pieces.map((_, i) => pieces[(i + seed) % pieces.length] ?? "");
+        const text = [...pieces, ...again].join(" ");
+        const grouped = new Map<string, Set<string>>();
+        for (const finding of extract(text)) {
+          grouped.set(finding.type, (grouped.get(finding.type) ?? new Set()).add(finding.value));
+        }
+        const expected = Object.fromEntries([...grouped].map(([type, values]) => [type, [...values].sort()]));
+        expect(extractGrouped(text)).toEqual(expected);
       }),
     );
   });
