@@ -131,8 +131,22 @@ export function sampleMachineTicks(
 
 /** The machine's idle share between the first and last sample in [from, to] (ms since the origin). */
 export function machineIdleShare(samples: readonly MachineTicksSample[], from: number, to: number): number {
-  const window = samples.filter((sample) => sample.at >= from && sample.at <= to);
-  const first = window[0];
-  const last = window[window.length - 1];
+  const [first, last] = windowEnds(samples, from, to);
   return first === undefined || last === undefined ? 0 : machineIdleShareBetween(first, last);
+}
+
+/** CPU seconds the whole machine was busy (every process, all cores) between `from` and `to` of the samples. */
+export function machineBusySeconds(samples: readonly MachineTicksSample[], from: number, to: number): number {
+  const [first, last] = windowEnds(samples, from, to);
+  if (first === undefined || last === undefined) return 0;
+  return (last.total - last.idle - (first.total - first.idle)) / ticksPerSecond;
+}
+
+function windowEnds(
+  samples: readonly MachineTicksSample[],
+  from: number,
+  to: number,
+): [MachineTicksSample | undefined, MachineTicksSample | undefined] {
+  const window = samples.filter((sample) => sample.at >= from && sample.at <= to);
+  return [window[0], window[window.length - 1]];
 }
