@@ -312,15 +312,15 @@ function textColumn(values: readonly (string | null)[], type: string): SQL {
   return sameValueColumn(values, type) ?? sql`${textArrayLiteral(values)}::${sql.raw(type)}[]`;
 }
 
-/** `textColumn` for numeric columns (`smallint`, `int`, `real`, `float8`). */
+/** The same for numeric columns (`smallint`, `int`, `real`, `float8`), sent as a number array literal. */
 function numberColumn(values: readonly (number | null)[], type: string): SQL {
   return sameValueColumn(values, type) ?? sql`${numberArrayLiteral(values)}::${sql.raw(type)}[]`;
 }
 
 /** The column as one value expanded by `array_fill` when every row holds it (two rows or more), else undefined. */
 function sameValueColumn(values: readonly (string | number | null)[], type: string): SQL | undefined {
+  if (values.length < 2) return undefined;
   const first = values[0];
-  if (values.length < 2 || first === undefined) return undefined;
   for (let i = 1; i < values.length; i++) if (values[i] !== first) return undefined;
   return sql`array_fill(${first}::${sql.raw(type)}, array[${sql.raw(String(values.length))}])`;
 }

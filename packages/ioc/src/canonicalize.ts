@@ -74,6 +74,18 @@ export interface CanonicalUrl {
 }
 
 /**
+ * Where a URL's authority ends in `text[start, end)` (`start` just after `://`): at the first `/`, `?`, `#` or
+ * `\`, else `end`.
+ */
+export function urlAuthorityEnd(text: string, start: number, end: number): number {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 47 || c === 63 || c === 35 || c === 92) return i;
+  }
+  return end;
+}
+
+/**
  * Canonical URL: lower-case scheme and host, IDN host as punycode, IPv6 host in RFC 5952 form, default
  * port dropped; userinfo, path, query and fragment kept as written. Input must already be refanged.
  */
@@ -93,14 +105,7 @@ export function canonicalUrlParts(raw: string): CanonicalUrl | null {
     if (!/^[a-z][a-z0-9+.-]*$/.test(scheme)) return null;
   }
   const authorityStart = schemeEnd + 3;
-  let authorityEnd = raw.length;
-  for (let i = authorityStart; i < raw.length; i++) {
-    const c = raw.charCodeAt(i);
-    if (c === 47 || c === 63 || c === 35 || c === 92) {
-      authorityEnd = i;
-      break;
-    }
-  }
+  const authorityEnd = urlAuthorityEnd(raw, authorityStart, raw.length);
   const at = raw.lastIndexOf("@", authorityEnd - 1);
   const hostStart = at >= authorityStart ? at + 1 : authorityStart;
   let hostEnd = authorityEnd;

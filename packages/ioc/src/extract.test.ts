@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { extract } from "./extract.ts";
 import { extractGrouped } from "./index.ts";
+import { groupedFromFindings } from "./testing/grouped-findings.ts";
 
 describe("extract: what is found", () => {
   it("finds defanged indicators with their hosts and canonical forms", () => {
@@ -281,17 +282,6 @@ describe("extract: what is not found", () => {
 });
 
 describe("extract: the collector skips values it already holds", () => {
-  /** extractGrouped's answer built from extract()'s findings, which never skip anything. */
-  function groupedFromFindings(text: string): Record<string, string[]> {
-    const values = new Map<string, Set<string>>();
-    for (const finding of extract(text)) {
-      const set = values.get(finding.type) ?? new Set<string>();
-      set.add(finding.value);
-      values.set(finding.type, set);
-    }
-    return Object.fromEntries([...values].map(([type, set]) => [type, [...set].sort()]));
-  }
-
   it.each([
     [
       "a URL again, then what follows it in the token",

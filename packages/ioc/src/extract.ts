@@ -7,6 +7,7 @@ import {
   hashLengths,
   isHexCode,
   toLowerCaseIfNeeded,
+  urlAuthorityEnd,
 } from "./canonicalize.ts";
 import { canonicalHostname, isKnownTldLabel, isPublicSuffix } from "./domain.ts";
 import { canonicalCidr, canonicalIpv4, canonicalIpv6 } from "./ip.ts";
@@ -364,9 +365,7 @@ function processToken(token: Token, from: number, to: number, emit: Emit): void 
     const raw = text.slice(schemeStart, end);
     if (collecting?.url.has(raw)) {
       // canonicalUrlParts(raw) would return raw, its host already collected, and this authority end.
-      let authorityEnd = separator + 3;
-      while (authorityEnd < end && !isAuthorityEnd(text.charCodeAt(authorityEnd))) authorityEnd++;
-      cursor = authorityEnd;
+      cursor = urlAuthorityEnd(text, separator + 3, end);
       urlEnd = Math.max(urlEnd, end);
       separator = findSeparator(token, Math.max(cursor, separator + 3), to);
       continue;
@@ -397,11 +396,6 @@ function processToken(token: Token, from: number, to: number, emit: Emit): void 
     cursor = urlEnd;
   }
   processPlain(token, cursor, to, emit, false);
-}
-
-/** `/ ? # \\` end a URL's authority (as in canonicalUrlParts). */
-function isAuthorityEnd(c: number): boolean {
-  return c === 47 || c === 63 || c === 35 || c === 92;
 }
 
 /** Drops trailing sentence punctuation and closing brackets the URL did not open. */

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, inject } from "vitest";
  * sweeps, the scheduler over "every due row" or feed chunks would reach into other suites' catalog rows in
  * the shared test database; here they see only their own. Prefer `useOwnTestDatabase` in a test file.
  */
-export async function createOwnTestDatabase(
+async function createOwnTestDatabase(
   shared: TestDatabaseUrls,
 ): Promise<{ urls: TestDatabaseUrls; dbs: TestDatabases; drop(): Promise<void> }> {
   const name = `tf_own_${newId("job").slice(-12).toLowerCase()}`;
