@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { isId, newId, newIds } from "./ids.ts";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { isId, newId, newIds, newSortedIds } from "./ids.ts";
 
 describe("newId", () => {
   it("prefixes the id with its kind", () => {
@@ -44,5 +44,61 @@ describe("newIds", () => {
         newIds("observation", 50, now).every((id) => timeOf(id) === now && isId("observation", id)),
       ).toBe(true);
     }
+  });
+});
+
+describe("newSortedIds", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("makes ids as newIds does, in ascending order as plain strings", () => {
+    const now = Date.UTC(2026, 10, 27, 1, 2, 3) + 5;
+    for (const count of [0, 1, 2, 5_000, 20_000]) {
+      const ids = newSortedIds("indicator", count, now);
+      expect(ids).toHaveLength(count);
+      expect(new Set(ids).size).toBe(count);
+      expect(
+        ids.every((id) => isId("indicator", id) && id.slice(0, 13) === newId("indicator", now).slice(0, 13)),
+      ).toBe(true);
+      expect(ids).toEqual([...ids].sort());
+    }
+  });
+
+  it("encodes the same random bits as newIds, only ordered", () => {
+    // Both draw their random bytes from getRandomValues: the same bytes give the same set of ids.
+    const bytes = crypto.getRandomValues(new Uint8Array(3_000 * 10));
+    const fill = (target: Uint8Array, offset: number) => {
+      target.set(bytes.subarray(offset, offset + target.length));
+      return target;
+    };
+    let offset = 0;
+    vi.spyOn(crypto, "getRandomValues").mockImplementation(
+      <T extends ArrayBufferView | null>(target: T): T => {
+        const view = target as unknown as Uint8Array;
+        fill(view, offset);
+        offset += view.length;
+        return target;
+      },
+    );
+    const now = Date.UTC(2026, 0, 1) + 7;
+    const plain = newIds("observation", 3_000, now);
+    offset = 0;
+    const sorted = newSortedIds("observation", 3_000, now);
+    expect(sorted).toEqual([...plain].sort());
+  });
+
+  it("orders ids whose leading random bytes are equal by all their bytes", () => {
+    // Every id shares its first six random bytes (the numbers sorted first): only the last four decide.
+    vi.spyOn(crypto, "getRandomValues").mockImplementation(
+      <T extends ArrayBufferView | null>(target: T): T => {
+        const view = target as unknown as Uint8Array;
+        for (let i = 0; i < view.length; i++) view[i] = i % 10 < 6 ? 0x5a : (i * 7919 + (i >> 3) * 31) & 255;
+        return target;
+      },
+    );
+    const ids = newSortedIds("indicator", 500, Date.UTC(2026, 0, 1));
+    expect(ids).toEqual([...ids].sort());
+    expect(new Set(ids).size).toBeGreaterThan(1);
   });
 });

@@ -1,4 +1,4 @@
-import { AppError, newIds } from "@threatfusion/core";
+import { AppError, newSortedIds } from "@threatfusion/core";
 import { type SQL, sql } from "drizzle-orm";
 import type { DbTransaction } from "./client.ts";
 import { ByIndicatorKey } from "./indicator-key-map.ts";
@@ -431,16 +431,43 @@ export function searchTermsText(terms: readonly string[]): string {
 }
 
 /**
+ * Types whose value is one word of its full-text document and nothing else (`to_tsvector('simple', value)` is
+ * exactly the value: an IPv4 address is a single token, checked for every octet in every position), so their
+ * search documents leave the value out. Each value was a key of its own in the tsvector GIN's entry tree:
+ * ~5 µs of PostgreSQL CPU per IPv4 row written, two writers (docs/BENCHMARKS.md, ingestion, session 13).
+ * Search loses nothing: a query holding the value as a word finds the row through the catalog's (type, value)
+ * btree and is checked against the whole document (`fullSearchDocument`); every rank is taken from the whole
+ * document. Hashes are not here: a hex string such as `4e07408562bedb8b…` is split into two words by the
+ * parser (a number with an exponent, then the rest), and search finds such a hash by its second word.
+ */
+export const valueOutsideDocumentTypes = ["ipv4"] as const;
+const valueOutsideDocumentList = sql.raw(valueOutsideDocumentTypes.map((type) => `'${type}'`).join(", "));
+
+/** The full-text document stored for a search row of `type`, `value` and `terms` (see `valueOutsideDocumentTypes`). */
+export function storedSearchDocument(type: SQL, value: SQL, terms: SQL): SQL {
+  return sql`to_tsvector('simple', case when ${type} in (${valueOutsideDocumentList}) then '' else ${value} || ' ' end || ${terms})`;
+}
+
+/**
+ * The whole full-text document of a search row, value included, whatever is stored: what search matches and
+ * ranks against (for most types it is the stored document; for `valueOutsideDocumentTypes` it is computed).
+ */
+export function fullSearchDocument(type: SQL, value: SQL, terms: SQL, stored: SQL): SQL {
+  return sql`case when ${type} in (${valueOutsideDocumentList}) then to_tsvector('simple', ${value} || ' ' || ${terms}) else ${stored} end`;
+}
+
+/**
  * Writes the search documents of catalog rows new in this transaction: `rows` is a relation of (id, type,
  * value, tags, terms), terms as `searchTermsText` joins them (duplicates allowed). A document is the row's
- * tags, then its distinct terms in the database's order; `to_tsvector` over value and terms. The one
+ * tags, then its distinct terms in the database's order; `to_tsvector` over value and terms
+ * (`storedSearchDocument`: without the value for `valueOutsideDocumentTypes`). The one
  * definition for `upsertIndicators`' `searchDocuments` and the search package's `indexNewIndicators`. A row with
  * one term (a plain feed's rows: the source's name) is its own distinct list: the sub-select and its sort per
  * row cost ~5.5 µs of PostgreSQL CPU alone, the test for a separator ~1.4.
  */
 export function insertNewSearchDocuments(rows: SQL): SQL {
   return sql`insert into indicator_search as s (indicator_id, type, value, terms, document, updated_at)
-      select n.id, n.type, n.value, x.terms, to_tsvector('simple', n.value || ' ' || x.terms), now()
+      select n.id, n.type, n.value, x.terms, ${storedSearchDocument(sql`n.type`, sql`n.value`, sql`x.terms`)}, now()
       from ${rows} as n
       cross join lateral (
         select concat_ws(' ', array_to_string(n.tags, ' '),
@@ -473,7 +500,7 @@ export async function upsertIndicators(
     // In the order of the rows (sorted by key): each id index then takes its rows in ascending order, at its
     // rightmost page, which PostgreSQL inserts into without descending the tree (its "fastpath"); random ids
     // split pages all over the range of the batch (ingest-writers bench: −11 % PostgreSQL CPU per row).
-    const ids = newIds("indicator", batch.length).sort();
+    const ids = newSortedIds("indicator", batch.length);
     const types: string[] = [];
     const values: string[] = [];
     const firstSeen: string[] = [];
@@ -772,7 +799,7 @@ export async function upsertObservations(
   const returnTouched = options.returnTouched ?? true;
   for (const batch of chunks(prepared, options.batchSize ?? defaultBatchSize)) {
     // Ascending with the rows, as the catalog's ids above (and so the indicator ids they reference).
-    const ids = newIds("observation", batch.length).sort();
+    const ids = newSortedIds("observation", batch.length);
     const types = batch.map((row) => row.type);
     const values = batch.map((row) => row.value);
     const sources = batch.map((row) => row.sourceId);

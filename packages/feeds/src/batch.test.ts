@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { batchParsed } from "./batch.ts";
-import type { ParseEvent } from "./types.ts";
+import { batchParsed, indicatorBytes } from "./batch.ts";
+import type { ParsedIndicator, ParseEvent } from "./types.ts";
 
 async function* events(count: number, valueLength = 20): AsyncGenerator<ParseEvent> {
   for (let index = 0; index < count; index++) {
@@ -67,5 +67,76 @@ describe("batchParsed", () => {
     const [batch] = await all(one(), { maxBytes: 1000 });
     expect(batch?.indicators).toEqual([]);
     expect(batch?.rejected[0]?.reason).toBe("indicator too large for one message");
+  });
+});
+
+describe("indicatorBytes", () => {
+  const utf8 = (text: string) => new TextEncoder().encode(text).byteLength;
+  // Characters JSON escapes or encodes in several UTF-8 bytes, lone surrogates included.
+  const pool = [
+    "a",
+    "Z",
+    "0",
+    ".",
+    "/",
+    '"',
+    "\\",
+    "\n",
+    "\t",
+    "\u0001",
+    "\u001f",
+    "\u007f",
+    "é",
+    "ß",
+    "中",
+    "😀",
+    "\ud800",
+    "\udfff",
+    " ",
+  ];
+  let seed = 7;
+  const next = (below: number) => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return seed % below;
+  };
+  const text = () => Array.from({ length: next(12) }, () => pool[next(pool.length)] ?? "").join("");
+
+  it("is the UTF-8 size of the indicator's JSON, for plain and other indicators", () => {
+    const cases: ParsedIndicator[] = [
+      { type: "ipv4", value: "192.0.2.1", tags: [], context: {}, line: 3 },
+      {
+        type: "domain",
+        value: "example.com",
+        tags: ["a", "b"],
+        context: {},
+        line: 12_345,
+        firstSeen: undefined,
+      },
+      {
+        type: "url",
+        value: "http://x.example/a",
+        tags: [],
+        context: { port: 8080, extra: { note: "n" } },
+        confidence: 42.5,
+      },
+      {
+        type: "domain",
+        value: "x.example",
+        tags: [],
+        context: {},
+        lastSeen: "2026-11-27T00:00:00.000Z",
+        confidence: 0,
+      },
+    ];
+    for (let index = 0; index < 500; index++)
+      cases.push({
+        type: "domain",
+        value: text(),
+        tags: Array.from({ length: next(3) }, text),
+        context: next(4) === 0 ? { malwareFamily: text() } : {},
+        ...(next(2) === 0 ? { line: next(100_000) } : {}),
+        ...(next(3) === 0 ? { firstSeen: text() } : {}),
+      });
+    for (const indicator of cases) expect(indicatorBytes(indicator)).toBe(utf8(JSON.stringify(indicator)));
   });
 });

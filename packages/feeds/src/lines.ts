@@ -14,26 +14,38 @@ export async function* splitLines(
   chunks: AsyncIterable<string>,
   maxLineChars: number = defaultMaxLineChars,
 ): AsyncGenerator<Line> {
+  for await (const lines of splitLineBatches(chunks, maxLineChars)) for (const line of lines) yield line;
+}
+
+/**
+ * `splitLines`, one array of lines per decoded chunk: a parser that reads its lines from this pays the
+ * async iteration (a promise and a turn per step, ~0.15 µs) once per chunk instead of once per line.
+ */
+export async function* splitLineBatches(
+  chunks: AsyncIterable<string>,
+  maxLineChars: number = defaultMaxLineChars,
+): AsyncGenerator<Line[]> {
   let carry = "";
   let overflow: { head: string; length: number } | undefined;
   let number = 0;
   for await (const chunk of chunks) {
+    const batch: Line[] = [];
     let start = 0;
     for (;;) {
       const newline = chunk.indexOf("\n", start);
       if (newline === -1) break;
       number++;
       if (overflow) {
-        yield { number, tooLong: true, head: overflow.head, length: overflow.length + newline - start };
+        batch.push({ number, tooLong: true, head: overflow.head, length: overflow.length + newline - start });
         overflow = undefined;
       } else {
         const piece = chunk.slice(start, newline);
         const text = carry.length > 0 ? carry + piece : piece;
         carry = "";
         if (text.length > maxLineChars) {
-          yield { number, tooLong: true, head: text.slice(0, 200), length: text.length };
+          batch.push({ number, tooLong: true, head: text.slice(0, 200), length: text.length });
         } else {
-          yield { number, text: text.endsWith("\r") ? text.slice(0, -1) : text };
+          batch.push({ number, text: text.endsWith("\r") ? text.slice(0, -1) : text });
         }
       }
       start = newline + 1;
@@ -50,10 +62,11 @@ export async function* splitLines(
     } else if (rest > 0) {
       carry += chunk.slice(start);
     }
+    if (batch.length > 0) yield batch;
   }
   if (overflow) {
-    yield { number: number + 1, tooLong: true, head: overflow.head, length: overflow.length };
+    yield [{ number: number + 1, tooLong: true, head: overflow.head, length: overflow.length }];
   } else if (carry.length > 0) {
-    yield { number: number + 1, text: carry.endsWith("\r") ? carry.slice(0, -1) : carry };
+    yield [{ number: number + 1, text: carry.endsWith("\r") ? carry.slice(0, -1) : carry }];
   }
 }

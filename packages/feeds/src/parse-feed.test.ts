@@ -2,8 +2,10 @@ import { isAppError } from "@threatfusion/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { bytesOf, chunked, collect, fixture, parseText } from "../test/support.ts";
+import { batchParsed } from "./batch.ts";
 import { feedFailureReason } from "./failure.ts";
-import { type FeedFormat, feedFormats, parseFeed, sniffFormat } from "./parse-feed.ts";
+import { type FeedFormat, feedFormats, parseFeed, parseFeedBatches, sniffFormat } from "./parse-feed.ts";
+import type { ParseEvent } from "./types.ts";
 
 const htmlPage = `\uFEFF  <!-- cf -->\n<!DOCTYPE html>\n<html><head><title>Just a moment...</title></head><body>Checking your browser</body></html>`;
 
@@ -172,5 +174,83 @@ describe("sniffFormat / auto", () => {
     const result = await collect(parseFeed("auto", chunked(await fixture(path), 512)));
     expect(result.meta.format).toBe(expected);
     expect(result.indicators.length).toBeGreaterThan(0);
+  });
+});
+
+describe("parseFeedBatches", () => {
+  async function flat(events: AsyncIterable<readonly ParseEvent[]>): Promise<ParseEvent[]> {
+    const out: ParseEvent[] = [];
+    for await (const batch of events) out.push(...batch);
+    return out;
+  }
+  async function all(events: AsyncIterable<ParseEvent>): Promise<ParseEvent[]> {
+    const out: ParseEvent[] = [];
+    for await (const event of events) out.push(event);
+    return out;
+  }
+
+  it("gives the same events however the body is cut, a text list's in arrays of many lines", async () => {
+    const text = [
+      "# a banner",
+      "192.0.2.1",
+      "1.4.0.0/17 ; SBL256893",
+      "evil-example.com # scanner",
+      "not a value at all",
+      "",
+      "x".repeat(300),
+      "bad-example.net;note\r",
+      "https://x.example.com/a;b",
+      "198.51.100.7",
+    ].join("\n");
+    const inline = await flat(
+      parseFeedBatches("text", chunked(bytesOf(text), 1 << 16), { maxLineChars: 100 }),
+    );
+    expect(inline.flatMap((event) => (event.kind === "indicator" ? [event.indicator.value] : []))).toEqual([
+      "192.0.2.1",
+      "1.4.0.0/17",
+      "evil-example.com",
+      "bad-example.net",
+      "https://x.example.com/a;b",
+      "198.51.100.7",
+    ]);
+    expect(inline.filter((event) => event.kind === "rejected").map((event) => event.row.line)).toEqual([
+      5, 7,
+    ]);
+    const cases: [FeedFormat, Uint8Array, Parameters<typeof parseFeed>[2]][] = [
+      ["text", bytesOf(text), { maxLineChars: 100 }],
+      ["auto", bytesOf(text), {}],
+      ["text", await fixture("written/spamhaus_drop.txt"), {}],
+      ["urlhaus", await fixture("written/urlhaus_recent.csv"), {}],
+      ["misp", await fixture("written/misp_event_objects_galaxies.json"), {}],
+    ];
+    for (const [format, bytes, options] of cases) {
+      const whole = await flat(parseFeedBatches(format, chunked(bytes, bytes.length), options));
+      for (const size of [7, 512]) {
+        expect(await flat(parseFeedBatches(format, chunked(bytes, size), options))).toEqual(whole);
+        expect(await all(parseFeed(format, chunked(bytes, size), options))).toEqual(whole);
+      }
+    }
+    // A text list's lines of one decoded chunk leave together: a few arrays for 500 lines.
+    const list = Array.from({ length: 500 }, (_, index) => `198.51.100.${index % 256}`).join("\n");
+    let arrays = 0;
+    let events = 0;
+    for await (const batch of parseFeedBatches("text", chunked(bytesOf(list), 1 << 12))) {
+      arrays++;
+      events += batch.length;
+    }
+    expect(events).toBe(501);
+    expect(arrays).toBeLessThan(events / 10);
+  });
+
+  it("cuts the same batches from arrays of events as from single events", async () => {
+    const bytes = await fixture("written/spamhaus_drop.txt");
+    const cut = async (events: AsyncIterable<ParseEvent | readonly ParseEvent[]>) => {
+      const out = [];
+      for await (const batch of batchParsed(events, { maxItems: 50, maxBytes: 3_000 })) out.push(batch);
+      return out;
+    };
+    expect(await cut(parseFeedBatches("text", chunked(bytes, 300)))).toEqual(
+      await cut(parseFeed("text", chunked(bytes, 300))),
+    );
   });
 });

@@ -5,7 +5,7 @@ import { feedFailure } from "./failure.ts";
 import { defaultMaxItemChars, mapJsonRecord, parseJsonChunks, parseNdjsonLines } from "./json.ts";
 import { streamJsonItems } from "./json-stream.ts";
 import { kevEntryEvents } from "./kev.ts";
-import { defaultMaxLineChars, splitLines } from "./lines.ts";
+import { defaultMaxLineChars, splitLineBatches, splitLines } from "./lines.ts";
 import { mispEventEvents } from "./misp.ts";
 import {
   type CsvOptions,
@@ -23,7 +23,7 @@ import { otxPulseEvents } from "./otx.ts";
 import * as presets from "./presets.ts";
 import { spamhausRecordEvents } from "./spamhaus.ts";
 import { parseStixChunks } from "./stix.ts";
-import { parseDshieldLines, parseTextLines, parseTorExitLines } from "./text.ts";
+import { parseDshieldLines, parseTextLineBatches, parseTorExitLines } from "./text.ts";
 import { decodeFeedText } from "./text-stream.ts";
 import type { ByteSource, ParseEvent, ParseStats } from "./types.ts";
 
@@ -199,7 +199,7 @@ async function* failOnApiError(events: AsyncIterable<ParseEvent>, api: string): 
 }
 
 function dispatch(
-  format: Exclude<FeedFormat, "auto">,
+  format: Exclude<FeedFormat, "auto" | "text">,
   chunks: AsyncIterable<string>,
   options: ParseFeedOptions,
 ): AsyncIterable<ParseEvent> {
@@ -220,8 +220,6 @@ function dispatch(
       const config = validated(ndjsonOptionsSchema, required(options.ndjson, format), format);
       return parseNdjsonLines(lines(), (record, line) => mapJsonRecord(config, record, line));
     }
-    case "text":
-      return parseTextLines(lines(), validated(textOptionsSchema, options.text ?? {}, format));
     case "stix":
     case "taxii":
       return parseStixChunks(chunks, maxItemChars);
@@ -263,9 +261,32 @@ function dispatch(
 }
 
 /**
+ * A format's events in arrays: a text list's one array per decoded chunk (its parser reads lines in batches),
+ * every other format's one event per array.
+ */
+function dispatchBatches(
+  format: Exclude<FeedFormat, "auto">,
+  chunks: AsyncIterable<string>,
+  options: ParseFeedOptions,
+): AsyncIterable<readonly ParseEvent[]> {
+  if (format === "text") {
+    const config = validated(textOptionsSchema, options.text ?? {}, format);
+    return parseTextLineBatches(
+      splitLineBatches(chunks, options.maxLineChars ?? defaultMaxLineChars),
+      config,
+    );
+  }
+  return oneByOne(dispatch(format, chunks, options));
+}
+
+async function* oneByOne(events: AsyncIterable<ParseEvent>): AsyncGenerator<readonly ParseEvent[]> {
+  for await (const event of events) yield [event];
+}
+
+/**
  * Parses a feed body as it streams in and yields one event per indicator, rejected row, skipped entry or
- * feed-level fact, then an `end` event with counts. Memory stays bounded: text formats hold one line,
- * JSON formats one array element (MISP events are read whole, up to `maxDocumentChars`).
+ * feed-level fact, then an `end` event with counts. Memory stays bounded: text formats hold one decoded chunk's
+ * lines, JSON formats one array element (MISP events are read whole, up to `maxDocumentChars`).
  *
  * Throws an AppError `UPSTREAM_FAILED` (reason in `details.reason`, see `feedFailureReason`) when the body is
  * an HTML page, binary data or a zip archive; `VALIDATION_FAILED` for bad parser options.
@@ -278,24 +299,52 @@ export async function* parseFeed(
   source: ByteSource,
   options: ParseFeedOptions = {},
 ): AsyncGenerator<ParseEvent> {
+  for await (const events of parseFeedBatches(format, source, options))
+    for (const event of events) yield event;
+}
+
+/**
+ * `parseFeed`'s events in arrays (the same events in the same order): a text list's events come one array per
+ * decoded chunk, so a reader pays the async iteration (a promise and a turn per step, ~0.15 µs) per chunk
+ * instead of per line; other formats' events come one per array. The collector reads these (`batchParsed`
+ * takes either).
+ */
+export async function* parseFeedBatches(
+  format: FeedFormat,
+  source: ByteSource,
+  options: ParseFeedOptions = {},
+): AsyncGenerator<readonly ParseEvent[]> {
   const decoded = await decodeFeedText(source, format);
   const resolved = format === "auto" ? sniffFormat(decoded.head) : format;
-  if (format === "auto") yield { kind: "meta", key: "format", value: resolved };
-  const stats: ParseStats = { units: 0, indicators: 0, rejected: 0, skipped: 0 };
-  let lastUnit = 0;
-  for await (const event of dispatch(resolved, decoded.chunks, options)) {
-    if (event.kind === "indicator") {
-      stats.indicators++;
-      lastUnit = Math.max(lastUnit, event.indicator.line ?? 0);
-    } else if (event.kind === "rejected") {
-      stats.rejected++;
-      lastUnit = Math.max(lastUnit, event.row.line);
-    } else if (event.kind === "skipped") {
-      stats.skipped++;
-      lastUnit = Math.max(lastUnit, event.line);
-    }
-    yield event;
+  if (format === "auto") yield [{ kind: "meta", key: "format", value: resolved }];
+  const counter = new EventCounter();
+  for await (const events of dispatchBatches(resolved, decoded.chunks, options)) {
+    for (const event of events) counter.count(event);
+    yield events;
   }
-  stats.units = lastUnit;
-  yield { kind: "end", stats };
+  yield [counter.end()];
+}
+
+/** The counts of a parse (`end` event): events by kind, and the highest line or element that made one. */
+class EventCounter {
+  private readonly stats: ParseStats = { units: 0, indicators: 0, rejected: 0, skipped: 0 };
+  private lastUnit = 0;
+
+  count(event: ParseEvent): void {
+    if (event.kind === "indicator") {
+      this.stats.indicators++;
+      this.lastUnit = Math.max(this.lastUnit, event.indicator.line ?? 0);
+    } else if (event.kind === "rejected") {
+      this.stats.rejected++;
+      this.lastUnit = Math.max(this.lastUnit, event.row.line);
+    } else if (event.kind === "skipped") {
+      this.stats.skipped++;
+      this.lastUnit = Math.max(this.lastUnit, event.line);
+    }
+  }
+
+  end(): ParseEvent {
+    this.stats.units = this.lastUnit;
+    return { kind: "end", stats: this.stats };
+  }
 }

@@ -3,6 +3,8 @@ import type { TextConfig } from "./options.ts";
 import type { IndicatorContext, ParseEvent } from "./types.ts";
 import { canonicalValue, normalizeTags, toIsoDate, truncateRaw } from "./values.ts";
 
+const whitespace = /\s/;
+
 function rejectLong(line: Extract<Line, { tooLong: true }>): ParseEvent {
   return {
     kind: "rejected",
@@ -13,44 +15,56 @@ function rejectLong(line: Extract<Line, { tooLong: true }>): ParseEvent {
 /**
  * Parses a plain-text list: one value per line, `#`/`;`/`//` comment lines, and inline notes after the
  * value (`1.4.0.0/17 ; SBL256893`, `192.0.2.1 # scanner`, tab-separated columns). The note is kept as
- * `context.extra.note`.
+ * `context.extra.note`. Lines come in batches (`splitLineBatches`) and each batch's events leave as one array,
+ * so a reader pays the async iteration once per decoded chunk instead of once per line.
  */
-export async function* parseTextLines(
-  lines: AsyncIterable<Line>,
+export async function* parseTextLineBatches(
+  batches: AsyncIterable<readonly Line[]>,
   config: TextConfig,
-): AsyncGenerator<ParseEvent> {
+): AsyncGenerator<ParseEvent[]> {
   const tags = normalizeTags(config.staticTags);
-  for await (const line of lines) {
-    if (line.tooLong) {
-      yield rejectLong(line);
-      continue;
+  for await (const lines of batches) {
+    const events: ParseEvent[] = [];
+    for (const line of lines) {
+      if (line.tooLong) {
+        events.push(rejectLong(line));
+        continue;
+      }
+      const text = line.text.trim();
+      if (text.length === 0 || config.commentPrefixes.some((prefix) => text.startsWith(prefix))) continue;
+      let value: string;
+      let note = "";
+      if (config.column === 0 && !whitespace.test(text)) {
+        // One column (a plain list's every line): what the split below gives, without its arrays and texts.
+        value = text;
+      } else {
+        const columns = text.split(/\s+/);
+        value = columns[config.column] ?? "";
+        note = columns
+          .slice(config.column + 1)
+          .join(" ")
+          .replace(/^[;#]\s*/, "")
+          .trim();
+      }
+      // `value;note` without spaces; URLs may legitimately hold `;`, so only cut non-URLs.
+      if (value.includes(";") && !value.includes("://")) value = value.replace(/;.*$/, "");
+      const result = canonicalValue(config.type, value);
+      if (!result.ok) {
+        events.push({
+          kind: "rejected",
+          row: { line: line.number, reason: result.reason, raw: truncateRaw(line.text) },
+        });
+        continue;
+      }
+      const context: IndicatorContext = {};
+      if (note.length > 0) context.extra = { note: note.slice(0, 500) };
+      if (result.port !== undefined) context.port = result.port;
+      events.push({
+        kind: "indicator",
+        indicator: { type: result.type, value: result.value, tags, context, line: line.number },
+      });
     }
-    const text = line.text.trim();
-    if (text.length === 0 || config.commentPrefixes.some((prefix) => text.startsWith(prefix))) continue;
-    const columns = text.split(/\s+/);
-    let value = columns[config.column] ?? "";
-    // `value;note` without spaces; URLs may legitimately hold `;`, so only cut non-URLs.
-    if (!value.includes("://")) value = value.replace(/;.*$/, "");
-    const note = columns
-      .slice(config.column + 1)
-      .join(" ")
-      .replace(/^[;#]\s*/, "")
-      .trim();
-    const result = canonicalValue(config.type, value);
-    if (!result.ok) {
-      yield {
-        kind: "rejected",
-        row: { line: line.number, reason: result.reason, raw: truncateRaw(line.text) },
-      };
-      continue;
-    }
-    const context: IndicatorContext = {};
-    if (note.length > 0) context.extra = { note: note.slice(0, 500) };
-    if (result.port !== undefined) context.port = result.port;
-    yield {
-      kind: "indicator",
-      indicator: { type: result.type, value: result.value, tags, context, line: line.number },
-    };
+    if (events.length > 0) yield events;
   }
 }
 

@@ -279,6 +279,23 @@ describe("extract: what is not found", () => {
   it("still reports a TLD-like file name when it was defanged", () => {
     expect(extractGrouped("evil[.]zip").domain).toEqual(["evil.zip"]);
   });
+
+  it("reads a loose bracket run around a dot as the full pattern does, whatever else the token holds", () => {
+    // `*` sends a token to the full pattern, whose loose-dot rule does not count `]].]]` as defanging; the fast
+    // path once did, so `setup]].]]zip` skipped the file-name check and `setup]].]]zip*` did not.
+    for (const text of ["setup]].]]zip", "setup[[.]]zip", "setup]\\.zip", "setup].\\zip", "Foo]].]]Bar"]) {
+      expect(extractGrouped(text)).toEqual({});
+      expect(extractGrouped(`${text}*`)).toEqual({});
+    }
+    for (const text of ["setup[.]zip", "setup(.)zip", "setup].[zip", "setup\\.zip"]) {
+      expect(extractGrouped(text).domain).toEqual(["setup.zip"]);
+      expect(extractGrouped(`${text}*`).domain).toEqual(["setup.zip"]);
+    }
+    expect(extractGrouped("evil]].]]com 10[[[[.]]]]10[[[.]]10[.10")).toEqual({
+      domain: ["evil.com"],
+      ipv4: ["10.10.10.10"],
+    });
+  });
 });
 
 describe("extract: the collector skips values it already holds", () => {

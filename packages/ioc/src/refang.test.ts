@@ -146,4 +146,24 @@ describe("refangRange", () => {
   it("returns null when the token has nothing to undo", () => {
     expect(refangRange("see example.com today", 4, 15)).toBeNull();
   });
+
+  it("counts a dot among brackets and backslashes as defanged on the fast path exactly when the full pattern does", () => {
+    // A trailing `*` sends a token to the full pattern; wherever both give the same text, they must agree on
+    // whether it was defanged (which decides the file-name and code-name checks of a name like `setup.zip`).
+    const symbols = [".", "[", "]", "(", ")", "{", "}", "\\", "a"];
+    const disagreements: string[] = [];
+    const visit = (middle: string, depth: number): void => {
+      if (depth > 0) {
+        for (const symbol of symbols) visit(middle + symbol, depth - 1);
+        return;
+      }
+      const token = `ab${middle}zip`;
+      const fast = refangRange(token, 0, token.length);
+      const full = refangRange(`${token}*`, 0, token.length + 1);
+      if (fast === null || full === null || `${fast.text}*` !== full.text) return;
+      if (fast.defanged !== full.defanged) disagreements.push(token);
+    };
+    for (let depth = 1; depth <= 5; depth++) visit("", depth);
+    expect(disagreements).toEqual([]);
+  });
 });

@@ -185,6 +185,10 @@ function bracketMarkerAt(source: string, i: number): string {
   return "";
 }
 
+function isBracket(c: number): boolean {
+  return c === 91 || c === 93 || c === 40 || c === 41 || c === 123 || c === 125;
+}
+
 function isBracketOrBackslash(c: number): boolean {
   return c === 91 || c === 93 || c === 40 || c === 41 || c === 123 || c === 125 || c === 92;
 }
@@ -423,7 +427,8 @@ function fastRefang(source: string, from: number, to: number): string | null | t
       marker = kind === FAST_OPEN ? bracketMarkerAt(source, i) : "";
       if (marker !== "") {
         markerLength = marker === "://" ? 5 : 3;
-        defanged = true;
+        // After a dot the full pattern reads `.[` and `.]` as two loose dots (`a.[.]b`), not as `[.]`.
+        if (marker !== "." || i === from || source.charCodeAt(i - 1) !== 46) defanged = true;
       } else {
         // A whole run of brackets and backslashes is looked at once, so each character is visited once.
         let runEnd = i;
@@ -455,7 +460,16 @@ function fastRefang(source: string, from: number, to: number): string | null | t
           }
           marker = ".";
           markerLength = dotEnd - i;
-          if (backslash || dotEnd > runEnd + 1) defanged = true;
+          // Defanging as the full pattern reads it: one bracket with a bracket after the dot (`].[`, `(.}`), or one
+          // backslash (`\.`). A run of two or more before the dot (`]].]]`, `[[.]]`, `]\.`), a backslash after it
+          // (`].\`) or a dot before it (`.\.`) is its loose dot: brackets in code or markup, which must not skip
+          // the file-name check.
+          if (
+            runEnd - i === 1 &&
+            (c === 92 || isBracket(codeAt(source, runEnd + 1))) &&
+            codeAt(source, i - 1) !== 46
+          )
+            defanged = true;
         } else if (codeAt(source, i - 1) === 46 && !backslash) {
           // Brackets right after a dot (`1.)1`, `com).`) are dropped, like the loose-dot rule.
           markerLength = runEnd - i;

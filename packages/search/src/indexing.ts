@@ -2,6 +2,7 @@ import {
   type DbTransaction,
   insertNewSearchDocuments,
   searchTermsText,
+  storedSearchDocument,
   textArrayLiteral,
 } from "@threatfusion/db";
 import { sql } from "drizzle-orm";
@@ -61,7 +62,7 @@ export async function indexIndicators(
         where i.id = any(${batch}::text[])
       )
       insert into indicator_search as s (indicator_id, type, value, terms, document, updated_at)
-      select id, type, value, terms, to_tsvector('simple', value || ' ' || terms), now() from fresh
+      select id, type, value, terms, ${storedSearchDocument(sql`type`, sql`value`, sql`terms`)}, now() from fresh
       on conflict (indicator_id) do update set
         type = excluded.type, value = excluded.value, terms = excluded.terms, document = excluded.document,
         updated_at = excluded.updated_at

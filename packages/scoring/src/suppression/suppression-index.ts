@@ -650,8 +650,10 @@ class RuleSet {
 
   /** Finds the rules matching the probe; returns how many (read them with `reasons`). */
   match(probe: Probe): number {
+    // No rules (an empty allowlist, no scanned lists): nothing to find, and nothing left from a last call.
+    if (this.ruleList.length === 0) return 0;
     this.call = (this.call + 1) | 0;
-    this.hits.length = 0;
+    if (this.hits.length !== 0) this.hits.length = 0;
     const mask = probe.mask;
     if (probe.ipv4 !== -1) {
       if ((this.ipv4Mask & mask) !== 0) this.matchIpv4(probe.ipv4, probe.prefixLength ?? 32, mask);

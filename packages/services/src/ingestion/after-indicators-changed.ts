@@ -17,11 +17,12 @@ export type IndicatorChange =
       indicatorIds: readonly string[];
       searchIndexed?: boolean;
       /**
-       * Ids among `indicatorIds` whose catalog rows the apply inserted already scored, in the transaction
-       * this change comes from (known only in the invocation that applied them): their stored score cannot
-       * be stale, so the scoring stage does not check it. Tenants' allowlists may still concern them.
+       * The ids among `indicatorIds` whose stored score may be stale, in their order; absent: all of them. Left
+       * out are the catalog rows the apply inserted already scored, in the transaction this change comes from
+       * (known only in the invocation that applied them): the scoring stage does not check those. Tenants'
+       * allowlists may still concern them.
        */
-      scoredAtApply?: ReadonlySet<string>;
+      mayBeStale?: readonly string[];
     }
   /** A tenant's private indicator ids (`private_indicators.id`), from its private feed or an import. */
   | { scope: "private"; tenantId: string; feedId: string; indicatorIds: readonly string[] };

@@ -104,9 +104,9 @@ describe("applying the chunks of one delivery", () => {
       expect([...(change?.indicatorIds ?? [])].sort()).toEqual(
         [idOf.get(`a-${suffix}.example.net`), idOf.get(`b-${suffix}.example.net`)].sort(),
       );
-      // Only the row this delivery inserted; the one it changed keeps its stale-score check.
-      expect(change?.scope === "global" ? [...(change.scoredAtApply ?? [])] : []).toEqual([
-        idOf.get(`b-${suffix}.example.net`),
+      // Only the row this delivery changed keeps its stale-score check; the one it inserted came scored.
+      expect(change?.scope === "global" ? change.mayBeStale : []).toEqual([
+        idOf.get(`a-${suffix}.example.net`),
       ]);
     } finally {
       stop();
@@ -151,7 +151,7 @@ describe("applying the chunks of one delivery", () => {
       stop();
     }
     expect(changes.map((change) => change.indicatorIds)).toEqual([[before?.id]]);
-    expect(changes[0]?.scope === "global" ? [...(changes[0].scoredAtApply ?? [])] : null).toEqual([]);
+    expect(changes[0]?.scope === "global" ? changes[0].mayBeStale : null).toEqual([before?.id]);
     await scoreChangedIndicators(deps, [before?.id ?? ""], Date.now());
     const after = await stored();
     expect(after?.sources).toBe(2);
@@ -172,7 +172,7 @@ describe("applying the chunks of one delivery", () => {
         sql`select id from indicators where value = ${value}`,
       );
       expect(changes.map((change) => change.indicatorIds)).toEqual([[rows[0]?.id]]);
-      expect(changes[0]?.scope === "global" ? changes[0].scoredAtApply : "private").toBeUndefined();
+      expect(changes[0]?.scope === "global" ? changes[0].mayBeStale : "private").toBeUndefined();
     } finally {
       stop();
     }
@@ -295,7 +295,12 @@ describe("applying the chunks of one delivery", () => {
       sql`select id, value::text as value from indicators where value like ${`%-${suffix}.example.com`}`,
     );
     const idOf = new Map(rows.map((row) => [row.value, row.id]));
-    expect([...applied.applied.scoredAtApply].sort()).toEqual([idOf.get(alone), idOf.get(alsoAlone)].sort());
-    expect(applied.applied.scoredAtApply.has(idOf.get(shared) ?? "")).toBe(false);
+    const touched = [...applied.applied.touchedByChunk.values()].flat();
+    const mayBeStale = [...applied.applied.mayBeStaleByChunk.values()].flat();
+    // Scored at apply: the rows one group alone inserted; the shared one keeps its stale-score check.
+    expect(touched.filter((id) => !mayBeStale.includes(id)).sort()).toEqual(
+      [idOf.get(alone), idOf.get(alsoAlone)].sort(),
+    );
+    expect(mayBeStale).toContain(idOf.get(shared));
   });
 });

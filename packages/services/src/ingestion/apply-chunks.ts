@@ -4,7 +4,6 @@ import {
   type Database,
   type DbTransaction,
   type Tlp,
-  type TouchedIndicator,
   untilQueriesSent,
   upsertIndicators,
   upsertObservations,
@@ -18,7 +17,13 @@ import { loadGlobalModel } from "../scoring/model-store.ts";
 import { indexChangedInTransaction, searchIndexedAtApply } from "../search/index-on-change.ts";
 import type { FeedChunkMessage } from "./messages.ts";
 import { upsertPrivateIndicators } from "./private-upsert.ts";
-import { type FeedFacts, type RejectedIndicator, toGlobalRows, toPrivateRows } from "./rows.ts";
+import {
+  type FeedFacts,
+  type IndicatorKey,
+  type RejectedIndicator,
+  toGlobalRows,
+  toPrivateRows,
+} from "./rows.ts";
 
 /**
  * The consumer's write step. The global chunks of a queue batch are cut into groups of ~5,000 indicators (about
@@ -72,23 +77,26 @@ export interface AppliedInMemory {
   /** By `runId:chunk`: the ids written to the ledger row's `touched_ids`. */
   touchedByChunk: Map<string, string[]>;
   /**
-   * New catalog rows inserted with their score that no other group of the delivery wrote beside them (see
-   * `IndicatorChange.scoredAtApply`).
+   * By `runId:chunk` (global chunks): the ids of `touchedByChunk` whose stored score may be stale, in the same
+   * order: all but the new catalog rows inserted with their score that no other group of the delivery wrote
+   * beside them (see `IndicatorChange.mayBeStale`).
    */
-  scoredAtApply: Set<string>;
+  mayBeStaleByChunk: Map<string, string[]>;
 }
 
 interface RunFacts extends FeedFacts {
   runId: string;
 }
 
-interface ChunkCounts {
+interface ChunkCounts<H> {
   indicators: number;
   new: number;
   changed: number;
   unchanged: number;
   rejected: number;
   touched: string[];
+  /** Per id of `touched`: what `touched(key)` answered for it (undefined: a corroborated row). */
+  hits: (H | undefined)[];
 }
 
 const chunkKey = (message: Pick<FeedChunkMessage, "runId" | "chunk">) => `${message.runId}:${message.chunk}`;
@@ -141,7 +149,7 @@ async function claimLedger(
 async function recordLedger(
   tx: DbTransaction,
   chunks: readonly FeedChunkMessage[],
-  counts: ChunkCounts[],
+  counts: ChunkCounts<unknown>[],
   rejected: RejectedIndicator[][],
   tenantId: string | null,
 ): Promise<void> {
@@ -196,21 +204,22 @@ interface TouchedRow {
  * `corroborated(key)` the id of a catalog row left unchanged that gained this feed as a source (its chunk
  * hands it on without counting it changed).
  */
-function attribute<K>(
+function attribute<K, H extends TouchedRow>(
   keysPerChunk: (K | null)[][],
   firstTime: (key: K) => boolean,
-  touched: (key: K) => TouchedRow | undefined,
+  touched: (key: K) => H | undefined,
   corroborated: (key: K) => string | undefined,
   rejectedPerChunk: RejectedIndicator[][],
-): ChunkCounts[] {
+): ChunkCounts<H>[] {
   return keysPerChunk.map((keys, index) => {
-    const counts: ChunkCounts = {
+    const counts: ChunkCounts<H> = {
       indicators: 0,
       new: 0,
       changed: 0,
       unchanged: 0,
       rejected: rejectedPerChunk[index]?.length ?? 0,
       touched: [],
+      hits: [],
     };
     for (const key of keys) {
       if (key === null) continue;
@@ -221,10 +230,14 @@ function attribute<K>(
         // A catalog row left as it was counts as unchanged; one this feed gave a new source is handed on.
         counts.unchanged++;
         const corroboratedId = corroborated(key);
-        if (corroboratedId !== undefined) counts.touched.push(corroboratedId);
+        if (corroboratedId !== undefined) {
+          counts.touched.push(corroboratedId);
+          counts.hits.push(undefined);
+        }
       } else {
         counts[hit.outcome]++;
         counts.touched.push(hit.id);
+        counts.hits.push(hit);
       }
     }
     return counts;
@@ -239,14 +252,14 @@ async function applyGlobal(
   runs: Map<string, RunFacts>,
   outcomes: Map<string, ChunkOutcome>,
   applied: AppliedInMemory,
-): Promise<TouchedIndicator[]> {
+  touchedEntries: Map<string, (KeyCarried | undefined)[]>,
+): Promise<void> {
   return withIngestTx({ db: deps.ingestDb }, async (tx) => {
-    const insertedScored: TouchedIndicator[] = [];
     const fresh = await claimLedger(tx, chunks, null);
     const toApply = chunks.filter((chunk) => fresh.has(chunkKey(chunk)));
     for (const chunk of chunks)
       outcomes.set(chunkKey(chunk), fresh.has(chunkKey(chunk)) ? "applied" : "duplicate");
-    if (toApply.length === 0) return insertedScored;
+    if (toApply.length === 0) return;
     // The global model is read before this group's JavaScript, so the statement reading it is not held back.
     const model = await loadGlobalModel(tx);
     // What the other lane sent meanwhile leaves before this group's rows, scores and parameters hold the
@@ -285,31 +298,56 @@ async function applyGlobal(
       prepared.flatMap((rows) => rows.observations),
       { returnTouched: false },
     );
-    // Stored rows this feed corroborated without changing the catalog row: a source more for their
-    // confidence and their search document (source names are search terms).
-    const corroborated = new ByIndicatorKey<string>();
-    for (const row of observationResult.corroborated) corroborated.add(row.type, row.value, row.id);
-    const touched = new ByIndicatorKey<TouchedRow>();
-    for (const row of indicatorResult.touched) touched.add(row.type, row.value, row);
     if (documentsAtUpsert)
       await indexChangedInTransaction(tx, [
         ...indicatorResult.touched.filter((row) => row.outcome === "changed").map((row) => row.id),
         ...observationResult.corroborated.map((row) => row.id),
       ]);
+    // From here to the attribution nothing awaits: the group's marks on the delivery-wide entries (what the
+    // upserts did with each key) are read before another group's could replace them. One entry per key serves
+    // the attribution, the touched rows and the stored rows this feed corroborated without changing the
+    // catalog row (a source more for their confidence and their search document: source names are search
+    // terms), instead of a map of its own for each.
+    for (const row of indicatorResult.touched) {
+      const entry = carriedEntry(carried, row.type, row.value);
+      if (entry.touchedGroup === group) continue;
+      entry.touchedGroup = group;
+      entry.id = row.id;
+      entry.outcome = row.outcome;
+      // scoreRowsBeforeUpsert scored every row of a type the model scores.
+      entry.insertedScored = row.outcome === "new" && row.type in model.types;
+    }
+    for (const row of observationResult.corroborated) {
+      const entry = carriedEntry(carried, row.type, row.value);
+      if (entry.corroboratedGroup === group) continue;
+      entry.corroboratedGroup = group;
+      entry.corroboratedId = row.id;
+    }
     const rejected = prepared.map((rows) => rows.rejected);
+    // The entry of the key `firstTime` looked at last: attribution asks about that key next.
+    let lastKey: IndicatorKey | undefined;
+    let lastEntry: KeyCarried | undefined;
+    const entryOf = (key: IndicatorKey) => (key === lastKey ? lastEntry : carried.get(key.type, key.value));
     const counts = attribute(
       prepared.map((rows) => rows.keys),
       // First in this group: a key some other group carried too is marked shared.
       (key) => {
-        const entry = carried.get(key.type, key.value);
-        if (entry === undefined) return carried.add(key.type, key.value, { group, shared: false });
+        const entry = carriedEntry(carried, key.type, key.value);
+        lastKey = key;
+        lastEntry = entry;
         if (entry.group === group) return false;
+        if (entry.group !== noGroup) entry.shared = true;
         entry.group = group;
-        entry.shared = true;
         return true;
       },
-      (key) => touched.get(key.type, key.value),
-      (key) => corroborated.get(key.type, key.value),
+      (key) => {
+        const entry = entryOf(key);
+        return entry?.touchedGroup === group ? entry : undefined;
+      },
+      (key) => {
+        const entry = entryOf(key);
+        return entry?.corroboratedGroup === group ? entry.corroboratedId : undefined;
+      },
       rejected,
     );
     await recordLedger(tx, toApply, counts, rejected, null);
@@ -317,21 +355,45 @@ async function applyGlobal(
     // Known once this transaction commits (the hand-off runs only after every group committed).
     toApply.forEach((chunk, index) => {
       applied.touchedByChunk.set(chunkKey(chunk), counts[index]?.touched ?? []);
+      touchedEntries.set(chunkKey(chunk), counts[index]?.hits ?? []);
     });
-    // scoreRowsBeforeUpsert scored every row of a type the model scores.
-    for (const row of indicatorResult.touched)
-      if (row.outcome === "new" && row.type in model.types) insertedScored.push(row);
-    return insertedScored;
   });
 }
 
 /**
- * Per key of a delivery's global chunks, for `AppliedInMemory.scoredAtApply`: the group that last carried it,
- * and whether more than one group did (each group's attribution runs without a pause, so one map serves all).
+ * Per key of a delivery's global chunks: the group that last carried it, and whether more than one group did
+ * (for `AppliedInMemory.mayBeStaleByChunk`); what the upserts of the group `touchedGroup` / `corroboratedGroup` did
+ * with it (each group's marks and attribution run without a pause, so one map serves all).
  */
-interface KeyCarried {
+interface KeyCarried extends TouchedRow {
+  /** `noGroup` until a group's attribution meets the key. */
   group: number;
   shared: boolean;
+  /** The group whose upsert touched the key last; `id` and `outcome` are what it did. */
+  touchedGroup: number;
+  /** That upsert inserted the row with its score (see `scoreRowsBeforeUpsert`). */
+  insertedScored: boolean;
+  corroboratedGroup: number;
+  corroboratedId: string | undefined;
+}
+
+const noGroup = -1;
+
+function carriedEntry(carried: ByIndicatorKey<KeyCarried>, type: string, value: string): KeyCarried {
+  const known = carried.get(type, value);
+  if (known !== undefined) return known;
+  const entry: KeyCarried = {
+    group: noGroup,
+    shared: false,
+    touchedGroup: noGroup,
+    id: "",
+    outcome: "new",
+    insertedScored: false,
+    corroboratedGroup: noGroup,
+    corroboratedId: undefined,
+  };
+  carried.add(type, value, entry);
+  return entry;
 }
 
 async function applyPrivate(
@@ -415,7 +477,7 @@ export async function applyFeedChunks(
 ): Promise<ApplyResult> {
   const outcomes = new Map<string, ChunkOutcome>();
   const runIds = [...new Set(messages.map((message) => message.runId))];
-  const applied: AppliedInMemory = { touchedByChunk: new Map(), scoredAtApply: new Set() };
+  const applied: AppliedInMemory = { touchedByChunk: new Map(), mayBeStaleByChunk: new Map() };
   if (messages.length === 0) return { outcomes, runIds: [], applied };
   const runs = await loadRuns(deps.ingestDb, runIds);
   // One chunk per key even if the batch itself holds a duplicate.
@@ -443,7 +505,8 @@ export async function applyFeedChunks(
   // Each lane takes the next group when its last one committed. After a failure no lane starts another group;
   // all settle before the error is thrown: the caller closes the pool, which must not cut a group committing.
   const carried = new ByIndicatorKey<KeyCarried>();
-  const insertedScored: TouchedIndicator[] = [];
+  // By global chunk: the entry behind each of its touched ids (undefined: a corroborated row).
+  const touchedEntries = new Map<string, (KeyCarried | undefined)[]>();
   const failures: unknown[] = [];
   let next = 0;
   const lane = async () => {
@@ -460,8 +523,7 @@ export async function applyFeedChunks(
       if (group === undefined) continue;
       groupsWriting++;
       try {
-        const inserted = await applyGlobal(deps, group, index, carried, runs, outcomes, applied);
-        for (const row of inserted) insertedScored.push(row);
+        await applyGlobal(deps, group, index, carried, runs, outcomes, applied, touchedEntries);
       } catch (error) {
         failures.push(error);
       } finally {
@@ -473,8 +535,14 @@ export async function applyFeedChunks(
   if (failures.length > 0) throw failures[0];
   // A row one group inserted and scored, whose key another group wrote at the same time (another source's
   // observation, committed beside it), may be stale already: it is left to the scoring stage's check.
-  for (const row of insertedScored)
-    if (carried.get(row.type, row.value)?.shared === false) applied.scoredAtApply.add(row.id);
+  for (const [key, entries] of touchedEntries) {
+    const ids = applied.touchedByChunk.get(key) ?? [];
+    const scoredHere = (entry: KeyCarried | undefined) => entry?.insertedScored === true && !entry.shared;
+    applied.mayBeStaleByChunk.set(
+      key,
+      entries.some(scoredHere) ? ids.filter((_, index) => !scoredHere(entries[index])) : ids,
+    );
+  }
   for (const [tenantId, chunks] of byTenant)
     await applyPrivate(deps, tenantId, chunks, runs, outcomes, applied);
   return { outcomes, runIds: runIds.filter((runId) => runs.has(runId)), applied };

@@ -16,10 +16,9 @@ import {
   mispEventsChangedSince,
   mispEventUrl,
   nextPageUrl,
-  type ParseEvent,
   type ParseStats,
   type ProviderBudget,
-  parseFeed,
+  parseFeedBatches,
   parseFeedDefinition,
   parseMispManifest,
   providerBudget,
@@ -195,17 +194,6 @@ async function* counted(
   for await (const chunk of iterateBytes(body)) {
     counter.bytes += chunk.byteLength;
     yield chunk;
-  }
-}
-
-/** Passes events through, keeping the feed-level facts (TAXII `more`/`next`, OTX `next`) for paging. */
-async function* recordMeta(
-  events: AsyncIterable<ParseEvent>,
-  meta: Map<string, string | number | boolean>,
-): AsyncGenerator<ParseEvent> {
-  for await (const event of events) {
-    if (event.kind === "meta") meta.set(event.key, event.value);
-    yield event;
   }
 }
 
@@ -449,11 +437,11 @@ export async function collectFeed(
     };
     const meta = new Map<string, string | number | boolean>();
     try {
-      const events = recordMeta(
-        parseFeed(request.format, counted(response.body, counter), request.parser),
-        meta,
-      );
-      for await (const batch of batchParsed(events, deps.batch)) {
+      // In arrays: a text list's events come one array per decoded chunk (no async step per line).
+      const events = parseFeedBatches(request.format, counted(response.body, counter), request.parser);
+      // Feed-level facts (TAXII `more`/`next`, OTX `next`) are kept for paging as they pass.
+      const batches = batchParsed(events, { ...deps.batch, onMeta: (key, value) => meta.set(key, value) });
+      for await (const batch of batches) {
         if (batch.stats) {
           totals.units += batch.stats.units;
           totals.indicators += batch.stats.indicators;
@@ -467,10 +455,8 @@ export async function collectFeed(
           feedId: feed.id,
           chunk,
           observedAt,
-          indicators: batch.indicators.map((indicator) => ({
-            ...indicator,
-            context: indicator.context as Record<string, unknown>,
-          })),
+          // The parser's own objects (no copy per row): the queue serializes them, nothing changes them.
+          indicators: batch.indicators as FeedChunkMessage["indicators"],
           rejected: batch.rejected,
         });
         chunk++;

@@ -122,11 +122,22 @@ export async function handOffChanges(
   // One hook call per feed (and tenant) for all chunks of this delivery: later stages (search indexing,
   // scoring) then work in a few large statements instead of one per chunk.
   const context = { ingestDb: deps.ingestDb, appDb: deps.appDb };
-  const groups = new Map<string, { feedId: string; tenantId: string | null; ids: string[] }>();
+  const groups = new Map<
+    string,
+    { feedId: string; tenantId: string | null; ids: string[]; mayBeStale: string[] }
+  >();
+  const staleByChunk = applied?.mayBeStaleByChunk;
   for (const row of rows) {
     const key = `${row.feed_id}\u0000${row.tenant_id ?? ""}`;
-    const group = groups.get(key) ?? { feedId: row.feed_id, tenantId: row.tenant_id, ids: [] };
+    const group = groups.get(key) ?? {
+      feedId: row.feed_id,
+      tenantId: row.tenant_id,
+      ids: [],
+      mayBeStale: [],
+    };
     group.ids.push(...row.touched_ids);
+    // A chunk read back from the ledger was applied elsewhere: every id of it may be stale.
+    group.mayBeStale.push(...(staleByChunk?.get(`${row.run_id}:${row.chunk}`) ?? row.touched_ids));
     groups.set(key, group);
   }
   const listenersStarted = Date.now();
@@ -140,7 +151,7 @@ export async function handOffChanges(
             indicatorIds: group.ids,
             // applyFeedChunks wrote their search documents with them (same rule, same isolate).
             searchIndexed: searchIndexedAtApply(),
-            ...(applied === undefined ? {} : { scoredAtApply: applied.scoredAtApply }),
+            ...(applied === undefined ? {} : { mayBeStale: group.mayBeStale }),
           }
         : { scope: "private", tenantId: group.tenantId, feedId: group.feedId, indicatorIds: group.ids },
       context,

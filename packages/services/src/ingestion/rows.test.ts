@@ -69,4 +69,25 @@ describe("toGlobalRows", () => {
     expect(rows.indicators[0]?.searchTerms).toBe(rows.indicators[1]?.searchTerms);
     expect(Object.isFrozen(rows.observations[0]?.context)).toBe(true);
   });
+  it("gives each row the base score of its own type, confidence and family, whatever the rows before it", () => {
+    const shapes: Omit<ChunkIndicator, "value">[] = [
+      { type: "ipv4", tags: [], context: {} },
+      { type: "domain", tags: [], context: {} },
+      { type: "ipv4", tags: [], context: {}, confidence: 90 },
+      { type: "domain", tags: [], context: { malwareFamily: "lumma" } },
+      { type: "ipv4", tags: [], context: {}, confidence: 0 },
+      { type: "domain", tags: [], context: {}, confidence: 90 },
+      { type: "sha256", tags: [], context: { malwareFamily: "emotet" }, confidence: 10 },
+    ];
+    const indicators = Array.from({ length: 60 }, (_, index) => ({
+      ...shapes[(index * 5) % shapes.length],
+      value: `v${index}`,
+    })) as ChunkIndicator[];
+    const together = toGlobalRows(indicators, facts, observedAt).indicators.map((row) => row.baseScore);
+    const alone = indicators.map(
+      (indicator) => toGlobalRows([indicator], facts, observedAt).indicators[0]?.baseScore,
+    );
+    expect(together).toEqual(alone);
+    expect(new Set(together).size).toBeGreaterThan(2);
+  });
 });

@@ -57,13 +57,20 @@ function baseScore(
   facts: FeedFacts,
   observedAt: number,
   model: ScoringModel,
-  memo: Map<string, number>,
+  memo: ScoreMemo,
 ): number {
   const family = stringOrNull(indicator.context.malwareFamily);
+  // The last combination of this type first: no key text is built for a row that repeats it.
+  const last = memo.lastByType.get(indicator.type);
+  if (last !== undefined && last.confidence === indicator.confidence && last.family === family)
+    return last.score;
   // A feed's rows mostly share type, confidence and family: score each combination once per chunk.
   const key = `${indicator.type}|${indicator.confidence ?? ""}|${family ?? ""}`;
-  const known = memo.get(key);
-  if (known !== undefined) return known;
+  const known = memo.byKey.get(key);
+  if (known !== undefined) {
+    memo.lastByType.set(indicator.type, { confidence: indicator.confidence, family, score: known });
+    return known;
+  }
   const result = scoreAt(
     {
       type: indicator.type,
@@ -84,8 +91,19 @@ function baseScore(
     false,
   );
   const score = Math.max(0, Math.min(100, Math.round(result.baseScore)));
-  memo.set(key, score);
+  memo.byKey.set(key, score);
+  memo.lastByType.set(indicator.type, { confidence: indicator.confidence, family, score });
   return score;
+}
+
+/** Base scores already computed for one chunk, by type|confidence|family, and the last one per type. */
+interface ScoreMemo {
+  byKey: Map<string, number>;
+  lastByType: Map<string, { confidence: number | undefined; family: string | null; score: number }>;
+}
+
+function newScoreMemo(): ScoreMemo {
+  return { byKey: new Map(), lastByType: new Map() };
 }
 
 function indicatorTlp(indicator: ChunkIndicator, facts: FeedFacts): Tlp {
@@ -142,7 +160,7 @@ export function toGlobalRows(
   model: ScoringModel = defaultScoringModel,
 ): GlobalRows {
   const observedAt = Date.parse(observedAtIso);
-  const memo = new Map<string, number>();
+  const memo = newScoreMemo();
   const out: GlobalRows = { indicators: [], observations: [], keys: [], rejected: [] };
   const sourceOnly: readonly string[] = [facts.sourceName];
   for (const indicator of indicators) {
@@ -205,7 +223,7 @@ export function toPrivateRows(
   model: ScoringModel = defaultScoringModel,
 ): { rows: PrivateIndicatorRow[]; keys: (string | null)[]; rejected: RejectedIndicator[] } {
   const observedAt = Date.parse(observedAtIso);
-  const memo = new Map<string, number>();
+  const memo = newScoreMemo();
   const rows: PrivateIndicatorRow[] = [];
   const keys: (string | null)[] = [];
   const rejected: RejectedIndicator[] = [];

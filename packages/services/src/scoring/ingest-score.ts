@@ -37,6 +37,7 @@ interface ScoredInput {
 }
 
 const noReasons = JSON.stringify([]);
+const noTags: string[] = [];
 
 /**
  * The inputs that decide a single-source row's score (everything `toScoringInput` reads, but the value:
@@ -133,7 +134,8 @@ export async function scoreRowsBeforeUpsert(
           id: "",
           type: row.type as IndicatorType,
           value: row.value,
-          tags: row.tags === undefined || row.tags.length === 0 ? [] : [...row.tags],
+          // Rows without tags share one empty list, replaced (never changed) when a repeat brings some.
+          tags: row.tags === undefined || row.tags.length === 0 ? noTags : [...row.tags],
           observations: [],
           false_positive_tenants: null,
           true_positive_tenants: null,
@@ -142,7 +144,8 @@ export async function scoreRowsBeforeUpsert(
         byKey.add(row.type, row.value, entry);
         entries.push(entry);
         entryOfRow[entryOfRow.length - 1] = entry;
-      } else if (row.tags !== undefined && row.tags.length > 0) known.tags.push(...row.tags);
+      } else if (row.tags !== undefined && row.tags.length > 0)
+        known.tags = known.tags === noTags ? [...row.tags] : [...known.tags, ...row.tags];
     }
     for (let index = 0; index < group.observations.length; index++) {
       const observation = group.observations[index];
@@ -188,9 +191,12 @@ export async function scoreRowsBeforeUpsert(
   // A feed's rows mostly share type, source, context and dates: the explanation (the costly part) is built
   // once per distinct single-source input, and unsuppressed rows of one input share one columns object.
   const memo = new Map<string, ScoredInput>();
-  let previous: { entry: IngestEntry; scored: ScoredInput } | undefined;
+  // The last single-source input scored per type: a feed that mixes types (IPs and domains, line by line)
+  // alternates between a few inputs, which a single "previous" would miss on every row.
+  const previousByType = new Map<string, { entry: IngestEntry; scored: ScoredInput }>();
   entries.forEach((entry, index) => {
     let scored: ScoredInput | undefined;
+    const previous = previousByType.get(entry.type);
     if (previous !== undefined && sameSingleSourceInput(previous.entry, entry)) scored = previous.scored;
     const memoKey = scored === undefined ? singleSourceKey(entry) : undefined;
     if (memoKey !== undefined) scored = memo.get(memoKey);
@@ -208,7 +214,8 @@ export async function scoreRowsBeforeUpsert(
       scored = { numbers, unsuppressed: { ...numbers, suppressed: false, reasons: noReasons } };
       if (memoKey !== undefined) memo.set(memoKey, scored);
     }
-    if (entry.observations.length === 1) previous = { entry, scored };
+    if (entry.observations.length === 1 && previous?.scored !== scored)
+      previousByType.set(entry.type, { entry, scored });
     const match = matches[index];
     entry.score =
       match === undefined || (!match.suppressed && match.reasons.length === 0)

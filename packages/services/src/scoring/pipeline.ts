@@ -130,13 +130,9 @@ export async function scoreChangedIndicators(
   dbs: ScoringDatabases,
   indicatorIds: readonly string[],
   now: number,
-  scoredAtApply?: ReadonlySet<string>,
+  mayBeStale: readonly string[] = indicatorIds,
 ): Promise<{ global: CatalogScoreStats; tenants: number }> {
-  // Rows the apply inserted already scored cannot be stale: only the others are checked.
-  const mayBeStale =
-    scoredAtApply === undefined || scoredAtApply.size === 0
-      ? indicatorIds
-      : indicatorIds.filter((id) => !scoredAtApply.has(id));
+  // Rows the apply inserted already scored cannot be stale: only the others (`mayBeStale`) are checked.
   const global = await scoreCatalog(dbs.ingestDb, await staleCatalogScores(dbs.ingestDb, mayBeStale), {
     now,
   });
@@ -146,7 +142,7 @@ export async function scoreChangedIndicators(
 }
 
 /**
- * `notInsertedHere`: the ids less those the apply inserted (`scoredAtApply`). With no allowlist entry
+ * `notInsertedHere`: the ids less those the apply inserted already scored (`mayBeStale`). With no allowlist entry
  * anywhere a tenant is concerned only through an overlay row, which a row had none of when this delivery
  * inserted it: then only the others are sent (a delivery's ~29,000 new ids, twice, otherwise).
  */

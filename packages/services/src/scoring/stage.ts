@@ -20,7 +20,7 @@ export function registerScoringStage(options: { now?: () => number } = {}): () =
   const remove = onIndicatorsChanged(async (change, context) => {
     if (change.scope !== "global") return;
     try {
-      await scoreChangedIndicators(context, change.indicatorIds, now(), change.scoredAtApply);
+      await scoreChangedIndicators(context, change.indicatorIds, now(), change.mayBeStale);
     } catch (error) {
       logger.error("scoring changed indicators failed; queued for the scheduled re-score", {
         feedId: change.feedId,

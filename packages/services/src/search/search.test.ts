@@ -173,6 +173,36 @@ describe("search through either backend", () => {
     expect(await found(`srch-${unique}`, ["ipv4"])).not.toContain(id(domain));
   });
 
+  it("stores an IPv4's document without its value, and finds and ranks it as if the value were there", async () => {
+    const octets = randomBytes(2);
+    const ipv4 = `198.19.${octets[0]}.${octets[1]}`;
+    const family = `ipfam${unique}`;
+    const seeded = await seedCatalog(dbs, [{ type: "ipv4", value: ipv4, malwareFamily: family }]);
+    const id = seeded.ids.get(ipv4);
+    const { rows } = await dbs.admin.pool.query<{ words: string[] }>(
+      "select tsvector_to_array(document) as words from indicator_search where indicator_id = $1",
+      [id],
+    );
+    // The value is a key of its own in the tsvector index for every IPv4 written; the catalog's btree finds it.
+    expect(rows[0]?.words).toContain(family);
+    expect(rows[0]?.words).not.toContain(ipv4);
+    const ctx = userContext(dbs, tree, "clientA");
+    const hits = async (q: string) => (await searchIndicators({ ctx, input: { q, limit: 200 } })).items;
+    for (const q of [ipv4, family, `${ipv4} ${family}`, `${family} ${ipv4}`]) {
+      const hit = (await hits(q)).find((item) => item.indicator.id === id);
+      expect(hit, q).toBeDefined();
+      // The rank of the document with the value in it, as before it was left out.
+      const { rows: expected } = await dbs.admin.pool.query<{ score: number }>(
+        `select (case when s.value = $2 then 4 when s.value ilike $3 then 3 when s.value ilike $4 then 2 else 0 end
+                 + ts_rank(to_tsvector('simple', s.value || ' ' || s.terms), plainto_tsquery('simple', $2)))::float8 as score
+           from indicator_search s where s.indicator_id = $1`,
+        [id, q, `${q}%`, `%${q}%`],
+      );
+      expect(hit?.score, q).toBeCloseTo(Number(expected[0]?.score), 5);
+    }
+    expect((await hits(`${ipv4} nosuchword${unique}`)).map((item) => item.indicator.id)).not.toContain(id);
+  });
+
   it("has trigram entries only for the types searched by substring (migration 0071 = prefixSearchedTypes)", async () => {
     const { rows } = await dbs.admin.pool.query<{ predicate: string | null }>(
       "select pg_get_expr(indpred, indrelid) as predicate from pg_index where indexrelid = 'indicator_search_value_trgm_idx'::regclass",

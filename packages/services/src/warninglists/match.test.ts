@@ -52,4 +52,21 @@ describe("warninglist matching at ingestion", () => {
     expect(after.matches.map((match) => match.suppressed)).toEqual([true, false, false]);
     expect(after.matches[0]?.reasons.map((reason) => reason.listId)).toEqual(["amazon-aws"]);
   });
+
+  it("flags reserved addresses on every call, also when no stored entry is a candidate", async () => {
+    const reserved = [
+      { type: "ipv4", value: "10.1.2.3" },
+      { type: "ipv4", value: "11.22.33.44" },
+      { type: "ipv4", value: "192.0.2.5" },
+      { type: "domain", value: "www.example.com" },
+    ] as const;
+    for (let call = 0; call < 2; call++) {
+      const matches = await withIngestTx({ db: suite.dbs.ingest.db }, (tx) =>
+        matchWarninglists(tx, reserved),
+      );
+      expect(matches.map((match) => match.suppressed)).toEqual([true, false, true, false]);
+      expect(matches[0]?.reasons.map((reason) => reason.kind)).toEqual(["reserved"]);
+      expect(matches[1]?.reasons).toEqual([]);
+    }
+  });
 });

@@ -53,6 +53,9 @@ function toSources(lists: readonly ListRow[], entries: readonly EntryRow[]): War
   return sources;
 }
 
+/** The candidate index of a batch no keyed entry concerns: the reserved address ranges only. */
+let reservedOnly: SuppressionIndex | undefined;
+
 /**
  * Substring and regex lists cannot be looked up by key, so their entries (about 8,400 in the whole MISP
  * set, ~1 MB as an index) are compiled once per isolate and kept until a list's checksum changes.
@@ -130,8 +133,16 @@ export async function matchWarninglists(
   const keyed = lists.filter((list) => !isScanned(list));
   // With no keyed list enabled no stored entry can be a candidate: no keys are built, sent or probed.
   const candidates = keyed.length === 0 ? [] : await candidateEntries(tx, keyed, indicators);
-  const candidateIndex = SuppressionIndex.build({ warninglists: toSources(keyed, candidates) });
+  // With no candidate the index holds the reserved ranges alone: the same every time, built once per isolate.
+  if (candidates.length === 0) reservedOnly ??= SuppressionIndex.build({ warninglists: [] });
+  const candidateIndex =
+    candidates.length === 0 && reservedOnly !== undefined
+      ? reservedOnly
+      : SuppressionIndex.build({ warninglists: toSources(keyed, candidates) });
   const scanIndex = await scannedIndex(tx, lists);
+  const scanRules = scanIndex.ruleCount;
+  if (scanRules.global === 0 && scanRules.tenant === 0)
+    return indicators.map((indicator) => candidateIndex.match(indicator));
   return indicators.map((indicator) => {
     const keyedMatch = candidateIndex.match(indicator);
     const scanMatch = scanIndex.match(indicator);
