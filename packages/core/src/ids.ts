@@ -40,15 +40,12 @@ export type IdPrefix = (typeof prefixes)[IdKind];
 
 const alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
 
-/**
- * Crockford base32 of `bytes[from, to)`, after the `carryBits` low bits of `carry` (bits a caller already
- * holds); the last character is padded with zero bits.
- */
-function encodeCrockford(bytes: Uint8Array, from = 0, to = bytes.length, carry = 0, carryBits = 0): string {
+/** Crockford base32 of `bytes`; the last character is padded with zero bits. */
+function encodeCrockford(bytes: Uint8Array): string {
   let out = "";
-  let buffer = carry;
-  let bits = carryBits;
-  for (let k = from; k < to; k++) {
+  let buffer = 0;
+  let bits = 0;
+  for (let k = 0; k < bytes.length; k++) {
     // At most 4 + 8 bits are pending, so 12 bits of buffer are enough.
     buffer = ((buffer << 8) | (bytes[k] ?? 0)) & 0xfff;
     bits += 8;
@@ -80,27 +77,13 @@ export function newId(kind: IdKind, now: number = Date.now()): string {
 
 /**
  * `count` ids of one kind at once, for bulk paths: the same layout as `newId`, with the random bits drawn in
- * one call instead of one per id (measured several times faster at thousands of ids). The time is the same
- * for every id of a call, so its first 45 bits (9 characters) are encoded once; each id then encodes the
+ * one call per 64 KB instead of one per id (measured several times faster at thousands of ids). The time is the
+ * same for every id of a call, so its first 45 bits (9 characters) are encoded once; each id then encodes the
  * time's last 3 bits and its own 80 random bits.
  */
 export function newIds(kind: IdKind, count: number, now: number = Date.now()): string[] {
-  const time = timeBytes(now);
-  const head = `${prefixes[kind]}_${encodeCrockford(time).slice(0, 9)}`;
-  // Bits 45–47 of the body: the low 3 bits of the time's last byte.
-  const timeTail = (time[5] ?? 0) & 7;
-  const ids: string[] = new Array(count);
-  // getRandomValues fills at most 65,536 bytes per call.
-  const perChunk = 6553;
-  for (let start = 0; start < count; start += perChunk) {
-    const size = Math.min(perChunk, count - start);
-    const random = crypto.getRandomValues(new Uint8Array(size * 10));
-    for (let j = 0; j < size; j++) {
-      // 3 time bits + 80 random bits: 16 characters and one more padded with two zero bits, as newId ends.
-      ids[start + j] = head + encodeCrockford(random, j * 10, j * 10 + 10, timeTail, 3);
-    }
-  }
-  return ids;
+  const { head, timeTail, random } = idParts(kind, count, now);
+  return encodeIds(head, timeTail, random, null);
 }
 
 /**
@@ -130,12 +113,13 @@ const alphabetCodes = Uint8Array.from(alphabet, (character) => character.charCod
 const asciiDecoder = new TextDecoder();
 
 /**
- * The ids of the random bytes at `order` (10 each), written as ASCII into one buffer and decoded once: each id
- * is then a slice of one flat string, instead of a rope of 18 pieces per id (`encodeCrockford`'s `+=`), which
- * every later reader (sort, hash, join) had to flatten. The body encodes as `encodeCrockford` does (a test).
+ * The ids of the random bytes (10 each) in `order` (null: as drawn), written as ASCII into one buffer and
+ * decoded once: each id is then a slice of one flat string, instead of a rope of 18 pieces per id, which every
+ * later reader (sort, hash, join) had to flatten. 3 time bits + 80 random bits: 16 characters and one more
+ * padded with two zero bits, as `newId` ends.
  */
-function encodeIds(head: string, timeTail: number, random: Uint8Array, order: Uint32Array): string[] {
-  const count = order.length;
+function encodeIds(head: string, timeTail: number, random: Uint8Array, order: Uint32Array | null): string[] {
+  const count = random.length / 10;
   const width = head.length + 17;
   const out = new Uint8Array(count * width);
   const headCodes = Uint8Array.from(head, (character) => character.charCodeAt(0));
@@ -144,7 +128,7 @@ function encodeIds(head: string, timeTail: number, random: Uint8Array, order: Ui
   for (let j = 0; j < count; j++) {
     for (let k = 0; k < headLength; k++) out[p + k] = headCodes[k] ?? 0;
     p += headLength;
-    const from = (order[j] ?? 0) * 10;
+    const from = (order === null ? j : (order[j] ?? 0)) * 10;
     let buffer = timeTail;
     let bits = 3;
     for (let k = from; k < from + 10; k++) {

@@ -56,6 +56,11 @@ function toSources(lists: readonly ListRow[], entries: readonly EntryRow[]): War
 /** The candidate index of a batch no keyed entry concerns: the reserved address ranges only. */
 let reservedOnly: SuppressionIndex | undefined;
 
+function reservedRangesIndex(): SuppressionIndex {
+  reservedOnly ??= SuppressionIndex.build({ warninglists: [] });
+  return reservedOnly;
+}
+
 /**
  * Substring and regex lists cannot be looked up by key, so their entries (about 8,400 in the whole MISP
  * set, ~1 MB as an index) are compiled once per isolate and kept until a list's checksum changes.
@@ -134,10 +139,9 @@ export async function matchWarninglists(
   // With no keyed list enabled no stored entry can be a candidate: no keys are built, sent or probed.
   const candidates = keyed.length === 0 ? [] : await candidateEntries(tx, keyed, indicators);
   // With no candidate the index holds the reserved ranges alone: the same every time, built once per isolate.
-  if (candidates.length === 0) reservedOnly ??= SuppressionIndex.build({ warninglists: [] });
   const candidateIndex =
-    candidates.length === 0 && reservedOnly !== undefined
-      ? reservedOnly
+    candidates.length === 0
+      ? reservedRangesIndex()
       : SuppressionIndex.build({ warninglists: toSources(keyed, candidates) });
   const scanIndex = await scannedIndex(tx, lists);
   const scanRules = scanIndex.ruleCount;
