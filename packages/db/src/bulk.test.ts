@@ -689,7 +689,7 @@ describe("upsertObservations", () => {
   });
 
   it("names the stored rows a new source corroborated without changing them, not the rows its own transaction wrote", async () => {
-    const [written = "", corroborated = "", listed = ""] = domains(3);
+    const [written = "", corroborated = "", listed = "", fresh = ""] = domains(4);
     const secondSourceId = newId("source");
     await dbs.admin.pool.query("insert into sources (id, tenant_id, name) values ($1, null, $2)", [
       secondSourceId,
@@ -734,6 +734,23 @@ describe("upsertObservations", () => {
       upsertObservations(tx, [observation(listed, secondSourceId)], { returnTouched: false }),
     );
     expect(again).toMatchObject({ unchanged: 1, corroborated: [] });
+    // One statement with a catalog row its transaction writes and a stored one it leaves as it is: the stored one only.
+    const mixed = await ingest(async (tx) => {
+      const catalog = await upsertIndicators(tx, [indicator(fresh), indicator(written)]);
+      expect(catalog).toMatchObject({ new: 1, changed: 0, unchanged: 1 });
+      return upsertObservations(
+        tx,
+        [fresh, written].map((value) => observation(value, secondSourceId)),
+        { returnTouched: false },
+      );
+    });
+    const writtenId = (
+      await dbs.admin.pool.query<{ id: string }>("select id from indicators where value = $1", [written])
+    ).rows[0]?.id;
+    expect(mixed).toMatchObject({
+      new: 2,
+      corroborated: [{ id: writtenId, type: "domain", value: written }],
+    });
   });
 
   it("rejects observations of unknown indicators and of tenant sources (which must stay private)", async () => {

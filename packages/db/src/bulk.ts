@@ -227,9 +227,12 @@ function later(a: string, b: string): string {
   return compareInstants(a, b) >= 0 ? a : b;
 }
 
+/** Rows without tags share one list (never changed: a merge builds a new one). */
+const noTags: string[] = [];
+
 /** Tags without the separator the statement splits on; sorted so equal sets compare equal. */
 function cleanTags(tags: readonly string[] | undefined): string[] {
-  if (!tags || tags.length === 0) return [];
+  if (!tags || tags.length === 0) return noTags;
   return tags
     .map((tag) => tag.replaceAll(tagSeparator, " ").trim())
     .filter(Boolean)
@@ -243,6 +246,44 @@ function compareText(a: string, b: string): number {
 /** By type, then value: the order of the catalog's unique (type, value) key (no key string built per row). */
 function byTypeAndValue(a: { type: string; value: string }, b: { type: string; value: string }): number {
   return a.type === b.type ? compareText(a.value, b.value) : compareText(a.type, b.type);
+}
+
+/**
+ * `rows` in `byTypeAndValue` order, where `byKey` holds each row under its (type, value) and no two rows share
+ * one. Each type's values are sorted by the engine's own string order (the UTF-16 code units `<` compares)
+ * without a JavaScript comparator call per comparison, then looked up again (their hashes are cached): the
+ * comparator sort of a statement's 5,000 rows was the bulk path's largest cost after the literals.
+ */
+function sortByUniqueKey<T extends { type: string; value: string }>(
+  rows: T[],
+  byKey: ByIndicatorKey<T>,
+): T[] {
+  if (rows.length < 64) return rows.sort(byTypeAndValue);
+  const valuesByType = new Map<string, string[]>();
+  let lastType: string | undefined;
+  let lastValues: string[] = [];
+  for (const row of rows) {
+    if (row.type !== lastType) {
+      lastType = row.type;
+      const known = valuesByType.get(lastType);
+      if (known === undefined) {
+        lastValues = [];
+        valuesByType.set(lastType, lastValues);
+      } else lastValues = known;
+    }
+    lastValues.push(row.value);
+  }
+  const types = [...valuesByType.keys()].sort();
+  let at = 0;
+  for (const type of types) {
+    const values = (valuesByType.get(type) ?? []).sort();
+    for (const value of values) {
+      const row = byKey.get(type, value);
+      if (row === undefined) throw new Error(`sortByUniqueKey: (${type}, ${value}) is not in the map`);
+      rows[at++] = row;
+    }
+  }
+  return rows;
 }
 
 const arrayElementEscape = /["\\]/;
@@ -322,7 +363,12 @@ function sameValueColumn(values: readonly (string | number | null)[], type: stri
   if (values.length < 2) return undefined;
   const first = values[0];
   for (let i = 1; i < values.length; i++) if (values[i] !== first) return undefined;
-  return sql`array_fill(${first}::${sql.raw(type)}, array[${sql.raw(String(values.length))}])`;
+  return filledColumn(first, values.length, type);
+}
+
+/** `rows` times `value` as an array parameter of `type` (`sameValueColumn`'s form). */
+function filledColumn(value: string | number | null | undefined, rows: number, type: string): SQL {
+  return sql`array_fill(${value}::${sql.raw(type)}, array[${sql.raw(String(rows))}])`;
 }
 
 interface PreparedIndicator {
@@ -397,10 +443,11 @@ function prepareIndicators(rows: readonly IndicatorUpsertRow[]): {
       prepared.push(added);
     }
   }
-  return { prepared: prepared.sort(byTypeAndValue), rejected };
+  return { prepared: sortByUniqueKey(prepared, byKey), rejected };
 }
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
+function chunks<T>(items: readonly T[], size: number): (readonly T[])[] {
+  if (items.length <= size) return [items];
   const out: T[][] = [];
   for (let start = 0; start < items.length; start += size) out.push(items.slice(start, start + size));
   return out;
@@ -431,36 +478,42 @@ export function searchTermsText(terms: readonly string[]): string {
 }
 
 /**
- * Types whose value is one word of its full-text document and nothing else (`to_tsvector('simple', value)` is
- * exactly the value: an IPv4 address is a single token, checked for every octet in every position), so their
- * search documents leave the value out. Each value was a key of its own in the tsvector GIN's entry tree:
- * ~5 µs of PostgreSQL CPU per IPv4 row written, two writers (docs/BENCHMARKS.md, ingestion, session 13).
- * Search loses nothing: a query holding the value as a word finds the row through the catalog's (type, value)
- * btree and is checked against the whole document (`fullSearchDocument`); every rank is taken from the whole
- * document. Hashes are not here: a hex string such as `4e07408562bedb8b…` is split into two words by the
- * parser (a number with an exponent, then the rest), and search finds such a hash by its second word.
+ * Types whose value is always exactly one word (an IPv4 address is a single token, checked for every octet in every
+ * position): their stored document is built from the terms alone, the value not even parsed (cheaper than parsing
+ * and deleting it: −0.7 µs per average feed row, session 14).
  */
-export const valueOutsideDocumentTypes = ["ipv4"] as const;
-const valueOutsideDocumentList = sql.raw(valueOutsideDocumentTypes.map((type) => `'${type}'`).join(", "));
-
-/** The full-text document stored for a search row of `type`, `value` and `terms` (see `valueOutsideDocumentTypes`). */
-export function storedSearchDocument(type: SQL, value: SQL, terms: SQL): SQL {
-  return sql`to_tsvector('simple', case when ${type} in (${valueOutsideDocumentList}) then '' else ${value} || ' ' end || ${terms})`;
-}
+export const termsOnlyDocumentTypes = ["ipv4"] as const;
+const termsOnlyDocumentList = sql.raw(termsOnlyDocumentTypes.map((type) => `'${type}'`).join(", "));
 
 /**
- * The whole full-text document of a search row, value included, whatever is stored: what search matches and
- * ranks against (for most types it is the stored document; for `valueOutsideDocumentTypes` it is computed).
+ * The full-text document stored for a search row of `type`, `value` and `terms`. A row's whole document is
+ * `to_tsvector('simple', value || ' ' || terms)` (`fullSearchDocument`: what search matches and ranks against,
+ * computed at search time for the rows it reads); the stored one, which the tsvector GIN indexes, is that document
+ * less the one word that IS the value, when the parser reads the value as a single word (an IPv4, most domains and
+ * e-mail addresses, a hash that does not start like a number, …). Each such value was a key of its own in the GIN's
+ * entry tree, written for every row and never shared (IPv4 ~5 µs, a domain ~4.4 µs of PostgreSQL CPU per row
+ * written, two writers; docs/BENCHMARKS.md, ingestion, sessions 13–14). Every other word keeps its position, so for
+ * any query `plainto_tsquery` makes, the whole document matches exactly when the stored one does, or when the value
+ * is one of the query's words and the whole document matches: search reaches the second kind through the catalog's
+ * (type, value) btree. Exact whatever the parser makes of a value: `ts_delete` removes the value's word only if
+ * there is one (a value of several words, `xn--…`, `1e5.com`, a URL, keeps them all). Documents stored before keep
+ * their value, which is as exact (the stored document is then the whole one).
  */
-export function fullSearchDocument(type: SQL, value: SQL, terms: SQL, stored: SQL): SQL {
-  return sql`case when ${type} in (${valueOutsideDocumentList}) then to_tsvector('simple', ${value} || ' ' || ${terms}) else ${stored} end`;
+export function storedSearchDocument(type: SQL, value: SQL, terms: SQL): SQL {
+  return sql`case when ${type} in (${termsOnlyDocumentList}) then to_tsvector('simple', ${terms})
+    else ts_delete(to_tsvector('simple', ${value} || ' ' || ${terms}), ${value}) end`;
+}
+
+/** The whole full-text document of a search row, value included, whatever is stored: what search matches and ranks against. */
+export function fullSearchDocument(value: SQL, terms: SQL): SQL {
+  return sql`to_tsvector('simple', ${value} || ' ' || ${terms})`;
 }
 
 /**
  * Writes the search documents of catalog rows new in this transaction: `rows` is a relation of (id, type,
  * value, tags, terms), terms as `searchTermsText` joins them (duplicates allowed). A document is the row's
  * tags, then its distinct terms in the database's order; `to_tsvector` over value and terms
- * (`storedSearchDocument`: without the value for `valueOutsideDocumentTypes`). The one
+ * (`storedSearchDocument`: without the value's own word). The one
  * definition for `upsertIndicators`' `searchDocuments` and the search package's `indexNewIndicators`. A row with
  * one term (a plain feed's rows: the source's name) is its own distinct list: the sub-select and its sort per
  * row cost ~5.5 µs of PostgreSQL CPU alone, the test for a separator ~1.4.
@@ -510,10 +563,19 @@ export async function upsertIndicators(
     const tlp: string[] = [];
     const tags: string[] = [];
     const searchTerms: string[] = [];
-    const scores = new ScoreColumnArrays();
+    const scores = new ScoreColumns();
     const withDocuments = options.searchDocuments === true;
+    // Rows of one feed share their terms list (the source's name alone): joined once per run of it.
+    let lastTerms: readonly string[] | undefined;
+    let lastTermsText = "";
     for (const row of batch) {
-      if (withDocuments) searchTerms.push(searchTermsText(row.searchTerms));
+      if (withDocuments) {
+        if (row.searchTerms !== lastTerms) {
+          lastTerms = row.searchTerms;
+          lastTermsText = searchTermsText(row.searchTerms);
+        }
+        searchTerms.push(lastTermsText);
+      }
       types.push(row.type);
       values.push(row.value);
       firstSeen.push(row.firstSeen);
@@ -524,15 +586,26 @@ export async function upsertIndicators(
       tags.push(row.tags.length === 0 ? "" : row.tags.join(tagSeparator));
       scores.push(row.score);
     }
+    const [
+      score,
+      scoreConfidence,
+      scoreBase,
+      decayStart,
+      expired,
+      nextReaction,
+      explanation,
+      suppressed,
+      reasons,
+    ] = scores.parameters();
     const rowsSent = sql`unnest(${textArrayLiteral(ids)}::text[], ${textColumn(types, "text")},
                   ${textArrayLiteral(values)}::text[], ${textColumn(firstSeen, "timestamptz")},
                   ${textColumn(lastSeen, "timestamptz")}, ${numberColumn(confidence, "smallint")},
                   ${numberColumn(baseScore, "smallint")}, ${textColumn(tlp, "text")},
-                  ${textColumn(tags, "text")}, ${numberColumn(scores.score, "smallint")},
-                  ${numberColumn(scores.confidence, "smallint")}, ${numberColumn(scores.base, "real")},
-                  ${numberColumn(scores.decayStart, "float8")}, ${textColumn(scores.expired, "boolean")},
-                  ${numberColumn(scores.nextReactionAt, "float8")}, ${numberColumn(scores.explanation, "int")},
-                  ${textColumn(scores.suppressed, "boolean")}, ${textColumn(scores.reasons, "jsonb")}
+                  ${textColumn(tags, "text")}, ${score},
+                  ${scoreConfidence}, ${scoreBase},
+                  ${decayStart}, ${expired},
+                  ${nextReaction}, ${explanation},
+                  ${suppressed}, ${reasons}
                   ${withDocuments ? sql`, ${textColumn(searchTerms, "text")}` : sql``})
         as u(id, type, value, first_seen, last_seen, confidence, base_score, tlp, tags, score, score_confidence,
              score_base, decay_start_ms, expired, next_reaction_ms, explanation, suppressed, reasons
@@ -635,32 +708,87 @@ export async function upsertIndicators(
   return result;
 }
 
-/** The score columns of a batch as parallel arrays (null where a row carries no score). */
-class ScoreColumnArrays {
-  readonly score: (number | null)[] = [];
-  readonly confidence: (number | null)[] = [];
-  readonly base: (number | null)[] = [];
-  readonly decayStart: (number | null)[] = [];
-  readonly expired: (string | null)[] = [];
-  readonly nextReactionAt: (number | null)[] = [];
-  /** Per row, the number of its explanation in `explanations`. */
-  readonly explanation: (number | null)[] = [];
+/**
+ * The score columns of a batch: each row's columns object (rows of one scoring input share one; null where a
+ * row carries none), turned into the nine column parameters. A column every distinct object agrees on is the
+ * `array_fill` that `textColumn` / `numberColumn` would find, without an array of it (a feed's rows mostly
+ * share dates, flags and reasons); the others are arrays as before.
+ */
+class ScoreColumns {
   readonly explanations = new ExplanationSet();
-  readonly suppressed: (string | null)[] = [];
-  readonly reasons: (string | null)[] = [];
+  private readonly rows: (IndicatorScoreColumns | undefined)[] = [];
+  /** The distinct objects in the order rows first carry them, while there are at most `maxDistinct`. */
+  private readonly distinct: (IndicatorScoreColumns | undefined)[] = [];
+  private many = false;
+  private lastPushed: IndicatorScoreColumns | undefined | null = null;
+  private numbered = false;
 
   push(columns: IndicatorScoreColumns | undefined): void {
-    this.score.push(columns === undefined ? null : columns.score);
-    this.confidence.push(columns === undefined ? null : columns.confidence);
-    this.base.push(columns === undefined ? null : columns.base);
-    this.decayStart.push(columns === undefined ? null : columns.decayStart);
-    this.expired.push(columns === undefined ? null : columns.expired ? "t" : "f");
-    this.nextReactionAt.push(columns === undefined ? null : columns.nextReactionAt);
-    this.explanation.push(columns === undefined ? null : this.explanations.add(columns.explanation));
-    this.suppressed.push(columns === undefined ? null : columns.suppressed ? "t" : "f");
-    this.reasons.push(columns === undefined ? null : columns.reasons);
+    this.rows.push(columns);
+    if (columns === this.lastPushed || this.many) return;
+    this.lastPushed = columns;
+    if (this.distinct.includes(columns)) return;
+    if (this.distinct.length >= maxDistinctScores) this.many = true;
+    else this.distinct.push(columns);
+  }
+
+  /** The parameters of the nine columns, in the statement's order; explanations are numbered as rows carry them. */
+  parameters(): SQL[] {
+    // Numbers in the order rows first carry each text, as numbering row by row gives them.
+    if (!this.numbered && !this.many)
+      for (const columns of this.distinct)
+        if (columns !== undefined) this.explanations.add(columns.explanation);
+    this.numbered = true;
+    const flag = (value: boolean) => (value ? "t" : "f");
+    return [
+      this.numbers((c) => c.score, "smallint"),
+      this.numbers((c) => c.confidence, "smallint"),
+      this.numbers((c) => c.base, "real"),
+      this.numbers((c) => c.decayStart, "float8"),
+      this.texts((c) => flag(c.expired), "boolean"),
+      this.numbers((c) => c.nextReactionAt, "float8"),
+      this.numbers((c) => this.explanations.add(c.explanation), "int"),
+      this.texts((c) => flag(c.suppressed), "boolean"),
+      this.texts((c) => c.reasons, "jsonb"),
+    ];
+  }
+
+  /** The one value all rows hold in a column (as `sameValueColumn` finds it), or `notShared`. */
+  private shared<V>(get: (columns: IndicatorScoreColumns) => V): V | null | typeof notShared {
+    if (this.many || this.rows.length < 2) return notShared;
+    const valueIn = (columns: IndicatorScoreColumns | undefined) =>
+      columns === undefined ? null : get(columns);
+    const first = valueIn(this.distinct[0]);
+    for (let i = 1; i < this.distinct.length; i++) if (valueIn(this.distinct[i]) !== first) return notShared;
+    return first;
+  }
+
+  private column<V>(get: (columns: IndicatorScoreColumns) => V): (V | null)[] {
+    const values = new Array<V | null>(this.rows.length);
+    for (let i = 0; i < this.rows.length; i++) {
+      const columns = this.rows[i];
+      values[i] = columns === undefined ? null : get(columns);
+    }
+    return values;
+  }
+
+  private numbers(get: (columns: IndicatorScoreColumns) => number | null, type: string): SQL {
+    const value = this.shared(get);
+    return value === notShared
+      ? numberColumn(this.column(get), type)
+      : filledColumn(value, this.rows.length, type);
+  }
+
+  private texts(get: (columns: IndicatorScoreColumns) => string, type: string): SQL {
+    const value = this.shared(get);
+    return value === notShared
+      ? textColumn(this.column(get), type)
+      : filledColumn(value, this.rows.length, type);
   }
 }
+
+const maxDistinctScores = 8;
+const notShared = Symbol("notShared");
 
 interface PreparedObservation {
   type: string;
@@ -727,9 +855,14 @@ function prepareObservations(rows: readonly ObservationUpsertRow[]): {
       prepared.push(added);
     }
   }
-  // The order of the key (type, value, source) the observations' rows were sorted by before.
+  // The order of the key (type, value, source) the observations' rows were sorted by before. With one source
+  // (a delivery of one feed) no two rows share (type, value).
+  const [onlySource] = bySource.values();
   return {
-    prepared: prepared.sort((a, b) => byTypeAndValue(a, b) || compareText(a.sourceId, b.sourceId)),
+    prepared:
+      bySource.size === 1 && onlySource !== undefined
+        ? sortByUniqueKey(prepared, onlySource)
+        : prepared.sort((a, b) => byTypeAndValue(a, b) || compareText(a.sourceId, b.sourceId)),
     rejected,
   };
 }
@@ -774,6 +907,10 @@ export interface CorroboratedIndicator {
  * went from 22–25 to 150 µs per row after autoanalyze ran mid-run (cause not confirmed with EXPLAIN).
  */
 const indicatorWrittenHere = sql`(i.xmin = pg_current_xact_id()::xid)`;
+// `matched` also notes it for each row (the catalog row is read there anyway): a statement none of whose catalog rows
+// came from elsewhere (a new feed's rows, written by the upsert just before) cannot have corroborated any, and skips
+// the probe of the catalog's primary key for each observation it inserted (−2.3 µs of PostgreSQL CPU per row, two
+// writers; docs/BENCHMARKS.md, ingestion, session 14). Mixed statements probe as before.
 
 /**
  * Upserts per-source observations, naming the indicator by (type, value) so the caller needs no ids
@@ -800,25 +937,36 @@ export async function upsertObservations(
   for (const batch of chunks(prepared, options.batchSize ?? defaultBatchSize)) {
     // Ascending with the rows, as the catalog's ids above (and so the indicator ids they reference).
     const ids = newSortedIds("observation", batch.length);
-    const types = batch.map((row) => row.type);
-    const values = batch.map((row) => row.value);
-    const sources = batch.map((row) => row.sourceId);
-    const firstSeen = batch.map((row) => row.firstSeen);
-    const lastSeen = batch.map((row) => row.lastSeen);
-    const families = batch.map((row) => row.malwareFamily);
-    const threatTypes = batch.map((row) => row.threatType);
-    const references = batch.map((row) => row.reference);
+    const count = batch.length;
+    const types = new Array<string>(count);
+    const values = new Array<string>(count);
+    const sources = new Array<string>(count);
+    const firstSeen = new Array<string>(count);
+    const lastSeen = new Array<string>(count);
+    const families = new Array<string | null>(count);
+    const threatTypes = new Array<string | null>(count);
+    const references = new Array<string | null>(count);
+    const contexts = new Array<string>(count);
     // Rows of one feed share their context object (the consumer's rows without one share an empty one):
     // stringified once per run of the same object.
     let lastContext: Record<string, unknown> | undefined;
     let lastContextText = "";
-    const contexts = batch.map((row) => {
+    for (let index = 0; index < count; index++) {
+      const row = batch[index] as PreparedObservation;
+      types[index] = row.type;
+      values[index] = row.value;
+      sources[index] = row.sourceId;
+      firstSeen[index] = row.firstSeen;
+      lastSeen[index] = row.lastSeen;
+      families[index] = row.malwareFamily;
+      threatTypes[index] = row.threatType;
+      references[index] = row.reference;
       if (row.context !== lastContext) {
         lastContext = row.context;
         lastContextText = JSON.stringify(row.context);
       }
-      return lastContextText;
-    });
+      contexts[index] = lastContextText;
+    }
     const { rows: upserted } = await tx.execute<UpsertedObservation>(sql`
       with input as (
         select u.*
@@ -831,7 +979,8 @@ export async function upsertObservations(
       ),
       matched as materialized (
         select input.id, i.id as indicator_id, s.id as source_id, input.first_seen, input.last_seen,
-               input.malware_family, input.threat_type, input.reference, input.context
+               input.malware_family, input.threat_type, input.reference, input.context,
+               ${indicatorWrittenHere} as indicator_written_here
         from input
         join indicators i on i.type = input.type and i.value = input.value
         join sources s on s.id = input.source_id and s.tenant_id is null
@@ -867,9 +1016,10 @@ export async function upsertObservations(
                 left join indicators i on i.id = written.indicator_id`
           : sql`select (select count(*) from matched) as matched, count(*) as written,
                        count(*) filter (where inserted) as inserted_count,
-                       (select json_agg(json_build_array(w.indicator_id, i.type, i.value))::text
-                        from written w join indicators i on i.id = w.indicator_id
-                        where w.inserted and not ${indicatorWrittenHere}) as corroborated
+                       case when exists (select 1 from matched m where not m.indicator_written_here)
+                         then (select json_agg(json_build_array(w.indicator_id, i.type, i.value))::text
+                               from written w join indicators i on i.id = w.indicator_id
+                               where w.inserted and not ${indicatorWrittenHere}) end as corroborated
                 from written`
       }`);
     const matched = Number(upserted[0]?.matched ?? 0);

@@ -1,8 +1,8 @@
 /**
  * The plans of the Postgres search on a populated catalog (`./pnpmw exec node packages/search/bench/search-plans.ts
  * [rows]`, default 200,000): IPv4 and domain search documents written as ingestion writes them, then EXPLAIN
- * (ANALYZE) of `PostgresSearch` for an exact IP, an IP prefix, a hash prefix, a domain substring, a word and an IP
- * with a word (the catalog btree arm of IPv4 documents, which leave their value out), as
+ * (ANALYZE) of `PostgresSearch` for an exact IP, an IP prefix, a hash prefix, a domain substring, a word, and an IP,
+ * a domain and a hash with a word (the catalog btree arm: stored documents leave out the word that is the value), as
  * the application role in a tenant transaction (row-level security on). Shows which index each arm uses:
  * the partial trigram index (migration 0071) for substrings, the catalog's (type, value) btree for IPs and
  * hashes, the tsvector index for words; under the policy migration 0072 replaced and under the current one, same
@@ -12,12 +12,7 @@
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { newId } from "@threatfusion/core";
-import {
-  createDatabase,
-  type DbTransaction,
-  valueOutsideDocumentTypes,
-  withTenantTx,
-} from "@threatfusion/db";
+import { createDatabase, type DbTransaction, storedSearchDocument, withTenantTx } from "@threatfusion/db";
 import { type SQL, sql } from "drizzle-orm";
 import { startThrowawayDatabase } from "../../devstack/src/throwaway-database.ts";
 import { PostgresSearch } from "../src/postgres.ts";
@@ -38,8 +33,8 @@ async function main(): Promise<void> {
       "insert into tenants (id, parent_id, kind, name, slug) values ($1, null, 'platform', 'Platform', 'platform')",
       [tenantId],
     );
-    // Half IPv4, half domains, plus a few hashes; documents as indexNewIndicators writes them (no value in an
-    // IPv4's: `storedSearchDocument`).
+    // Half IPv4, half domains, plus a few hashes; documents as indexNewIndicators writes them (without the word
+    // that is the value: `storedSearchDocument`).
     await admin.pool.query(`
       insert into indicators (id, type, value, first_seen, last_seen)
       select 'ind_' || lpad(g::text, 26, '0'),
@@ -52,10 +47,9 @@ async function main(): Promise<void> {
       insert into indicators (id, type, value, first_seen, last_seen)
       select 'ind_h' || lpad(g::text, 25, '0'), 'sha256', encode(sha256(g::text::bytea), 'hex'), now(), now()
       from generate_series(1, ${Math.max(1, rows / 20)}) g`);
-    await admin.pool.query(`
+    await admin.db.execute(sql`
       insert into indicator_search (indicator_id, type, value, terms, document)
-      select id, type, value, 'bench feed',
-             to_tsvector('simple', case when type in (${valueOutsideDocumentTypes.map((type) => `'${type}'`).join(", ")}) then '' else value || ' ' end || 'bench feed')
+      select id, type, value, 'bench feed', ${storedSearchDocument(sql`type`, sql`value`, sql`'bench feed'`)}
       from indicators`);
     // What autovacuum does to a table that received this many inserts: GIN pending lists merged, statistics.
     await admin.pool.query("vacuum analyze indicators");
@@ -78,6 +72,9 @@ async function main(): Promise<void> {
       ["domain substring", "h1234"],
       ["word (source name)", "bench"],
       ["IPv4 and a word", "11.0.10.20 bench"],
+      ["exact domain", "h1235.plans-bench.com"],
+      ["domain and a word", "h1235.plans-bench.com bench"],
+      ["sha256 and a word", `${hash ?? ""} bench`],
     ];
     // The policy before 0072 next to the current one, same data, same run.
     const policies: [string, string][] = [

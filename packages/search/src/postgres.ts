@@ -1,4 +1,4 @@
-import { fullSearchDocument, valueOutsideDocumentTypes } from "@threatfusion/db";
+import { catalogIndicatorTypes, fullSearchDocument } from "@threatfusion/db";
 import { type SQL, sql } from "drizzle-orm";
 import type { SearchBackend, SearchQuery, SearchResult, SearchScope } from "./types.ts";
 
@@ -57,27 +57,27 @@ export class PostgresSearch implements SearchBackend {
     // Written into each arm, not shared through a CTE: a CTE read by several arms is materialized, and a
     // query held in one is no constant the planner can give the tsvector index.
     const tsQuery = sql`plainto_tsquery('simple', ${text})`;
-    // The whole document, value included, also where the stored one leaves the value out (IPv4, see
-    // `valueOutsideDocumentTypes` in packages/db): matches and ranks are the same as with the value stored.
-    const wholeDocument = fullSearchDocument(sql`s.type`, sql`s.value`, sql`s.terms`, sql`s.document`);
+    // The whole document, value included: the stored one leaves out the word that is the value
+    // (`storedSearchDocument` in packages/db); matches and ranks are the same as with the value stored.
+    const wholeDocument = fullSearchDocument(sql`s.value`, sql`s.terms`);
     // One ranking for every arm: exact value 4, value prefix 3, value substring 2, plus the full-text rank.
     const documentScore = sql`case when s.value = ${text} or s.value = ${lower} then 4
                      when ${substring} and s.value ilike ${prefixPattern} then 3
                      when ${substring} and s.value ilike ${pattern} then 2 else 0 end
                 + ts_rank(${wholeDocument}, ${tsQuery})`;
     const arms: SQL[] = [
-      // Every document's words (tags, families, threat types, source names, the value's own words but an
-      // IPv4's: the next arm).
+      // Every document's words (tags, families, threat types, source names, the value's words unless the value
+      // is a single word: the next arm).
       sql`(select s.indicator_id as id, ${documentScore} as score
          from indicator_search s
          where ${typeCondition(sql`s.type`)} and s.document @@ ${tsQuery}
          limit ${window * 4})`,
     ];
-    const valueWordTypes = valueOutsideDocumentTypes.filter(
+    const valueWordTypes = catalogIndicatorTypes.filter(
       (type) => types === undefined || types.includes(type),
     );
     if (valueWordTypes.length > 0) {
-      // Documents whose stored form leaves the value out (IPv4): a query holding the value as one of its words
+      // Stored documents leave out the word that is the value: a query holding the value as one of its words
       // reaches the row by the catalog's (type, value) btree (the query's words are constants when planned) and
       // is checked against the whole document. A query without the value is answered by the first arm.
       arms.push(sql`(select s.indicator_id as id, ${documentScore} as score

@@ -128,6 +128,30 @@ describe("scoring at ingestion", () => {
     });
   });
 
+  it("scores a row repeated in its chunk with more context by its merged input, its neighbours by their own", async () => {
+    const run = await openGlobalFeedRun(suite.dbs, "B");
+    const tag = newId("job").slice(-8).toLowerCase();
+    const values = [0, 1, 2].map((i) => `rep${i}-${tag}.example.com`);
+    // Three plain rows with the same observation (the consumer shares one list among them), then the first
+    // again with a malware family: the same source twice, merged into that row's observation alone.
+    const message = chunk(
+      run,
+      [...values, values[0] ?? ""].map((value) => ["domain", value]),
+    );
+    const repeat = message.indicators[3];
+    if (repeat !== undefined) repeat.context = { threatType: "botnet_cc", malwareFamily: "lumma" };
+    await applyFeedChunks({ ingestDb: suite.dbs.ingest.db, appDb: suite.dbs.app.db }, [message]);
+    const rows = await stored(values);
+    const scores = values.map((value) => rows.get(value)?.score);
+    expect(scores[1]).toBe(scores[2]);
+    expect(scores[0]).not.toBe(scores[1]);
+    const ids = [...rows.values()].map((row) => row.id);
+    expect(await scoreCatalog(suite.dbs.ingest.db, ids, { now: Date.now() })).toMatchObject({
+      examined: 3,
+      changed: 0,
+    });
+  });
+
   it("re-scores set-based only the rows a second source corroborated", async () => {
     const before = await stored([domain, plainAddress]);
     const run = await openGlobalFeedRun(suite.dbs, "A");

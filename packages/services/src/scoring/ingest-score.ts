@@ -28,7 +28,17 @@ export interface IngestRows {
 /** A key's scoring input as the consumer gathers it from a delivery, and the columns scored for it. */
 interface IngestEntry extends ScoringInputRow {
   score: IndicatorScoreColumns | undefined;
+  /**
+   * Whether `observations` (the list and its objects) is this entry's own. Entries whose one observation equals
+   * the previous new entry's share that list, copied before a repeat changes it.
+   */
+  ownObservations: boolean;
 }
+
+type IngestObservation = ScoringInputRow["observations"][number];
+
+/** Entries start with this list (never changed: the first observation replaces it). */
+const noObservations: IngestObservation[] = [];
 
 interface ScoredInput {
   numbers: Omit<IndicatorScoreColumns, "suppressed" | "reasons">;
@@ -55,6 +65,12 @@ function singleSource(entry: IngestEntry): IngestEntry["observations"][number] |
   return only !== undefined && entry.false_positive_tenants === null && entry.true_positive_tenants === null
     ? only
     : undefined;
+}
+
+/** Gives the entry a list and observation objects of its own before they change (see `ownObservations`). */
+function ownObservations(entry: IngestEntry): void {
+  entry.observations = entry.observations.map((observation) => ({ ...observation }));
+  entry.ownObservations = true;
 }
 
 /**
@@ -117,6 +133,8 @@ export async function scoreRowsBeforeUpsert(
   const byKey = new ByIndicatorKey<IngestEntry>();
   const entries: IngestEntry[] = [];
   const lastDate = { text: "", ms: Number.NaN };
+  // The last list made for a new entry's first observation, which the next entries share while theirs is equal.
+  let sharedObservations: { only: IngestObservation; list: IngestObservation[] } | undefined;
   // Per group, each indicator row's entry (undefined: a type the model does not score), for the last step.
   const rowEntries: (IngestEntry | undefined)[][] = [];
   for (const group of groups) {
@@ -136,10 +154,11 @@ export async function scoreRowsBeforeUpsert(
           value: row.value,
           // Rows without tags share one empty list, replaced (never changed) when a repeat brings some.
           tags: row.tags === undefined || row.tags.length === 0 ? noTags : [...row.tags],
-          observations: [],
+          observations: noObservations,
           false_positive_tenants: null,
           true_positive_tenants: null,
           score: undefined,
+          ownObservations: false,
         };
         byKey.add(row.type, row.value, entry);
         entries.push(entry);
@@ -162,19 +181,53 @@ export async function scoreRowsBeforeUpsert(
       const firstSeen = epochMs(observation.firstSeen, lastDate);
       const lastSeen = epochMs(observation.lastSeen, lastDate);
       // A key has one observation per source, nearly always one in all: a scan, not a map per key.
-      const same = entry.observations.find((stored) => stored.sourceId === observation.sourceId);
+      let same = entry.observations.find((stored) => stored.sourceId === observation.sourceId);
       if (same === undefined) {
-        entry.observations.push({
+        const from = Math.min(firstSeen, lastSeen);
+        const to = Math.max(firstSeen, lastSeen);
+        const family = observation.malwareFamily ?? null;
+        const threat = observation.threatType ?? null;
+        const confidence = sourceConfidence(observation.context);
+        const only = sharedObservations?.only;
+        // A feed's rows mostly carry the same observation (source, dates, context): one list for all of them.
+        if (
+          entry.observations === noObservations &&
+          sharedObservations !== undefined &&
+          only !== undefined &&
+          only.sourceId === observation.sourceId &&
+          only.sourceName === group.source.sourceName &&
+          only.reliability === group.source.reliability &&
+          only.firstSeen === from &&
+          only.lastSeen === to &&
+          only.malwareFamily === family &&
+          only.threatType === threat &&
+          only.sourceConfidence === confidence
+        ) {
+          entry.observations = sharedObservations.list;
+          continue;
+        }
+        const added: IngestObservation = {
           sourceId: observation.sourceId,
           sourceName: group.source.sourceName,
           reliability: group.source.reliability,
-          firstSeen: Math.min(firstSeen, lastSeen),
-          lastSeen: Math.max(firstSeen, lastSeen),
-          malwareFamily: observation.malwareFamily ?? null,
-          threatType: observation.threatType ?? null,
-          sourceConfidence: sourceConfidence(observation.context),
-        });
+          firstSeen: from,
+          lastSeen: to,
+          malwareFamily: family,
+          threatType: threat,
+          sourceConfidence: confidence,
+        };
+        if (entry.observations === noObservations) {
+          entry.observations = [added];
+          sharedObservations = { only: added, list: entry.observations };
+        } else {
+          if (!entry.ownObservations) ownObservations(entry);
+          entry.observations.push(added);
+        }
       } else {
+        if (!entry.ownObservations) {
+          ownObservations(entry);
+          same = entry.observations.find((stored) => stored.sourceId === observation.sourceId) ?? same;
+        }
         // The same source twice in one delivery: merged as upsertObservations merges (widest dates,
         // later context wins).
         same.firstSeen = Math.min(same.firstSeen, firstSeen);

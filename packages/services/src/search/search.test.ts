@@ -203,6 +203,65 @@ describe("search through either backend", () => {
     expect((await hits(`${ipv4} nosuchword${unique}`)).map((item) => item.indicator.id)).not.toContain(id);
   });
 
+  it("stores every document without the word that is its value, and finds and ranks it as if the value were there", async () => {
+    const hex = (bytes: number) => randomBytes(bytes).toString("hex");
+    const family = `wordfam${unique}`;
+    // Values the parser reads as one word (a domain, an e-mail address, a hash starting with a letter) and values
+    // it reads as several (punycode, a hash read as a number with an exponent, then the rest; a URL): the first
+    // kind is stored without its word, the second keeps every word.
+    const single = [
+      { type: "domain", value: `w${unique}-x.wordless.example`.toLowerCase() },
+      { type: "email", value: `u${unique}@wordless.example`.toLowerCase() },
+      { type: "sha256", value: `a${hex(32).slice(1)}` },
+    ];
+    const several = [
+      { type: "domain", value: `xn--w${unique}-kva.example`.toLowerCase() },
+      { type: "sha256", value: `4e07408562bedb${hex(25)}` },
+      { type: "url", value: `http://w${unique}.wordless.example/path`.toLowerCase() },
+    ];
+    const seeded = await seedCatalog(
+      dbs,
+      [...single, ...several].map((row) => ({ ...row, malwareFamily: family })),
+    );
+    const ctx = userContext(dbs, tree, "clientA");
+    const hits = async (q: string) => (await searchIndicators({ ctx, input: { q, limit: 200 } })).items;
+    for (const { type, value } of [...single, ...several]) {
+      const id = seeded.ids.get(value);
+      const { rows } = await dbs.admin.pool.query<{ stored: string[]; whole: string[] }>(
+        `select tsvector_to_array(document) as stored,
+                tsvector_to_array(to_tsvector('simple', value || ' ' || terms)) as whole
+           from indicator_search where indicator_id = $1`,
+        [id],
+      );
+      const stored = rows[0]?.stored ?? [];
+      const whole = rows[0]?.whole ?? [];
+      // The whole document less the value's word: every other word is stored.
+      expect(whole, value).toContain(family);
+      expect(stored, value).toEqual(whole.filter((word) => word !== value));
+      expect(whole.includes(value), value).toBe(single.some((row) => row.value === value));
+      for (const q of [value, family, `${value} ${family}`, `${family} ${value}`]) {
+        const hit = (await hits(q)).find((item) => item.indicator.id === id);
+        expect(hit, `${type} ${q}`).toBeDefined();
+        // The rank of the document with the value in it, as before it was left out.
+        const { rows: expected } = await dbs.admin.pool.query<{ score: number }>(
+          `select (case when s.value = $2 then 4 when s.value ilike $3 then 3 when s.value ilike $4 then 2 else 0 end
+                   + ts_rank(to_tsvector('simple', s.value || ' ' || s.terms), plainto_tsquery('simple', $2)))::float8 as score
+             from indicator_search s where s.indicator_id = $1`,
+          [id, q, `${q}%`, `%${q}%`],
+        );
+        expect(hit?.score, `${type} ${q}`).toBeCloseTo(Number(expected[0]?.score), 5);
+      }
+      expect((await hits(`${value} nosuchword${unique}`)).map((item) => item.indicator.id)).not.toContain(id);
+    }
+    // A type filter keeps to its types in the value's arm too.
+    const domain = single[0]?.value ?? "";
+    expect(
+      (
+        await searchIndicators({ ctx, input: { q: `${domain} ${family}`, types: ["email"], limit: 200 } })
+      ).items.map((item) => item.indicator.id),
+    ).not.toContain(seeded.ids.get(domain));
+  });
+
   it("has trigram entries only for the types searched by substring (migration 0071 = prefixSearchedTypes)", async () => {
     const { rows } = await dbs.admin.pool.query<{ predicate: string | null }>(
       "select pg_get_expr(indpred, indrelid) as predicate from pg_index where indexrelid = 'indicator_search_value_trgm_idx'::regclass",
