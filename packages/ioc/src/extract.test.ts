@@ -156,6 +156,60 @@ describe("extract: what is found", () => {
   });
 });
 
+describe("extract: bare word markers and a URL's path (issue #3)", () => {
+  it("keeps `AT`, `DOT` and `-dot-` in a URL's path, query and fragment as written", () => {
+    expect(extractGrouped("see https://example.com/sAsvpDjipATdFg9SV2/x.php now").url).toEqual([
+      "https://example.com/sAsvpDjipATdFg9SV2/x.php",
+    ]);
+    expect(extractGrouped("hxxps://evil[.]com/abcDOTdef/xATy")).toEqual({
+      domain: ["evil.com"],
+      url: ["https://evil.com/abcDOTdef/xATy"],
+    });
+    expect(extractGrouped("hxxp://evilDOTcom/pathATx")).toEqual({
+      domain: ["evil.com"],
+      url: ["http://evil.com/pathATx"],
+    });
+    expect(extractGrouped("hxxp://evil-dot-com/a-dot-b?cATd=1#eDOTf").url).toEqual([
+      "http://evil.com/a-dot-b?cATd=1#eDOTf",
+    ]);
+    expect(extractGrouped("https://x.com/wiki/Ghost_(Pet)Shop*").url).toEqual([
+      "https://x.com/wiki/Ghost_(Pet)Shop",
+    ]);
+  });
+
+  it("still refangs them in a URL's authority, in a URL nested in a path, and outside URLs", () => {
+    expect(extractGrouped("hxxp://userATevilDOTcom/aATb").url).toEqual(["http://user@evil.com/aATb"]);
+    expect(extractGrouped("https://a.com/r?u=hxxp://evilDOTcom/xATy").url).toEqual([
+      "http://evil.com/xATy",
+      "https://a.com/r?u=http://evil.com/xATy",
+    ]);
+    expect(extractGrouped("(userATexampleDOTcom) and userATexample.com")).toEqual({
+      domain: ["example.com"],
+      email: ["user@example.com"],
+    });
+    expect(extractGrouped("hxxp://evil[.]com/x,bobATevilDOTcom")).toEqual({
+      domain: ["evil.com"],
+      url: ["http://evil.com/x"],
+      email: ["bob@evil.com"],
+    });
+    expect(extractGrouped("bob AT example DOT com")).toEqual({
+      domain: ["example.com"],
+      email: ["bob@example.com"],
+    });
+  });
+
+  it("still refangs bracketed markers in a URL's path", () => {
+    expect(extractGrouped("evil[.]com/gate[.]php hxxp://evil[.]com/gate[.]php")).toEqual({
+      domain: ["evil.com"],
+      url: ["http://evil.com/gate.php"],
+    });
+    expect(extractGrouped("hxxp://evil[.]com/a(dot)b[/]c")).toEqual({
+      domain: ["evil.com"],
+      url: ["http://evil.com/a.b/c"],
+    });
+  });
+});
+
 describe("extract: repeated tokens", () => {
   it("reports every occurrence of a repeated token at its own offset", () => {
     const token = "hxxp://evil[.]com/a";

@@ -65,6 +65,81 @@ describe("refang", () => {
   });
 });
 
+describe("refang: bare word markers and a URL's path (issue #3)", () => {
+  it("keeps `AT`, `DOT`, `-dot-` and `DOT]` in a URL's path as written, and refangs them everywhere else", () => {
+    expect(refang("https://example.com/sAsvpDjipATdFg9SV2/x.php")).toBe(
+      "https://example.com/sAsvpDjipATdFg9SV2/x.php",
+    );
+    expect(refang("hxxps://evil[.]com/abcDOTdef/xATy")).toBe("https://evil.com/abcDOTdef/xATy");
+    expect(refang("hxxp://userATevilDOTcom/a-dot-b?cATd#eDOT]f gate AT night")).toBe(
+      "http://user@evil.com/a-dot-b?cATd#eDOT]f gate@night",
+    );
+    expect(refang("hxxp://evil[.]com/gate AT night")).toBe("http://evil.com/gate AT night");
+    expect(refang("https://a.com/r?u=hxxp://evilDOTcom/xATy")).toBe("https://a.com/r?u=http://evil.com/xATy");
+    expect(refang("evilDOTcom/pathATx userATexampleDOTcom")).toBe("evil.com/path@x user@example.com");
+    expect(refang("hxxp://evil[.]com/gate[.]php(dot)x[/]y")).toBe("http://evil.com/gate.php.x/y");
+    expect(refangWithOrigin("https://example.com/sAsvpDjipATdFg9SV2/x.php")).toEqual({
+      text: "https://example.com/sAsvpDjipATdFg9SV2/x.php",
+      edits: null,
+      defanged: false,
+    });
+  });
+
+  it("agrees on every token of up to five pieces: fast path, full pattern, free-text refang and the rule", () => {
+    // The rule, written independently of the state machine: a bare word is left as written when the text before
+    // it, once refanged, is inside the path, query or fragment of the URL after the last `://`.
+    const ends = /[\s,"'<>{}|\\`^]/;
+    const inPath = (before: string): boolean => {
+      const separator = before.lastIndexOf("://");
+      if (separator < 0) return false;
+      const rest = before.slice(separator + 3);
+      const pathStart = rest.search(/[/?#]/);
+      if (pathStart < 0) return false;
+      return !ends.test(rest) && !/[[\]]/.test(rest.slice(pathStart));
+    };
+    const words: Record<string, string> = { AT: "@", DOT: ".", "-dot-": "." };
+    const isWordCharacter = (c: string | undefined): boolean => c !== undefined && /[a-z0-9]/.test(c);
+    const pieces = ["a", "AT", "DOT", "-dot-", "://", "/", "?", ",", "[.]"];
+    const failures: string[] = [];
+    const check = (list: string[]): void => {
+      const token = list.join("");
+      let expected = "";
+      for (let k = 0; k < list.length; k++) {
+        const piece = list[k] ?? "";
+        const word = words[piece];
+        const marker =
+          word !== undefined &&
+          isWordCharacter(list[k - 1]?.at(-1)) &&
+          isWordCharacter(list[k + 1]?.[0]) &&
+          !inPath(expected);
+        expected += piece === "[.]" ? "." : marker ? word : piece;
+      }
+      const fast = refangRange(token, 0, token.length);
+      const full = refangRange(`${token}*`, 0, token.length + 1);
+      const fastText = fast?.text ?? token;
+      if (
+        fastText !== expected ||
+        `${fastText}*` !== (full?.text ?? `${token}*`) ||
+        (fast?.defanged ?? false) !== (full?.defanged ?? false) ||
+        (fast === null) !== (expected === token) ||
+        refang(token) !== expected
+      ) {
+        failures.push(token);
+      }
+    };
+    const visit = (prefix: string[], list: string[], depth: number): void => {
+      if (depth === 0) {
+        check([...prefix, ...list]);
+        return;
+      }
+      for (const piece of pieces) visit(prefix, [...list, piece], depth - 1);
+    };
+    for (const prefix of [[], ["a", "://", "a"]])
+      for (let depth = 1; depth <= 5; depth++) visit(prefix, [], depth);
+    expect(failures.slice(0, 10)).toEqual([]);
+  });
+});
+
 describe("defang", () => {
   it("defangs URLs, domains, IPs and emails for display", () => {
     expect(defang("https://evil.com/a.php?x=1.2")).toBe("hxxps://evil[.]com/a.php?x=1.2");

@@ -92,6 +92,117 @@ function replacementFor(groups: Record<string, string | undefined>): string {
   return ".";
 }
 
+/** First characters of the bare-word matches: `DOT`, `AT`, `-dot-`, ` DOT `, `dot]`, `punto)`, `et]`... */
+const bareWordStarts = new Uint8Array(128);
+for (const ch of "DdAaPpEe- \t") bareWordStarts[ch.charCodeAt(0)] = 1;
+
+/**
+ * Whether a match is a marker written as a bare word: `fooDOTcom`, `bobATexample`, `a-dot-b`, `foo DOT com` and
+ * the word closed by a stray bracket (`fooDOT]com`, `whatat)x`). Such words are ordinary text in a URL's path
+ * (`/sAsvpDjipATdFg9SV2/`, `/abcDOTdef`), so they are refanged only outside one; bracketed markers (`[.]`,
+ * `(dot)`, `[/]`) are refanged everywhere (reports defang paths: `/gate[.]php`).
+ */
+function isBareWord(match: RegExpExecArray, groups: Record<string, string | undefined>): boolean {
+  // Most matches are ruled out by their first character, before any read of the (large) groups object.
+  const first = match[0].charCodeAt(0);
+  if (first >= 128 || bareWordStarts[first] !== 1) return false;
+  return (
+    groups.word !== undefined ||
+    groups.sword !== undefined ||
+    groups.dashdot !== undefined ||
+    groups.cdot !== undefined ||
+    groups.cat !== undefined
+  );
+}
+
+/**
+ * Where the refanged text written so far stands: outside a URL, in a URL's scheme and authority (after its
+ * `://`), or in its path, query or fragment (from the first `/`, `?` or `#` after the authority). A URL ends
+ * where extraction ends it (whitespace, `,`, `\`, `^`, `{}`, brackets outside the authority: IPv6 hosts); a
+ * `://` starts the authority of a URL again, also one nested in a path (`?u=http://evilDOTcom/`). Fed with the
+ * output in order, a piece at a time (see {@link feedUrlState}), by refang() and the full pattern of refangToken;
+ * the fast path needs none: it hands every bare word (needsFullPattern, mayCloseMarker) to the full pattern.
+ */
+const URL_OUTSIDE = 0;
+const URL_AUTHORITY = 1;
+const URL_PATH = 2;
+let urlState = URL_OUTSIDE;
+/** The last two characters fed, to see `://`. */
+let urlPrevious = -1;
+let urlBeforePrevious = -1;
+
+function resetUrlState(): void {
+  urlState = URL_OUTSIDE;
+  urlPrevious = -1;
+  urlBeforePrevious = -1;
+}
+
+/** Characters that end a URL (extraction's URL terminators; `[`/`]` only outside the authority). */
+const urlStateKinds = new Uint8Array(128);
+const URL_CHAR_SLASH = 1;
+const URL_CHAR_QUERY = 2;
+const URL_CHAR_END = 3;
+const URL_CHAR_BRACKET = 4;
+for (let c = 0; c <= 32; c++) urlStateKinds[c] = URL_CHAR_END;
+for (const ch of ",\"'<>{}|\\`^") urlStateKinds[ch.charCodeAt(0)] = URL_CHAR_END;
+urlStateKinds[91] = URL_CHAR_BRACKET;
+urlStateKinds[93] = URL_CHAR_BRACKET;
+urlStateKinds[47] = URL_CHAR_SLASH;
+urlStateKinds[63] = URL_CHAR_QUERY;
+urlStateKinds[35] = URL_CHAR_QUERY;
+
+/** Feeds `text[from, to)`, the next piece of output, to the URL state. */
+function feedUrlState(text: string, from: number, to: number): void {
+  let state = urlState;
+  let previous = urlPrevious;
+  let beforePrevious = urlBeforePrevious;
+  for (let k = from; k < to; k++) {
+    const c = text.charCodeAt(k);
+    const kind = c < 128 ? (urlStateKinds[c] ?? 0) : 0;
+    if (kind !== 0) {
+      if (kind === URL_CHAR_SLASH) {
+        if (previous === 47 && beforePrevious === 58) state = URL_AUTHORITY;
+        else if (state === URL_AUTHORITY) state = URL_PATH;
+      } else if (kind === URL_CHAR_QUERY) {
+        if (state === URL_AUTHORITY) state = URL_PATH;
+      } else if (kind === URL_CHAR_END || state !== URL_AUTHORITY) {
+        state = URL_OUTSIDE;
+      }
+    }
+    beforePrevious = previous;
+    previous = c;
+  }
+  urlState = state;
+  urlPrevious = previous;
+  urlBeforePrevious = beforePrevious;
+}
+
+/**
+ * Brings the URL state up to the end of `parts`, of which `parts[0, fed)` were fed. After a character that ends
+ * a URL the state is outside one whatever came before, so only the output after the last such character is fed:
+ * the word that holds the marker, not all the free text before it. Each part is read at most twice in all.
+ */
+function catchUpUrlState(parts: readonly string[], fed: number): void {
+  let from = fed;
+  let offset = 0;
+  search: for (let j = parts.length - 1; j >= fed; j--) {
+    const part = parts[j] ?? "";
+    for (let k = part.length - 1; k >= 0; k--) {
+      const c = part.charCodeAt(k);
+      if (c < 128 && urlStateKinds[c] === URL_CHAR_END) {
+        resetUrlState();
+        from = j;
+        offset = k + 1;
+        break search;
+      }
+    }
+  }
+  for (let j = from; j < parts.length; j++) {
+    const part = parts[j] ?? "";
+    feedUrlState(part, j === from ? offset : 0, part.length);
+  }
+}
+
 function commaQuad(match: string, a: string, b: string, c: string, d: string): string {
   for (const octet of [a, b, c, d]) if (Number(octet) > 255) return match;
   return `${a}.${b}.${c}.${d}`;
@@ -106,10 +217,22 @@ function commaQuad(match: string, a: string, b: string, c: string, d: string): s
 export function refang(text: string): string {
   const parts: string[] = [];
   let cursor = 0;
+  resetUrlState();
+  // The URL state is brought up to date only at a bare word, from the parts not fed yet: text without one
+  // (most of it) costs no second pass.
+  let fedParts = 0;
   refangPattern.lastIndex = 0;
   let match = refangPattern.exec(text);
   while (match !== null) {
-    parts.push(text.slice(cursor, match.index), replacementFor(match.groups ?? {}));
+    const groups = match.groups ?? {};
+    parts.push(text.slice(cursor, match.index));
+    if (isBareWord(match, groups)) {
+      catchUpUrlState(parts, fedParts);
+      fedParts = parts.length;
+      parts.push(urlState === URL_PATH ? match[0] : replacementFor(groups));
+    } else {
+      parts.push(replacementFor(groups));
+    }
     cursor = match.index + match[0].length;
     if (match[0].length === 0) refangPattern.lastIndex++;
     match = refangPattern.exec(text);
@@ -560,24 +683,39 @@ export function refangToken(source: string, from: number, to: number): string | 
   let match = pattern.exec(token);
   if (match === null) return null;
   let defanged = false;
+  let changed = false;
   const out = tokenParts;
   out.clear();
   startEdits();
+  resetUrlState();
   let written = 0;
   let cursor = 0;
+  let fed = 0;
   while (match !== null) {
     const start = match.index;
-    written += start - cursor;
-    out.add(token.slice(cursor, start));
     const groups = match.groups ?? {};
-    if (groups.loosedot === undefined) defanged = true;
-    const replacement = replacementFor(groups);
-    pushEdit(written, start, start + match[0].length, written + replacement.length, match[0].length);
-    written += replacement.length;
-    out.add(replacement);
-    cursor = start + match[0].length;
+    feedUrlState(token, fed, start);
+    fed = start;
+    // A bare word in a URL's path is text: it stays in the copy that resumes at `cursor`.
+    if (!isBareWord(match, groups) || urlState !== URL_PATH) {
+      written += start - cursor;
+      out.add(token.slice(cursor, start));
+      if (groups.loosedot === undefined) defanged = true;
+      const replacement = replacementFor(groups);
+      pushEdit(written, start, start + match[0].length, written + replacement.length, match[0].length);
+      written += replacement.length;
+      out.add(replacement);
+      feedUrlState(replacement, 0, replacement.length);
+      cursor = start + match[0].length;
+      fed = cursor;
+      changed = true;
+    }
     if (match[0].length === 0) pattern.lastIndex++;
     match = pattern.exec(token);
+  }
+  if (!changed) {
+    out.clear();
+    return null;
   }
   out.add(token.slice(cursor));
   lastTokenDefanged = defanged;
