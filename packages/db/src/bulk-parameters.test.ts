@@ -1,5 +1,6 @@
+import { newId } from "@threatfusion/core";
 import { PgDialect } from "drizzle-orm/pg-core";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, inject, it } from "vitest";
 import {
   type IndicatorScoreColumns,
   type IndicatorUpsertRow,
@@ -10,27 +11,40 @@ import {
   upsertObservations,
 } from "./bulk.ts";
 import type { DbTransaction } from "./client.ts";
+import { withIngestTx } from "./tenant-tx.ts";
+import { connectTestDatabases } from "./testing.ts";
 
 /**
- * The parameters the bulk statements send, without a database: a transaction that renders each statement and
- * answers as PostgreSQL would for rows it did not write. The tests that store rows are in bulk.test.ts; these
- * hold the parameter building (row order, shared columns) to what it sent before it was made cheaper.
+ * The parameters the bulk statements send to PostgreSQL: each statement is rendered and recorded on its way to
+ * a real ingest transaction. The tests of what the rows store are in bulk.test.ts; these hold the parameter
+ * building (row order, shared columns) to what it sent before it was made cheaper.
  */
 const dialect = new PgDialect();
+const dbs = connectTestDatabases(inject("database"));
+afterAll(() => dbs.end());
+/** Values of this file's run, apart from other suites' and runs'. */
+const runTag = newId("job").slice(-8).toLowerCase();
 
 interface Sent {
   text: string;
   params: unknown[];
 }
 
-function capturingTx(sent: Sent[]): DbTransaction {
-  return {
-    execute: async (query: Parameters<PgDialect["sqlToQuery"]>[0]) => {
-      const { sql: text, params } = dialect.sqlToQuery(query);
-      sent.push({ text, params });
-      return { rows: [{ inserted_count: 0, inserted_ids: null, changed: null, matched: 0, written: 0 }] };
-    },
-  } as unknown as DbTransaction;
+/** Runs `fn` in an ingest transaction whose statements are also rendered into `sent`, in order. */
+function recorded<T>(sent: Sent[], fn: (tx: DbTransaction) => Promise<T>): Promise<T> {
+  return withIngestTx({ db: dbs.ingest.db }, (tx) => {
+    const recording = new Proxy(tx, {
+      get(target, property, receiver) {
+        if (property !== "execute") return Reflect.get(target, property, receiver);
+        return (query: Parameters<PgDialect["sqlToQuery"]>[0]) => {
+          const { sql: text, params } = dialect.sqlToQuery(query);
+          sent.push({ text, params });
+          return target.execute(query);
+        };
+      },
+    });
+    return fn(recording);
+  });
 }
 
 /** The parameter of the column `values` as the statement sends it: once (`array_fill`) or as an array literal. */
@@ -56,7 +70,7 @@ function mixedValues(count: number): string[] {
   const shapes = ["B", "a", "é", "Z", "\u{1F600}", "\uFF5E", "0", "-"];
   return Array.from(
     { length: count },
-    (_, i) => `${shapes[(i * 7) % shapes.length]}${(i * 7919) % 1009}.example`,
+    (_, i) => `${shapes[(i * 7) % shapes.length]}${(i * 7919) % 1009}.${runTag}.example`,
   );
 }
 
@@ -117,11 +131,10 @@ describe("bulk statement parameters", () => {
       ...indicatorRows(values.slice(0, 40), [undefined]),
     ]);
     const sent: Sent[] = [];
-    const result = await upsertIndicators(capturingTx(sent), rows, {
-      searchDocuments: true,
-      queueUnscored: false,
-    });
-    expect(result.unchanged).toBe(260);
+    const result = await recorded(sent, (tx) =>
+      upsertIndicators(tx, rows, { searchDocuments: true, queueUnscored: false }),
+    );
+    expect(result.new).toBe(260);
     const expected = [...new Map(rows.map((row) => [`${row.type}\u0000${row.value}`, row])).values()].sort(
       (a, b) => byCodeUnits(a.type, b.type) || byCodeUnits(a.value, b.value),
     );
@@ -150,7 +163,9 @@ describe("bulk statement parameters", () => {
         ),
       );
       const sent: Sent[] = [];
-      await upsertObservations(capturingTx(sent), [...rows, ...rows.slice(0, 30)], { returnTouched: false });
+      await recorded(sent, (tx) =>
+        upsertObservations(tx, [...rows, ...rows.slice(0, 30)], { returnTouched: false }),
+      );
       const expected = [
         ...new Map(
           rows.map((row) => [`${row.indicatorType}\u0000${row.indicatorValue}\u0000${row.sourceId}`, row]),
@@ -180,7 +195,7 @@ describe("bulk statement parameters", () => {
       const values = mixedValues(120);
       const rows = indicatorRows(values, scores);
       const sent: Sent[] = [];
-      await upsertIndicators(capturingTx(sent), rows, { queueUnscored: false });
+      await recorded(sent, (tx) => upsertIndicators(tx, rows, { queueUnscored: false }));
       const [statement] = sent;
       if (statement === undefined) throw new Error("no statement sent");
       const ordered = [...rows].sort((a, b) => byCodeUnits(a.type, b.type) || byCodeUnits(a.value, b.value));
