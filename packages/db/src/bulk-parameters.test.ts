@@ -12,7 +12,7 @@ import {
 } from "./bulk.ts";
 import type { DbTransaction } from "./client.ts";
 import { withIngestTx } from "./tenant-tx.ts";
-import { connectTestDatabases } from "./testing.ts";
+import { connectTestDatabases, type PlanNode, planNodes } from "./testing.ts";
 
 /**
  * The statements the bulk path sends to PostgreSQL, their parameters and plans: each statement is rendered and
@@ -206,67 +206,23 @@ describe("bulk statement parameters", () => {
       const column = <V>(get: (columns: IndicatorScoreColumns) => V) =>
         ordered.map((row) => (row.score === undefined ? null : get(row.score)));
       const flag = (value: boolean) => (value ? "t" : "f");
-      expectColumn(
-        statement,
-        column((c) => c.score),
-        "smallint",
-      );
-      expectColumn(
-        statement,
-        column((c) => c.confidence),
-        "smallint",
-      );
-      expectColumn(
-        statement,
-        column((c) => c.base),
-        "real",
-      );
-      expectColumn(
-        statement,
-        column((c) => c.decayStart),
-        "float8",
-      );
-      expectColumn(
-        statement,
-        column((c) => flag(c.expired)),
-        "boolean",
-      );
-      expectColumn(
-        statement,
-        column((c) => c.nextReactionAt),
-        "float8",
-      );
-      expectColumn(
-        statement,
-        column((c) => number(c.explanation)),
-        "int",
-      );
-      expectColumn(
-        statement,
-        column((c) => flag(c.suppressed)),
-        "boolean",
-      );
-      expectColumn(
-        statement,
-        column((c) => c.reasons),
-        "jsonb",
-      );
+      // The nine columns in the statement's order.
+      const columns: [(c: IndicatorScoreColumns) => string | number | null, string][] = [
+        [(c) => c.score, "smallint"],
+        [(c) => c.confidence, "smallint"],
+        [(c) => c.base, "real"],
+        [(c) => c.decayStart, "float8"],
+        [(c) => flag(c.expired), "boolean"],
+        [(c) => c.nextReactionAt, "float8"],
+        [(c) => number(c.explanation), "int"],
+        [(c) => flag(c.suppressed), "boolean"],
+        [(c) => c.reasons, "jsonb"],
+      ];
+      for (const [get, type] of columns) expectColumn(statement, column(get), type);
       expect(statement.params[0]).toBe(textArrayLiteral(texts));
     }
   });
 });
-
-interface PlanNode {
-  "Node Type": string;
-  "CTE Name"?: string;
-  Plans?: PlanNode[];
-}
-
-/** Every node of an EXPLAIN (format json) plan tree, root first. */
-function planNodes(node: PlanNode | undefined): PlanNode[] {
-  if (node === undefined) return [];
-  return [node, ...(node.Plans ?? []).flatMap((child) => planNodes(child))];
-}
 
 /** The node a join input reads, below the nodes that only hold or order its rows (a hash join's `Hash`…). */
 function joinInput(node: PlanNode): PlanNode {

@@ -721,7 +721,6 @@ class ScoreColumns {
   private readonly distinct: (IndicatorScoreColumns | undefined)[] = [];
   private many = false;
   private lastPushed: IndicatorScoreColumns | undefined | null = null;
-  private numbered = false;
 
   push(columns: IndicatorScoreColumns | undefined): void {
     this.rows.push(columns);
@@ -732,24 +731,25 @@ class ScoreColumns {
     else this.distinct.push(columns);
   }
 
-  /** The parameters of the nine columns, in the statement's order; explanations are numbered as rows carry them. */
+  /**
+   * The parameters of the nine columns, in the statement's order (once per batch); explanations are numbered in
+   * the order rows first carry each text, as numbering row by row gives them.
+   */
   parameters(): SQL[] {
-    // Numbers in the order rows first carry each text, as numbering row by row gives them.
-    if (!this.numbered && !this.many)
+    if (!this.many)
       for (const columns of this.distinct)
         if (columns !== undefined) this.explanations.add(columns.explanation);
-    this.numbered = true;
     const flag = (value: boolean) => (value ? "t" : "f");
     return [
-      this.numbers((c) => c.score, "smallint"),
-      this.numbers((c) => c.confidence, "smallint"),
-      this.numbers((c) => c.base, "real"),
-      this.numbers((c) => c.decayStart, "float8"),
-      this.texts((c) => flag(c.expired), "boolean"),
-      this.numbers((c) => c.nextReactionAt, "float8"),
-      this.numbers((c) => this.explanations.add(c.explanation), "int"),
-      this.texts((c) => flag(c.suppressed), "boolean"),
-      this.texts((c) => c.reasons, "jsonb"),
+      this.parameter((c) => c.score, "smallint", numberColumn),
+      this.parameter((c) => c.confidence, "smallint", numberColumn),
+      this.parameter((c) => c.base, "real", numberColumn),
+      this.parameter((c) => c.decayStart, "float8", numberColumn),
+      this.parameter((c) => flag(c.expired), "boolean", textColumn),
+      this.parameter((c) => c.nextReactionAt, "float8", numberColumn),
+      this.parameter((c) => this.explanations.add(c.explanation), "int", numberColumn),
+      this.parameter((c) => flag(c.suppressed), "boolean", textColumn),
+      this.parameter((c) => c.reasons, "jsonb", textColumn),
     ];
   }
 
@@ -772,17 +772,15 @@ class ScoreColumns {
     return values;
   }
 
-  private numbers(get: (columns: IndicatorScoreColumns) => number | null, type: string): SQL {
+  /** One column's parameter: the value all rows share once, or the rows' values as `arrayColumn` sends them. */
+  private parameter<V extends string | number>(
+    get: (columns: IndicatorScoreColumns) => NoInfer<V> | null,
+    type: string,
+    arrayColumn: (values: readonly (V | null)[], type: string) => SQL,
+  ): SQL {
     const value = this.shared(get);
     return value === notShared
-      ? numberColumn(this.column(get), type)
-      : filledColumn(value, this.rows.length, type);
-  }
-
-  private texts(get: (columns: IndicatorScoreColumns) => string, type: string): SQL {
-    const value = this.shared(get);
-    return value === notShared
-      ? textColumn(this.column(get), type)
+      ? arrayColumn(this.column(get), type)
       : filledColumn(value, this.rows.length, type);
   }
 }

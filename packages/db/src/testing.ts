@@ -154,3 +154,19 @@ export function connectTestDatabases(urls: TestDatabaseUrls): TestDatabases {
     },
   };
 }
+
+/** A node of an `explain (format json)` plan, with the fields tests read. */
+export interface PlanNode {
+  "Node Type": string;
+  "Relation Name"?: string;
+  "Index Name"?: string;
+  "CTE Name"?: string;
+  "Sort Key"?: string[];
+  Plans?: PlanNode[];
+}
+
+/** Every node of an EXPLAIN (format json) plan tree, root first. */
+export function planNodes(node: PlanNode | undefined): PlanNode[] {
+  if (node === undefined) return [];
+  return [node, ...(node.Plans ?? []).flatMap((child) => planNodes(child))];
+}

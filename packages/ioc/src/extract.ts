@@ -19,6 +19,7 @@ import {
 } from "./refang.ts";
 import { sortByCodeUnits } from "./sort-values.ts";
 import type { Finding, IndicatorType } from "./types.ts";
+import { isUrlTerminator } from "./url-text.ts";
 
 /**
  * How extraction works, and why it is linear:
@@ -228,27 +229,6 @@ function emitSpan(
 
 function hostType(host: CanonicalHost): IndicatorType {
   return host.type;
-}
-
-/** A URL runs to the first character that cannot be part of one in running text. */
-function isUrlTerminator(c: number): boolean {
-  // , " ' < > [ ] { } | \ ` ^ and whitespace
-  return (
-    c <= 32 ||
-    c === 44 ||
-    c === 34 ||
-    c === 39 ||
-    c === 60 ||
-    c === 62 ||
-    c === 91 ||
-    c === 93 ||
-    c === 123 ||
-    c === 125 ||
-    c === 124 ||
-    c === 92 ||
-    c === 96 ||
-    c === 94
-  );
 }
 
 function isSchemeChar(c: number): boolean {

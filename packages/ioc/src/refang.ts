@@ -1,3 +1,5 @@
+import { isUrlTerminator } from "./url-text.ts";
+
 /**
  * Refang (undo the defanging styles seen in real reports) and defang (make a canonical indicator safe to
  * display). Every pattern below is a bounded alternation without nested quantifiers, so one pass over any
@@ -137,16 +139,14 @@ function resetUrlState(): void {
   urlBeforePrevious = -1;
 }
 
-/** Characters that end a URL (extraction's URL terminators; `[`/`]` only outside the authority). */
+/** What each character does to the URL state: a URL terminator (`isUrlTerminator`, as extraction ends a URL; `[`/`]` only outside the authority), `/`, `?` or `#`. */
 const urlStateKinds = new Uint8Array(128);
 const URL_CHAR_SLASH = 1;
 const URL_CHAR_QUERY = 2;
 const URL_CHAR_END = 3;
 const URL_CHAR_BRACKET = 4;
-for (let c = 0; c <= 32; c++) urlStateKinds[c] = URL_CHAR_END;
-for (const ch of ",\"'<>{}|\\`^") urlStateKinds[ch.charCodeAt(0)] = URL_CHAR_END;
-urlStateKinds[91] = URL_CHAR_BRACKET;
-urlStateKinds[93] = URL_CHAR_BRACKET;
+for (let c = 0; c < 128; c++)
+  if (isUrlTerminator(c)) urlStateKinds[c] = c === 91 || c === 93 ? URL_CHAR_BRACKET : URL_CHAR_END;
 urlStateKinds[47] = URL_CHAR_SLASH;
 urlStateKinds[63] = URL_CHAR_QUERY;
 urlStateKinds[35] = URL_CHAR_QUERY;

@@ -1,5 +1,11 @@
 import { newId } from "@threatfusion/core";
-import { connectTestDatabases, createTenantTree, type TestTenantTree } from "@threatfusion/db/testing";
+import {
+  connectTestDatabases,
+  createTenantTree,
+  type PlanNode,
+  planNodes,
+  type TestTenantTree,
+} from "@threatfusion/db/testing";
 import { applySinceDiff, streamToText } from "@threatfusion/exports";
 import { indicatorTypes } from "@threatfusion/ioc";
 import { sql } from "drizzle-orm";
@@ -303,17 +309,3 @@ describe("the active indicators of a tenant", { timeout: 60_000 }, () => {
     expect(privateForA.items).toHaveLength(1);
   });
 });
-
-interface PlanNode {
-  "Node Type": string;
-  "Relation Name"?: string;
-  "Index Name"?: string;
-  "Sort Key"?: string[];
-  Plans?: PlanNode[];
-}
-
-/** Every node of an EXPLAIN (format json) plan tree, root first. */
-function planNodes(node: PlanNode | undefined): PlanNode[] {
-  if (node === undefined) return [];
-  return [node, ...(node.Plans ?? []).flatMap((child) => planNodes(child))];
-}
