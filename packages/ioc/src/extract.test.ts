@@ -140,6 +140,33 @@ describe("extract: what is found", () => {
     });
   });
 
+  it("reads a bare hex token as a hash of its length: lower-cased, never all letters or 0x-prefixed", () => {
+    const sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    const text = [
+      sha256.toUpperCase(),
+      "abcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcdefabcd",
+      `0x${"68b329da9893e34099c7d8ad5cb9c940"}`,
+      `${sha256.slice(0, 63)}g`,
+      `${sha256}0`,
+      "68B329DA9893E34099C7D8AD5CB9C940",
+    ].join("\n");
+    expect(extractGrouped(text)).toEqual({
+      md5: ["68b329da9893e34099c7d8ad5cb9c940"],
+      sha256: [sha256],
+    });
+    expect(extract(sha256.toUpperCase()).map(({ offset, length }) => [offset, length])).toEqual([[0, 64]]);
+  });
+
+  it("joins spaced bracket markers however they are spaced, and leaves brackets that open prose alone", () => {
+    const text =
+      "evil ( dot ) com, bob { at } mail [.] org, x [ . ] net, y < . > io and see (the) report [2] at (1.2.3.4)";
+    expect(extractGrouped(text)).toEqual({
+      ipv4: ["1.2.3.4"],
+      domain: ["evil.com", "mail.org", "x.net", "y.io"],
+      email: ["bob@mail.org"],
+    });
+  });
+
   it("finds spaced defanging", () => {
     expect(extractGrouped("bob [at] evil [.] com and 2.2.2 . 2")).toEqual({
       ipv4: ["2.2.2.2"],

@@ -40,13 +40,19 @@ export interface ExtractOptions {
   offsets?: boolean;
 }
 
-/** Character flags: 0 ends a token; TOKEN is any token character, the others add what it may start. */
+/**
+ * Character flags: 0 ends a token; TOKEN is any token character, the others add what it may start. The scan ORs
+ * a token's flags together, so the last three also tell a bare hex token (the bulk of hash lists) without a
+ * second pass: no NOT_HEX, at least one DIGIT, and UPPER_HEX when its value needs lower-casing.
+ */
 const DELIMITER = 0;
 const TOKEN = 1;
 const TRIGGER = 2;
 const MARK = 4;
-const HEX = 8;
+const NOT_HEX = 8;
 const COLON = 16;
+const DIGIT = 32;
+const UPPER_HEX = 64;
 
 /** Unicode spaces, smart quotes, ellipsis, dashes and CJK/full-width punctuation end a token. */
 function isUnicodeDelimiter(c: number): boolean {
@@ -72,7 +78,7 @@ function isUnicodeDelimiter(c: number): boolean {
 }
 
 /** Class of every UTF-16 code unit: one table lookup per character in the hot loop (64 KB). */
-const charFlags = new Uint8Array(65536).fill(TOKEN);
+const charFlags = new Uint8Array(65536).fill(TOKEN | NOT_HEX);
 for (let c = 0; c <= 32; c++) charFlags[c] = DELIMITER;
 charFlags[127] = DELIMITER;
 for (const ch of "\"'<>`|") charFlags[ch.charCodeAt(0)] = DELIMITER;
@@ -82,11 +88,19 @@ function addFlag(characters: string, flag: number): void {
     charFlags[code] = (charFlags[code] ?? TOKEN) | flag;
   }
 }
+function removeFlag(characters: string, flag: number): void {
+  for (const ch of characters) {
+    const code = ch.charCodeAt(0);
+    charFlags[code] = (charFlags[code] ?? TOKEN) & ~flag;
+  }
+}
 addFlag(".:@[({\\", TRIGGER);
 // Characters that can belong to a defang marker in a token: brackets, `\`, `^`, `*`, the x of hxxp,
 // upper-case DOT and AT. (`-dot-` and `http//` are undone by refang() but not looked for in extraction.)
 addFlag("[](){}\\^*xXDA", MARK);
-addFlag("0123456789abcdefABCDEF", HEX);
+removeFlag("0123456789abcdefABCDEF", NOT_HEX);
+addFlag("0123456789", DIGIT);
+addFlag("ABCDEF", UPPER_HEX);
 addFlag(":", COLON);
 for (let c = 128; c < 65536; c++) if (isUnicodeDelimiter(c)) charFlags[c] = DELIMITER;
 
@@ -118,7 +132,15 @@ for (const ch of " \t[({<.@AD") mayFollowJoinerSpace[ch.charCodeAt(0)] = 1;
 
 function mayStartJoiner(text: string, k: number): boolean {
   const c = text.charCodeAt(k);
-  if (c === 91 || c === 40 || c === 123 || c === 60 || c === 46 || c === 64) return true;
+  if (c === 46 || c === 64) return true;
+  if (c === 91 || c === 40 || c === 123 || c === 60) {
+    // A bracketed marker: up to three spaces, then `.`, `@` or the first letter of `dot`/`at` (`word (see`
+    // and `f(x)` end here, before the pattern runs).
+    let m = k + 1;
+    while (m - k <= 3 && (text.charCodeAt(m) === 32 || text.charCodeAt(m) === 9)) m++;
+    const first = text.charCodeAt(m) | 32;
+    return first === 46 || first === 96 || first === 100 || first === 97;
+  }
   if (c === 65)
     return text.charCodeAt(k + 1) === 84 && (text.charCodeAt(k + 2) === 32 || text.charCodeAt(k + 2) === 9);
   if (c === 68) return text.charCodeAt(k + 1) === 79 && text.charCodeAt(k + 2) === 84;
@@ -189,11 +211,17 @@ const fileExtensionTlds = new Set([
  */
 let collecting: Record<IndicatorType, Set<string>> | null = null;
 
+/**
+ * Receives each finding as `token.text[from, to)`. Only `extract()` maps that span to an offset in the input
+ * (through the refanged token's position map, valid until the next token is refanged); the collector behind
+ * `extractGrouped` keeps values alone and never pays for it.
+ */
 type Emit = (
   type: IndicatorType,
   value: string,
-  offset: number,
-  length: number,
+  token: Token,
+  from: number,
+  to: number,
   derivedFrom?: "url" | "email",
 ) => void;
 
@@ -212,19 +240,6 @@ interface Token {
 
 function position(token: Token, index: number): number {
   return token.start + (token.refanged ? refangedTokenOffset(index) : index);
-}
-
-function emitSpan(
-  emit: Emit,
-  token: Token,
-  type: IndicatorType,
-  value: string,
-  from: number,
-  to: number,
-  derivedFrom?: "url" | "email",
-): void {
-  const offset = position(token, from);
-  emit(type, value, offset, position(token, to) - offset, derivedFrom);
 }
 
 function hostType(host: CanonicalHost): IndicatorType {
@@ -352,17 +367,9 @@ function processToken(token: Token, from: number, to: number, emit: Emit): void 
     }
     const parts = canonicalUrlParts(raw);
     if (parts !== null) {
-      emitSpan(emit, token, "url", parts.value, schemeStart, end);
+      emit("url", parts.value, token, schemeStart, end);
       const hostStart = schemeStart + parts.hostStart;
-      emitSpan(
-        emit,
-        token,
-        hostType(parts.host),
-        parts.host.value,
-        hostStart,
-        hostStart + parts.hostLength,
-        "url",
-      );
+      emit(hostType(parts.host), parts.host.value, token, hostStart, hostStart + parts.hostLength, "url");
       cursor = schemeStart + parts.authorityEnd;
       urlEnd = Math.max(urlEnd, end);
     } else {
@@ -482,7 +489,7 @@ function processPlain(token: Token, from: number, to: number, emit: Emit, inUrlP
         const b = strippedEnd;
         const cidr = canonicalCidr(text.slice(a, j));
         if (cidr !== null) {
-          emitSpan(emit, token, "cidr", cidr, a, j);
+          emit("cidr", cidr, token, a, j);
           i = j;
           continue;
         }
@@ -676,9 +683,9 @@ function classifyPiece(
     if (at > localStart) {
       const email = canonicalEmail(text.slice(localStart, b));
       if (email !== null) {
-        emitSpan(emit, token, "email", email, localStart, b);
+        emit("email", email, token, localStart, b);
         const domain = email.slice(email.lastIndexOf("@") + 1);
-        emitSpan(emit, token, "domain", domain, at + 1, b, "email");
+        emit("domain", domain, token, at + 1, b, "email");
         return;
       }
     }
@@ -691,7 +698,7 @@ function classifyPiece(
   if (ipv6Shaped && nonHexLetters === 0 && other === 0 && hyphens === 0) {
     const v6 = canonicalIpv6(text.slice(a, b));
     if (v6 !== null) {
-      emitSpan(emit, token, "ipv6", v6, a, b);
+      emit("ipv6", v6, token, a, b);
       return;
     }
   }
@@ -710,12 +717,12 @@ function classifyPiece(
     const first = text.charCodeAt(a);
     if ((first === 67 || first === 99) && length >= 13 && length <= 16) {
       const cve = canonicalCve(text.slice(a, b));
-      if (cve !== null) emitSpan(emit, token, "cve", cve, a, b);
+      if (cve !== null) emit("cve", cve, token, a, b);
     } else if (first === 65 && text.charCodeAt(a + 1) === 83 && length <= 13) {
       const raw = text.slice(a, b);
       if (/^ASN?\d{1,10}$/.test(raw)) {
         const asn = canonicalAsn(raw);
-        if (asn !== null) emitSpan(emit, token, "asn", asn, a, b);
+        if (asn !== null) emit("asn", asn, token, a, b);
       }
     }
     return;
@@ -736,7 +743,7 @@ function classifyPiece(
     // Dotted numbers: IPv4 when exactly four octets; versions, dates and OIDs are not indicators.
     if (dots === 3) {
       const v4 = canonicalIpv4(text.slice(a, b));
-      if (v4 !== null) emitSpan(emit, token, "ipv4", v4, a, b);
+      if (v4 !== null) emit("ipv4", v4, token, a, b);
     }
     return;
   }
@@ -752,7 +759,7 @@ function classifyPiece(
   if (!token.defanged && (looksLikeCode(raw) || looksLikeFileName(domain, dots))) return;
   // A bare public suffix (`co.jp`, `github.io`) names no one.
   if (dots === 1 && isPublicSuffix(domain)) return;
-  emitSpan(emit, token, "domain", domain, a, b);
+  emit("domain", domain, token, a, b);
 }
 
 /** `text[start, end)` is letters only (2+) or starts with `xn--`: what canonicalHostname requires of a TLD. */
@@ -830,8 +837,7 @@ function emitHexRuns(token: Token, from: number, to: number, emit: Emit): boolea
     if (runStart > 0 && (text.charCodeAt(runStart - 1) | 32) === 120 && text.charCodeAt(runStart - 2) === 48)
       continue;
     const type = hashLengths[length];
-    if (type !== undefined)
-      emitSpan(emit, token, type, toLowerCaseIfNeeded(text.slice(runStart, i)), runStart, i);
+    if (type !== undefined) emit(type, toLowerCaseIfNeeded(text.slice(runStart, i)), token, runStart, i);
     if (runStart === from && i === to) return true;
   }
   return false;
@@ -890,12 +896,9 @@ function scan(text: string, emit: Emit): void {
     if (end === start) continue;
     const tokenLength = end - start;
     // Fast path: a bare hex token (the bulk of hash lists) is a hash of a known length or nothing.
-    if (!joined && tokenLength >= 32) {
-      const hexDigits = hexDigitCount(text, start, end);
-      if (hexDigits >= 0) {
-        emitBareHash(text, start, end, hexDigits, emit);
-        continue;
-      }
+    if (!joined && tokenLength >= 32 && (anyFlags & NOT_HEX) === 0) {
+      emitBareHash(inPlace, start, end, anyFlags, emit);
+      continue;
     }
     let interesting = joined || tokenLength >= 32;
     if (!interesting) {
@@ -933,30 +936,15 @@ function scan(text: string, emit: Emit): void {
   refangedSeparators.reset();
 }
 
-/** Decimal digits in `text[from, to)` when every character is a hex digit, else -1 (one pass for both). */
-function hexDigitCount(text: string, from: number, to: number): number {
-  let digits = 0;
-  let upper = false;
-  for (let k = from; k < to; k++) {
-    const c = text.charCodeAt(k);
-    if ((flagsOf(c) & HEX) === 0) return -1;
-    if (c <= 57) digits++;
-    else if (c <= 70) upper = true;
-  }
-  hexHasUpperCase = upper;
-  return digits;
-}
-
-/** Set by hexDigitCount: the token has A-F, so its value needs lower-casing (known without reading the slice). */
-let hexHasUpperCase = false;
-
-function emitBareHash(text: string, start: number, end: number, digits: number, emit: Emit): void {
+/** Reports the bare hex token `text[start, end)`, whose characters' flags OR to `flags`, if it is a hash. */
+function emitBareHash(token: Token, start: number, end: number, flags: number, emit: Emit): void {
+  const text = token.text;
   const type = hashLengths[end - start];
   if (type === undefined) return;
-  if (digits === 0) return;
+  if ((flags & DIGIT) === 0) return;
   if ((text.charCodeAt(start - 1) | 32) === 120 && text.charCodeAt(start - 2) === 48) return;
   const value = text.slice(start, end);
-  emit(type, hexHasUpperCase ? value.toLowerCase() : value, start, end - start);
+  emit(type, (flags & UPPER_HEX) !== 0 ? value.toLowerCase() : value, token, start, end);
 }
 
 /**
@@ -969,9 +957,10 @@ function emitBareHash(text: string, start: number, end: number, digits: number, 
 export function extract(text: string, options: ExtractOptions = {}): Finding[] {
   const findings: Finding[] = [];
   const wanted = options.types === undefined ? null : new Set<IndicatorType>(options.types);
-  scan(text, (type, value, offset, length, derivedFrom) => {
+  scan(text, (type, value, token, from, to, derivedFrom) => {
     if (wanted !== null && !wanted.has(type)) return;
-    const finding: Finding = { type, value, offset, length };
+    const offset = position(token, from);
+    const finding: Finding = { type, value, offset, length: position(token, to) - offset };
     if (derivedFrom !== undefined) finding.derivedFrom = derivedFrom;
     findings.push(finding);
   });

@@ -41,6 +41,17 @@ describe("sortByCodeUnits: the order of Array.prototype.sort()", () => {
     expect(sortByCodeUnits([...values])).toEqual([...values].sort());
   });
 
+  it("orders values that share their first units in runs of every size", () => {
+    // Runs of 1 to 20 values under one shared prefix: small runs are compared whole, larger ones keyed again.
+    const values: string[] = [];
+    for (let run = 1; run <= 20; run++) {
+      for (let i = 0; i < run; i++)
+        values.push(`${(run * 7919).toString(16).padStart(6, "0")}${(i * 31) % run}z${i}`);
+    }
+    values.reverse();
+    expect(sortByCodeUnits([...values])).toEqual([...values].sort());
+  });
+
   it("keeps duplicates and returns short lists as they are", () => {
     expect(sortByCodeUnits(["b", "a", "b", "a"])).toEqual(["a", "a", "b", "b"]);
     expect(sortByCodeUnits(["z"])).toEqual(["z"]);
