@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { extractGrouped, refang } from "@threatfusion/ioc";
 import { afterAll, describe, expect, it } from "vitest";
 
 const main = join(import.meta.dirname, "main.ts");
@@ -115,6 +116,27 @@ describe("tf extract", () => {
     const grouped = JSON.parse(result.stdout) as { url: string[]; ipv4: string[] };
     expect(grouped.url).toHaveLength(220);
     expect(grouped.ipv4).toHaveLength(220);
+  }, 120_000);
+
+  it("cuts windows between characters, never inside one: multi-byte text reads as in one piece", () => {
+    // ~3.4 MB of lines whose lengths vary, so the 1 MiB read chunks (and stdin's pipe chunks) end inside
+    // two-, three- and four-byte characters; every window must still decode, and nothing at an edge be lost.
+    const lines: string[] = [];
+    for (let i = 0; i < 36_000; i++) {
+      lines.push(
+        `${"é".repeat(i % 7)}テスト${i} bücher${i}[.]de 🦊 hxxp://host${i}[.]example[.]com/ü${i} 10.${i % 250}.0[.]1`,
+      );
+    }
+    const text = lines.join("\n");
+    expect(Buffer.byteLength(text)).toBeGreaterThan(3 * 1024 * 1024);
+    const file = join(scratch, "multi-byte.txt");
+    writeFileSync(file, text);
+    const extracted = tf(["extract", file, "--json"]);
+    expect(extracted.status).toBe(0);
+    expect(JSON.parse(extracted.stdout)).toEqual(extractGrouped(text));
+    const refanged = tf(["refang"], text);
+    expect(refanged.status).toBe(0);
+    expect(refanged.stdout).toBe(refang(text));
   }, 120_000);
 
   it("survives a long run without any whitespace", () => {

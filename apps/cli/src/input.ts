@@ -3,21 +3,35 @@ import type { Readable } from "node:stream";
 import { CliError } from "./command.ts";
 
 const chunkBytes = 1024 * 1024;
-/** Text held back between windows while waiting for a boundary; bounds memory on a single huge line. */
+/** Bytes held back between windows while waiting for a boundary; bounds memory on a single huge line. */
 const maxCarry = 1024 * 1024;
 
 /**
  * Reads FILE (or stdin for `-`) as UTF-8 and yields text windows that end at a whitespace boundary, so an
  * indicator is never split between two windows. Memory stays bounded on a 100 MB single line: when no
- * whitespace shows up within `maxCarry` characters the window is cut at the last character that cannot be
- * inside an indicator (or, in a pathological unbroken run, at the limit).
- * Binary input (NUL bytes) and invalid UTF-8 raise a CliError with a clear message.
+ * whitespace shows up within `maxCarry` bytes the window is cut after the last byte that cannot be inside an
+ * indicator (or, in a pathological unbroken run, at the limit; the streaming decoder keeps a character cut
+ * there whole). Binary input (NUL bytes) and invalid UTF-8 raise a CliError with a clear message.
+ *
+ * The boundary is found in the bytes (whitespace and the other cut points are ASCII, never inside a UTF-8
+ * sequence) and only the bytes up to it are decoded, so each window is a flat string of its own. A window
+ * sliced out of `carry + text` is a view into a larger string, which the extractor read 15-25 % slower
+ * (docs/BENCHMARKS.md, IOC section, session 15).
  */
 export async function* readTextWindows(source: string, stdin: Readable): AsyncGenerator<string> {
   const label = source === "-" ? "stdin" : source;
   const stream = source === "-" ? stdin : createReadStream(source, { highWaterMark: chunkBytes });
   const decoder = new TextDecoder("utf-8", { fatal: true });
-  let carry = "";
+  const decode = (bytes: Uint8Array, offset: number, stream: boolean): string => {
+    try {
+      return decoder.decode(bytes, { stream });
+    } catch {
+      throw new CliError(
+        `${label} is not valid UTF-8 (near byte ${offset}); convert it first, e.g. iconv -f latin1 -t utf-8`,
+      );
+    }
+  };
+  let carry = new Uint8Array(0);
   let bytesRead = 0;
   try {
     for await (const chunk of stream) {
@@ -25,26 +39,17 @@ export async function* readTextWindows(source: string, stdin: Readable): AsyncGe
       if (bytesRead < 65536 && bytes.subarray(0, 65536 - bytesRead).includes(0)) {
         throw new CliError(`${label} looks like binary data (NUL bytes); give a text file`);
       }
-      let text: string;
-      try {
-        text = decoder.decode(bytes, { stream: true });
-      } catch {
-        throw new CliError(
-          `${label} is not valid UTF-8 (near byte ${bytesRead}); convert it first, e.g. iconv -f latin1 -t utf-8`,
-        );
-      }
+      const pending = carry.length === 0 ? bytes : concatBytes(carry, bytes);
+      const windowStart = bytesRead - carry.length;
       bytesRead += bytes.length;
-      const window = carry + text;
-      const cut = boundary(window);
-      yield window.slice(0, cut);
-      carry = window.slice(cut);
+      const cut = boundary(pending);
+      const window = decode(pending.subarray(0, cut), windowStart, true);
+      if (window.length > 0) yield window;
+      // A copy: a view would keep the whole chunk alive for the few bytes carried.
+      carry = pending.slice(cut);
     }
-    try {
-      carry += decoder.decode();
-    } catch {
-      throw new CliError(`${label} is not valid UTF-8 (truncated sequence at the end)`);
-    }
-    if (carry.length > 0) yield carry;
+    const rest = decode(carry, bytesRead - carry.length, false);
+    if (rest.length > 0) yield rest;
   } catch (error) {
     if (error instanceof CliError) throw error;
     const code = (error as { code?: string }).code;
@@ -58,6 +63,13 @@ export async function* readTextWindows(source: string, stdin: Readable): AsyncGe
             : String(error);
     throw new CliError(`cannot read ${label}: ${reason}`);
   }
+}
+
+function concatBytes(head: Uint8Array, tail: Uint8Array): Uint8Array {
+  const joined = new Uint8Array(head.length + tail.length);
+  joined.set(head);
+  joined.set(tail, head.length);
+  return joined;
 }
 
 function isWhitespace(c: number): boolean {
@@ -79,12 +91,12 @@ function isIndicatorChar(c: number): boolean {
   );
 }
 
-/** Where to cut a window: after its last whitespace, else (window too long) after a non-indicator char. */
-function boundary(window: string): number {
-  const floor = Math.max(0, window.length - maxCarry);
-  for (let i = window.length - 1; i >= floor; i--) if (isWhitespace(window.charCodeAt(i))) return i + 1;
-  if (window.length <= maxCarry) return 0;
-  const searchFloor = Math.max(0, window.length - maxCarry - 65536);
-  for (let i = floor; i >= searchFloor; i--) if (!isIndicatorChar(window.charCodeAt(i))) return i + 1;
+/** Where to cut a window: after its last whitespace, else (window too long) after a non-indicator byte. */
+function boundary(bytes: Uint8Array): number {
+  const floor = Math.max(0, bytes.length - maxCarry);
+  for (let i = bytes.length - 1; i >= floor; i--) if (isWhitespace(bytes[i] ?? 0)) return i + 1;
+  if (bytes.length <= maxCarry) return 0;
+  const searchFloor = Math.max(0, bytes.length - maxCarry - 65536);
+  for (let i = floor; i >= searchFloor; i--) if (!isIndicatorChar(bytes[i] ?? 0)) return i + 1;
   return floor;
 }
