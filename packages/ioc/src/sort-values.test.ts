@@ -42,7 +42,7 @@ describe("sortByCodeUnits: the order of Array.prototype.sort()", () => {
   });
 
   it("orders values that share their first units in runs of every size", () => {
-    // Runs of 1 to 20 values under one shared prefix: small runs are compared whole, larger ones keyed again.
+    // Runs of 1 to 20 values under one shared prefix, each run placed by further keyed rounds.
     const values: string[] = [];
     for (let run = 1; run <= 20; run++) {
       for (let i = 0; i < run; i++)

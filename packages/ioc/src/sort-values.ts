@@ -45,9 +45,7 @@ function compareStrings(left: string, right: string): number {
 /**
  * Sorts `indices` (into `values`) by the values' code units from `offset` on, all values sharing their
  * first `offset` units: each index is packed below its key into one double, the doubles are sorted by the
- * engine's native numeric sort, and runs of equal keys are sorted again from the next units (a run of a few
- * values by comparing them whole: measured on 60,000 hashes, a keyed round per pair of values cost more than
- * the sort).
+ * engine's native numeric sort, and runs of equal keys are sorted again from the next units.
  */
 function sortIndices(values: readonly string[], indices: number[], offset: number): number[] {
   const count = indices.length;
@@ -77,9 +75,6 @@ function sortIndices(values: readonly string[], indices: number[], offset: numbe
   return sorted;
 }
 
-/** Runs of at most this many values are sorted by comparing whole strings. */
-const smallRun = 8;
-
 /** Code units read through keys before whole strings are compared. */
 const maxKeyedPrefix = 48;
 
@@ -91,20 +86,6 @@ function resolveRun(
   to: number,
   offset: number,
 ): void {
-  if (to - from <= smallRun) {
-    // A few values sharing a key: insertion sort on whole strings (no arrays for one more round).
-    for (let i = from + 1; i < to; i++) {
-      const index = sorted[i] ?? 0;
-      const value = values[index] ?? "";
-      let k = i;
-      while (k > from && (values[sorted[k - 1] ?? 0] ?? "") > value) {
-        sorted[k] = sorted[k - 1] ?? 0;
-        k--;
-      }
-      sorted[k] = index;
-    }
-    return;
-  }
   const run = sorted.slice(from, to);
   const sample = values[run[0] ?? 0] ?? "";
   // Units every value of the run shares after the key (`//` after `http:`, `://` after `https`) would
