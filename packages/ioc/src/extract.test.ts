@@ -183,6 +183,18 @@ describe("extract: what is found", () => {
   });
 });
 
+describe("extract: URLhaus-style URLs", () => {
+  it("keeps a file name's closing bracket before its defanged extension", () => {
+    const text =
+      '"Formbook,rev-base64-loader",http[:]//216[.]9[.]224[.]48/xz/bin%20(2)upload%20(1)[.]txt,offline\n' +
+      '"PhantomStealer",https[:]//my-buck01[.]s3[.]cubbit[.]eu/A/silv-rawfileupload%20(2)[.]txt,offline';
+    expect(extractGrouped(text).url).toEqual([
+      "http://216.9.224.48/xz/bin%20(2)upload%20(1).txt",
+      "https://my-buck01.s3.cubbit.eu/A/silv-rawfileupload%20(2).txt",
+    ]);
+  });
+});
+
 describe("extract: bare word markers and a URL's path (issue #3)", () => {
   it("keeps `AT`, `DOT` and `-dot-` in a URL's path, query and fragment as written", () => {
     expect(extractGrouped("see https://example.com/sAsvpDjipATdFg9SV2/x.php now").url).toEqual([

@@ -1,7 +1,15 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { defang, originalOffset, refang, refangRange, refangWithOrigin } from "./refang.ts";
+import {
+  defang,
+  originalOffset,
+  refang,
+  refangedTokenMayAddColon,
+  refangRange,
+  refangToken,
+  refangWithOrigin,
+} from "./refang.ts";
 
 const fixtures = join(import.meta.dirname, "..", "fixtures");
 
@@ -137,6 +145,35 @@ describe("refang: bare word markers and a URL's path (issue #3)", () => {
     for (const prefix of [[], ["a", "://", "a"]])
       for (let depth = 1; depth <= 5; depth++) visit(prefix, [], depth);
     expect(failures.slice(0, 10)).toEqual([]);
+  });
+});
+
+describe("refangRange: brackets that belong to the text (URLhaus file names)", () => {
+  it("keeps a bracket that closes one opened earlier, when a defanged dot follows it at once", () => {
+    // Real URLhaus entries: `…/bin%20(2)upload%20(1)[.]txt`. The loose-dot rule read `)[.]` as one dot and the
+    // fast path read `)[` as a run of text, so the URL came out as `…(1.txt` or `…(1)[.txt`.
+    for (const [token, text] of [
+      [
+        "hxxp://216[.]9[.]224[.]48/xz/bin%20(2)upload%20(1)[.]txt",
+        "http://216.9.224.48/xz/bin%20(2)upload%20(1).txt",
+      ],
+      ["silv-rawfileupload%20(2)[.]txt", "silv-rawfileupload%20(2).txt"],
+      ["x{1}[.]y(a)(.)z", "x{1}.y(a).z"],
+    ] as const) {
+      expect(refangRange(token, 0, token.length)?.text).toBe(text);
+      // A trailing `*` sends the token to the full pattern, which must agree.
+      expect(refangRange(`${token}*`, 0, token.length + 1)?.text).toBe(`${text}*`);
+      expect(refang(token)).toBe(text);
+    }
+  });
+
+  it("takes `[:]//` on the fast path: the colon it writes is the one `//` needs", () => {
+    const token = "http[:]//evil[.]com/a";
+    expect(refangToken(token, 0, token.length)).toBe("http://evil.com/a");
+    expect(refangedTokenMayAddColon()).toBe(false);
+    const bare = "http//evil[.]com/a";
+    expect(refangToken(bare, 0, bare.length)).toBe("http://evil.com/a");
+    expect(refangedTokenMayAddColon()).toBe(true);
   });
 });
 

@@ -383,11 +383,16 @@ function spacedMarkerEnd(source: string, i: number): number {
   return isAsciiAlnum(codeAt(source, end)) || end === afterMarker ? end : -1;
 }
 
-/** True when a FAST_CHECK character at `i` might start a marker the fast path does not handle. */
-function needsFullPattern(source: string, i: number, c: number): boolean {
+/**
+ * True when a FAST_CHECK character at `i` might start a marker the fast path does not handle. `afterColon`: the
+ * fast path has just written a `:` for a marker that ends at `i` (`http[:]//`), so the refanged text has a colon
+ * before this `/`, as `http://` has.
+ */
+function needsFullPattern(source: string, i: number, c: number, afterColon: boolean): boolean {
   const next = codeAt(source, i + 1);
   if (c === 47) {
-    const previous = codeAt(source, i - 1);
+    // `http//x` (a scheme without its colon) and `:///` are the pattern's; a `//` after a colon is a URL's own.
+    const previous = afterColon ? 58 : codeAt(source, i - 1);
     return (next === 47 && previous !== 58) || (previous === 47 && next === 47);
   }
   // The pattern's `fxp`, `sfxp` and `xxxx` schemes start a word: inside one (`wtfjwffxh`, `pxxn`, `dyxx=`, the
@@ -552,6 +557,11 @@ function fastRefang(source: string, from: number, to: number): string | null | t
         markerLength = marker === "://" ? 5 : 3;
         // After a dot the full pattern reads `.[` and `.]` as two loose dots (`a.[.]b`), not as `[.]`.
         if (marker !== "." || i === from || source.charCodeAt(i - 1) !== 46) defanged = true;
+      } else if (kind === FAST_CLOSE && openBrackets > 0 && c !== 92) {
+        // A closing bracket that closes one opened earlier in the token is text (`lit%20(2).html`), and only it:
+        // a marker may follow at once (`bin%20(2)[.]txt`).
+        openBrackets--;
+        continue;
       } else {
         // A whole run of brackets and backslashes is looked at once, so each character is visited once.
         let runEnd = i;
@@ -562,12 +572,6 @@ function fastRefang(source: string, from: number, to: number): string | null | t
         }
         const last = codeAt(source, runEnd - 1);
         const after = codeAt(source, runEnd);
-        // A closing bracket that closes one opened earlier in the token is text (`lit%20(2).html`).
-        if (kind === FAST_CLOSE && openBrackets > 0 && c !== 92) {
-          openBrackets--;
-          i = runEnd - 1;
-          continue;
-        }
         const opensMarker = (last === 91 || last === 40 || last === 123) && mayOpenMarker(source, runEnd - 1);
         const closesMarker = !isBracketOrBackslash(codeAt(source, i - 1)) && mayCloseMarker(source, i);
         if (opensMarker || closesMarker || (last === 92 && after === 47)) return useFullPattern;
@@ -622,7 +626,7 @@ function fastRefang(source: string, from: number, to: number): string | null | t
       marker = spacedMarker;
       markerLength = end - i;
       defanged = true;
-    } else if (kind === FAST_BAIL || needsFullPattern(source, i, c)) {
+    } else if (kind === FAST_BAIL || needsFullPattern(source, i, c, i === copied && runMarker === ":")) {
       return useFullPattern;
     } else {
       continue;
@@ -691,9 +695,22 @@ export function refangToken(source: string, from: number, to: number): string | 
   let written = 0;
   let cursor = 0;
   let fed = 0;
+  // Brackets left as text, as the fast path counts them: an opening one not yet closed makes the next closing
+  // one text too, also where the loose-dot alternative would begin with it (`bin%20(2)[.]txt`: `(2)` stays).
+  let openBrackets = 0;
+  let counted = 0;
   while (match !== null) {
     const start = match.index;
     const groups = match.groups ?? {};
+    openBrackets = countOpenBrackets(token, counted, start, openBrackets);
+    counted = start;
+    if (groups.loosedot !== undefined && openBrackets > 0 && isClosingBracket(token.charCodeAt(start))) {
+      openBrackets--;
+      counted = start + 1;
+      pattern.lastIndex = start + 1;
+      match = pattern.exec(token);
+      continue;
+    }
     feedUrlState(token, fed, start);
     fed = start;
     // A bare word in a URL's path is text: it stays in the copy that resumes at `cursor`.
@@ -708,6 +725,7 @@ export function refangToken(source: string, from: number, to: number): string | 
       feedUrlState(replacement, 0, replacement.length);
       cursor = start + match[0].length;
       fed = cursor;
+      counted = cursor;
       changed = true;
     }
     if (match[0].length === 0) pattern.lastIndex++;
@@ -721,6 +739,21 @@ export function refangToken(source: string, from: number, to: number): string | 
   lastTokenDefanged = defanged;
   lastTokenByPattern = true;
   return out.take();
+}
+
+function isClosingBracket(c: number): boolean {
+  return c === 93 || c === 41 || c === 125;
+}
+
+/** `open` after the brackets of `text[from, to)`: plus each opening one, minus each closing one while any is open. */
+function countOpenBrackets(text: string, from: number, to: number, open: number): number {
+  let count = open;
+  for (let k = from; k < to; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 91 || c === 40 || c === 123) count++;
+    else if (count > 0 && isClosingBracket(c)) count--;
+  }
+  return count;
 }
 
 /**
