@@ -45,7 +45,7 @@ function ratio(a: number, b: number): string {
 
 function run(): void {
   const verbose = process.argv.includes("--verbose");
-  const { cases, outOfSpec, iocextract, tweetfeed } = loadCorpora({ bulk: true });
+  const { cases, outOfSpec, iocextract, tweetfeed, urlhaus } = loadCorpora({ bulk: true });
   const tools: Array<[string, Extractor]> = [
     ["threatfusion", ours],
     ["ioc-extractor@8.2.0", peer],
@@ -73,7 +73,7 @@ function run(): void {
   }
 
   console.log(
-    `IOC extraction accuracy (${cases.length} labelled cases; iocextract and TweetFeed corpora ${iocextract && tweetfeed ? "included from ../shared" : "ABSENT (../shared/fixtures not found)"})`,
+    `IOC extraction accuracy (${cases.length} labelled cases; iocextract, TweetFeed and URLhaus corpora ${iocextract && tweetfeed && urlhaus ? "included from ../shared" : "ABSENT (../shared/fixtures not found)"})`,
   );
   const header = [
     "type".padEnd(8),

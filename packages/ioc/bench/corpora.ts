@@ -9,6 +9,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parse } from "csv-parse/sync";
 import { canonicalize } from "../src/canonicalize.ts";
 import type { IndicatorType } from "../src/types.ts";
 
@@ -341,15 +342,41 @@ function loadTweetfeed(load: CorpusLoad): boolean {
   return true;
 }
 
-/** Loads every corpus available; iocextract and tweetfeed only when ../shared/fixtures is present. */
+/**
+ * URLhaus's `csv_recent` as a publisher defanged it (every `.` as `[.]`, every `:` as `[:]`, also in paths), read
+ * as text: its URL column refanged by plain replacement is the truth (SOURCES.md gives that oracle). URLs only are
+ * scored, 2,000 rows a case; the tags column (`32-bit,elf,mips,Mozi`) and the hosts are text around them.
+ */
+function loadUrlhausDefanged(load: CorpusLoad): boolean {
+  const file = join(sharedFixtures, "abusech", "intel-watchtower_urlhaus_recent_defanged.csv");
+  if (!existsSync(file)) return false;
+  const text = readFileSync(file, "utf8");
+  const rows = parse(text, { columns: true, skip_empty_lines: true }) as Array<{ url?: string }>;
+  const lines = text.split("\n").slice(1);
+  for (let start = 0; start < rows.length; start += 2000) {
+    const urls = rows
+      .slice(start, start + 2000)
+      .map((row) => (row.url ?? "").replaceAll("[.]", ".").replaceAll("[:]", ":"));
+    load.cases.push({
+      corpus: "urlhaus",
+      name: `rows ${start}-${start + 1999}`,
+      input: lines.slice(start, start + 2000).join("\n"),
+      expected: { url: { kind: "set", values: expectedSet(load, "urlhaus", "url", urls) } },
+    });
+  }
+  return true;
+}
+
+/** Loads every corpus available; iocextract, TweetFeed and URLhaus only when ../shared/fixtures is present. */
 export function loadCorpora(
   options: { bulk?: boolean } = {},
-): CorpusLoad & { iocextract: boolean; tweetfeed: boolean } {
+): CorpusLoad & { iocextract: boolean; tweetfeed: boolean; urlhaus: boolean } {
   const load: CorpusLoad = { cases: [], outOfSpec: new Map() };
   loadNinoseki(load);
   loadMsticpy(load);
   loadFanger(load);
   const iocextract = loadIocextract(load);
   const tweetfeed = options.bulk === true && loadTweetfeed(load);
-  return { ...load, iocextract, tweetfeed };
+  const urlhaus = options.bulk === true && loadUrlhausDefanged(load);
+  return { ...load, iocextract, tweetfeed, urlhaus };
 }

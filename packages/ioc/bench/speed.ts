@@ -6,7 +6,8 @@
  * Input: the real report texts in ../shared/fixtures/ioc-extraction/reports (Unit 42 IOC posts and the
  * ThreatConnect blog), repeated to 50 MB. Without ../shared the package's own ioc-fanger sample is used
  * (and the output says so). Prints MB/s for our extractor (all types, refang on), for ioc-extractor on a
- * slice of the same text in the same run, and for a raw `/\S+/g` token walk as the machine's ceiling;
+ * slice of the same text in the same run, for both on URLhaus's defanged CSV (a feed dump pasted as text, when
+ * ../shared is present), and for a raw `/\S+/g` token walk as the machine's ceiling;
  * then the floor (bench/floor.ts) and our extractor over 1 MB adversarial inputs, cold (calls 2–3) and
  * settled (calls 4–12). Inputs are flat strings, as read from a file (`--sliced`: the sessions 1–5 form).
  */
@@ -40,6 +41,12 @@ function loadReportText(): { text: string; source: string } {
     text: readFileSync(join(packageFixtures, "sample_text_defanged.txt"), "utf8"),
     source: "packages/ioc/fixtures/sample_text_defanged.txt (../shared/fixtures absent)",
   };
+}
+
+/** URLhaus's defanged `csv_recent` from ../shared/fixtures, or null without it. */
+function loadFeedText(): string | null {
+  const file = join(sharedFixtures, "abusech", "intel-watchtower_urlhaus_recent_defanged.csv");
+  return existsSync(file) ? readFileSync(file, "utf8") : null;
 }
 
 /**
@@ -137,6 +144,17 @@ function main(): void {
   row("threatfusion, the reports once (fresh call)", base.length, onceMs);
   const peerOnceMs = timeIt(() => extractIOC(base), 3);
   row("ioc-extractor, the reports once", base.length, peerOnceMs);
+  // A feed dump pasted as text: URLhaus's CSV as its publisher defanged it (`http[:]//1[.]2[.]3[.]4[:]80/x`), one
+  // distinct URL a line, so every line is a finding and the output sort is large. Reported, not a target.
+  const feed = loadFeedText();
+  let feedRatio = "";
+  if (feed !== null) {
+    const feedMs = timeIt(() => extractGrouped(feed), 5);
+    row("threatfusion, URLhaus defanged CSV", feed.length, feedMs);
+    const peerFeedMs = timeIt(() => extractIOC(feed), 2);
+    row("ioc-extractor, URLhaus defanged CSV", feed.length, peerFeedMs);
+    feedRatio = `; on the URLhaus CSV: ${(peerFeedMs / feedMs).toFixed(1)}x`;
+  }
   let tokens = 0;
   const walkMs = timeIt(() => {
     tokens = 0;
@@ -165,7 +183,7 @@ function main(): void {
   for (const line of rows) console.log(line);
   console.log(
     `speed-up over ioc-extractor on the same ${peerMegabytes} MB: ${(peerMs / oursSliceMs).toFixed(1)}x; ` +
-      `on the reports once: ${(peerOnceMs / onceMs).toFixed(1)}x; ours over the floor: ${(oursMs / floorMs).toFixed(1)}x ` +
+      `on the reports once: ${(peerOnceMs / onceMs).toFixed(1)}x${feedRatio}; ours over the floor: ${(oursMs / floorMs).toFixed(1)}x ` +
       `(${megabytes} MB), ${(onceMs / floorOnceMs).toFixed(1)}x (reports once); ours at ${(loopMs / oursMs).toFixed(3)} ` +
       // The host's slow phases slow the bare loop ~1.6x and the engine ~1.4x (docs/BENCHMARKS.md, session 12):
       // a run's MB/s are read with the ceiling they ran beside.
