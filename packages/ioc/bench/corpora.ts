@@ -342,25 +342,33 @@ function loadTweetfeed(load: CorpusLoad): boolean {
   return true;
 }
 
+/** URLhaus's `csv_recent` as a publisher defanged it, in ../shared (the accuracy corpus and the speed bench's feed). */
+export const urlhausDefangedFile = join(
+  sharedFixtures,
+  "abusech",
+  "intel-watchtower_urlhaus_recent_defanged.csv",
+);
+
 /**
  * URLhaus's `csv_recent` as a publisher defanged it (every `.` as `[.]`, every `:` as `[:]`, also in paths), read
  * as text: its URL column refanged by plain replacement is the truth (SOURCES.md gives that oracle). URLs only are
  * scored, 2,000 rows a case; the tags column (`32-bit,elf,mips,Mozi`) and the hosts are text around them.
  */
 function loadUrlhausDefanged(load: CorpusLoad): boolean {
-  const file = join(sharedFixtures, "abusech", "intel-watchtower_urlhaus_recent_defanged.csv");
-  if (!existsSync(file)) return false;
-  const text = readFileSync(file, "utf8");
-  const rows = parse(text, { columns: true, skip_empty_lines: true }) as Array<{ url?: string }>;
-  const lines = text.split("\n").slice(1);
+  if (!existsSync(urlhausDefangedFile)) return false;
+  // `raw`: each row as written, so a case's input is its rows' text exactly.
+  const rows = parse(readFileSync(urlhausDefangedFile, "utf8"), {
+    columns: true,
+    skip_empty_lines: true,
+    raw: true,
+  }) as Array<{ record: { url?: string }; raw: string }>;
   for (let start = 0; start < rows.length; start += 2000) {
-    const urls = rows
-      .slice(start, start + 2000)
-      .map((row) => (row.url ?? "").replaceAll("[.]", ".").replaceAll("[:]", ":"));
+    const slice = rows.slice(start, start + 2000);
+    const urls = slice.map(({ record }) => (record.url ?? "").replaceAll("[.]", ".").replaceAll("[:]", ":"));
     load.cases.push({
       corpus: "urlhaus",
       name: `rows ${start}-${start + 1999}`,
-      input: lines.slice(start, start + 2000).join("\n"),
+      input: slice.map(({ raw }) => raw).join(""),
       expected: { url: { kind: "set", values: expectedSet(load, "urlhaus", "url", urls) } },
     });
   }

@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { extractIOC } from "ioc-extractor";
 import { extractGrouped } from "../src/index.ts";
 import { adversarialInputs } from "./adversarial.ts";
-import { packageFixtures, sharedFixtures } from "./corpora.ts";
+import { packageFixtures, sharedFixtures, urlhausDefangedFile } from "./corpora.ts";
 import { candidateFloor } from "./floor.ts";
 
 function argument(name: string, fallback: number): number {
@@ -45,8 +45,7 @@ function loadReportText(): { text: string; source: string } {
 
 /** URLhaus's defanged `csv_recent` from ../shared/fixtures, or null without it. */
 function loadFeedText(): string | null {
-  const file = join(sharedFixtures, "abusech", "intel-watchtower_urlhaus_recent_defanged.csv");
-  return existsSync(file) ? readFileSync(file, "utf8") : null;
+  return existsSync(urlhausDefangedFile) ? readFileSync(urlhausDefangedFile, "utf8") : null;
 }
 
 /**

@@ -138,8 +138,8 @@ function mayStartJoiner(text: string, k: number): boolean {
     // and `f(x)` end here, before the pattern runs).
     let m = k + 1;
     while (m - k <= 3 && (text.charCodeAt(m) === 32 || text.charCodeAt(m) === 9)) m++;
-    const first = text.charCodeAt(m) | 32;
-    return first === 46 || first === 96 || first === 100 || first === 97;
+    const first = text.charCodeAt(m);
+    return first === 46 || first === 64 || (first | 32) === 100 || (first | 32) === 97;
   }
   if (c === 65)
     return text.charCodeAt(k + 1) === 84 && (text.charCodeAt(k + 2) === 32 || text.charCodeAt(k + 2) === 9);

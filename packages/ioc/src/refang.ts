@@ -308,6 +308,14 @@ function bracketMarkerAt(source: string, i: number): string {
   return "";
 }
 
+function isOpeningBracket(c: number): boolean {
+  return c === 91 || c === 40 || c === 123;
+}
+
+function isClosingBracket(c: number): boolean {
+  return c === 93 || c === 41 || c === 125;
+}
+
 function isBracket(c: number): boolean {
   return c === 91 || c === 93 || c === 40 || c === 41 || c === 123 || c === 125;
 }
@@ -367,7 +375,7 @@ function spacedMarkerEnd(source: string, i: number): number {
   while (j < rangeEnd && j - i < 3 && isSpaceOrTab(source.charCodeAt(j))) j++;
   const c = codeAt(source, j);
   let end: number;
-  if (c === 91 || c === 40 || c === 123) {
+  if (isOpeningBracket(c)) {
     spacedMarker = bracketMarkerAt(source, j);
     if (spacedMarker !== "." && spacedMarker !== "@") return -1;
     end = j + 3;
@@ -384,15 +392,15 @@ function spacedMarkerEnd(source: string, i: number): number {
 }
 
 /**
- * True when a FAST_CHECK character at `i` might start a marker the fast path does not handle. `afterColon`: the
- * fast path has just written a `:` for a marker that ends at `i` (`http[:]//`), so the refanged text has a colon
- * before this `/`, as `http://` has.
+ * True when a FAST_CHECK character at `i` might start a marker the fast path does not handle. `written`: the last
+ * character of the marker the fast path has just written when one ends at `i` (the `:` of `http[:]//`), else -1;
+ * a `/` is judged by the refanged text before it, as the pattern would judge `http://`.
  */
-function needsFullPattern(source: string, i: number, c: number, afterColon: boolean): boolean {
+function needsFullPattern(source: string, i: number, c: number, written: number): boolean {
   const next = codeAt(source, i + 1);
   if (c === 47) {
     // `http//x` (a scheme without its colon) and `:///` are the pattern's; a `//` after a colon is a URL's own.
-    const previous = afterColon ? 58 : codeAt(source, i - 1);
+    const previous = written >= 0 ? written : codeAt(source, i - 1);
     return (next === 47 && previous !== 58) || (previous === 47 && next === 47);
   }
   // The pattern's `fxp`, `sfxp` and `xxxx` schemes start a word: inside one (`wtfjwffxh`, `pxxn`, `dyxx=`, the
@@ -572,17 +580,14 @@ function fastRefang(source: string, from: number, to: number): string | null | t
         }
         const last = codeAt(source, runEnd - 1);
         const after = codeAt(source, runEnd);
-        const opensMarker = (last === 91 || last === 40 || last === 123) && mayOpenMarker(source, runEnd - 1);
+        const opensMarker = isOpeningBracket(last) && mayOpenMarker(source, runEnd - 1);
         const closesMarker = !isBracketOrBackslash(codeAt(source, i - 1)) && mayCloseMarker(source, i);
         if (opensMarker || closesMarker || (last === 92 && after === 47)) return useFullPattern;
         if (after === 46) {
           let dotEnd = runEnd + 1;
           while (dotEnd < to && isBracketOrBackslash(source.charCodeAt(dotEnd))) dotEnd++;
           const lastOfRun = codeAt(source, dotEnd - 1);
-          if (
-            (lastOfRun === 91 || lastOfRun === 40 || lastOfRun === 123) &&
-            mayOpenMarker(source, dotEnd - 1)
-          ) {
+          if (isOpeningBracket(lastOfRun) && mayOpenMarker(source, dotEnd - 1)) {
             return useFullPattern;
           }
           marker = ".";
@@ -603,7 +608,7 @@ function fastRefang(source: string, from: number, to: number): string | null | t
         } else {
           for (let k = i; k < runEnd; k++) {
             const bracket = source.charCodeAt(k);
-            if (bracket === 91 || bracket === 40 || bracket === 123) openBrackets++;
+            if (isOpeningBracket(bracket)) openBrackets++;
           }
           i = runEnd - 1;
           continue;
@@ -626,7 +631,15 @@ function fastRefang(source: string, from: number, to: number): string | null | t
       marker = spacedMarker;
       markerLength = end - i;
       defanged = true;
-    } else if (kind === FAST_BAIL || needsFullPattern(source, i, c, i === copied && runMarker === ":")) {
+    } else if (
+      kind === FAST_BAIL ||
+      needsFullPattern(
+        source,
+        i,
+        c,
+        i === copied && runMarker !== "" ? runMarker.charCodeAt(runMarker.length - 1) : -1,
+      )
+    ) {
       return useFullPattern;
     } else {
       continue;
@@ -741,16 +754,12 @@ export function refangToken(source: string, from: number, to: number): string | 
   return out.take();
 }
 
-function isClosingBracket(c: number): boolean {
-  return c === 93 || c === 41 || c === 125;
-}
-
 /** `open` after the brackets of `text[from, to)`: plus each opening one, minus each closing one while any is open. */
 function countOpenBrackets(text: string, from: number, to: number, open: number): number {
   let count = open;
   for (let k = from; k < to; k++) {
     const c = text.charCodeAt(k);
-    if (c === 91 || c === 40 || c === 123) count++;
+    if (isOpeningBracket(c)) count++;
     else if (count > 0 && isClosingBracket(c)) count--;
   }
   return count;
