@@ -11,14 +11,12 @@
  * then the floor (bench/floor.ts) and our extractor over 1 MB adversarial inputs, cold (calls 2–3) and
  * settled (calls 4–12). Inputs are flat strings, as read from a file (`--sliced`: the sessions 1–5 form).
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
-import { join } from "node:path";
 import { extractIOC } from "ioc-extractor";
 import { extractGrouped } from "../src/index.ts";
 import { adversarialInputs } from "./adversarial.ts";
-import { packageFixtures, sharedFixtures, urlhausDefangedFile } from "./corpora.ts";
 import { candidateFloor } from "./floor.ts";
+import { flatCopy, loadFeedText, loadReportText } from "./texts.ts";
 
 function argument(name: string, fallback: number): number {
   const index = process.argv.indexOf(name);
@@ -26,39 +24,9 @@ function argument(name: string, fallback: number): number {
   return Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
-function loadReportText(): { text: string; source: string } {
-  const reports = join(sharedFixtures, "ioc-extraction", "reports");
-  if (existsSync(reports)) {
-    const tweets = join(reports, "unit42-tweets");
-    const parts = readdirSync(tweets)
-      .filter((name) => name.endsWith(".txt"))
-      .sort()
-      .map((name) => readFileSync(join(tweets, name), "utf8"));
-    parts.push(readFileSync(join(reports, "threatconnect_guccifer2_all_roads_lead_to_russia.txt"), "utf8"));
-    return { text: parts.join("\n"), source: `${parts.length} report files from ${reports}` };
-  }
-  return {
-    text: readFileSync(join(packageFixtures, "sample_text_defanged.txt"), "utf8"),
-    source: "packages/ioc/fixtures/sample_text_defanged.txt (../shared/fixtures absent)",
-  };
-}
-
-/** URLhaus's defanged `csv_recent` from ../shared/fixtures, or null without it. */
-function loadFeedText(): string | null {
-  return existsSync(urlhausDefangedFile) ? readFileSync(urlhausDefangedFile, "utf8") : null;
-}
-
-/**
- * A flat copy of `text`, as a file read gives (`readFileSync`, a request body). `repeat().slice()` leaves a
- * sliced string over its parent, whose every read in optimized code goes through one more indirection
- * (measured: the 10 MB text 12 % slower sliced than flat). Sessions 1–5 timed the sliced form; `--sliced`
- * keeps it for comparison.
- */
+/** `text` as a file read gives it (`flatCopy`); `--sliced` keeps the sliced form sessions 1–5 timed. */
 function asRead(text: string): string {
-  if (process.argv.includes("--sliced")) return text;
-  const flat = Buffer.from(text, "utf16le").toString("utf16le");
-  if (flat !== text) throw new Error("flat copy differs from the text");
-  return flat;
+  return process.argv.includes("--sliced") ? text : flatCopy(text);
 }
 
 /** The largest time seen and the input that took it. */
