@@ -16,15 +16,9 @@
 import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { flatCopy, loadFeedText, loadReportText } from "./texts.ts";
+import { flatCopy, loadFeedText, loadReportText, numberArgument } from "./texts.ts";
 
 type Extract = (text: string) => unknown;
-
-function argument(name: string, fallback: number): number {
-  const index = process.argv.indexOf(name);
-  const value = index >= 0 ? Number(process.argv[index + 1]) : Number.NaN;
-  return Number.isFinite(value) && value > 0 ? value : fallback;
-}
 
 async function loadEngine(path: string): Promise<Extract> {
   const module = (await import(pathToFileURL(resolve(path)).href)) as { extractGrouped?: Extract };
@@ -75,7 +69,7 @@ async function main(): Promise<void> {
     );
     process.exit(2);
   }
-  const pairs = argument("--pairs", 24);
+  const pairs = numberArgument("--pairs", 24);
   const engines = [await loadEngine(firstPath), await loadEngine(secondPath)] as const;
   const texts = inputs();
   for (let round = 0; round < 4; round++)

@@ -16,13 +16,7 @@ import { extractIOC } from "ioc-extractor";
 import { extractGrouped } from "../src/index.ts";
 import { adversarialInputs } from "./adversarial.ts";
 import { candidateFloor } from "./floor.ts";
-import { flatCopy, loadFeedText, loadReportText } from "./texts.ts";
-
-function argument(name: string, fallback: number): number {
-  const index = process.argv.indexOf(name);
-  const value = index >= 0 ? Number(process.argv[index + 1]) : Number.NaN;
-  return Number.isFinite(value) && value > 0 ? value : fallback;
-}
+import { flatCopy, loadFeedText, loadReportText, numberArgument } from "./texts.ts";
 
 /** `text` as a file read gives it (`flatCopy`); `--sliced` keeps the sliced form sessions 1–5 timed. */
 function asRead(text: string): string {
@@ -74,8 +68,8 @@ function mbPerSecond(characters: number, milliseconds: number): string {
 }
 
 function main(): void {
-  const megabytes = argument("--mb", 50);
-  const peerMegabytes = argument("--peer-mb", 5);
+  const megabytes = numberArgument("--mb", 50);
+  const peerMegabytes = numberArgument("--peer-mb", 5);
   const { text: base, source } = loadReportText();
   const big = repeatTo(base, megabytes);
   const slice = asRead(big.slice(0, peerMegabytes * 1024 * 1024));

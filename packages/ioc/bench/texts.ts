@@ -1,4 +1,4 @@
-/** The texts the speed benches read, and how they read them (shared by speed.ts and ab.ts). */
+/** What the speed benches read: their texts, how they read them, and their numeric options (speed.ts, ab.ts). */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { packageFixtures, sharedFixtures, urlhausDefangedFile } from "./corpora.ts";
@@ -35,4 +35,11 @@ export function flatCopy(text: string): string {
   const flat = Buffer.from(text, "utf16le").toString("utf16le");
   if (flat !== text) throw new Error("flat copy differs from the text");
   return flat;
+}
+
+/** The positive number after `name` on the command line (`--mb 50`), else `fallback`. */
+export function numberArgument(name: string, fallback: number): number {
+  const index = process.argv.indexOf(name);
+  const value = index >= 0 ? Number(process.argv[index + 1]) : Number.NaN;
+  return Number.isFinite(value) && value > 0 ? value : fallback;
 }
