@@ -703,13 +703,8 @@ function classifyPiece(
     }
   }
   if (colons > 0) {
-    let partStart = a;
-    for (let i = a; i <= b; i++) {
-      if (i === b || text.charCodeAt(i) === 58) {
-        if (i - partStart >= 3) classifyPiece(token, partStart, i, emit, false, inUrlPath);
-        partStart = i + 1;
-      }
-    }
+    // `host:port`, `ip:port`, `a:b:c`: each part of 3+ characters on its own.
+    classifyParts(token, a, b, 58, 3, emit, inUrlPath);
     return;
   }
 
@@ -730,14 +725,8 @@ function classifyPiece(
 
   if (letters === 0 && other === 0) {
     if (hyphens > 0) {
-      // Ranges such as 10.0.0.1-10.0.0.9: classify each side.
-      let partStart = a;
-      for (let i = a; i <= b; i++) {
-        if (i === b || text.charCodeAt(i) === 45) {
-          if (i - partStart >= 7) classifyPiece(token, partStart, i, emit, false, inUrlPath);
-          partStart = i + 1;
-        }
-      }
+      // Ranges such as 10.0.0.1-10.0.0.9: classify each side of 7+ characters (the shortest IPv4).
+      classifyParts(token, a, b, 45, 7, emit, inUrlPath);
       return;
     }
     // Dotted numbers: IPv4 when exactly four octets; versions, dates and OIDs are not indicators.
@@ -760,6 +749,26 @@ function classifyPiece(
   // A bare public suffix (`co.jp`, `github.io`) names no one.
   if (dots === 1 && isPublicSuffix(domain)) return;
   emit("domain", domain, token, a, b);
+}
+
+/** Classifies each part of `token.text[from, to)` between `separator` characters that is `minLength` or longer. */
+function classifyParts(
+  token: Token,
+  from: number,
+  to: number,
+  separator: number,
+  minLength: number,
+  emit: Emit,
+  inUrlPath: boolean,
+): void {
+  const text = token.text;
+  let partStart = from;
+  for (let i = from; i <= to; i++) {
+    if (i === to || text.charCodeAt(i) === separator) {
+      if (i - partStart >= minLength) classifyPiece(token, partStart, i, emit, false, inUrlPath);
+      partStart = i + 1;
+    }
+  }
 }
 
 /** `text[start, end)` is letters only (2+) or starts with `xn--`: what canonicalHostname requires of a TLD. */
