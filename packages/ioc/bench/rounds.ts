@@ -69,7 +69,7 @@ export class Rounds {
   worstLoopRate = Number.POSITIVE_INFINITY;
 
   /** Times `measure` once between two loop timings and keeps the sample. */
-  take(measure: Measure): Sample {
+  take(measure: Measure): void {
     const loopBefore = this.#loop();
     let ms = Number.POSITIVE_INFINITY;
     for (let call = 0; call < (measure.callsPerRound ?? 1); call++) {
@@ -79,7 +79,6 @@ export class Rounds {
     const list = this.samples.get(measure.name) ?? [];
     list.push(sample);
     this.samples.set(measure.name, list);
-    return sample;
   }
 
   /**

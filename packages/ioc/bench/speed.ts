@@ -154,28 +154,37 @@ function main(): void {
       `of the charCodeAt ceiling's rate (${megabytes} MB)\n`,
   );
 
-  // Rounds (bench/rounds.ts): the host's contention moves every figure above by up to 1.6x within seconds, so the
+  // Rounds (bench/rounds.ts): the host's contention moves every figure above by up to ~1.9x within seconds, so the
   // reports once, 5 MB of the repeated reports and the adversarial inputs are timed round by round between two bare
   // loops, and each figure is given for uncontended and contended rounds apart. The 50 MB call (~1 s) is too long
   // for a round; the 5 MB one is the same text repeated.
   const rounds = new Rounds();
-  const throughput: Measure[] = [
-    { name: `threatfusion extractGrouped, ${peerMegabytes} MB repeated`, run: () => extractGrouped(slice) },
-    // The text as written once, extracted by a fresh call: tokens the extractor has not just seen (a per-call memo
-    // of repeated tokens doubled the 50 MB figure and left this one unchanged: not kept, docs/BENCHMARKS.md).
-    {
-      name: "threatfusion, the reports once (fresh call)",
-      run: () => extractGrouped(once),
-      callsPerRound: 2,
-    },
-    { name: "ioc-extractor, the reports once", run: () => extractIOC(once) },
-    {
-      name: "floor: one look per candidate, reports once",
-      run: () => candidateFloor(once),
-      callsPerRound: 2,
-    },
-  ];
-  const sizes = [slice.length, once.length, once.length, once.length];
+  type ThroughputMeasure = Measure & { characters: number };
+  const oursRepeated: ThroughputMeasure = {
+    name: `threatfusion extractGrouped, ${peerMegabytes} MB repeated`,
+    run: () => extractGrouped(slice),
+    characters: slice.length,
+  };
+  // The text as written once, extracted by a fresh call: tokens the extractor has not just seen (a per-call memo
+  // of repeated tokens doubled the 50 MB figure and left this one unchanged: not kept, docs/BENCHMARKS.md).
+  const oursOnce: ThroughputMeasure = {
+    name: "threatfusion, the reports once (fresh call)",
+    run: () => extractGrouped(once),
+    callsPerRound: 2,
+    characters: once.length,
+  };
+  const peerOnce: ThroughputMeasure = {
+    name: "ioc-extractor, the reports once",
+    run: () => extractIOC(once),
+    characters: once.length,
+  };
+  const floorOnce: ThroughputMeasure = {
+    name: "floor: one look per candidate, reports once",
+    run: () => candidateFloor(once),
+    callsPerRound: 2,
+    characters: once.length,
+  };
+  const throughput = [oursRepeated, oursOnce, peerOnce, floorOnce];
   const roundsStart = performance.now();
   const roundsDone = rounds.run(throughput, { minRounds: roundCount, minUncontended, maxSeconds: 60 });
   const roundsSeconds = (performance.now() - roundsStart) / 1000;
@@ -212,28 +221,27 @@ function main(): void {
   console.log(
     `  ${"measure, MB/s (CPU), median of its rounds".padEnd(48)} ${"uncontended".padStart(17)} ${"contended".padStart(17)}`,
   );
-  const rates = new Map<string, { uncontended: number; contended: number }>();
-  throughput.forEach((measure, index) => {
-    const size = sizes[index] ?? 0;
+  type Group = "uncontended" | "contended";
+  const rates = new Map<ThroughputMeasure, Record<Group, number>>();
+  for (const measure of throughput) {
     const { uncontended, contended } = rounds.split(measure.name);
     const rate = {
-      uncontended: megabytesPerSecond(size, median(uncontended)),
-      contended: megabytesPerSecond(size, median(contended)),
+      uncontended: megabytesPerSecond(measure.characters, median(uncontended)),
+      contended: megabytesPerSecond(measure.characters, median(contended)),
     };
-    rates.set(measure.name, rate);
+    rates.set(measure, rate);
     console.log(
       `  ${measure.name.padEnd(48)} ${groupCell(rate.uncontended, uncontended.length)} ${groupCell(rate.contended, contended.length)}`,
     );
-  });
-  const ratio = (ours: string, other: string, group: "uncontended" | "contended"): string => {
-    const value = (rates.get(ours)?.[group] ?? Number.NaN) / (rates.get(other)?.[group] ?? Number.NaN);
+  }
+  const ratio = (faster: ThroughputMeasure, slower: ThroughputMeasure, group: Group): string => {
+    const value = (rates.get(faster)?.[group] ?? Number.NaN) / (rates.get(slower)?.[group] ?? Number.NaN);
     return Number.isFinite(value) ? `${value.toFixed(1)}x` : "-";
   };
-  const oursOnce = throughput[1]?.name ?? "";
   console.log(
-    `  ours over ioc-extractor on the reports once: ${ratio(oursOnce, throughput[2]?.name ?? "", "uncontended")} uncontended, ` +
-      `${ratio(oursOnce, throughput[2]?.name ?? "", "contended")} contended; the floor's rate over ours: ` +
-      `${ratio(throughput[3]?.name ?? "", oursOnce, "uncontended")} uncontended\n`,
+    `  ours over ioc-extractor on the reports once: ${ratio(oursOnce, peerOnce, "uncontended")} uncontended, ` +
+      `${ratio(oursOnce, peerOnce, "contended")} contended; the floor's rate over ours: ` +
+      `${ratio(floorOnce, oursOnce, "uncontended")} uncontended\n`,
   );
 
   console.log(
