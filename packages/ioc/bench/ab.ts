@@ -16,6 +16,7 @@
 import { createHash } from "node:crypto";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { cpuMilliseconds } from "./rounds.ts";
 import { flatCopy, loadFeedText, loadReportText, numberArgument } from "./texts.ts";
 
 type Extract = (text: string) => unknown;
@@ -54,13 +55,6 @@ function inputs(): Array<{ name: string; text: string; callsPerSide: number }> {
   return list;
 }
 
-function cpuMicroseconds(run: () => void): number {
-  const before = process.cpuUsage();
-  run();
-  const used = process.cpuUsage(before);
-  return used.user + used.system;
-}
-
 async function main(): Promise<void> {
   const [firstPath, secondPath] = process.argv.slice(2).filter((arg) => arg.endsWith(".ts"));
   if (firstPath === undefined || secondPath === undefined) {
@@ -84,7 +78,7 @@ async function main(): Promise<void> {
         for (let call = 0; call < callsPerSide; call++)
           best[side] = Math.min(
             best[side] ?? 0,
-            cpuMicroseconds(() => engine(text)),
+            cpuMilliseconds(() => engine(text)),
           );
       }
       ratios.push((best[1] ?? 0) / (best[0] ?? 1));
