@@ -317,11 +317,11 @@ function isClosingBracket(c: number): boolean {
 }
 
 function isBracket(c: number): boolean {
-  return c === 91 || c === 93 || c === 40 || c === 41 || c === 123 || c === 125;
+  return isOpeningBracket(c) || isClosingBracket(c);
 }
 
 function isBracketOrBackslash(c: number): boolean {
-  return c === 91 || c === 93 || c === 40 || c === 41 || c === 123 || c === 125 || c === 92;
+  return isBracket(c) || c === 92;
 }
 
 /** Words that form a marker inside brackets: `[dot]`, `(at)`, `[http]`, `[www]`, `(punto)`... */
